@@ -1,0 +1,3 @@
+//! Benchmark placeholder, replaced by the real criterion bench.
+
+fn main() {}

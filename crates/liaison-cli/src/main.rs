@@ -1,0 +1,3 @@
+//! The `liaison` command.
+
+fn main() {}

@@ -1,0 +1,40 @@
+//! The common intelligence-record schema.
+//!
+//! A [`Record`] is one piece of shared intelligence as one JSON document:
+//! identity and versioning, a handling [`Marking`], an [`Assessment`], the
+//! [`Entity`] values it describes and their [`Relationship`]s, narrative,
+//! [`Source`], [`ProvenanceEntry`] chain and namespaced [`Extension`]s.
+//! Every field belongs to a [`FieldClass`], which is what sharing
+//! agreements release or withhold by.
+
+mod agency;
+mod assessment;
+mod caveat;
+mod country;
+mod date;
+mod entity;
+mod error;
+mod field_class;
+mod marking;
+mod obligations;
+mod record;
+mod string_schema;
+
+pub use agency::{AgencyId, Party, Purpose};
+pub use assessment::{Assessment, InformationCredibility, SourceReliability};
+pub use country::CountryCode;
+pub use date::{CalendarDate, PartialDate, Timestamp};
+pub use entity::{
+    Alert, AlertAction, Biometric, Conveyance, ConveyanceType, DocumentStatus, DocumentType,
+    Encounter, EncounterOutcome, EncounterType, Entity, EntityKind, Indicator, IndicatorType,
+    Location, Modality, Organization, Person, PersonName, Sex, Threat, ThreatType, TravelDocument,
+};
+pub use error::ParseError;
+pub use field_class::FieldClass;
+pub use marking::{Caveat, Classification, Marking, Tlp};
+pub use obligations::{
+    AgreementRef, Attribution, Consent, Obligations, OnwardSharing, ProvenanceEntry,
+};
+pub use record::{
+    Extension, Namespace, Narrative, Record, Relationship, SCHEMA_VERSION, Source, SourceType,
+};
