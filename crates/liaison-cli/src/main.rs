@@ -1,3 +1,41 @@
-//! The `liaison` command.
+//! The `liaison` command: validate records, check agreements, seal and open
+//! envelopes, share and receive.
+//!
+//! Exit codes, for every command: 0 success, 1 refused (a policy refusal, an
+//! envelope that does not open), 2 unusable input or usage. On failure
+//! nothing is written to standard output or to the `-o` file.
 
-fn main() {}
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod output;
+
+use output::Failure;
+
+/// Share intelligence records across borders.
+#[derive(Debug, Parser)]
+#[command(name = "liaison", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result: Result<(), Failure> = match cli.command {};
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.report(),
+    }
+}
