@@ -38,3 +38,8 @@ pub use obligations::{
 pub use record::{
     Extension, Namespace, Narrative, Record, Relationship, SCHEMA_VERSION, Source, SourceType,
 };
+
+pub mod canonical;
+pub use canonical::{CanonicalError, TextPosition, canonicalize, canonicalize_value};
+mod digest;
+pub use digest::{Digest, sha256};
