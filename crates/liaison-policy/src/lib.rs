@@ -1,6 +1,25 @@
-//! Sharing agreements as machine-checked documents.
-//!
-//! This crate will hold the agreement language (TOML or JSON), its loader
-//! and checker, and the decision engine that answers, for one record, one
-//! recipient and one purpose: release (with fields withheld), refuse, or
-//! refer to the originator, with reasons and obligations.
+#![doc = include_str!("../README.md")]
+
+mod agreement;
+mod compile;
+mod decision;
+mod engine;
+mod fields;
+mod load;
+mod marking;
+mod redact;
+mod schema;
+mod source;
+
+// The public interface is:
+pub use agreement::{
+    Agreement, Clause, Conditions, Effect, ObligationRules, OnwardRule, ReleaseRule,
+    Transformation, pattern_covers,
+};
+pub use compile::{PolicySet, agreement_digest};
+pub use decision::{Decision, Outcome, Reason, ReasonEffect, Rule};
+pub use engine::holder;
+pub use load::{LoadError, Problem, Severity, agreement_files, load_paths, parse_agreement};
+pub use marking::{JUDICIAL_PURPOSES, LAW_ENFORCEMENT_PURPOSES};
+pub use redact::{RedactError, redact};
+pub use source::Format;

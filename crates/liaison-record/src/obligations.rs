@@ -107,3 +107,107 @@ pub enum Attribution {
     /// The originator must not be named.
     MustNot,
 }
+
+impl Obligations {
+    /// The obligations that respect both `self` and `other`: for each
+    /// condition the more restrictive one wins (the earlier deletion time,
+    /// the narrower onward rule, any notification or encryption either asks
+    /// for; when one says the originator must be named and the other that it
+    /// must not be, it must not be).
+    pub fn most_restrictive(&self, other: &Obligations) -> Obligations {
+        let retain_until = match (self.retain_until, other.retain_until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let attribution = match (self.attribution, other.attribution) {
+            (Some(Attribution::MustNot), _) | (_, Some(Attribution::MustNot)) => {
+                Some(Attribution::MustNot)
+            }
+            (a, b) => a.or(b),
+        };
+        Obligations {
+            retain_until,
+            onward: self.onward.most_restrictive(&other.onward),
+            notify_on_use: self.notify_on_use || other.notify_on_use,
+            notify_on_onward: self.notify_on_onward || other.notify_on_onward,
+            attribution,
+            encrypt_at_rest: self.encrypt_at_rest || other.encrypt_at_rest,
+        }
+    }
+
+    /// Whether `self` asks at least as much as `other` on every condition,
+    /// that is whether `self` is `other` or narrower.
+    pub fn is_at_least_as_strict_as(&self, other: &Obligations) -> bool {
+        self.most_restrictive(other) == *self
+    }
+}
+
+impl OnwardSharing {
+    /// The rule that respects both `self` and `other`. `Forbidden` beats
+    /// everything; two `OnlyTo` lists keep the parties both allow (none left
+    /// means `Forbidden`); `WithConsent` against `OnlyTo` gives `WithConsent`,
+    /// since only the originator can then widen the list.
+    pub fn most_restrictive(&self, other: &OnwardSharing) -> OnwardSharing {
+        use OnwardSharing::{Forbidden, OnlyTo, Permitted, WithConsent};
+        match (self, other) {
+            (Forbidden, _) | (_, Forbidden) => Forbidden,
+            (WithConsent, _) | (_, WithConsent) => WithConsent,
+            (OnlyTo { parties: a }, OnlyTo { parties: b }) => {
+                let mut kept: Vec<Party> = a
+                    .iter()
+                    .filter_map(|p| narrowest_common(p, b))
+                    .chain(b.iter().filter_map(|p| narrowest_common(p, a)))
+                    .collect();
+                kept.sort();
+                kept.dedup();
+                if kept.is_empty() {
+                    Forbidden
+                } else {
+                    OnlyTo { parties: kept }
+                }
+            }
+            (OnlyTo { parties }, Permitted) | (Permitted, OnlyTo { parties }) => OnlyTo {
+                parties: parties.clone(),
+            },
+            (Permitted, Permitted) => Permitted,
+        }
+    }
+
+    /// Whether the rule lets the holder pass the record on to `agency`
+    /// without anyone's consent.
+    pub fn allows(&self, agency: &AgencyId) -> bool {
+        match self {
+            OnwardSharing::Forbidden | OnwardSharing::WithConsent => false,
+            OnwardSharing::OnlyTo { parties } => parties.iter().any(|p| p.includes(agency)),
+            OnwardSharing::Permitted => true,
+        }
+    }
+}
+
+/// `p` if some party of `others` includes all of `p`.
+fn narrowest_common(p: &Party, others: &[Party]) -> Option<Party> {
+    let covered = others.iter().any(|o| match (o, p) {
+        (Party::Country(c), Party::Country(d)) => c == d,
+        (Party::Country(c), Party::Agency(a)) => a.country() == *c,
+        (Party::Agency(a), Party::Agency(b)) => a == b,
+        (Party::Agency(_), Party::Country(_)) => false,
+    });
+    covered.then(|| p.clone())
+}
+
+impl Consent {
+    /// Whether the consent lets the record go to `agency` at time `at`.
+    pub fn covers(&self, agency: &AgencyId, at: Timestamp) -> bool {
+        self.to.includes(agency) && self.at <= at
+    }
+}
+
+impl ProvenanceEntry {
+    /// Whether a consent recorded in this entry, given by `by`, covers
+    /// passing the record on to `agency` at `at`.
+    pub fn consent_from(&self, by: &AgencyId, agency: &AgencyId, at: Timestamp) -> bool {
+        self.consents
+            .iter()
+            .any(|c| &c.by == by && c.covers(agency, at))
+    }
+}

@@ -1,0 +1,323 @@
+//! The agreement language: one serde model read from TOML or JSON.
+//!
+//! `docs/agreements.md` is the reference; the field docs here say the same
+//! in fewer words.
+
+use serde::{Deserialize, Serialize};
+
+use liaison_record::{
+    AgencyId, Attribution, Caveat, Classification, EntityKind, FieldClass, InformationCredibility,
+    Obligations, OnwardSharing, Party, Purpose, SourceReliability, Timestamp, Tlp,
+};
+
+/// A sharing agreement: who may receive which records from whom, for what,
+/// and under which conditions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Agreement {
+    /// The agreement's id: lowercase letters, digits, `-` and `.`, such as
+    /// `nld-kmar.deu-bpol.border`.
+    pub id: String,
+    /// The version, from 1; a new version replaces the old one.
+    pub version: u32,
+    /// A human title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The agency that releases records under the agreement.
+    pub provider: AgencyId,
+    /// The parties (countries or agencies) that may receive them.
+    pub recipients: Vec<Party>,
+    /// The agreement applies from this time on.
+    pub valid_from: Timestamp,
+    /// The agreement no longer applies from this time on; open-ended when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<Timestamp>,
+    /// The legal basis (treaty, law, memorandum) the agreement rests on.
+    pub legal_basis: String,
+    /// The purposes records may be released for.
+    pub purposes: Vec<Purpose>,
+    /// The highest classification any clause may release.
+    pub max_classification: Classification,
+    /// Namespaced caveats the agreement's parties understand; a record
+    /// carrying any other namespaced caveat is refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub known_caveats: Vec<Caveat>,
+    /// Obligations that bind every release under the agreement.
+    #[serde(default, skip_serializing_if = "ObligationRules::is_empty")]
+    pub obligations: ObligationRules,
+    /// The clauses, in any order: their order never changes a decision.
+    #[serde(rename = "clause", default)]
+    pub clauses: Vec<Clause>,
+}
+
+/// One rule of an agreement: when it applies, and its effect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clause {
+    /// The clause id, unique in the agreement (`persons-for-border-control`).
+    pub id: String,
+    /// What the clause is for, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// When the clause applies; every condition given must hold.
+    #[serde(default, skip_serializing_if = "Conditions::is_empty")]
+    pub when: Conditions,
+    /// What the clause does when it applies.
+    pub effect: Effect,
+    /// What may go, for a `release` clause (required there, refused elsewhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<ReleaseRule>,
+    /// Obligations that bind a release this clause takes part in.
+    #[serde(default, skip_serializing_if = "ObligationRules::is_empty")]
+    pub obligations: ObligationRules,
+}
+
+/// The effect of a clause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Effect {
+    /// Release the record, with what the clause's `release` table allows.
+    Release,
+    /// Refuse the record; overrides every release.
+    Deny,
+    /// Ask the originator; overrides every release.
+    Refer,
+}
+
+/// When a clause applies. Every condition given must hold; an absent
+/// condition always holds.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conditions {
+    /// The record describes at least one entity of these kinds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entity_kinds: Vec<EntityKind>,
+    /// Every entity of the record is of these kinds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub only_entity_kinds: Vec<EntityKind>,
+    /// The record is classified at most this (a ceiling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_classification: Option<Classification>,
+    /// The record is classified at least this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_classification: Option<Classification>,
+    /// The record's TLP label is at most this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tlp: Option<Tlp>,
+    /// The record's TLP label is at least this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_tlp: Option<Tlp>,
+    /// The record carries at least one of these caveats.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caveats_any: Vec<Caveat>,
+    /// The record carries none of these caveats.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caveats_none: Vec<Caveat>,
+    /// The request is for one of these purposes (each must be one of the
+    /// agreement's purposes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub purposes: Vec<Purpose>,
+    /// The source is graded at least this reliable (`A` is the best).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_source_reliability: Option<SourceReliability>,
+    /// The information is graded at least this credible (`1` is the best).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_information_credibility: Option<InformationCredibility>,
+    /// The record was created at most this many days before the evaluation time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age_days: Option<u32>,
+    /// The record was created at least this many days before the evaluation time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_age_days: Option<u32>,
+}
+
+impl Conditions {
+    /// Whether no condition is given (the clause always applies).
+    pub fn is_empty(&self) -> bool {
+        *self == Conditions::default()
+    }
+}
+
+/// What a release clause lets go. Everything not listed is withheld,
+/// except control fields (ids, marking, provenance), which always go.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseRule {
+    /// Field classes that may go.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<FieldClass>,
+    /// Field paths that may go whatever their class: JSON pointers in which
+    /// `*` stands for any one segment (`/entities/*/names`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+    /// Field paths withheld even when their class may go. A withhold binds
+    /// every release it takes part in, whichever clause allowed the class.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withhold: Vec<String>,
+    /// Transformations applied to the released copy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transform: Vec<Transformation>,
+}
+
+/// A change made to released fields so that they say less.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Transformation {
+    /// Every date of birth is reduced to its year.
+    DateOfBirthToYear,
+    /// The source is replaced by a neutral attribution to the releasing
+    /// agency: no type beyond `partner-agency`, no reference, no description.
+    NeutralSource,
+    /// Latitudes and longitudes are rounded to one decimal (about 11 km).
+    CoarseCoordinates,
+}
+
+impl Transformation {
+    /// Every transformation, in a fixed order.
+    pub const ALL: [Transformation; 3] = [
+        Transformation::DateOfBirthToYear,
+        Transformation::NeutralSource,
+        Transformation::CoarseCoordinates,
+    ];
+
+    /// The name as written in agreements.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transformation::DateOfBirthToYear => "date-of-birth-to-year",
+            Transformation::NeutralSource => "neutral-source",
+            Transformation::CoarseCoordinates => "coarse-coordinates",
+        }
+    }
+}
+
+/// Obligations as an agreement writes them; they become the
+/// [`Obligations`] of the released copy.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObligationRules {
+    /// Delete the copy at most this many days after the release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u32>,
+    /// Whether the recipient may pass the record on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onward: Option<OnwardRule>,
+    /// The only parties the recipient may pass the record on to (with
+    /// `onward` absent or `only-to`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub onward_only_to: Vec<Party>,
+    /// Tell the provider when the record is acted on.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub notify_on_use: bool,
+    /// Tell the provider when the record is passed on.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub notify_on_onward: bool,
+    /// Whether the provider must or must not be named as the source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<Attribution>,
+    /// Keep the copy encrypted at rest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub encrypt_at_rest: bool,
+}
+
+/// Onward-sharing rules as written in agreements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnwardRule {
+    /// No onward sharing.
+    Forbidden,
+    /// Only with the originator's recorded consent.
+    WithConsent,
+    /// Only to the parties of `onward_only_to`.
+    OnlyTo,
+    /// Under the recipient's own agreements.
+    Permitted,
+}
+
+impl ObligationRules {
+    /// Whether no obligation is written.
+    pub fn is_empty(&self) -> bool {
+        *self == ObligationRules::default()
+    }
+
+    /// The obligations of a copy released at `at`.
+    pub fn to_obligations(&self, at: Timestamp) -> Obligations {
+        let retain_until = self.retention_days.map(|days| {
+            let t = at.to_offset_date_time();
+            let until = t
+                .checked_add(time::Duration::days(i64::from(days)))
+                .unwrap_or(t);
+            Timestamp::from_offset_date_time(until)
+        });
+        let onward = match (self.onward, self.onward_only_to.is_empty()) {
+            (Some(OnwardRule::Forbidden), _) => OnwardSharing::Forbidden,
+            (Some(OnwardRule::WithConsent), _) => OnwardSharing::WithConsent,
+            (Some(OnwardRule::OnlyTo), true) => OnwardSharing::Forbidden,
+            (Some(OnwardRule::OnlyTo) | None, false) => OnwardSharing::OnlyTo {
+                parties: self.onward_only_to.clone(),
+            },
+            (Some(OnwardRule::Permitted), false) => OnwardSharing::OnlyTo {
+                parties: self.onward_only_to.clone(),
+            },
+            (Some(OnwardRule::Permitted) | None, true) => OnwardSharing::Permitted,
+        };
+        Obligations {
+            retain_until,
+            onward,
+            notify_on_use: self.notify_on_use,
+            notify_on_onward: self.notify_on_onward,
+            attribution: self.attribution,
+            encrypt_at_rest: self.encrypt_at_rest,
+        }
+    }
+}
+
+/// Whether a JSON pointer pattern (`*` for any one segment) covers a
+/// concrete pointer: the pattern matches the pointer or one of its parents.
+pub fn pattern_covers(pattern: &str, pointer: &str) -> bool {
+    let mut pat = pattern.split('/').skip(1);
+    let mut ptr = pointer.split('/').skip(1);
+    if pattern.is_empty() {
+        return true;
+    }
+    loop {
+        match (pat.next(), ptr.next()) {
+            (None, _) => return true,
+            (Some(_), None) => return false,
+            (Some(p), Some(s)) => {
+                if p != "*" && p != s {
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_cover_children_and_wildcards() {
+        assert!(pattern_covers("/source", "/source/reference"));
+        assert!(pattern_covers("/entities/*/names", "/entities/3/names/0"));
+        assert!(!pattern_covers("/entities/*/names", "/entities/3/aliases"));
+        assert!(!pattern_covers("/entities/1", "/entities/10"));
+        assert!(!pattern_covers("/entities/1/names", "/entities/1"));
+    }
+
+    #[test]
+    fn retention_days_become_a_deadline() {
+        let at: Timestamp = "2026-01-01T00:00:00.000Z".parse().unwrap();
+        let rules = ObligationRules {
+            retention_days: Some(90),
+            onward: Some(OnwardRule::Forbidden),
+            ..ObligationRules::default()
+        };
+        let o = rules.to_obligations(at);
+        assert_eq!(
+            o.retain_until.unwrap().to_string(),
+            "2026-04-01T00:00:00.000Z"
+        );
+        assert_eq!(o.onward, OnwardSharing::Forbidden);
+    }
+}

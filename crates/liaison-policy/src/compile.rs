@@ -1,0 +1,270 @@
+//! Agreements compiled once into an indexed form: by provider, then
+//! recipient, then purpose, so that a decision looks only at the clauses
+//! that can concern it.
+
+use std::collections::HashMap;
+
+use liaison_record::{
+    AgreementRef, Caveat, Classification, Digest, EntityKind, FieldClass, InformationCredibility,
+    SourceReliability, Timestamp, Tlp, canonicalize_value, sha256,
+};
+
+use crate::agreement::{Agreement, Effect, ObligationRules, Transformation};
+
+/// A set of agreements compiled for deciding.
+///
+/// Compiling checks nothing the loader has not checked; it indexes the
+/// clauses by provider, recipient and purpose and turns their conditions
+/// into compact comparisons.
+#[derive(Debug, Clone)]
+pub struct PolicySet {
+    pub(crate) agreements: Vec<CompiledAgreement>,
+    pub(crate) index: HashMap<String, RecipientIndex>,
+    pub(crate) digest: Digest,
+}
+
+/// The clauses of one provider, by recipient.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RecipientIndex {
+    /// By recipient agency id.
+    pub(crate) agencies: HashMap<String, PurposeIndex>,
+    /// By recipient country code.
+    pub(crate) countries: HashMap<String, PurposeIndex>,
+}
+
+/// Clause references by purpose.
+pub(crate) type PurposeIndex = HashMap<String, Vec<ClauseRef>>;
+
+/// An agreement and one of its clauses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct ClauseRef {
+    pub(crate) agreement: u32,
+    pub(crate) clause: u32,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledAgreement {
+    pub(crate) source: Agreement,
+    pub(crate) reference: AgreementRef,
+    pub(crate) clauses: Vec<CompiledClause>,
+    /// Namespaced caveats the agreement mentions anywhere.
+    pub(crate) understood: Vec<Caveat>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledClause {
+    pub(crate) id: String,
+    pub(crate) effect: Effect,
+    pub(crate) kinds_any: u16,
+    pub(crate) kinds_only: u16,
+    pub(crate) min_classification: Option<Classification>,
+    pub(crate) max_classification: Option<Classification>,
+    pub(crate) min_tlp: Option<Tlp>,
+    pub(crate) max_tlp: Option<Tlp>,
+    pub(crate) caveats_any: Vec<Caveat>,
+    pub(crate) caveats_none: Vec<Caveat>,
+    pub(crate) min_reliability: Option<SourceReliability>,
+    pub(crate) min_credibility: Option<InformationCredibility>,
+    pub(crate) min_age_days: Option<u32>,
+    pub(crate) max_age_days: Option<u32>,
+    pub(crate) release: CompiledRelease,
+    /// The agreement's obligations merged with the clause's.
+    pub(crate) obligations: [ObligationRules; 2],
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CompiledRelease {
+    pub(crate) classes: u16,
+    pub(crate) fields: Vec<String>,
+    pub(crate) withhold: Vec<String>,
+    pub(crate) transform: Vec<Transformation>,
+}
+
+/// The bit of an entity kind in a mask.
+pub(crate) fn kind_bit(kind: EntityKind) -> u16 {
+    1 << (match kind {
+        EntityKind::Person => 0,
+        EntityKind::Organization => 1,
+        EntityKind::TravelDocument => 2,
+        EntityKind::Biometric => 3,
+        EntityKind::Conveyance => 4,
+        EntityKind::Location => 5,
+        EntityKind::Encounter => 6,
+        EntityKind::Alert => 7,
+        EntityKind::Indicator => 8,
+        EntityKind::Threat => 9,
+    })
+}
+
+/// The bit of a field class in a mask.
+pub(crate) fn class_bit(class: FieldClass) -> u16 {
+    1 << (match class {
+        FieldClass::Control => 0,
+        FieldClass::Identity => 1,
+        FieldClass::Biometric => 2,
+        FieldClass::TravelDocument => 3,
+        FieldClass::Location => 4,
+        FieldClass::Movement => 5,
+        FieldClass::Alert => 6,
+        FieldClass::Indicator => 7,
+        FieldClass::Assessment => 8,
+        FieldClass::Association => 9,
+        FieldClass::Narrative => 10,
+        FieldClass::Source => 11,
+    })
+}
+
+/// The digest of one agreement: SHA-256 of the RFC 8785 canonical form of
+/// its JSON model.
+pub fn agreement_digest(agreement: &Agreement) -> Digest {
+    match serde_json::to_value(agreement) {
+        Ok(v) => sha256(&canonicalize_value(&v)),
+        Err(_) => sha256(b""),
+    }
+}
+
+impl PolicySet {
+    /// Compiles agreements for deciding.
+    ///
+    /// Agreements are taken as loaded (see [`crate::parse_agreement`]);
+    /// the set's digest covers every agreement, in id and version order, so
+    /// the order they are given in does not matter.
+    pub fn new(agreements: Vec<Agreement>) -> PolicySet {
+        let mut agreements = agreements;
+        agreements.sort_by(|a, b| (&a.id, a.version).cmp(&(&b.id, b.version)));
+        let mut set_bytes = Vec::with_capacity(agreements.len() * 32);
+        let mut compiled = Vec::with_capacity(agreements.len());
+        let mut index: HashMap<String, RecipientIndex> = HashMap::new();
+        for (ai, a) in agreements.into_iter().enumerate() {
+            let digest = agreement_digest(&a);
+            set_bytes.extend_from_slice(digest.as_bytes());
+            let agreement_index = u32::try_from(ai).unwrap_or(u32::MAX);
+            let by_recipient = index.entry(a.provider.as_str().to_owned()).or_default();
+            for (ci, c) in a.clauses.iter().enumerate() {
+                let r = ClauseRef {
+                    agreement: agreement_index,
+                    clause: u32::try_from(ci).unwrap_or(u32::MAX),
+                };
+                let purposes = if c.when.purposes.is_empty() {
+                    &a.purposes
+                } else {
+                    &c.when.purposes
+                };
+                for party in &a.recipients {
+                    let slot = match party {
+                        liaison_record::Party::Agency(id) => {
+                            by_recipient.agencies.entry(id.as_str().to_owned())
+                        }
+                        liaison_record::Party::Country(cc) => {
+                            by_recipient.countries.entry(cc.as_str().to_owned())
+                        }
+                    }
+                    .or_default();
+                    for p in purposes {
+                        slot.entry(p.as_str().to_owned()).or_default().push(r);
+                    }
+                }
+            }
+            compiled.push(compile_agreement(a, digest));
+        }
+        PolicySet {
+            agreements: compiled,
+            index,
+            digest: sha256(&set_bytes),
+        }
+    }
+
+    /// The digest of the agreement set: SHA-256 over the digests of the
+    /// agreements in id and version order.
+    pub fn digest(&self) -> Digest {
+        self.digest
+    }
+
+    /// The agreements, in id and version order.
+    pub fn agreements(&self) -> impl Iterator<Item = &Agreement> {
+        self.agreements.iter().map(|a| &a.source)
+    }
+
+    /// The number of clauses across all agreements.
+    pub fn clause_count(&self) -> usize {
+        self.agreements.iter().map(|a| a.clauses.len()).sum()
+    }
+
+    pub(crate) fn clause(&self, r: ClauseRef) -> Option<(&CompiledAgreement, &CompiledClause)> {
+        let a = self.agreements.get(usize::try_from(r.agreement).ok()?)?;
+        let c = a.clauses.get(usize::try_from(r.clause).ok()?)?;
+        Some((a, c))
+    }
+}
+
+fn compile_agreement(a: Agreement, digest: Digest) -> CompiledAgreement {
+    let mut understood: Vec<Caveat> = a.known_caveats.clone();
+    for c in &a.clauses {
+        understood.extend(c.when.caveats_any.iter().cloned());
+        understood.extend(c.when.caveats_none.iter().cloned());
+    }
+    understood.retain(|c| matches!(c, Caveat::Other(_)));
+    understood.sort();
+    understood.dedup();
+    let clauses = a
+        .clauses
+        .iter()
+        .map(|c| {
+            let w = &c.when;
+            let mask = |kinds: &[EntityKind]| kinds.iter().fold(0u16, |m, k| m | kind_bit(*k));
+            // The agreement's ceiling bounds what release clauses may let go;
+            // deny and refer clauses apply whatever the classification.
+            let max_classification = match (c.effect, w.max_classification) {
+                (Effect::Release, Some(m)) => Some(m.min(a.max_classification)),
+                (Effect::Release, None) => Some(a.max_classification),
+                (_, m) => m,
+            };
+            let release = c
+                .release
+                .as_ref()
+                .map(|r| CompiledRelease {
+                    classes: r.classes.iter().fold(0, |m, k| m | class_bit(*k)),
+                    fields: r.fields.clone(),
+                    withhold: r.withhold.clone(),
+                    transform: r.transform.clone(),
+                })
+                .unwrap_or_default();
+            CompiledClause {
+                id: c.id.clone(),
+                effect: c.effect,
+                kinds_any: mask(&w.entity_kinds),
+                kinds_only: mask(&w.only_entity_kinds),
+                min_classification: w.min_classification,
+                max_classification,
+                min_tlp: w.min_tlp,
+                max_tlp: w.max_tlp,
+                caveats_any: w.caveats_any.clone(),
+                caveats_none: w.caveats_none.clone(),
+                min_reliability: w.min_source_reliability,
+                min_credibility: w.min_information_credibility,
+                min_age_days: w.min_age_days,
+                max_age_days: w.max_age_days,
+                release,
+                obligations: [a.obligations.clone(), c.obligations.clone()],
+            }
+        })
+        .collect();
+    let reference = AgreementRef {
+        id: a.id.clone(),
+        version: a.version,
+        digest: digest.to_string(),
+    };
+    CompiledAgreement {
+        source: a,
+        reference,
+        clauses,
+        understood,
+    }
+}
+
+impl CompiledAgreement {
+    /// Whether the agreement is in force at `at`.
+    pub(crate) fn in_force(&self, at: Timestamp) -> bool {
+        self.source.valid_from <= at && self.source.valid_until.is_none_or(|u| at < u)
+    }
+}

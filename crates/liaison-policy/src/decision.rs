@@ -1,0 +1,173 @@
+//! What a decision says: the outcome, what is withheld, the obligations
+//! and the reasons.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use liaison_record::{
+    AgencyId, AgreementRef, Caveat, Classification, Digest, FieldClass, Obligations, Party,
+    Purpose, Timestamp, Tlp,
+};
+
+use crate::agreement::Transformation;
+
+/// The answer to "may this record go to this recipient for this purpose".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The whole record may go (control fields always go).
+    Release,
+    /// The record may go with some fields withheld or transformed.
+    PartialRelease,
+    /// The record may not go.
+    Deny,
+    /// The originator must be asked.
+    Refer,
+}
+
+impl Outcome {
+    /// Whether a copy may be released.
+    pub fn releases(self) -> bool {
+        matches!(self, Outcome::Release | Outcome::PartialRelease)
+    }
+}
+
+/// A decision about one record, one recipient and one purpose at one time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    /// A fresh id (UUID v4), written into the released copy's provenance.
+    pub id: Uuid,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// The releasing agency: the record's holder (the last recipient in its
+    /// provenance, or its originator).
+    pub from: AgencyId,
+    /// The recipient.
+    pub to: AgencyId,
+    /// The purpose asked for.
+    pub purpose: Purpose,
+    /// The evaluation time.
+    pub at: Timestamp,
+    /// The record's id.
+    pub record_id: Uuid,
+    /// The record's version.
+    pub record_version: u32,
+    /// The digest of the record's canonical form.
+    pub record_digest: Digest,
+    /// The digest of the whole agreement set the decision was made under.
+    pub agreements_digest: Digest,
+    /// The agreements whose release clauses allowed the release, first the
+    /// one the copy's provenance names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agreements: Vec<AgreementRef>,
+    /// The classes of the withheld fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withheld_classes: Vec<FieldClass>,
+    /// The withheld fields, as JSON pointers into the record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withheld: Vec<String>,
+    /// The transformations to apply to the released copy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transformations: Vec<Transformation>,
+    /// The obligations the recipient must respect (most restrictive wins).
+    pub obligations: Obligations,
+    /// Why: each applicable clause, marking and provenance rule.
+    pub reasons: Vec<Reason>,
+}
+
+/// One reason for a decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reason {
+    /// The agreement concerned, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<String>,
+    /// The clause concerned, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clause: Option<String>,
+    /// What the reason is about, for programs.
+    pub rule: Rule,
+    /// The effect the reason has on the outcome.
+    pub effect: ReasonEffect,
+    /// The reason, in words.
+    pub message: String,
+}
+
+/// What a reason contributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReasonEffect {
+    /// Allows a release.
+    Release,
+    /// Forces a refusal.
+    Deny,
+    /// Forces a referral to the originator.
+    Refer,
+    /// Narrows a release (withholds, transforms, adds obligations).
+    Restrict,
+    /// Had no effect; said so that the decision can be explained.
+    NotApplicable,
+}
+
+/// The rule a reason comes from, with what explaining it needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "kebab-case")]
+pub enum Rule {
+    /// A clause that applies.
+    Clause,
+    /// A clause whose conditions do not hold.
+    ClauseNotApplicable {
+        /// The first condition that does not hold.
+        condition: String,
+    },
+    /// A clause whose conditions could not be evaluated (fail closed).
+    EvaluationError,
+    /// No agreement covers the holder, the recipient and the purpose.
+    NoAgreement {
+        /// The purposes agreements with this recipient do cover.
+        other_purposes: Vec<Purpose>,
+    },
+    /// An agreement that is not in force at the evaluation time.
+    OutsideValidity,
+    /// No clause of the agreements in force applies (default deny).
+    NoApplicableClause,
+    /// The record's `releasable_to` does not include the recipient.
+    ReleasableTo {
+        /// The parties the record may go to.
+        parties: Vec<Party>,
+    },
+    /// The record's marking purposes do not include the purpose.
+    MarkingPurpose {
+        /// The purposes the record may be used for.
+        purposes: Vec<Purpose>,
+    },
+    /// A caveat the request does not respect.
+    Caveat {
+        /// The caveat.
+        caveat: Caveat,
+    },
+    /// The TLP label forbids the release.
+    Tlp {
+        /// The label.
+        tlp: Tlp,
+    },
+    /// The classification is above every applicable ceiling.
+    Classification {
+        /// The record's classification.
+        classification: Classification,
+        /// The highest ceiling among the agreements that cover the request.
+        ceiling: Classification,
+    },
+    /// The record is revoked or past its review date.
+    RecordState,
+    /// An earlier release in the record's provenance binds this one.
+    Provenance {
+        /// The agency whose release set the obligation.
+        by: AgencyId,
+        /// The position of that release in the provenance chain.
+        index: usize,
+    },
+    /// Fields withheld from the copy.
+    Withheld,
+}

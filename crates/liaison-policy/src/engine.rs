@@ -1,0 +1,518 @@
+//! Deciding: default deny, deny and refer override release, the record's
+//! marking and provenance only narrow, and any evaluation error denies.
+
+use liaison_record::{AgencyId, FieldClass, Obligations, Purpose, Record, Timestamp};
+use uuid::Uuid;
+
+use crate::agreement::{Effect, Transformation, pattern_covers};
+use crate::compile::{
+    ClauseRef, CompiledAgreement, CompiledClause, PolicySet, class_bit, kind_bit,
+};
+use crate::decision::{Decision, Outcome, Reason, ReasonEffect, Rule};
+use crate::fields;
+use crate::marking;
+
+/// What the engine knows about a record before looking at clauses.
+pub(crate) struct Facts<'r> {
+    pub(crate) record: &'r Record,
+    pub(crate) kinds: u16,
+    /// Whole days since creation; `None` when created after the evaluation time.
+    pub(crate) age_days: Option<i64>,
+}
+
+impl<'r> Facts<'r> {
+    pub(crate) fn of(record: &'r Record, at: Timestamp) -> Facts<'r> {
+        let kinds = record
+            .entities
+            .iter()
+            .fold(0u16, |m, e| m | kind_bit(e.kind()));
+        let age = at.to_offset_date_time() - record.created.to_offset_date_time();
+        let age_days = (!age.is_negative()).then(|| age.whole_days());
+        Facts {
+            record,
+            kinds,
+            age_days,
+        }
+    }
+}
+
+/// The result of evaluating one clause's conditions.
+pub(crate) enum Eval {
+    Applies,
+    NotApplicable(String),
+    Error(String),
+}
+
+pub(crate) fn evaluate(c: &CompiledClause, f: &Facts<'_>) -> Eval {
+    let m = &f.record.marking;
+    if c.kinds_any != 0 && f.kinds & c.kinds_any == 0 {
+        return Eval::NotApplicable(
+            "the record describes none of the entity kinds the clause names".into(),
+        );
+    }
+    if c.kinds_only != 0 && f.kinds & !c.kinds_only != 0 {
+        return Eval::NotApplicable(
+            "the record describes entity kinds outside the clause's `only_entity_kinds`".into(),
+        );
+    }
+    if let Some(max) = c.max_classification
+        && m.classification > max
+    {
+        return Eval::NotApplicable(format!(
+            "the record is classified `{}`, above the ceiling `{}`",
+            word(&m.classification),
+            word(&max)
+        ));
+    }
+    if let Some(min) = c.min_classification
+        && m.classification < min
+    {
+        return Eval::NotApplicable(format!(
+            "the record is classified `{}`, below `{}`",
+            word(&m.classification),
+            word(&min)
+        ));
+    }
+    if let Some(max) = c.max_tlp
+        && m.tlp > max
+    {
+        return Eval::NotApplicable(format!(
+            "the record is TLP:{}, above TLP:{}",
+            word(&m.tlp),
+            word(&max)
+        ));
+    }
+    if let Some(min) = c.min_tlp
+        && m.tlp < min
+    {
+        return Eval::NotApplicable(format!(
+            "the record is TLP:{}, below TLP:{}",
+            word(&m.tlp),
+            word(&min)
+        ));
+    }
+    if !c.caveats_any.is_empty() && !c.caveats_any.iter().any(|x| m.caveats.contains(x)) {
+        return Eval::NotApplicable(
+            "the record carries none of the caveats the clause names".into(),
+        );
+    }
+    if let Some(x) = c.caveats_none.iter().find(|x| m.caveats.contains(x)) {
+        return Eval::NotApplicable(format!("the record carries the caveat `{x}`"));
+    }
+    if let Some(min) = c.min_reliability {
+        match f.record.assessment.source_reliability {
+            Some(r) if r <= min => {}
+            Some(r) => {
+                return Eval::NotApplicable(format!(
+                    "the source is graded `{}`, less reliable than `{}`",
+                    word(&r),
+                    word(&min)
+                ));
+            }
+            None => return Eval::NotApplicable("the source is not graded".into()),
+        }
+    }
+    if let Some(min) = c.min_credibility {
+        match f.record.assessment.information_credibility {
+            Some(r) if r <= min => {}
+            Some(r) => {
+                return Eval::NotApplicable(format!(
+                    "the information is graded `{}`, less credible than `{}`",
+                    word(&r),
+                    word(&min)
+                ));
+            }
+            None => return Eval::NotApplicable("the information is not graded".into()),
+        }
+    }
+    if c.min_age_days.is_some() || c.max_age_days.is_some() {
+        let Some(age) = f.age_days else {
+            return Eval::Error(
+                "the record was created after the evaluation time, so its age is unknown".into(),
+            );
+        };
+        if let Some(max) = c.max_age_days
+            && age > i64::from(max)
+        {
+            return Eval::NotApplicable(format!("the record is {age} days old, more than {max}"));
+        }
+        if let Some(min) = c.min_age_days
+            && age < i64::from(min)
+        {
+            return Eval::NotApplicable(format!("the record is {age} days old, less than {min}"));
+        }
+    }
+    Eval::Applies
+}
+
+/// A serde enum's word as written in agreements and records.
+pub(crate) fn word<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::from("?"),
+    }
+}
+
+impl PolicySet {
+    /// Decides whether `record` may go to `recipient` for `purpose` at `at`.
+    ///
+    /// The releasing agency is the record's holder: the recipient of the
+    /// last release in its provenance, or its originator. The answer never
+    /// fails: anything that cannot be evaluated is a refusal, with the
+    /// reason said.
+    pub fn decide(
+        &self,
+        record: &Record,
+        recipient: &AgencyId,
+        purpose: &Purpose,
+        at: Timestamp,
+    ) -> Decision {
+        let holder = holder(record).clone();
+        let mut reasons = Vec::new();
+        let mut obligations = Obligations::default();
+        let mut blocked = marking::record_rules(
+            record,
+            &holder,
+            recipient,
+            purpose,
+            at,
+            &mut reasons,
+            &mut obligations,
+        );
+
+        let facts = Facts::of(record, at);
+        let candidates = self.candidates(&holder, recipient, purpose);
+        let mut deny = false;
+        let mut refer = false;
+        let mut releases: Vec<(&CompiledAgreement, &CompiledClause)> = Vec::new();
+        let mut not_applicable = Vec::new();
+        let mut any_in_force = false;
+        let mut last_agreement = u32::MAX;
+        let mut agreement_error: Option<String> = None;
+        for r in &candidates {
+            let Some((a, c)) = self.clause(*r) else {
+                continue;
+            };
+            if r.agreement != last_agreement {
+                last_agreement = r.agreement;
+                agreement_error = unknown_caveat(a, record);
+                if !a.in_force(at) {
+                    reasons.push(Reason {
+                        agreement: Some(a.source.id.clone()),
+                        clause: None,
+                        rule: Rule::OutsideValidity,
+                        effect: ReasonEffect::NotApplicable,
+                        message: validity_message(a, at),
+                    });
+                } else {
+                    any_in_force = true;
+                }
+            }
+            if !a.in_force(at) {
+                continue;
+            }
+            let eval = match &agreement_error {
+                Some(e) => Eval::Error(e.clone()),
+                None => evaluate(c, &facts),
+            };
+            let clause_reason = |rule, effect, message| Reason {
+                agreement: Some(a.source.id.clone()),
+                clause: Some(c.id.clone()),
+                rule,
+                effect,
+                message,
+            };
+            match eval {
+                Eval::Error(e) => {
+                    deny = true;
+                    reasons.push(clause_reason(
+                        Rule::EvaluationError,
+                        ReasonEffect::Deny,
+                        format!("cannot evaluate the clause, so the release is refused: {e}"),
+                    ));
+                }
+                Eval::NotApplicable(why) => not_applicable.push(clause_reason(
+                    Rule::ClauseNotApplicable {
+                        condition: why.clone(),
+                    },
+                    ReasonEffect::NotApplicable,
+                    format!("does not apply: {why}"),
+                )),
+                Eval::Applies => match c.effect {
+                    Effect::Deny => {
+                        deny = true;
+                        reasons.push(clause_reason(
+                            Rule::Clause,
+                            ReasonEffect::Deny,
+                            "applies and refuses the release".into(),
+                        ));
+                    }
+                    Effect::Refer => {
+                        refer = true;
+                        reasons.push(clause_reason(
+                            Rule::Clause,
+                            ReasonEffect::Refer,
+                            "applies and refers the release to the originator".into(),
+                        ));
+                    }
+                    Effect::Release => {
+                        releases.push((a, c));
+                        reasons.push(clause_reason(
+                            Rule::Clause,
+                            ReasonEffect::Release,
+                            "applies and allows the release".into(),
+                        ));
+                    }
+                },
+            }
+        }
+
+        if candidates.is_empty() {
+            blocked = blocked.max(Some(Block::Deny));
+            reasons.push(Reason {
+                agreement: None,
+                clause: None,
+                rule: Rule::NoAgreement {
+                    other_purposes: self.purposes_for(&holder, recipient),
+                },
+                effect: ReasonEffect::Deny,
+                message: format!(
+                    "no agreement lets `{holder}` release to `{recipient}` for `{purpose}`"
+                ),
+            });
+        } else if !any_in_force {
+            blocked = blocked.max(Some(Block::Deny));
+        }
+        if deny {
+            blocked = blocked.max(Some(Block::Deny));
+        } else if refer {
+            blocked = blocked.max(Some(Block::Refer));
+        }
+        if releases.is_empty() && blocked.is_none() {
+            blocked = Some(Block::Deny);
+            let ceiling = candidates
+                .iter()
+                .filter_map(|r| self.clause(*r))
+                .filter(|(a, c)| c.effect == Effect::Release && a.in_force(at))
+                .filter_map(|(_, c)| c.max_classification)
+                .max();
+            if let Some(ceiling) = ceiling
+                && record.marking.classification > ceiling
+            {
+                reasons.push(Reason {
+                    agreement: None,
+                    clause: None,
+                    rule: Rule::Classification {
+                        classification: record.marking.classification,
+                        ceiling,
+                    },
+                    effect: ReasonEffect::Deny,
+                    message: format!(
+                        "the record is classified `{}`, above every release ceiling (at most `{}`)",
+                        word(&record.marking.classification),
+                        word(&ceiling)
+                    ),
+                });
+            }
+            reasons.push(Reason {
+                agreement: None,
+                clause: None,
+                rule: Rule::NoApplicableClause,
+                effect: ReasonEffect::Deny,
+                message: "no release clause applies, so the release is refused (default deny)"
+                    .into(),
+            });
+            reasons.append(&mut not_applicable);
+        }
+
+        let mut decision = Decision {
+            id: Uuid::new_v4(),
+            outcome: Outcome::Deny,
+            from: holder,
+            to: recipient.clone(),
+            purpose: purpose.clone(),
+            at,
+            record_id: record.id,
+            record_version: record.version,
+            record_digest: record.digest(),
+            agreements_digest: self.digest,
+            agreements: Vec::new(),
+            withheld_classes: Vec::new(),
+            withheld: Vec::new(),
+            transformations: Vec::new(),
+            obligations: Obligations::default(),
+            reasons,
+        };
+        match blocked {
+            Some(Block::Deny) => decision.outcome = Outcome::Deny,
+            Some(Block::Refer) => decision.outcome = Outcome::Refer,
+            None => release(&mut decision, record, &releases, obligations, at),
+        }
+        decision
+    }
+
+    /// The clauses that may concern a request, in agreement order.
+    pub(crate) fn candidates(
+        &self,
+        holder: &AgencyId,
+        recipient: &AgencyId,
+        purpose: &Purpose,
+    ) -> Vec<ClauseRef> {
+        let mut out = Vec::new();
+        if let Some(by) = self.index.get(holder.as_str()) {
+            let agency = by.agencies.get(recipient.as_str());
+            let country = by.countries.get(recipient.country().as_str());
+            for purposes in [agency, country].into_iter().flatten() {
+                if let Some(refs) = purposes.get(purpose.as_str()) {
+                    out.extend_from_slice(refs);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The purposes any agreement lets `holder` release to `recipient` for.
+    pub(crate) fn purposes_for(&self, holder: &AgencyId, recipient: &AgencyId) -> Vec<Purpose> {
+        let mut out: Vec<Purpose> = self
+            .agreements
+            .iter()
+            .filter(|a| {
+                a.source.provider == *holder
+                    && a.source.recipients.iter().any(|p| p.includes(recipient))
+            })
+            .flat_map(|a| a.source.purposes.iter().cloned())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// Which way a request is blocked; a deny outranks a referral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Block {
+    Refer,
+    Deny,
+}
+
+/// The agency that holds the record and would release it.
+pub fn holder(record: &Record) -> &AgencyId {
+    record
+        .provenance
+        .last()
+        .map_or(&record.originator, |e| &e.to)
+}
+
+fn validity_message(a: &CompiledAgreement, at: Timestamp) -> String {
+    if at < a.source.valid_from {
+        format!(
+            "the agreement is not in force before {}",
+            a.source.valid_from
+        )
+    } else {
+        match a.source.valid_until {
+            Some(u) => format!("the agreement expired at {u}"),
+            None => format!("the agreement is not in force at {at}"),
+        }
+    }
+}
+
+/// A namespaced caveat on the record that the agreement does not mention:
+/// the engine cannot honour what it does not know, so it refuses.
+fn unknown_caveat(a: &CompiledAgreement, record: &Record) -> Option<String> {
+    record
+        .marking
+        .caveats
+        .iter()
+        .filter(|c| matches!(c, liaison_record::Caveat::Other(_)))
+        .find(|c| !a.understood.contains(c))
+        .map(|c| format!("the record carries the caveat `{c}`, which the agreement does not know"))
+}
+
+/// Fills in a release: what is withheld, transformed and owed.
+fn release(
+    decision: &mut Decision,
+    record: &Record,
+    releases: &[(&CompiledAgreement, &CompiledClause)],
+    mut obligations: Obligations,
+    at: Timestamp,
+) {
+    let mut transformations: Vec<Transformation> = Vec::new();
+    for (a, c) in releases {
+        for t in &c.release.transform {
+            if !transformations.contains(t) {
+                transformations.push(*t);
+            }
+        }
+        for rules in &c.obligations {
+            obligations = obligations.most_restrictive(&rules.to_obligations(at));
+        }
+        if !decision
+            .agreements
+            .iter()
+            .any(|r| r.id == a.reference.id && r.version == a.reference.version)
+        {
+            decision.agreements.push(a.reference.clone());
+        }
+    }
+    transformations.sort();
+    let mut withheld_classes: Vec<FieldClass> = Vec::new();
+    for field in fields::classified(record) {
+        if field.class == FieldClass::Control {
+            continue;
+        }
+        let allowed = releases.iter().any(|(_, c)| {
+            c.release.classes & class_bit(field.class) != 0
+                || c.release
+                    .fields
+                    .iter()
+                    .any(|p| pattern_covers(p, &field.pointer))
+        });
+        let held_back = releases.iter().any(|(_, c)| {
+            c.release
+                .withhold
+                .iter()
+                .any(|p| pattern_covers(p, &field.pointer))
+        });
+        if !allowed || held_back {
+            if !withheld_classes.contains(&field.class) {
+                withheld_classes.push(field.class);
+            }
+            decision.withheld.push(field.pointer);
+        }
+    }
+    withheld_classes.sort();
+    if !decision.withheld.is_empty() {
+        decision.reasons.push(Reason {
+            agreement: None,
+            clause: None,
+            rule: Rule::Withheld,
+            effect: ReasonEffect::Restrict,
+            message: format!(
+                "{} field{} withheld ({})",
+                decision.withheld.len(),
+                if decision.withheld.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                withheld_classes
+                    .iter()
+                    .map(word)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
+    decision.withheld_classes = withheld_classes;
+    decision.outcome = if decision.withheld.is_empty() && transformations.is_empty() {
+        Outcome::Release
+    } else {
+        Outcome::PartialRelease
+    };
+    decision.transformations = transformations;
+    decision.obligations = obligations;
+}

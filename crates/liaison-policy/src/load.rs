@@ -1,0 +1,619 @@
+//! Loading agreements from TOML or JSON, reporting every problem at once.
+
+use std::collections::{BTreeSet, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::agreement::{Agreement, Clause, Effect, ObligationRules, OnwardRule};
+use crate::schema;
+use crate::source::{self, Format, Located, line_col};
+
+/// How serious a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// The agreement cannot be used as written.
+    Error,
+    /// The agreement can be used but probably does not say what was meant.
+    Warning,
+}
+
+/// One problem in an agreement file, with where it is and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Error or warning.
+    pub severity: Severity,
+    /// The file (or other origin) the agreement came from.
+    pub file: String,
+    /// The 1-based line, when known.
+    pub line: Option<usize>,
+    /// The 1-based column, when known.
+    pub column: Option<usize>,
+    /// The JSON pointer of the value in the agreement (`/clause/2/effect`).
+    pub pointer: String,
+    /// The agreement id, when it could be read.
+    pub agreement: Option<String>,
+    /// The clause id, when the problem is inside a clause.
+    pub clause: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// What to write instead, when there is a suggestion.
+    pub help: Option<String>,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, ":{l}:{c}")?,
+            (Some(l), None) => write!(f, ":{l}")?,
+            _ => {}
+        }
+        if !self.pointer.is_empty() {
+            write!(f, " at `{}`", self.pointer)?;
+        }
+        if let Some(clause) = &self.clause {
+            write!(f, " (clause `{clause}`)")?;
+        }
+        let label = match self.severity {
+            Severity::Error => "",
+            Severity::Warning => "warning: ",
+        };
+        write!(f, ": {label}{}", self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, "; {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why agreements could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// One or more problems, each with its file, line and clause.
+    #[error("{} problem{} in the agreements:\n{}", .0.len(), if .0.len() == 1 { "" } else { "s" }, ProblemList(.0))]
+    Invalid(Vec<Problem>),
+}
+
+impl LoadError {
+    /// Every problem found.
+    pub fn problems(&self) -> &[Problem] {
+        match self {
+            LoadError::Invalid(p) => p,
+        }
+    }
+}
+
+struct ProblemList<'a>(&'a [Problem]);
+
+impl fmt::Display for ProblemList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "  {p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads one agreement from its text.
+///
+/// `origin` names the text in problems (usually the file name).
+///
+/// # Errors
+///
+/// [`LoadError::Invalid`] with every problem found: syntax, unknown keys
+/// (with the nearest known key), values of the wrong form, and rules the
+/// language sets (unique clause ids, clause purposes among the agreement's,
+/// a `release` table exactly on release clauses, ...).
+pub fn parse_agreement(text: &str, format: Format, origin: &str) -> Result<Agreement, LoadError> {
+    let located = match source::read(text, format) {
+        Ok(l) => l,
+        Err(errors) => {
+            let problems = errors
+                .into_iter()
+                .map(|e| {
+                    let (line, column) = e
+                        .line_col
+                        .or_else(|| e.span.map(|s| line_col(text, s.start)))
+                        .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+                    Problem {
+                        severity: Severity::Error,
+                        file: origin.to_owned(),
+                        line,
+                        column,
+                        pointer: String::new(),
+                        agreement: None,
+                        clause: None,
+                        message: e.message,
+                        help: None,
+                    }
+                })
+                .collect();
+            return Err(LoadError::Invalid(problems));
+        }
+    };
+    let place = Placer {
+        text,
+        origin,
+        located: &located,
+    };
+    let raw = schema::check_agreement(&located.value);
+    if !raw.is_empty() {
+        let problems = raw
+            .into_iter()
+            .map(|r| place.problem(Severity::Error, &r.pointer, r.at_key, r.message, r.help))
+            .collect();
+        return Err(LoadError::Invalid(problems));
+    }
+    let agreement: Agreement = serde_json::from_value(located.value.clone()).map_err(|e| {
+        LoadError::Invalid(vec![place.problem(
+            Severity::Error,
+            "",
+            false,
+            e.to_string(),
+            None,
+        )])
+    })?;
+    let rules = rule_problems(&agreement);
+    if rules.is_empty() {
+        Ok(agreement)
+    } else {
+        Err(LoadError::Invalid(
+            rules
+                .into_iter()
+                .map(|(pointer, message, help)| {
+                    place.problem(Severity::Error, &pointer, false, message, help)
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// Turns pointers into file, line, column and clause.
+pub(crate) struct Placer<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) origin: &'a str,
+    pub(crate) located: &'a Located,
+}
+
+impl Placer<'_> {
+    pub(crate) fn problem(
+        &self,
+        severity: Severity,
+        pointer: &str,
+        at_key: bool,
+        message: String,
+        help: Option<String>,
+    ) -> Problem {
+        let span = if at_key {
+            self.located.keys.get(pointer)
+        } else {
+            self.located
+                .keys
+                .get(pointer)
+                .or_else(|| self.located.values.get(pointer))
+        };
+        let (line, column) = span
+            .map(|s| line_col(self.text, s.start))
+            .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+        let clause = clause_index(pointer).and_then(|i| {
+            self.located
+                .value
+                .pointer(&format!("/clause/{i}/id"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
+        Problem {
+            severity,
+            file: self.origin.to_owned(),
+            line,
+            column,
+            pointer: pointer.to_owned(),
+            agreement: self
+                .located
+                .value
+                .get("id")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            clause,
+            message,
+            help,
+        }
+    }
+}
+
+fn clause_index(pointer: &str) -> Option<usize> {
+    let rest = pointer.strip_prefix("/clause/")?;
+    rest.split('/').next()?.parse().ok()
+}
+
+type RuleProblem = (String, String, Option<String>);
+
+/// The language's rules beyond the shape of each value.
+fn rule_problems(a: &Agreement) -> Vec<RuleProblem> {
+    let mut out: Vec<RuleProblem> = Vec::new();
+    if !is_identifier(&a.id) {
+        out.push((
+            "/id".into(),
+            format!("`{}` is not an agreement id", a.id),
+            Some(
+                "use lowercase letters, digits, `-` and `.`, such as `nld-kmar.deu-bpol.border`"
+                    .into(),
+            ),
+        ));
+    }
+    if a.version == 0 {
+        out.push((
+            "/version".into(),
+            "version `0`".into(),
+            Some("versions start at 1".into()),
+        ));
+    }
+    if a.recipients.is_empty() {
+        out.push((
+            "/recipients".into(),
+            "no recipients".into(),
+            Some("name at least one country or agency, such as `[\"DEU-BPOL\"]`".into()),
+        ));
+    }
+    if a.purposes.is_empty() {
+        out.push((
+            "/purposes".into(),
+            "no purposes".into(),
+            Some("name at least one purpose, such as `[\"border-control\"]`".into()),
+        ));
+    }
+    if let Some(until) = a.valid_until
+        && until <= a.valid_from
+    {
+        out.push((
+            "/valid_until".into(),
+            format!(
+                "`valid_until` ({until}) is not after `valid_from` ({})",
+                a.valid_from
+            ),
+            Some("swap the two times or correct one of them".into()),
+        ));
+    }
+    for (i, c) in a.known_caveats.iter().enumerate() {
+        if !matches!(c, liaison_record::Caveat::Other(_)) {
+            out.push((
+                format!("/known_caveats/{i}"),
+                format!("`{c}` is a common caveat, always understood"),
+                Some("list only namespaced caveats such as `nld-kmar:case-only`".into()),
+            ));
+        }
+    }
+    obligation_problems(&a.obligations, "/obligations", &mut out);
+    if a.clauses.is_empty() {
+        out.push((
+            "".into(),
+            "the agreement has no clause, so it never releases anything".into(),
+            Some("add a `[[clause]]` with `effect = \"release\"`".into()),
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (i, c) in a.clauses.iter().enumerate() {
+        let at = format!("/clause/{i}");
+        if !is_identifier(&c.id) {
+            out.push((
+                format!("{at}/id"),
+                format!("`{}` is not a clause id", c.id),
+                Some("use lowercase letters, digits, `-` and `.`".into()),
+            ));
+        }
+        if !seen.insert(c.id.as_str()) {
+            out.push((
+                format!("{at}/id"),
+                format!("clause id `{}` is used twice", c.id),
+                Some("give each clause its own id".into()),
+            ));
+        }
+        clause_problems(a, c, &at, &mut out);
+    }
+    out
+}
+
+fn clause_problems(a: &Agreement, c: &Clause, at: &str, out: &mut Vec<RuleProblem>) {
+    let purposes: BTreeSet<_> = a.purposes.iter().collect();
+    for (j, p) in c.when.purposes.iter().enumerate() {
+        if !purposes.contains(p) {
+            out.push((
+                format!("{at}/when/purposes/{j}"),
+                format!("purpose `{p}` is not one of the agreement's purposes"),
+                Some(format!(
+                    "add `{p}` to the agreement's `purposes`, or use one of {}",
+                    a.purposes
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            ));
+        }
+    }
+    match (c.effect, &c.release) {
+        (Effect::Release, None) => out.push((
+            at.to_owned(),
+            "a release clause without a `release` table releases nothing".into(),
+            Some("add `[clause.release]` with `classes = [...]` or `fields = [...]`".into()),
+        )),
+        (Effect::Release, Some(r)) if r.classes.is_empty() && r.fields.is_empty() => out.push((
+            format!("{at}/release"),
+            "the `release` table lets nothing go".into(),
+            Some("list field classes in `classes` or field paths in `fields`".into()),
+        )),
+        (Effect::Deny | Effect::Refer, Some(_)) => out.push((
+            format!("{at}/release"),
+            "only a release clause may have a `release` table".into(),
+            Some("remove the table, or write `effect = \"release\"`".into()),
+        )),
+        _ => {}
+    }
+    if c.effect != Effect::Release && !c.obligations.is_empty() {
+        out.push((
+            format!("{at}/obligations"),
+            "obligations on a clause that releases nothing never bind".into(),
+            Some("move them to a release clause or to the agreement's `[obligations]`".into()),
+        ));
+    }
+    obligation_problems(&c.obligations, &format!("{at}/obligations"), out);
+}
+
+fn obligation_problems(o: &ObligationRules, at: &str, out: &mut Vec<RuleProblem>) {
+    match (o.onward, o.onward_only_to.is_empty()) {
+        (Some(OnwardRule::OnlyTo), true) => out.push((
+            format!("{at}/onward"),
+            "`onward = \"only-to\"` without `onward_only_to`".into(),
+            Some("list the parties in `onward_only_to = [...]`".into()),
+        )),
+        (
+            Some(rule @ (OnwardRule::Forbidden | OnwardRule::WithConsent | OnwardRule::Permitted)),
+            false,
+        ) => {
+            out.push((
+                format!("{at}/onward_only_to"),
+                format!(
+                    "`onward_only_to` contradicts `onward = \"{}\"`",
+                    onward_word(rule)
+                ),
+                Some("write `onward = \"only-to\"` or remove `onward_only_to`".into()),
+            ));
+        }
+        _ => {}
+    }
+    if o.retention_days == Some(0) {
+        out.push((
+            format!("{at}/retention_days"),
+            "`retention_days = 0` means the copy must be deleted on receipt".into(),
+            Some("give at least 1 day, or deny the release instead".into()),
+        ));
+    }
+}
+
+fn onward_word(rule: OnwardRule) -> &'static str {
+    match rule {
+        OnwardRule::Forbidden => "forbidden",
+        OnwardRule::WithConsent => "with-consent",
+        OnwardRule::OnlyTo => "only-to",
+        OnwardRule::Permitted => "permitted",
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    (1..=128).contains(&s.len())
+        && s.bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+}
+
+/// Agreement files found under the given paths: files as given, folders
+/// searched (not recursively) for `.toml` and `.json` files, in name order.
+///
+/// # Errors
+///
+/// [`LoadError::Invalid`] naming each path that cannot be read.
+pub fn agreement_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            match std::fs::read_dir(path) {
+                Ok(entries) => {
+                    let mut found: Vec<PathBuf> = entries
+                        .filter_map(Result::ok)
+                        .map(|e| e.path())
+                        .filter(|p| {
+                            p.is_file()
+                                && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                                    e.eq_ignore_ascii_case("toml") || e.eq_ignore_ascii_case("json")
+                                })
+                        })
+                        .collect();
+                    found.sort();
+                    if found.is_empty() {
+                        problems.push(io_problem(
+                            path,
+                            "the folder holds no `.toml` or `.json` agreement file".into(),
+                        ));
+                    }
+                    files.extend(found);
+                }
+                Err(e) => problems.push(io_problem(path, format!("cannot read the folder: {e}"))),
+            }
+        } else {
+            files.push(path.clone());
+        }
+    }
+    if problems.is_empty() {
+        Ok(files)
+    } else {
+        Err(LoadError::Invalid(problems))
+    }
+}
+
+/// Reads every agreement under the given paths (files or folders).
+///
+/// # Errors
+///
+/// [`LoadError::Invalid`] with every problem of every file, and the same
+/// agreement id and version given twice.
+pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Agreement>, LoadError> {
+    let files = agreement_files(paths)?;
+    let mut agreements = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen: std::collections::HashMap<(String, u32), String> = Default::default();
+    for file in &files {
+        let origin = file.display().to_string();
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(io_problem(file, format!("cannot read the file: {e}")));
+                continue;
+            }
+        };
+        match parse_agreement(&text, Format::from_path(file), &origin) {
+            Ok(a) => {
+                let key = (a.id.clone(), a.version);
+                if let Some(first) = seen.get(&key) {
+                    problems.push(io_problem(
+                        file,
+                        format!(
+                            "agreement `{}` version {} is also in `{first}`",
+                            a.id, a.version
+                        ),
+                    ));
+                } else {
+                    seen.insert(key, origin);
+                    agreements.push(a);
+                }
+            }
+            Err(LoadError::Invalid(p)) => problems.extend(p),
+        }
+    }
+    if problems.is_empty() {
+        Ok(agreements)
+    } else {
+        Err(LoadError::Invalid(problems))
+    }
+}
+
+fn io_problem(path: &Path, message: String) -> Problem {
+    Problem {
+        severity: Severity::Error,
+        file: path.display().to_string(),
+        line: None,
+        column: None,
+        pointer: String::new(),
+        agreement: None,
+        clause: None,
+        message,
+        help: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+id = "nld-kmar.deu-bpol.test"
+version = 1
+provider = "NLD-KMAR"
+recipients = ["DEU-BPOL"]
+valid_from = 2026-01-01T00:00:00Z
+legal_basis = "Prüm"
+purposes = ["border-control"]
+max_classification = "restricted"
+
+[[clause]]
+id = "documents"
+effect = "release"
+[clause.release]
+classes = ["travel-document"]
+"#;
+
+    #[test]
+    fn a_good_agreement_loads() {
+        let a = parse_agreement(GOOD, Format::Toml, "good.toml").unwrap();
+        assert_eq!(a.clauses.len(), 1);
+        let json = serde_json::to_string(&a).unwrap();
+        let b = parse_agreement(&json, Format::Json, "good.json").unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_line_and_hint() {
+        let bad = GOOD
+            .replace(
+                "classes = [\"travel-document\"]",
+                "classes = [\"travel-documents\"]\nwithold = [\"/source\"]",
+            )
+            .replace(
+                "max_classification = \"restricted\"",
+                "max_classification = \"secert\"",
+            );
+        let err = parse_agreement(&bad, Format::Toml, "bad.toml").unwrap_err();
+        let problems = err.problems();
+        assert_eq!(problems.len(), 3, "{err}");
+        let withold = problems
+            .iter()
+            .find(|p| p.message.contains("withold"))
+            .unwrap();
+        assert_eq!(withold.line, Some(16));
+        assert_eq!(withold.clause.as_deref(), Some("documents"));
+        assert_eq!(withold.help.as_deref(), Some("did you mean `withhold`?"));
+        let class = problems
+            .iter()
+            .find(|p| p.message.contains("travel-documents"))
+            .unwrap();
+        assert_eq!(
+            class.help.as_deref(),
+            Some("did you mean `travel-document`?")
+        );
+        let secret = problems
+            .iter()
+            .find(|p| p.message.contains("secert"))
+            .unwrap();
+        assert_eq!(secret.line, Some(9));
+        assert!(
+            err.to_string()
+                .contains("bad.toml:16:1 at `/clause/0/release/withold` (clause `documents`)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn rule_problems_name_the_clause() {
+        let bad = format!(
+            "{GOOD}\n[[clause]]\nid = \"documents\"\neffect = \"deny\"\n[clause.when]\npurposes = [\"tourism\"]\n"
+        );
+        let err = parse_agreement(&bad, Format::Toml, "x.toml").unwrap_err();
+        let problems = err.problems();
+        assert_eq!(problems.len(), 2, "{err}");
+        assert!(
+            problems
+                .iter()
+                .all(|p| p.clause.as_deref() == Some("documents"))
+        );
+        assert!(problems.iter().any(|p| p.message.contains("used twice")));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.message.contains("`tourism`") && p.line == Some(21))
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_a_line() {
+        let err = parse_agreement("id = \"x\"\nversion = \n", Format::Toml, "s.toml").unwrap_err();
+        assert_eq!(err.problems()[0].line, Some(2));
+    }
+}

@@ -1,0 +1,391 @@
+//! The record's own limits: its marking and the obligations of every
+//! earlier release in its provenance. They only ever narrow a release.
+
+use liaison_record::{
+    AgencyId, Caveat, Obligations, OnwardSharing, Party, Purpose, Record, Timestamp, Tlp,
+};
+
+use crate::decision::{Reason, ReasonEffect, Rule};
+use crate::engine::Block;
+
+/// Purposes that count as law enforcement for the `H0` handling code.
+pub const LAW_ENFORCEMENT_PURPOSES: &[&str] = &[
+    "law-enforcement",
+    "criminal-investigation",
+    "crime-prevention",
+    "counter-terrorism",
+    "border-control",
+    "serious-crime",
+    "public-order",
+];
+
+/// Purposes that count as judicial proceedings for the `H1` handling code.
+pub const JUDICIAL_PURPOSES: &[&str] = &["judicial-proceedings", "prosecution"];
+
+fn reason(rule: Rule, effect: ReasonEffect, message: String) -> Reason {
+    Reason {
+        agreement: None,
+        clause: None,
+        rule,
+        effect,
+        message,
+    }
+}
+
+/// Applies the marking and provenance rules; returns the block they impose
+/// (if any), pushes their reasons and narrows `obligations`.
+pub(crate) fn record_rules(
+    record: &Record,
+    holder: &AgencyId,
+    recipient: &AgencyId,
+    purpose: &Purpose,
+    at: Timestamp,
+    reasons: &mut Vec<Reason>,
+    obligations: &mut Obligations,
+) -> Option<Block> {
+    let mut block: Option<Block> = None;
+    let mut set = |b: Block, r: Reason, reasons: &mut Vec<Reason>| {
+        block = block.max(Some(b));
+        reasons.push(r);
+    };
+    let m = &record.marking;
+    let onward = holder != &record.originator;
+    if record.revoked {
+        set(
+            Block::Deny,
+            reason(
+                Rule::RecordState,
+                ReasonEffect::Deny,
+                "the record is revoked".into(),
+            ),
+            reasons,
+        );
+    }
+    if let Some(review) = m.review_by
+        && review.to_date() < at.to_offset_date_time().date()
+    {
+        set(
+            Block::Deny,
+            reason(
+                Rule::RecordState,
+                ReasonEffect::Deny,
+                format!(
+                    "the record was due for review by {review}; review it and set a new `review_by`"
+                ),
+            ),
+            reasons,
+        );
+    }
+    if !m.releasable_to.is_empty() && !m.releasable_to.iter().any(|p| p.includes(recipient)) {
+        set(
+            Block::Deny,
+            reason(
+                Rule::ReleasableTo {
+                    parties: m.releasable_to.clone(),
+                },
+                ReasonEffect::Deny,
+                format!(
+                    "the marking makes the record releasable only to {}",
+                    parties(&m.releasable_to)
+                ),
+            ),
+            reasons,
+        );
+    }
+    if !m.purposes.is_empty() && !m.purposes.contains(purpose) {
+        set(
+            Block::Deny,
+            reason(
+                Rule::MarkingPurpose {
+                    purposes: m.purposes.clone(),
+                },
+                ReasonEffect::Deny,
+                format!(
+                    "the marking limits the record to {}",
+                    m.purposes
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            reasons,
+        );
+    }
+    let consent = |to: &AgencyId| {
+        record
+            .provenance
+            .iter()
+            .any(|e| e.consent_from(&record.originator, to, at))
+    };
+    for caveat in &m.caveats {
+        let rule = || Rule::Caveat {
+            caveat: caveat.clone(),
+        };
+        match caveat {
+            Caveat::NoForeignRelease => {
+                if recipient.country() != record.originator.country() {
+                    set(
+                        Block::Deny,
+                        reason(
+                            rule(),
+                            ReasonEffect::Deny,
+                            format!(
+                                "`NOFORN`: no release outside {}",
+                                record.originator.country()
+                            ),
+                        ),
+                        reasons,
+                    );
+                }
+                *obligations = obligations.most_restrictive(&Obligations {
+                    onward: OnwardSharing::OnlyTo {
+                        parties: vec![Party::Country(record.originator.country())],
+                    },
+                    ..Obligations::default()
+                });
+            }
+            Caveat::OriginatorControl => {
+                if onward && !consent(recipient) {
+                    set(
+                        Block::Refer,
+                        reason(
+                            rule(),
+                            ReasonEffect::Refer,
+                            format!(
+                                "`ORCON`: passing the record on needs the consent of `{}`",
+                                record.originator
+                            ),
+                        ),
+                        reasons,
+                    );
+                }
+                *obligations = obligations.most_restrictive(&Obligations {
+                    onward: OnwardSharing::WithConsent,
+                    ..Obligations::default()
+                });
+            }
+            Caveat::H0 => {
+                if !LAW_ENFORCEMENT_PURPOSES.contains(&purpose.as_str()) {
+                    set(
+                        Block::Deny,
+                        reason(
+                            rule(),
+                            ReasonEffect::Deny,
+                            format!(
+                                "`H0`: for law-enforcement purposes only, and `{purpose}` is not one"
+                            ),
+                        ),
+                        reasons,
+                    );
+                }
+            }
+            Caveat::H1 => {
+                if JUDICIAL_PURPOSES.contains(&purpose.as_str()) {
+                    set(
+                        Block::Refer,
+                        reason(
+                            rule(),
+                            ReasonEffect::Refer,
+                            "`H1`: use in judicial proceedings needs the provider's permission"
+                                .into(),
+                        ),
+                        reasons,
+                    );
+                }
+            }
+            Caveat::H2 => {
+                if onward && !consent(recipient) {
+                    set(
+                        Block::Refer,
+                        reason(
+                            rule(),
+                            ReasonEffect::Refer,
+                            format!(
+                                "`H2`: dissemination needs the permission of `{}`",
+                                record.originator
+                            ),
+                        ),
+                        reasons,
+                    );
+                }
+                *obligations = obligations.most_restrictive(&Obligations {
+                    onward: OnwardSharing::WithConsent,
+                    ..Obligations::default()
+                });
+            }
+            Caveat::H3 => {
+                set(Block::Refer, reason(rule(), ReasonEffect::Refer, "`H3`: other restrictions apply (see the legal basis); a person must decide".into()), reasons);
+            }
+            Caveat::Other(_) => {}
+        }
+    }
+    match m.tlp {
+        Tlp::Red => {
+            if !m.releasable_to.iter().any(|p| p.includes(recipient)) {
+                set(
+                    Block::Deny,
+                    reason(
+                        Rule::Tlp { tlp: Tlp::Red },
+                        ReasonEffect::Deny,
+                        "TLP:RED: only for the recipients the marking names in `releasable_to`"
+                            .into(),
+                    ),
+                    reasons,
+                );
+            }
+            *obligations = obligations.most_restrictive(&Obligations {
+                onward: OnwardSharing::Forbidden,
+                ..Obligations::default()
+            });
+        }
+        Tlp::AmberStrict => {
+            if onward {
+                set(
+                    Block::Deny,
+                    reason(
+                        Rule::Tlp {
+                            tlp: Tlp::AmberStrict,
+                        },
+                        ReasonEffect::Deny,
+                        "TLP:AMBER+STRICT: the recipient's organization only, no onward release"
+                            .into(),
+                    ),
+                    reasons,
+                );
+            }
+            *obligations = obligations.most_restrictive(&Obligations {
+                onward: OnwardSharing::Forbidden,
+                ..Obligations::default()
+            });
+        }
+        Tlp::Amber => {
+            if onward && recipient.country() != holder.country() {
+                set(
+                    Block::Deny,
+                    reason(
+                        Rule::Tlp { tlp: Tlp::Amber },
+                        ReasonEffect::Deny,
+                        format!("TLP:AMBER: onward release only within {}", holder.country()),
+                    ),
+                    reasons,
+                );
+            }
+            *obligations = obligations.most_restrictive(&Obligations {
+                onward: OnwardSharing::OnlyTo {
+                    parties: vec![Party::Country(recipient.country())],
+                },
+                ..Obligations::default()
+            });
+        }
+        Tlp::Green | Tlp::Clear => {}
+    }
+    if let Some(b) = provenance_rules(record, holder, recipient, purpose, at, reasons, obligations)
+    {
+        block = block.max(Some(b));
+    }
+    block
+}
+
+/// The third-party rule: every earlier release's obligations bind.
+fn provenance_rules(
+    record: &Record,
+    holder: &AgencyId,
+    recipient: &AgencyId,
+    purpose: &Purpose,
+    at: Timestamp,
+    reasons: &mut Vec<Reason>,
+    obligations: &mut Obligations,
+) -> Option<Block> {
+    let mut block: Option<Block> = None;
+    let mut expected_from = &record.originator;
+    for (index, e) in record.provenance.iter().enumerate() {
+        let mut push = |b: Block, message: String| {
+            block = block.max(Some(b));
+            let effect = if b == Block::Deny {
+                ReasonEffect::Deny
+            } else {
+                ReasonEffect::Refer
+            };
+            reasons.push(reason(
+                Rule::Provenance {
+                    by: e.from.clone(),
+                    index,
+                },
+                effect,
+                message,
+            ));
+        };
+        if &e.from != expected_from {
+            push(
+                Block::Deny,
+                format!(
+                    "provenance entry {index} is a release by `{}`, but the record was then held by `{expected_from}`; the chain is broken",
+                    e.from
+                ),
+            );
+        }
+        expected_from = &e.to;
+        // Consent from the originator or from the agency that set the rule.
+        let consented = record.provenance.iter().any(|c| {
+            c.consent_from(&record.originator, recipient, at)
+                || c.consent_from(&e.from, recipient, at)
+        });
+        match &e.obligations.onward {
+            OnwardSharing::Forbidden if !consented => push(
+                Block::Deny,
+                format!(
+                    "`{}` released the record to `{}` with onward sharing forbidden, and no consent covers `{recipient}`",
+                    e.from, e.to
+                ),
+            ),
+            OnwardSharing::WithConsent if !consented => push(
+                Block::Refer,
+                format!(
+                    "`{}` allows onward sharing only with its consent, and none covers `{recipient}`",
+                    e.from
+                ),
+            ),
+            OnwardSharing::OnlyTo { parties: p }
+                if !consented && !p.iter().any(|x| x.includes(recipient)) =>
+            {
+                push(
+                    Block::Deny,
+                    format!("`{}` allows onward sharing only to {}", e.from, parties(p)),
+                )
+            }
+            _ => {}
+        }
+        if let Some(until) = e.obligations.retain_until
+            && until <= at
+        {
+            push(
+                Block::Deny,
+                format!("the copy from `{}` had to be deleted by {until}", e.from),
+            );
+        }
+        if &e.purpose != purpose {
+            push(
+                Block::Refer,
+                format!(
+                    "`{}` released the record for `{}`; another purpose needs the originator's agreement",
+                    e.from, e.purpose
+                ),
+            );
+        }
+        // What bound this holder binds the next one too; the onward rule
+        // already checked is kept so that rights only narrow.
+        *obligations = obligations.most_restrictive(&e.obligations);
+    }
+    if expected_from != holder {
+        block = block.max(Some(Block::Deny));
+    }
+    block
+}
+
+fn parties(p: &[Party]) -> String {
+    p.iter()
+        .map(|x| format!("`{x}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
