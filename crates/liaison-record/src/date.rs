@@ -9,6 +9,10 @@ use time::{Date, OffsetDateTime, UtcOffset};
 
 use crate::ParseError;
 
+mod forms;
+
+pub use forms::{CenturyPivot, NiemDateType};
+
 /// A point in time, RFC 3339 in UTC (`Z`), written with millisecond
 /// precision (more digits are kept when given).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -36,8 +40,9 @@ impl FromStr for Timestamp {
     type Err = ParseError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let expected = "an RFC 3339 timestamp in UTC ending in `Z`, such as `2026-11-26T08:30:00.000Z`";
-        if !s.ends_with('Z') {
+        let expected =
+            "an RFC 3339 timestamp in UTC ending in `Z`, such as `2026-11-26T08:30:00.000Z`";
+        if !s.ends_with('Z') || s.as_bytes().get(10) != Some(&b'T') {
             return Err(ParseError::new(s, expected));
         }
         OffsetDateTime::parse(s, &Rfc3339)
@@ -117,7 +122,13 @@ impl FromStr for CalendarDate {
 impl fmt::Display for CalendarDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = self.0;
-        write!(f, "{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            d.year(),
+            u8::from(d.month()),
+            d.day()
+        )
     }
 }
 

@@ -23,7 +23,7 @@ mod string_schema;
 pub use agency::{AgencyId, Party, Purpose};
 pub use assessment::{Assessment, InformationCredibility, SourceReliability};
 pub use country::{CodeKind, CountryCode};
-pub use date::{CalendarDate, PartialDate, Timestamp};
+pub use date::{CalendarDate, CenturyPivot, NiemDateType, PartialDate, Timestamp};
 pub use entity::{
     Alert, AlertAction, Biometric, Conveyance, ConveyanceType, DocumentStatus, DocumentType,
     Encounter, EncounterOutcome, EncounterType, Entity, EntityKind, Indicator, IndicatorType,
