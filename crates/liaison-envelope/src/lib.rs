@@ -1,5 +1,24 @@
-//! Envelope encryption for agencies.
-//!
-//! This crate will seal bytes once for many recipient agencies (X25519 key
-//! wrapping, ChaCha20-Poly1305), bind opaque handling labels, and prove the
-//! sender with Ed25519.
+#![doc = include_str!("../README.md")]
+
+pub mod armor;
+mod crypto;
+mod error;
+pub mod format;
+mod inspect;
+mod keys;
+mod open;
+mod payload;
+mod rewrap;
+mod rng;
+mod seal;
+mod stream;
+
+// The public interface is:
+pub use armor::{armor, dearmor};
+pub use error::{ArmorError, KeyError, OpenError, SealError};
+pub use inspect::{InspectedLayer, Inspection, inspect};
+pub use keys::{Card, Identity, KEY_ID_LEN, KeyId};
+pub use open::{LayerInfo, Opened, RecipientInfo, RecipientKind, open};
+pub use rewrap::{RecipientChange, rekey, rewrap};
+pub use seal::{Sealer, seal};
+pub use stream::{StreamOpened, StreamOpener, StreamSealer};

@@ -1,0 +1,187 @@
+//! The error types, one per family of operations.
+//!
+//! Cryptographic failures are deliberately opaque ([`OpenError::CannotOpen`]):
+//! a reader that explains *which* check failed hands an attacker an oracle.
+//! Everything a user can fix (wrong file, wrong key, untrusted or expired
+//! sender, unsupported version) is explained plainly.
+
+use std::io;
+
+use crate::keys::KeyId;
+
+/// Why a key file (identity or card) could not be read or made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The text is not well-formed JSON, or does not have the expected shape.
+    #[error("{what} at line {line}, column {column}: {message}")]
+    Json {
+        /// What was being read (`identity file` or `card file`).
+        what: &'static str,
+        /// Line of the problem (1-based).
+        line: usize,
+        /// Column of the problem (1-based).
+        column: usize,
+        /// The parser's description of the problem.
+        message: String,
+    },
+    /// A field holds a value that is not acceptable.
+    #[error("{what} field `{pointer}`: {problem}")]
+    Field {
+        /// What was being read (`identity file` or `card file`).
+        what: &'static str,
+        /// JSON pointer of the field, e.g. `/x25519_public`.
+        pointer: &'static str,
+        /// What is wrong and what was expected.
+        problem: String,
+    },
+    /// The validity window is empty or the agency id is unusable.
+    #[error("{problem}")]
+    Invalid {
+        /// What is wrong and how to fix it.
+        problem: String,
+    },
+    /// The operating system's random number generator failed.
+    #[error("the system random number generator failed: {0}")]
+    Random(String),
+}
+
+/// Why an envelope could not be sealed (or rewrapped, or rekeyed).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SealError {
+    /// No recipient was given.
+    #[error("no recipient: give at least one recipient card")]
+    NoRecipients,
+    /// More recipients than one layer may hold.
+    #[error("{count} recipients is more than the {max} one envelope layer may hold")]
+    TooManyRecipients {
+        /// The number given.
+        count: usize,
+        /// The maximum.
+        max: usize,
+    },
+    /// The label is longer than the format allows.
+    #[error("the label is {len} bytes, more than the {max} bytes allowed")]
+    LabelTooLong {
+        /// The label's length.
+        len: usize,
+        /// The maximum.
+        max: usize,
+    },
+    /// A card (recipient or sender) is outside its validity window.
+    #[error(
+        "the card of `{agency}` is not valid at {at} (valid from {not_before} to {not_after}): use a current card"
+    )]
+    CardNotValid {
+        /// The card's agency id.
+        agency: String,
+        /// The time of sealing.
+        at: String,
+        /// Start of the validity window.
+        not_before: String,
+        /// End of the validity window.
+        not_after: String,
+    },
+    /// A recipient's X25519 public key is a low-order point: sealing to it
+    /// would produce a key that anyone can compute.
+    #[error("the X25519 key of recipient `{agency}` is a low-order point and cannot be used")]
+    WeakRecipientKey {
+        /// The card's agency id.
+        agency: String,
+    },
+    /// The envelope given to rewrap or rekey could not be opened.
+    #[error("cannot use the envelope: {0}")]
+    Open(#[from] OpenError),
+    /// The envelope already has as many signing layers as the format allows.
+    #[error("the envelope already has {max} layers: rekey it instead of rewrapping it again")]
+    TooManyLayers {
+        /// The maximum.
+        max: usize,
+    },
+    /// The operating system's random number generator failed.
+    #[error("the system random number generator failed: {0}")]
+    Random(String),
+    /// Writing the envelope failed.
+    #[error("cannot write the envelope: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Why an envelope could not be opened (or inspected).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The bytes do not start with the envelope magic.
+    #[error("not a liaison envelope (the first bytes are not the envelope magic)")]
+    NotAnEnvelope,
+    /// The format version is not one this library reads.
+    #[error("unsupported envelope format version {version} (this library reads version 1)")]
+    UnsupportedVersion {
+        /// The version byte found.
+        version: u8,
+    },
+    /// The cipher suite is not one this library implements.
+    #[error("unsupported cipher suite {suite:#06x} (this library implements suite 0x0001)")]
+    UnsupportedSuite {
+        /// The suite id found.
+        suite: u16,
+    },
+    /// The structure is broken at a known place.
+    #[error("malformed envelope at byte offset {offset}: {problem}")]
+    Malformed {
+        /// Byte offset of the problem.
+        offset: u64,
+        /// What was expected there.
+        problem: String,
+    },
+    /// No stanza of the envelope is addressed to this identity.
+    #[error(
+        "this identity (X25519 key id `{key_id}`) is not a recipient of the envelope: no stanza opens with its key"
+    )]
+    NotRecipient {
+        /// The identity's X25519 key id.
+        key_id: KeyId,
+    },
+    /// A signer of the envelope is not among the trusted sender cards.
+    #[error(
+        "the envelope is signed by key id `{key_id}`, which is not among the trusted sender cards: add the sender's card if you trust it"
+    )]
+    UntrustedSender {
+        /// The signing key id found in the envelope.
+        key_id: KeyId,
+    },
+    /// The signer's card is outside its validity window.
+    #[error(
+        "the card of sender `{agency}` is not valid at {at} (valid from {not_before} to {not_after})"
+    )]
+    SenderCardNotValid {
+        /// The card's agency id.
+        agency: String,
+        /// The time of opening.
+        at: String,
+        /// Start of the validity window.
+        not_before: String,
+        /// End of the validity window.
+        not_after: String,
+    },
+    /// The envelope failed authentication. No detail is given on purpose.
+    #[error("the envelope cannot be opened: authentication failed")]
+    CannotOpen,
+    /// Reading the envelope failed (streaming only).
+    #[error("cannot read the envelope: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Why an armored envelope could not be decoded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArmorError {
+    /// The text does not have the exact armored shape.
+    #[error("armored envelope, line {line}: {problem}")]
+    Malformed {
+        /// 1-based line number of the problem.
+        line: usize,
+        /// What was expected there.
+        problem: String,
+    },
+}

@@ -1,0 +1,505 @@
+//! The binary wire format, apart from any cryptography: `read_*` parse bytes
+//! into plain structs, `write_*` serialize structs into bytes. The encryption
+//! code only ever sees the parsed structs, and every transcript it hashes is
+//! the re-serialization of a struct (parsing is strict, so re-serialization
+//! gives back exactly the bytes that were read).
+//!
+//! The layout is specified in `docs/envelope-format.md`.
+
+use std::io::{self, Read};
+
+use crate::error::OpenError;
+use crate::keys::{KEY_ID_LEN, KeyId};
+
+/// The first 8 bytes of every envelope: 0x89 then `LIAISON`.
+pub const MAGIC: [u8; 8] = *b"\x89LIAISON";
+/// The format version this library reads and writes.
+pub const VERSION: u8 = 1;
+/// Suite 1: X25519, HKDF-SHA256, ChaCha20-Poly1305, SHA-256, Ed25519.
+pub const SUITE_X25519_CHACHA20POLY1305_ED25519: u16 = 0x0001;
+/// Plaintext bytes per payload chunk (the last chunk may be shorter).
+pub const CHUNK_SIZE: usize = 64 * 1024;
+/// Poly1305 tag length.
+pub const TAG_LEN: usize = 16;
+/// Ciphertext bytes of a full chunk.
+pub const SEALED_CHUNK_SIZE: usize = CHUNK_SIZE + TAG_LEN;
+/// Ed25519 signature length.
+pub const SIGNATURE_LEN: usize = 64;
+/// Largest label, in bytes.
+pub const MAX_LABEL_LEN: usize = 1 << 20;
+/// Most stanzas in one layer.
+pub const MAX_STANZAS: usize = 1024;
+/// Most signing layers (one plus the rewraps).
+pub const MAX_LAYERS: usize = 16;
+/// Stanza type: X25519 recipient named by its key id.
+pub const STANZA_X25519: u8 = 0x01;
+/// Stanza type: X25519 recipient without key id (anonymous).
+pub const STANZA_X25519_ANONYMOUS: u8 = 0x02;
+/// Length of a wrapped data key: 32 bytes and a 16-byte tag.
+pub const WRAPPED_KEY_LEN: usize = 32 + TAG_LEN;
+
+/// The part of the header that no rewrap may change: it is bound into the
+/// associated data of every AEAD operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Core {
+    /// Format version (1).
+    pub version: u8,
+    /// Cipher suite id.
+    pub suite: u16,
+    /// Random salt of the payload key derivation.
+    pub payload_salt: [u8; 32],
+    /// Commitment to the data key (HKDF output), checked by every reader.
+    pub key_commitment: [u8; 32],
+    /// The label: opaque bytes.
+    pub label: Vec<u8>,
+}
+
+/// One recipient's wrapped copy of the data key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stanza {
+    /// X25519 recipient, named by key id, or anonymous (`key_id` is `None`).
+    X25519 {
+        /// The recipient's X25519 key id; `None` in anonymous mode.
+        key_id: Option<KeyId>,
+        /// The ephemeral X25519 public key of this stanza.
+        ephemeral: [u8; 32],
+        /// The data key wrapped with ChaCha20-Poly1305.
+        wrapped: [u8; WRAPPED_KEY_LEN],
+    },
+    /// A stanza type this library does not know (kept as is, skipped).
+    Unknown {
+        /// The type byte.
+        kind: u8,
+        /// The body.
+        body: Vec<u8>,
+    },
+}
+
+/// A signing layer: who signed, for which recipients.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layer {
+    /// Key id of the signer's Ed25519 key.
+    pub signer: KeyId,
+    /// The recipient stanzas.
+    pub stanzas: Vec<Stanza>,
+}
+
+/// A parsed header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// The immutable core.
+    pub core: Core,
+    /// The layers, oldest first; at least one.
+    pub layers: Vec<Layer>,
+    /// The signatures of every layer but the last (which is in the trailer),
+    /// in the same order.
+    pub signatures: Vec<[u8; SIGNATURE_LEN]>,
+}
+
+impl Header {
+    /// The last (current) layer.
+    #[must_use]
+    pub fn current_layer(&self) -> Option<&Layer> {
+        self.layers.last()
+    }
+}
+
+/// Serializes the core.
+pub fn write_core(core: &Core, out: &mut Vec<u8>) {
+    out.extend_from_slice(&MAGIC);
+    out.push(core.version);
+    out.extend_from_slice(&core.suite.to_be_bytes());
+    out.extend_from_slice(&core.payload_salt);
+    out.extend_from_slice(&core.key_commitment);
+    let len = u32::try_from(core.label.len()).unwrap_or(u32::MAX);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&core.label);
+}
+
+/// Serializes one stanza (type, body length, body).
+pub fn write_stanza(stanza: &Stanza, out: &mut Vec<u8>) {
+    match stanza {
+        Stanza::X25519 {
+            key_id,
+            ephemeral,
+            wrapped,
+        } => {
+            let (kind, len) = match key_id {
+                Some(_) => (STANZA_X25519, KEY_ID_LEN + 32 + WRAPPED_KEY_LEN),
+                None => (STANZA_X25519_ANONYMOUS, 32 + WRAPPED_KEY_LEN),
+            };
+            out.push(kind);
+            out.extend_from_slice(&u16::try_from(len).unwrap_or(u16::MAX).to_be_bytes());
+            if let Some(id) = key_id {
+                out.extend_from_slice(&id.to_bytes());
+            }
+            out.extend_from_slice(ephemeral);
+            out.extend_from_slice(wrapped);
+        }
+        Stanza::Unknown { kind, body } => {
+            out.push(*kind);
+            let len = u16::try_from(body.len()).unwrap_or(u16::MAX);
+            out.extend_from_slice(&len.to_be_bytes());
+            out.extend_from_slice(body);
+        }
+    }
+}
+
+/// Serializes one layer (signer key id, stanza count, stanzas).
+pub fn write_layer(layer: &Layer, out: &mut Vec<u8>) {
+    out.extend_from_slice(&layer.signer.to_bytes());
+    let count = u16::try_from(layer.stanzas.len()).unwrap_or(u16::MAX);
+    out.extend_from_slice(&count.to_be_bytes());
+    for stanza in &layer.stanzas {
+        write_stanza(stanza, out);
+    }
+}
+
+/// Serializes the whole header.
+pub fn write_header(header: &Header, out: &mut Vec<u8>) {
+    write_core(&header.core, out);
+    out.push(u8::try_from(header.layers.len()).unwrap_or(u8::MAX));
+    for (i, layer) in header.layers.iter().enumerate() {
+        write_layer(layer, out);
+        if let Some(sig) = header.signatures.get(i) {
+            out.extend_from_slice(sig);
+        }
+    }
+}
+
+/// A reader that counts bytes, so errors can name an offset.
+struct Counting<R> {
+    inner: R,
+    offset: u64,
+}
+
+impl<R: Read> Counting<R> {
+    fn bytes<const N: usize>(&mut self, what: &str) -> Result<[u8; N], OpenError> {
+        let mut buf = [0u8; N];
+        self.fill(&mut buf, what)?;
+        Ok(buf)
+    }
+
+    fn fill(&mut self, buf: &mut [u8], what: &str) -> Result<(), OpenError> {
+        let start = self.offset;
+        let mut done = 0;
+        while let Some(rest) = buf.get_mut(done..) {
+            if rest.is_empty() {
+                break;
+            }
+            match self.inner.read(rest) {
+                Ok(0) => {
+                    return Err(OpenError::Malformed {
+                        offset: start + done as u64,
+                        problem: format!("the envelope ends inside the {what}"),
+                    });
+                }
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(OpenError::Io(e)),
+            }
+        }
+        self.offset = start + done as u64;
+        Ok(())
+    }
+
+    fn u8(&mut self, what: &str) -> Result<u8, OpenError> {
+        Ok(u8::from_be_bytes(self.bytes::<1>(what)?))
+    }
+
+    fn u16(&mut self, what: &str) -> Result<u16, OpenError> {
+        Ok(u16::from_be_bytes(self.bytes::<2>(what)?))
+    }
+
+    fn u32(&mut self, what: &str) -> Result<u32, OpenError> {
+        Ok(u32::from_be_bytes(self.bytes::<4>(what)?))
+    }
+
+    fn malformed(&self, at: u64, problem: impl Into<String>) -> OpenError {
+        OpenError::Malformed {
+            offset: at,
+            problem: problem.into(),
+        }
+    }
+}
+
+/// Parses a header from the start of `reader`, reading exactly its bytes.
+/// Returns the header and its length in bytes.
+///
+/// # Errors
+///
+/// [`OpenError::NotAnEnvelope`] for a wrong magic,
+/// [`OpenError::UnsupportedVersion`], [`OpenError::UnsupportedSuite`],
+/// [`OpenError::Malformed`] with the offset of a structural problem, and
+/// [`OpenError::Io`] if reading fails.
+pub fn read_header<R: Read>(reader: R) -> Result<(Header, u64), OpenError> {
+    let mut r = Counting {
+        inner: reader,
+        offset: 0,
+    };
+    // The magic is read byte by byte so that a short non-envelope input is
+    // still reported as "not an envelope".
+    for expected in MAGIC {
+        let mut b = [0u8; 1];
+        match r.inner.read(&mut b) {
+            Ok(1) if b == [expected] => r.offset += 1,
+            Ok(1) => return Err(OpenError::NotAnEnvelope),
+            Ok(_) if r.offset == 0 => return Err(OpenError::NotAnEnvelope),
+            Ok(_) => return Err(r.malformed(r.offset, "the envelope ends inside the magic")),
+            Err(e) => return Err(OpenError::Io(e)),
+        }
+    }
+    let version = r.u8("format version")?;
+    if version != VERSION {
+        return Err(OpenError::UnsupportedVersion { version });
+    }
+    let suite = r.u16("suite id")?;
+    if suite != SUITE_X25519_CHACHA20POLY1305_ED25519 {
+        return Err(OpenError::UnsupportedSuite { suite });
+    }
+    let payload_salt = r.bytes::<32>("payload salt")?;
+    let key_commitment = r.bytes::<32>("key commitment")?;
+    let at = r.offset;
+    let label_len = r.u32("label length")?;
+    let label_len = usize::try_from(label_len).unwrap_or(usize::MAX);
+    if label_len > MAX_LABEL_LEN {
+        return Err(r.malformed(
+            at,
+            format!("label length {label_len} exceeds the maximum {MAX_LABEL_LEN}"),
+        ));
+    }
+    let mut label = vec![0u8; label_len];
+    r.fill(&mut label, "label")?;
+    let at = r.offset;
+    let layer_count = usize::from(r.u8("layer count")?);
+    if layer_count == 0 || layer_count > MAX_LAYERS {
+        return Err(r.malformed(
+            at,
+            format!("layer count {layer_count} is not between 1 and {MAX_LAYERS}"),
+        ));
+    }
+    let mut layers = Vec::with_capacity(layer_count);
+    let mut signatures = Vec::with_capacity(layer_count - 1);
+    for i in 0..layer_count {
+        layers.push(read_layer(&mut r)?);
+        if i + 1 < layer_count {
+            signatures.push(r.bytes::<SIGNATURE_LEN>("signature of an earlier layer")?);
+        }
+    }
+    let header = Header {
+        core: Core {
+            version,
+            suite,
+            payload_salt,
+            key_commitment,
+            label,
+        },
+        layers,
+        signatures,
+    };
+    Ok((header, r.offset))
+}
+
+fn read_layer<R: Read>(r: &mut Counting<R>) -> Result<Layer, OpenError> {
+    let signer = KeyId::from_bytes(r.bytes::<KEY_ID_LEN>("signer key id")?);
+    let at = r.offset;
+    let count = usize::from(r.u16("stanza count")?);
+    if count == 0 || count > MAX_STANZAS {
+        return Err(r.malformed(
+            at,
+            format!("stanza count {count} is not between 1 and {MAX_STANZAS}"),
+        ));
+    }
+    let mut stanzas = Vec::with_capacity(count);
+    for _ in 0..count {
+        stanzas.push(read_stanza(r)?);
+    }
+    Ok(Layer { signer, stanzas })
+}
+
+fn read_stanza<R: Read>(r: &mut Counting<R>) -> Result<Stanza, OpenError> {
+    let at = r.offset;
+    let kind = r.u8("stanza type")?;
+    let len = usize::from(r.u16("stanza length")?);
+    let expected = match kind {
+        STANZA_X25519 => Some(KEY_ID_LEN + 32 + WRAPPED_KEY_LEN),
+        STANZA_X25519_ANONYMOUS => Some(32 + WRAPPED_KEY_LEN),
+        0 => return Err(r.malformed(at, "stanza type 0 is reserved")),
+        _ => None,
+    };
+    if let Some(expected) = expected
+        && len != expected
+    {
+        return Err(r.malformed(
+            at,
+            format!("stanza of type {kind} has length {len}, expected {expected}"),
+        ));
+    }
+    match kind {
+        STANZA_X25519 | STANZA_X25519_ANONYMOUS => {
+            let key_id = if kind == STANZA_X25519 {
+                Some(KeyId::from_bytes(r.bytes::<KEY_ID_LEN>("stanza key id")?))
+            } else {
+                None
+            };
+            let ephemeral = r.bytes::<32>("stanza ephemeral key")?;
+            let wrapped = r.bytes::<WRAPPED_KEY_LEN>("wrapped key")?;
+            Ok(Stanza::X25519 {
+                key_id,
+                ephemeral,
+                wrapped,
+            })
+        }
+        _ => {
+            let mut body = vec![0u8; len];
+            r.fill(&mut body, "stanza body")?;
+            Ok(Stanza::Unknown { kind, body })
+        }
+    }
+}
+
+/// Splits what follows the header into the payload chunks area and the
+/// trailing signature. `offset` is the header length (for error offsets).
+///
+/// # Errors
+///
+/// [`OpenError::Malformed`] if the body cannot hold one chunk and the
+/// signature, or if the last chunk is shorter than a tag.
+pub fn split_body(body: &[u8], offset: u64) -> Result<(&[u8], [u8; SIGNATURE_LEN]), OpenError> {
+    let Some((chunks, sig)) = body.split_last_chunk::<SIGNATURE_LEN>() else {
+        return Err(OpenError::Malformed {
+            offset: offset + body.len() as u64,
+            problem: "the envelope ends before its signature".to_owned(),
+        });
+    };
+    check_chunks_len(chunks.len(), offset)?;
+    Ok((chunks, *sig))
+}
+
+/// Checks that `len` bytes of sealed chunks have a possible structure: at
+/// least one chunk, every chunk but the last full, the last one holding at
+/// least a tag.
+///
+/// # Errors
+///
+/// [`OpenError::Malformed`] otherwise.
+pub fn check_chunks_len(len: usize, offset: u64) -> Result<(), OpenError> {
+    let last = len % SEALED_CHUNK_SIZE;
+    if len == 0 || (last != 0 && last < TAG_LEN) {
+        return Err(OpenError::Malformed {
+            offset: offset + (len - last) as u64,
+            problem: "the last payload chunk is shorter than its authentication tag".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Number of chunks for a plaintext of `len` bytes (an empty payload is one
+/// empty chunk).
+#[must_use]
+pub fn chunk_count(len: usize) -> usize {
+    len.div_ceil(CHUNK_SIZE).max(1)
+}
+
+/// Plaintext length of `len` bytes of sealed chunks (assumed well-formed).
+#[must_use]
+pub fn plaintext_len(sealed_len: usize) -> usize {
+    let chunks = sealed_len.div_ceil(SEALED_CHUNK_SIZE);
+    sealed_len.saturating_sub(chunks * TAG_LEN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header() -> Header {
+        Header {
+            core: Core {
+                version: VERSION,
+                suite: SUITE_X25519_CHACHA20POLY1305_ED25519,
+                payload_salt: [1; 32],
+                key_commitment: [2; 32],
+                label: b"SECRET".to_vec(),
+            },
+            layers: vec![
+                Layer {
+                    signer: KeyId::from_bytes([3; 8]),
+                    stanzas: vec![
+                        Stanza::X25519 {
+                            key_id: Some(KeyId::from_bytes([4; 8])),
+                            ephemeral: [5; 32],
+                            wrapped: [6; 48],
+                        },
+                        Stanza::Unknown {
+                            kind: 0x40,
+                            body: vec![7; 3],
+                        },
+                    ],
+                },
+                Layer {
+                    signer: KeyId::from_bytes([8; 8]),
+                    stanzas: vec![Stanza::X25519 {
+                        key_id: None,
+                        ephemeral: [9; 32],
+                        wrapped: [10; 48],
+                    }],
+                },
+            ],
+            signatures: vec![[11; 64]],
+        }
+    }
+
+    #[test]
+    fn header_round_trips_exactly() {
+        let h = header();
+        let mut bytes = Vec::new();
+        write_header(&h, &mut bytes);
+        let (back, len) = read_header(bytes.as_slice()).unwrap();
+        assert_eq!(back, h);
+        assert_eq!(len, bytes.len() as u64);
+        for cut in 0..bytes.len() {
+            assert!(read_header(&bytes[..cut]).is_err());
+        }
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        assert!(matches!(
+            read_header(&b"hello world"[..]),
+            Err(OpenError::NotAnEnvelope)
+        ));
+        assert!(matches!(
+            read_header(&b""[..]),
+            Err(OpenError::NotAnEnvelope)
+        ));
+        let mut bytes = Vec::new();
+        write_header(&header(), &mut bytes);
+        bytes[8] = 2;
+        assert!(matches!(
+            read_header(bytes.as_slice()),
+            Err(OpenError::UnsupportedVersion { version: 2 })
+        ));
+        bytes[8] = 1;
+        bytes[10] = 9;
+        assert!(matches!(
+            read_header(bytes.as_slice()),
+            Err(OpenError::UnsupportedSuite { suite: 9 })
+        ));
+    }
+
+    #[test]
+    fn chunk_arithmetic() {
+        assert_eq!(chunk_count(0), 1);
+        assert_eq!(chunk_count(CHUNK_SIZE), 1);
+        assert_eq!(chunk_count(CHUNK_SIZE + 1), 2);
+        assert_eq!(plaintext_len(TAG_LEN), 0);
+        assert_eq!(plaintext_len(SEALED_CHUNK_SIZE), CHUNK_SIZE);
+        assert_eq!(
+            plaintext_len(SEALED_CHUNK_SIZE + TAG_LEN + 1),
+            CHUNK_SIZE + 1
+        );
+        assert!(check_chunks_len(0, 0).is_err());
+        assert!(check_chunks_len(SEALED_CHUNK_SIZE + 15, 0).is_err());
+        assert!(check_chunks_len(SEALED_CHUNK_SIZE, 0).is_ok());
+    }
+}

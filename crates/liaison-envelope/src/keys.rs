@@ -1,0 +1,697 @@
+//! Agency keys: the secret [`Identity`] and the public [`Card`], their key
+//! ids, and their JSON file forms.
+
+use std::fmt;
+use std::str::FromStr;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+use subtle::ConstantTimeEq;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use x25519_dalek::{PublicKey, StaticSecret};
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::error::KeyError;
+use crate::rng::Randomness;
+
+/// The length of a key id in bytes.
+pub const KEY_ID_LEN: usize = 8;
+
+/// A short fingerprint of a public key: the first 8 bytes of its SHA-256.
+///
+/// Equality is evaluated in constant time.
+#[derive(Clone, Copy, Eq)]
+pub struct KeyId([u8; KEY_ID_LEN]);
+
+impl KeyId {
+    /// The key id of a 32-byte public key (X25519 or Ed25519).
+    #[must_use]
+    pub fn of_public_key(public_key: &[u8; 32]) -> KeyId {
+        let digest = Sha256::digest(public_key);
+        let mut id = [0u8; KEY_ID_LEN];
+        for (dst, src) in id.iter_mut().zip(digest.iter()) {
+            *dst = *src;
+        }
+        KeyId(id)
+    }
+
+    /// A key id from its raw bytes.
+    #[must_use]
+    pub const fn from_bytes(bytes: [u8; KEY_ID_LEN]) -> KeyId {
+        KeyId(bytes)
+    }
+
+    /// The raw bytes.
+    #[must_use]
+    pub const fn to_bytes(self) -> [u8; KEY_ID_LEN] {
+        self.0
+    }
+}
+
+impl PartialEq for KeyId {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl ConstantTimeEq for KeyId {
+    fn ct_eq(&self, other: &Self) -> subtle::Choice {
+        self.0.ct_eq(&other.0)
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl fmt::Debug for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyId({self})")
+    }
+}
+
+impl FromStr for KeyId {
+    type Err = KeyError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut id = [0u8; KEY_ID_LEN];
+        hex::decode_to_slice(s, &mut id).map_err(|_| KeyError::Invalid {
+            problem: format!("key id `{s}` is not 16 lowercase hexadecimal digits"),
+        })?;
+        Ok(KeyId(id))
+    }
+}
+
+impl Serialize for KeyId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// An agency's secret keys: an X25519 secret for receiving, an Ed25519
+/// signing key for sending, and the validity window of its card.
+///
+/// The secrets are wiped from memory when the identity is dropped and are
+/// never printed by `Debug`.
+pub struct Identity {
+    agency_id: String,
+    x25519: StaticSecret,
+    signing: SigningKey,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Identity")
+            .field("agency_id", &self.agency_id)
+            .field("x25519_key_id", &self.encryption_key_id())
+            .field("ed25519_key_id", &self.signing_key_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Identity {
+    /// Generates a new identity with fresh keys from the operating system's
+    /// random number generator.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Invalid`] if the agency id is empty or has control
+    /// characters, or if `not_after` is not after `not_before`;
+    /// [`KeyError::Random`] if the random number generator fails.
+    pub fn generate(
+        agency_id: &str,
+        not_before: OffsetDateTime,
+        not_after: OffsetDateTime,
+    ) -> Result<Identity, KeyError> {
+        let mut rng = Randomness::os();
+        let mut x = Zeroizing::new([0u8; 32]);
+        let mut e = Zeroizing::new([0u8; 32]);
+        rng.fill(x.as_mut_slice())
+            .and_then(|()| rng.fill(e.as_mut_slice()))
+            .map_err(|err| KeyError::Random(err.to_string()))?;
+        Identity::from_secret_bytes(agency_id, &x, &e, not_before, not_after)
+    }
+
+    /// Builds an identity from raw secret bytes (for test vectors and
+    /// reproducible fixtures; real keys come from [`Identity::generate`]).
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Invalid`] as for [`Identity::generate`].
+    #[doc(hidden)]
+    pub fn from_secret_bytes(
+        agency_id: &str,
+        x25519_secret: &[u8; 32],
+        ed25519_secret: &[u8; 32],
+        not_before: OffsetDateTime,
+        not_after: OffsetDateTime,
+    ) -> Result<Identity, KeyError> {
+        check_agency_id(agency_id)?;
+        let (not_before, not_after) = check_window(not_before, not_after)?;
+        Ok(Identity {
+            agency_id: agency_id.to_owned(),
+            x25519: StaticSecret::from(*x25519_secret),
+            signing: SigningKey::from_bytes(ed25519_secret),
+            not_before,
+            not_after,
+        })
+    }
+
+    /// The agency id.
+    #[must_use]
+    pub fn agency_id(&self) -> &str {
+        &self.agency_id
+    }
+
+    /// The key id of the X25519 (receiving) public key.
+    #[must_use]
+    pub fn encryption_key_id(&self) -> KeyId {
+        KeyId::of_public_key(PublicKey::from(&self.x25519).as_bytes())
+    }
+
+    /// The key id of the Ed25519 (signing) public key.
+    #[must_use]
+    pub fn signing_key_id(&self) -> KeyId {
+        KeyId::of_public_key(self.signing.verifying_key().as_bytes())
+    }
+
+    /// The public card of this identity.
+    #[must_use]
+    pub fn card(&self) -> Card {
+        Card {
+            agency_id: self.agency_id.clone(),
+            x25519: PublicKey::from(&self.x25519),
+            ed25519: self.signing.verifying_key(),
+            not_before: self.not_before,
+            not_after: self.not_after,
+        }
+    }
+
+    pub(crate) fn x25519_secret(&self) -> &StaticSecret {
+        &self.x25519
+    }
+
+    pub(crate) fn signing_key(&self) -> &SigningKey {
+        &self.signing
+    }
+
+    /// The identity file form (JSON, documented in `docs/envelope-format.md`).
+    /// The returned text holds the secret keys and is wiped when dropped.
+    #[must_use]
+    pub fn to_json(&self) -> Zeroizing<String> {
+        let mut x = self.x25519.to_bytes();
+        let mut e = self.signing.to_bytes();
+        let file = IdentityFile {
+            kind: IDENTITY_KIND.to_owned(),
+            version: 1,
+            agency_id: self.agency_id.clone(),
+            not_before: format_time(self.not_before),
+            not_after: format_time(self.not_after),
+            x25519_secret: SecretText(STANDARD.encode(x)),
+            ed25519_secret: SecretText(STANDARD.encode(e)),
+        };
+        x.zeroize();
+        e.zeroize();
+        let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
+        text.push('\n');
+        Zeroizing::new(text)
+    }
+
+    /// Reads an identity file.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Json`] with line and column if the text is not an identity
+    /// file; [`KeyError::Field`] with the field's JSON pointer if a value is
+    /// unusable; [`KeyError::Invalid`] for an empty validity window.
+    pub fn from_json(text: &str) -> Result<Identity, KeyError> {
+        const WHAT: &str = "identity file";
+        let file: IdentityFile = serde_json::from_str(text).map_err(|e| json_error(WHAT, &e))?;
+        check_kind(WHAT, &file.kind, IDENTITY_KIND, file.version)?;
+        let x = decode_key(WHAT, "/x25519_secret", &file.x25519_secret.0)?;
+        let e = decode_key(WHAT, "/ed25519_secret", &file.ed25519_secret.0)?;
+        let not_before = parse_time(WHAT, "/not_before", &file.not_before)?;
+        let not_after = parse_time(WHAT, "/not_after", &file.not_after)?;
+        Identity::from_secret_bytes(&file.agency_id, &x, &e, not_before, not_after)
+    }
+}
+
+/// An agency's public card: its agency id, its X25519 (receiving) and
+/// Ed25519 (signing) public keys, their key ids, and a validity window.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Card {
+    agency_id: String,
+    x25519: PublicKey,
+    ed25519: VerifyingKey,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+}
+
+impl fmt::Debug for Card {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Card")
+            .field("agency_id", &self.agency_id)
+            .field("x25519_key_id", &self.encryption_key_id())
+            .field("ed25519_key_id", &self.signing_key_id())
+            .field("not_before", &format_time(self.not_before))
+            .field("not_after", &format_time(self.not_after))
+            .finish()
+    }
+}
+
+impl Card {
+    /// Builds a card from public key bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Field`] if the X25519 key is a low-order point or the
+    /// Ed25519 key is not a valid point; [`KeyError::Invalid`] for an empty
+    /// agency id or validity window.
+    pub fn from_public_keys(
+        agency_id: &str,
+        x25519_public: [u8; 32],
+        ed25519_public: [u8; 32],
+        not_before: OffsetDateTime,
+        not_after: OffsetDateTime,
+    ) -> Result<Card, KeyError> {
+        const WHAT: &str = "card";
+        check_agency_id(agency_id)?;
+        let (not_before, not_after) = check_window(not_before, not_after)?;
+        if is_low_order(&x25519_public) {
+            return Err(KeyError::Field {
+                what: WHAT,
+                pointer: "/x25519_public",
+                problem: "the key is a low-order point, which no honest key generator produces"
+                    .to_owned(),
+            });
+        }
+        let ed25519 = VerifyingKey::from_bytes(&ed25519_public)
+            .ok()
+            .filter(|k| !k.is_weak())
+            .ok_or_else(|| KeyError::Field {
+                what: WHAT,
+                pointer: "/ed25519_public",
+                problem: "not a valid Ed25519 public key".to_owned(),
+            })?;
+        Ok(Card {
+            agency_id: agency_id.to_owned(),
+            x25519: PublicKey::from(x25519_public),
+            ed25519,
+            not_before,
+            not_after,
+        })
+    }
+
+    /// The agency id.
+    #[must_use]
+    pub fn agency_id(&self) -> &str {
+        &self.agency_id
+    }
+
+    /// The X25519 public key.
+    #[must_use]
+    pub fn x25519_public(&self) -> [u8; 32] {
+        self.x25519.to_bytes()
+    }
+
+    /// The Ed25519 public key.
+    #[must_use]
+    pub fn ed25519_public(&self) -> [u8; 32] {
+        self.ed25519.to_bytes()
+    }
+
+    /// The key id of the X25519 public key (used in recipient stanzas).
+    #[must_use]
+    pub fn encryption_key_id(&self) -> KeyId {
+        KeyId::of_public_key(self.x25519.as_bytes())
+    }
+
+    /// The key id of the Ed25519 public key (used to name the signer).
+    #[must_use]
+    pub fn signing_key_id(&self) -> KeyId {
+        KeyId::of_public_key(self.ed25519.as_bytes())
+    }
+
+    /// Start of the validity window.
+    #[must_use]
+    pub fn not_before(&self) -> OffsetDateTime {
+        self.not_before
+    }
+
+    /// End of the validity window.
+    #[must_use]
+    pub fn not_after(&self) -> OffsetDateTime {
+        self.not_after
+    }
+
+    /// Whether `at` lies in the validity window (both ends included).
+    #[must_use]
+    pub fn is_valid_at(&self, at: OffsetDateTime) -> bool {
+        self.not_before <= at && at <= self.not_after
+    }
+
+    pub(crate) fn x25519_key(&self) -> &PublicKey {
+        &self.x25519
+    }
+
+    pub(crate) fn verifying_key(&self) -> &VerifyingKey {
+        &self.ed25519
+    }
+
+    pub(crate) fn window_strings(&self) -> (String, String) {
+        (format_time(self.not_before), format_time(self.not_after))
+    }
+
+    /// The card file form (JSON, documented in `docs/envelope-format.md`).
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        let file = CardFile {
+            kind: CARD_KIND.to_owned(),
+            version: 1,
+            agency_id: self.agency_id.clone(),
+            not_before: format_time(self.not_before),
+            not_after: format_time(self.not_after),
+            x25519_public: STANDARD.encode(self.x25519.as_bytes()),
+            x25519_key_id: self.encryption_key_id().to_string(),
+            ed25519_public: STANDARD.encode(self.ed25519.as_bytes()),
+            ed25519_key_id: self.signing_key_id().to_string(),
+        };
+        let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// Reads a card file. The key ids in the file must match the keys.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Json`] with line and column if the text is not a card
+    /// file; [`KeyError::Field`] with the field's JSON pointer if a value is
+    /// unusable (a key id that does not match its key, a low-order X25519
+    /// key); [`KeyError::Invalid`] for an empty validity window.
+    pub fn from_json(text: &str) -> Result<Card, KeyError> {
+        const WHAT: &str = "card file";
+        let file: CardFile = serde_json::from_str(text).map_err(|e| json_error(WHAT, &e))?;
+        check_kind(WHAT, &file.kind, CARD_KIND, file.version)?;
+        let x = decode_key(WHAT, "/x25519_public", &file.x25519_public)?;
+        let e = decode_key(WHAT, "/ed25519_public", &file.ed25519_public)?;
+        let not_before = parse_time(WHAT, "/not_before", &file.not_before)?;
+        let not_after = parse_time(WHAT, "/not_after", &file.not_after)?;
+        let card = Card::from_public_keys(&file.agency_id, *x, *e, not_before, not_after).map_err(
+            |err| match err {
+                KeyError::Field {
+                    pointer, problem, ..
+                } => KeyError::Field {
+                    what: WHAT,
+                    pointer,
+                    problem,
+                },
+                other => other,
+            },
+        )?;
+        for (pointer, given, actual) in [
+            (
+                "/x25519_key_id",
+                &file.x25519_key_id,
+                card.encryption_key_id(),
+            ),
+            (
+                "/ed25519_key_id",
+                &file.ed25519_key_id,
+                card.signing_key_id(),
+            ),
+        ] {
+            if *given != actual.to_string() {
+                return Err(KeyError::Field {
+                    what: WHAT,
+                    pointer,
+                    problem: format!(
+                        "key id `{given}` does not match the key, whose id is `{actual}`: the file was altered or mixed up"
+                    ),
+                });
+            }
+        }
+        Ok(card)
+    }
+}
+
+const IDENTITY_KIND: &str = "liaison-identity";
+const CARD_KIND: &str = "liaison-card";
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdentityFile {
+    #[serde(rename = "type")]
+    kind: String,
+    version: u32,
+    agency_id: String,
+    not_before: String,
+    not_after: String,
+    x25519_secret: SecretText,
+    ed25519_secret: SecretText,
+}
+
+/// Base64 text of a secret key, wiped on drop.
+#[derive(Serialize, Deserialize)]
+#[serde(transparent)]
+struct SecretText(String);
+
+impl Drop for SecretText {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CardFile {
+    #[serde(rename = "type")]
+    kind: String,
+    version: u32,
+    agency_id: String,
+    not_before: String,
+    not_after: String,
+    x25519_public: String,
+    x25519_key_id: String,
+    ed25519_public: String,
+    ed25519_key_id: String,
+}
+
+fn json_error(what: &'static str, e: &serde_json::Error) -> KeyError {
+    let message = e.to_string();
+    // serde_json appends " at line L column C"; the location is given apart.
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(m, _)| m)
+        .to_owned();
+    KeyError::Json {
+        what,
+        line: e.line(),
+        column: e.column(),
+        message,
+    }
+}
+
+fn check_kind(
+    what: &'static str,
+    kind: &str,
+    expected: &str,
+    version: u32,
+) -> Result<(), KeyError> {
+    if kind != expected {
+        return Err(KeyError::Field {
+            what,
+            pointer: "/type",
+            problem: format!("found `{kind}`, expected `{expected}`"),
+        });
+    }
+    if version != 1 {
+        return Err(KeyError::Field {
+            what,
+            pointer: "/version",
+            problem: format!("version {version} is not supported, expected 1"),
+        });
+    }
+    Ok(())
+}
+
+fn decode_key(
+    what: &'static str,
+    pointer: &'static str,
+    text: &str,
+) -> Result<Zeroizing<[u8; 32]>, KeyError> {
+    let bad = || KeyError::Field {
+        what,
+        pointer,
+        problem: "expected 32 bytes in standard base64 with padding (44 characters)".to_owned(),
+    };
+    let bytes = Zeroizing::new(STANDARD.decode(text).map_err(|_| bad())?);
+    let mut key = Zeroizing::new([0u8; 32]);
+    if bytes.len() != 32 {
+        return Err(bad());
+    }
+    key.copy_from_slice(&bytes);
+    Ok(key)
+}
+
+fn parse_time(
+    what: &'static str,
+    pointer: &'static str,
+    text: &str,
+) -> Result<OffsetDateTime, KeyError> {
+    let t = OffsetDateTime::parse(text, &Rfc3339).map_err(|e| KeyError::Field {
+        what,
+        pointer,
+        problem: format!(
+            "`{text}` is not an RFC 3339 time ({e}); expected e.g. `2026-01-31T00:00:00Z`"
+        ),
+    })?;
+    if !t.offset().is_utc() {
+        return Err(KeyError::Field {
+            what,
+            pointer,
+            problem: format!("`{text}` is not in UTC; write the time with a `Z` suffix"),
+        });
+    }
+    Ok(t)
+}
+
+pub(crate) fn format_time(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+}
+
+fn check_agency_id(agency_id: &str) -> Result<(), KeyError> {
+    if agency_id.is_empty() || agency_id.len() > 256 || agency_id.chars().any(char::is_control) {
+        return Err(KeyError::Invalid {
+            problem: format!(
+                "agency id `{}` is unusable: give 1 to 256 characters without control characters",
+                agency_id.escape_debug()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Puts the window in UTC, truncated to whole seconds (the file form), and
+/// checks it is not empty.
+fn check_window(
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+) -> Result<(OffsetDateTime, OffsetDateTime), KeyError> {
+    let utc = |t: OffsetDateTime| {
+        let t = t.to_offset(time::UtcOffset::UTC);
+        t.replace_nanosecond(0).unwrap_or(t)
+    };
+    let (nb, na) = (utc(not_before), utc(not_after));
+    if na <= nb {
+        return Err(KeyError::Invalid {
+            problem: format!(
+                "the validity window is empty: not_after {} is not after not_before {}",
+                format_time(na),
+                format_time(nb)
+            ),
+        });
+    }
+    Ok((nb, na))
+}
+
+/// Whether an X25519 public key is a point of small order: multiplying it by
+/// a clamped scalar (a multiple of the cofactor 8) gives the identity, which
+/// X25519 encodes as all-zero bytes.
+pub(crate) fn is_low_order(public: &[u8; 32]) -> bool {
+    let out = x25519_dalek::x25519([0x11; 32], *public);
+    bool::from(out.ct_eq(&[0u8; 32]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn identity() -> Identity {
+        Identity::from_secret_bytes(
+            "FR-DGSI",
+            &[1; 32],
+            &[2; 32],
+            datetime!(2026-01-01 0:00 UTC),
+            datetime!(2028-01-01 0:00 UTC),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn identity_json_round_trips_and_debug_hides_secrets() {
+        let id = identity();
+        let text = id.to_json();
+        let back = Identity::from_json(&text).unwrap();
+        assert_eq!(back.card(), id.card());
+        let debug = format!("{id:?}");
+        for secret in [[1u8; 32], id.signing.to_bytes()] {
+            assert!(!debug.contains(&hex::encode(secret)));
+            assert!(!debug.contains(&STANDARD.encode(secret)));
+            assert!(!debug.contains(&format!("{:?}", secret)));
+        }
+        assert!(debug.contains("FR-DGSI"));
+    }
+
+    #[test]
+    fn card_json_round_trips_and_checks_key_ids() {
+        let card = identity().card();
+        let text = card.to_json();
+        assert_eq!(Card::from_json(&text).unwrap(), card);
+        let altered = text.replace(&card.signing_key_id().to_string(), "0000000000000000");
+        let err = Card::from_json(&altered).unwrap_err().to_string();
+        assert!(err.contains("/ed25519_key_id"), "{err}");
+    }
+
+    #[test]
+    fn json_errors_say_where() {
+        let err =
+            Card::from_json("{\n  \"type\": \"liaison-card\",\n  \"oops\": 1\n}").unwrap_err();
+        match err {
+            KeyError::Json { line, .. } => assert_eq!(line, 3),
+            other => panic!("{other}"),
+        }
+        let text = identity()
+            .card()
+            .to_json()
+            .replace("2028-01-01T00:00:00Z", "2028-01-01 00:00");
+        let err = Card::from_json(&text).unwrap_err().to_string();
+        assert!(err.contains("/not_after"), "{err}");
+    }
+
+    #[test]
+    fn low_order_card_keys_are_rejected() {
+        let card = identity().card();
+        let zero = Card::from_public_keys(
+            "X",
+            [0; 32],
+            card.ed25519_public(),
+            card.not_before(),
+            card.not_after(),
+        );
+        assert!(zero.is_err());
+    }
+
+    #[test]
+    fn key_id_is_sha256_prefix() {
+        let card = identity().card();
+        let digest = Sha256::digest(card.x25519_public());
+        assert_eq!(card.encryption_key_id().to_bytes(), digest[..8]);
+        assert_eq!(
+            card.encryption_key_id()
+                .to_string()
+                .parse::<KeyId>()
+                .unwrap(),
+            card.encryption_key_id()
+        );
+    }
+}

@@ -1,0 +1,149 @@
+//! Changing the recipients of an envelope: [`rewrap`] keeps the payload and
+//! adds a signed layer; [`rekey`] re-encrypts under a new data key.
+//!
+//! | | [`rewrap`] | [`rekey`] |
+//! |---|---|---|
+//! | payload ciphertext | untouched (not even decrypted) | new data key, re-encrypted |
+//! | original sender's signature | kept and still verifiable | gone: the rekeyer becomes the sender |
+//! | earlier recipients | can still unwrap the data key (their stanzas stay in the history) | cannot open the new envelope |
+//! | use it to | forward, add a colleague unit, move to a rotated key | respond to a compromised key |
+
+use time::OffsetDateTime;
+
+use crate::crypto;
+use crate::error::{OpenError, SealError};
+use crate::format::{self, Layer, MAX_LAYERS, Stanza};
+use crate::keys::{Card, Identity};
+use crate::open::{open, unlock};
+use crate::payload;
+use crate::rng::Randomness;
+use crate::seal::{Sealer, check_card, check_recipients, dedup, wrap_all};
+
+/// How a rewrap changes the recipients.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum RecipientChange<'a> {
+    /// Keep the current recipients and add these.
+    Add(&'a [Card]),
+    /// Address only these (the current ones move to the history).
+    Replace(&'a [Card]),
+}
+
+/// Rewraps an envelope that `identity` can open: the data key is wrapped for
+/// the new recipient list, the payload ciphertext is copied unchanged, and a
+/// new layer signed by `identity` is appended. Every earlier layer and its
+/// signature stay in the envelope, so a reader sees who sealed it, for whom,
+/// and who forwarded it to whom.
+///
+/// Before signing, the whole signature chain is verified against
+/// `trusted_senders` (at time `at`) over the content digest: a rewrapper
+/// never vouches for content it has not checked. The new stanzas carry key
+/// ids unless every current stanza is anonymous.
+///
+/// # Errors
+///
+/// [`SealError::Open`] if the envelope does not open for `identity` (see
+/// [`crate::open`]); [`SealError::TooManyLayers`]; the recipient errors of
+/// [`Sealer::seal`]; [`SealError::CardNotValid`] if `identity`'s own card is
+/// not valid at `at`.
+pub fn rewrap(
+    envelope: &[u8],
+    identity: &Identity,
+    trusted_senders: &[Card],
+    at: OffsetDateTime,
+    change: RecipientChange<'_>,
+) -> Result<Vec<u8>, SealError> {
+    check_card(&identity.card(), at)?;
+    let (header, header_len) = format::read_header(envelope)?;
+    let body = envelope
+        .get(usize::try_from(header_len).unwrap_or(usize::MAX)..)
+        .unwrap_or_default();
+    let (chunks, trailer) = format::split_body(body, header_len)?;
+    let unlocked = unlock(header, identity, trusted_senders, at)?;
+    let digest = payload::digest(chunks);
+    unlocked.verify(&trailer, &digest)?;
+    if unlocked.header.layers.len() >= MAX_LAYERS {
+        return Err(SealError::TooManyLayers { max: MAX_LAYERS });
+    }
+    let current = unlocked
+        .header
+        .current_layer()
+        .ok_or(OpenError::CannotOpen)?;
+    let anonymous = current
+        .stanzas
+        .iter()
+        .all(|s| matches!(s, Stanza::X25519 { key_id: None, .. }));
+    let (kept, added) = match change {
+        RecipientChange::Add(cards) => {
+            let fresh: Vec<&Card> = dedup(cards)
+                .into_iter()
+                .filter(|c| {
+                    let id = c.encryption_key_id();
+                    !current
+                        .stanzas
+                        .iter()
+                        .any(|s| matches!(s, Stanza::X25519 { key_id: Some(k), .. } if *k == id))
+                })
+                .collect();
+            (current.stanzas.clone(), fresh)
+        }
+        RecipientChange::Replace(cards) => (Vec::new(), dedup(cards)),
+    };
+    if added.is_empty() && kept.is_empty() {
+        return Err(SealError::NoRecipients);
+    }
+    if !added.is_empty() {
+        check_recipients(&added, at)?;
+    }
+    if kept.len() + added.len() > format::MAX_STANZAS {
+        return Err(SealError::TooManyRecipients {
+            count: kept.len() + added.len(),
+            max: format::MAX_STANZAS,
+        });
+    }
+    let mut rng = Randomness::os();
+    let mut stanzas = kept;
+    stanzas.extend(wrap_all(
+        &mut rng,
+        &added,
+        anonymous,
+        &unlocked.data_key,
+        &unlocked.aad,
+    )?);
+    let mut header = unlocked.header;
+    header.signatures.push(trailer);
+    header.layers.push(Layer {
+        signer: identity.signing_key_id(),
+        stanzas,
+    });
+    let mut out = Vec::with_capacity(envelope.len() + 512);
+    format::write_header(&header, &mut out);
+    out.extend_from_slice(chunks);
+    out.extend_from_slice(&crypto::sign_last(identity.signing_key(), &header, &digest));
+    Ok(out)
+}
+
+/// Rekeys an envelope that `identity` can open: the payload is decrypted
+/// (after full verification, as by [`crate::open`]) and sealed anew under a
+/// fresh data key for `recipients`, with the same label, signed by
+/// `identity`, which becomes the sender of the new envelope. Nothing of the
+/// old envelope's keys or signatures is kept.
+///
+/// # Errors
+///
+/// [`SealError::Open`] if the envelope does not open for `identity`; the
+/// errors of [`Sealer::seal`].
+pub fn rekey(
+    envelope: &[u8],
+    identity: &Identity,
+    trusted_senders: &[Card],
+    at: OffsetDateTime,
+    recipients: &[Card],
+) -> Result<Vec<u8>, SealError> {
+    let opened = open(envelope, identity, trusted_senders, at)?;
+    Sealer::new(identity)
+        .recipients(recipients)
+        .label(&opened.label)
+        .at(at)
+        .seal(&opened.payload)
+}

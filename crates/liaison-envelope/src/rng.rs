@@ -1,0 +1,65 @@
+//! Where random bytes come from: the operating system, or (for test vectors
+//! only) a deterministic generator seeded by the caller.
+
+use hkdf::Hkdf;
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+/// A source of random bytes.
+pub(crate) enum Randomness {
+    /// The operating system's generator (`getrandom`).
+    Os,
+    /// HKDF-SHA256-Expand of a fixed seed with a counter: reproducible, for
+    /// test vectors only.
+    Seeded {
+        seed: Zeroizing<[u8; 32]>,
+        counter: u64,
+    },
+}
+
+/// The random number generator failed.
+#[derive(Debug)]
+pub(crate) struct RandomError(String);
+
+impl std::fmt::Display for RandomError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Randomness {
+    pub(crate) fn os() -> Self {
+        Randomness::Os
+    }
+
+    pub(crate) fn seeded(seed: [u8; 32]) -> Self {
+        Randomness::Seeded {
+            seed: Zeroizing::new(seed),
+            counter: 0,
+        }
+    }
+
+    pub(crate) fn fill(&mut self, dest: &mut [u8]) -> Result<(), RandomError> {
+        match self {
+            Randomness::Os => getrandom::fill(dest).map_err(|e| RandomError(e.to_string())),
+            Randomness::Seeded { seed, counter } => {
+                let hk = Hkdf::<Sha256>::from_prk(seed.as_slice())
+                    .map_err(|_| RandomError("bad seed".to_owned()))?;
+                let mut info = *b"liaison-envelope test randomness ........";
+                let tail = info.len() - 8;
+                if let Some(slot) = info.get_mut(tail..) {
+                    slot.copy_from_slice(&counter.to_be_bytes());
+                }
+                *counter = counter.wrapping_add(1);
+                hk.expand(&info, dest)
+                    .map_err(|_| RandomError("request too long".to_owned()))
+            }
+        }
+    }
+
+    pub(crate) fn array32(&mut self) -> Result<Zeroizing<[u8; 32]>, RandomError> {
+        let mut out = Zeroizing::new([0u8; 32]);
+        self.fill(out.as_mut_slice())?;
+        Ok(out)
+    }
+}

@@ -1,0 +1,275 @@
+//! Sealing: the [`Sealer`] builder and the one-call [`seal`].
+
+use std::io::Write;
+
+use time::OffsetDateTime;
+
+use crate::crypto::{self, DataKey, WrapError};
+use crate::error::SealError;
+use crate::format::{
+    self, Core, Header, Layer, MAX_LABEL_LEN, MAX_STANZAS, SUITE_X25519_CHACHA20POLY1305_ED25519,
+    Stanza, VERSION,
+};
+use crate::keys::{Card, Identity, format_time};
+use crate::payload;
+use crate::rng::Randomness;
+use crate::stream::StreamSealer;
+
+/// Seals `payload` with `label` for `recipients`, signed by `sender`, using
+/// the current time to check the cards' validity.
+///
+/// # Errors
+///
+/// See [`Sealer::seal`].
+///
+/// # Example
+///
+/// ```
+/// # use liaison_envelope::{Identity, seal, open};
+/// # use time::{Duration, OffsetDateTime};
+/// let now = OffsetDateTime::now_utc();
+/// let alice = Identity::generate("FR-A", now - Duration::days(1), now + Duration::days(365))?;
+/// let bob = Identity::generate("DE-B", now - Duration::days(1), now + Duration::days(365))?;
+/// let sealed = seal(&alice, &[bob.card()], b"SECRET//REL DE", b"the report")?;
+/// let opened = open(&sealed, &bob, &[alice.card()], now)?;
+/// assert_eq!(opened.payload, b"the report");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn seal(
+    sender: &Identity,
+    recipients: &[Card],
+    label: &[u8],
+    payload: &[u8],
+) -> Result<Vec<u8>, SealError> {
+    Sealer::new(sender)
+        .recipients(recipients)
+        .label(label)
+        .seal(payload)
+}
+
+/// Options of a seal: sender, recipients, label, anonymity, time.
+#[derive(Debug)]
+pub struct Sealer<'a> {
+    sender: &'a Identity,
+    recipients: Vec<Card>,
+    label: Vec<u8>,
+    anonymous: bool,
+    at: Option<OffsetDateTime>,
+    seed: Option<[u8; 32]>,
+}
+
+/// What a seal has prepared before the payload: the header (one layer, not
+/// yet signed), the payload key and the associated data.
+pub(crate) struct Prepared {
+    pub(crate) header: Header,
+    pub(crate) payload_key: DataKey,
+    pub(crate) aad: [u8; 32],
+}
+
+impl<'a> Sealer<'a> {
+    /// A sealer signing as `sender`, with no recipient yet, an empty label,
+    /// recipients named by key id, and the current time.
+    #[must_use]
+    pub fn new(sender: &'a Identity) -> Self {
+        Sealer {
+            sender,
+            recipients: Vec::new(),
+            label: Vec::new(),
+            anonymous: false,
+            at: None,
+            seed: None,
+        }
+    }
+
+    /// Adds one recipient.
+    #[must_use]
+    pub fn recipient(mut self, card: &Card) -> Self {
+        self.recipients.push(card.clone());
+        self
+    }
+
+    /// Adds recipients.
+    #[must_use]
+    pub fn recipients(mut self, cards: &[Card]) -> Self {
+        self.recipients.extend_from_slice(cards);
+        self
+    }
+
+    /// Sets the label (opaque bytes, bound to the envelope).
+    #[must_use]
+    pub fn label(mut self, label: &[u8]) -> Self {
+        label.clone_into(&mut self.label);
+        self
+    }
+
+    /// Anonymous mode: the stanzas carry no key id, so an observer cannot
+    /// tell who the recipients are; each recipient then tries every stanza.
+    #[must_use]
+    pub fn anonymous(mut self, anonymous: bool) -> Self {
+        self.anonymous = anonymous;
+        self
+    }
+
+    /// The time at which the cards must be valid (default: now).
+    #[must_use]
+    pub fn at(mut self, at: OffsetDateTime) -> Self {
+        self.at = Some(at);
+        self
+    }
+
+    /// Deterministic randomness from a seed, for test vectors only: never
+    /// use it for real envelopes.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn deterministic(mut self, seed: [u8; 32]) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    pub(crate) fn randomness(&self) -> Randomness {
+        self.seed.map_or_else(Randomness::os, Randomness::seeded)
+    }
+
+    /// Seals `payload` in one call.
+    ///
+    /// # Errors
+    ///
+    /// [`SealError::NoRecipients`], [`SealError::TooManyRecipients`],
+    /// [`SealError::LabelTooLong`], [`SealError::CardNotValid`] (sender or
+    /// recipient outside its validity window), [`SealError::WeakRecipientKey`],
+    /// [`SealError::Random`].
+    pub fn seal(&self, payload: &[u8]) -> Result<Vec<u8>, SealError> {
+        let mut rng = self.randomness();
+        let prepared = self.prepare(&mut rng)?;
+        let mut out = Vec::with_capacity(
+            256 + self.label.len()
+                + 100 * self.recipients.len()
+                + payload.len()
+                + 16 * format::chunk_count(payload.len())
+                + 64,
+        );
+        format::write_header(&prepared.header, &mut out);
+        let cipher = crypto::payload_cipher(&prepared.payload_key);
+        let digest = payload::seal_into(&cipher, &prepared.aad, payload, &mut out)
+            .ok_or_else(|| SealError::Random("payload encryption failed".to_owned()))?;
+        out.extend_from_slice(&crypto::sign_last(
+            self.sender.signing_key(),
+            &prepared.header,
+            &digest,
+        ));
+        Ok(out)
+    }
+
+    /// Starts a streaming seal into `out`: the header is written at once,
+    /// then the payload as it is written, then the signature by
+    /// [`StreamSealer::finish`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Sealer::seal`], and [`SealError::Io`] if writing fails.
+    pub fn stream<W: Write>(&self, out: W) -> Result<StreamSealer<W>, SealError> {
+        let mut rng = self.randomness();
+        let prepared = self.prepare(&mut rng)?;
+        StreamSealer::start(prepared, self.sender.signing_key().clone(), out)
+    }
+
+    pub(crate) fn prepare(&self, rng: &mut Randomness) -> Result<Prepared, SealError> {
+        let at = self.at.unwrap_or_else(OffsetDateTime::now_utc);
+        check_card(&self.sender.card(), at)?;
+        let recipients = dedup(&self.recipients);
+        check_recipients(&recipients, at)?;
+        if self.label.len() > MAX_LABEL_LEN {
+            return Err(SealError::LabelTooLong {
+                len: self.label.len(),
+                max: MAX_LABEL_LEN,
+            });
+        }
+        let random = |e: crate::rng::RandomError| SealError::Random(e.to_string());
+        let data_key = rng.array32().map_err(random)?;
+        let salt = rng.array32().map_err(random)?;
+        let (payload_key, key_commitment) = crypto::derive_payload(&data_key, &salt);
+        let core = Core {
+            version: VERSION,
+            suite: SUITE_X25519_CHACHA20POLY1305_ED25519,
+            payload_salt: *salt,
+            key_commitment,
+            label: self.label.clone(),
+        };
+        let aad = crypto::core_digest(&core);
+        let stanzas = wrap_all(rng, &recipients, self.anonymous, &data_key, &aad)?;
+        Ok(Prepared {
+            header: Header {
+                core,
+                layers: vec![Layer {
+                    signer: self.sender.signing_key_id(),
+                    stanzas,
+                }],
+                signatures: Vec::new(),
+            },
+            payload_key,
+            aad,
+        })
+    }
+}
+
+/// Recipients with duplicates (same X25519 key) removed, first kept.
+pub(crate) fn dedup(cards: &[Card]) -> Vec<&Card> {
+    let mut out: Vec<&Card> = Vec::with_capacity(cards.len());
+    for card in cards {
+        if !out
+            .iter()
+            .any(|c| c.x25519_public() == card.x25519_public())
+        {
+            out.push(card);
+        }
+    }
+    out
+}
+
+pub(crate) fn check_card(card: &Card, at: OffsetDateTime) -> Result<(), SealError> {
+    if card.is_valid_at(at) {
+        return Ok(());
+    }
+    let (not_before, not_after) = card.window_strings();
+    Err(SealError::CardNotValid {
+        agency: card.agency_id().to_owned(),
+        at: format_time(at),
+        not_before,
+        not_after,
+    })
+}
+
+pub(crate) fn check_recipients(cards: &[&Card], at: OffsetDateTime) -> Result<(), SealError> {
+    if cards.is_empty() {
+        return Err(SealError::NoRecipients);
+    }
+    if cards.len() > MAX_STANZAS {
+        return Err(SealError::TooManyRecipients {
+            count: cards.len(),
+            max: MAX_STANZAS,
+        });
+    }
+    cards.iter().try_for_each(|c| check_card(c, at))
+}
+
+/// Wraps the data key for every recipient.
+pub(crate) fn wrap_all(
+    rng: &mut Randomness,
+    cards: &[&Card],
+    anonymous: bool,
+    data_key: &[u8; 32],
+    aad: &[u8; 32],
+) -> Result<Vec<Stanza>, SealError> {
+    cards
+        .iter()
+        .map(|card| {
+            let key_id = (!anonymous).then(|| card.encryption_key_id());
+            crypto::wrap(rng, card.x25519_key(), key_id, data_key, aad).map_err(|e| match e {
+                WrapError::LowOrder => SealError::WeakRecipientKey {
+                    agency: card.agency_id().to_owned(),
+                },
+                WrapError::Random(e) => SealError::Random(e.to_string()),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,362 @@
+//! Streaming seal ([`StreamSealer`], a `Write`) and open ([`StreamOpener`],
+//! a `Read`) in bounded memory: about two chunks (128 KiB) of buffers
+//! whatever the payload size.
+//!
+//! # What a streaming reader may trust, and when
+//!
+//! Every chunk is authenticated (its Poly1305 tag verified) before any of its
+//! bytes are returned, and the last-chunk flag in the nonce makes truncation
+//! at a chunk boundary fail. The sender's signature, however, covers the
+//! digest of *all* chunks and sits after them, so it can only be checked at
+//! the end of the stream. Until then, the bytes returned are authenticated
+//! under the data key, which every recipient holds: a co-recipient (or an
+//! attacker who wrapped a key of their own for you) could have forged them.
+//! Hence:
+//!
+//! - the last chunk is returned only after every signature has verified;
+//! - `read` returns `Ok(0)` only after every signature has verified; if any
+//!   check fails it returns an error instead, and keeps returning it;
+//! - the verified sender is available only from [`StreamOpener::finish`],
+//!   which fails unless the whole stream was read and verified.
+//!
+//! A consumer must treat the output as provisional until `read` has returned
+//! `Ok(0)` (write it to a temporary file and rename it on success, as the
+//! `liaison` command does), or use the one-call [`crate::open`], which
+//! returns nothing until everything is verified.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+
+use chacha20poly1305::ChaCha20Poly1305;
+use ed25519_dalek::SigningKey;
+use time::OffsetDateTime;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::crypto::{self, ContentDigest};
+use crate::error::{OpenError, SealError};
+use crate::format::{self, CHUNK_SIZE, Header, SEALED_CHUNK_SIZE, SIGNATURE_LEN, TAG_LEN};
+use crate::keys::{Card, Identity};
+use crate::open::{LayerInfo, RecipientInfo, Unlocked, unlock};
+use crate::seal::Prepared;
+
+/// Seals a payload written to it; made by [`crate::Sealer::stream`].
+/// [`StreamSealer::finish`] must be called to write the last chunk and the
+/// signature: an unfinished envelope does not open.
+pub struct StreamSealer<W: Write> {
+    inner: W,
+    header: Header,
+    cipher: ChaCha20Poly1305,
+    aad: [u8; 32],
+    signing: SigningKey,
+    plain: Zeroizing<Vec<u8>>,
+    sealed: Vec<u8>,
+    index: u64,
+    digest: ContentDigest,
+}
+
+impl<W: Write> fmt::Debug for StreamSealer<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamSealer")
+            .field("chunks_written", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<W: Write> StreamSealer<W> {
+    pub(crate) fn start(
+        prepared: Prepared,
+        signing: SigningKey,
+        mut inner: W,
+    ) -> Result<Self, SealError> {
+        let mut head = Vec::new();
+        format::write_header(&prepared.header, &mut head);
+        inner.write_all(&head)?;
+        Ok(StreamSealer {
+            inner,
+            cipher: crypto::payload_cipher(&prepared.payload_key),
+            aad: prepared.aad,
+            header: prepared.header,
+            signing,
+            plain: Zeroizing::new(Vec::with_capacity(CHUNK_SIZE)),
+            sealed: vec![0u8; SEALED_CHUNK_SIZE],
+            index: 0,
+            digest: ContentDigest::new(),
+        })
+    }
+
+    fn seal_buffered(&mut self, last: bool) -> io::Result<()> {
+        let len = self.plain.len() + TAG_LEN;
+        let out = self
+            .sealed
+            .get_mut(..len)
+            .ok_or_else(|| io::Error::other("chunk buffer too small"))?;
+        let hash = crypto::seal_chunk(
+            &self.cipher,
+            &self.aad,
+            self.index,
+            last,
+            self.plain.as_slice(),
+            out,
+        )
+        .ok_or_else(|| io::Error::other("chunk encryption failed"))?;
+        self.inner.write_all(out)?;
+        self.digest.push(&hash);
+        self.index += 1;
+        self.plain.zeroize();
+        self.plain.clear();
+        Ok(())
+    }
+
+    /// Seals the last chunk, writes the signature and returns the inner
+    /// writer (flushed).
+    ///
+    /// # Errors
+    ///
+    /// [`SealError::Io`] if writing fails.
+    pub fn finish(mut self) -> Result<W, SealError> {
+        self.seal_buffered(true)?;
+        let digest = self.digest.clone().finish();
+        let sig = crypto::sign_last(&self.signing, &self.header, &digest);
+        self.inner.write_all(&sig)?;
+        self.inner.flush()?;
+        Ok(self.inner)
+    }
+}
+
+impl<W: Write> Write for StreamSealer<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if data.is_empty() {
+            return Ok(0);
+        }
+        // A full buffer is sealed only when more data arrives: until then it
+        // may be the last chunk.
+        if self.plain.len() == CHUNK_SIZE {
+            self.seal_buffered(false)?;
+        }
+        let take = data.len().min(CHUNK_SIZE - self.plain.len());
+        self.plain
+            .extend_from_slice(data.get(..take).unwrap_or_default());
+        Ok(take)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// What a fully read and verified stream proved: the streaming counterpart
+/// of [`crate::Opened`] without the payload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StreamOpened {
+    /// The label, exactly as sealed.
+    pub label: Vec<u8>,
+    /// The verified original sender.
+    pub sender: Card,
+    /// The current recipients.
+    pub recipients: Vec<RecipientInfo>,
+    /// Every layer, oldest first (see [`crate::Opened::history`]).
+    pub history: Vec<LayerInfo>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Reading,
+    Verified,
+    Failed,
+}
+
+/// Opens an envelope read from `R`, returning the payload through `Read`.
+/// See the module documentation for when the output may be trusted.
+pub struct StreamOpener<R: Read> {
+    inner: R,
+    unlocked: Unlocked,
+    cipher: ChaCha20Poly1305,
+    pending: Vec<u8>,
+    plain: Zeroizing<Vec<u8>>,
+    plain_pos: usize,
+    index: u64,
+    digest: ContentDigest,
+    state: State,
+}
+
+impl<R: Read> fmt::Debug for StreamOpener<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamOpener")
+            .field("chunks_read", &self.index)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Bytes held back to decide whether a full chunk is the last one.
+const LOOKAHEAD: usize = SEALED_CHUNK_SIZE + SIGNATURE_LEN + 1;
+
+impl<R: Read> StreamOpener<R> {
+    /// Reads the header and unwraps the data key.
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::open`] for the header checks (signers trusted and valid at
+    /// `at`, a stanza for `identity`, the key commitment).
+    pub fn new(
+        mut inner: R,
+        identity: &Identity,
+        trusted_senders: &[Card],
+        at: OffsetDateTime,
+    ) -> Result<Self, OpenError> {
+        let (header, _) = format::read_header(&mut inner)?;
+        let unlocked = unlock(header, identity, trusted_senders, at)?;
+        Ok(StreamOpener {
+            inner,
+            cipher: crypto::payload_cipher(&unlocked.payload_key),
+            unlocked,
+            pending: Vec::with_capacity(LOOKAHEAD),
+            plain: Zeroizing::new(Vec::with_capacity(CHUNK_SIZE)),
+            plain_pos: 0,
+            index: 0,
+            digest: ContentDigest::new(),
+            state: State::Reading,
+        })
+    }
+
+    /// The label as read from the header. It is bound to the data key (the
+    /// stanza only unwraps with this label) but the signature over it is only
+    /// verified at the end: use [`StreamOpener::finish`] for the verified one.
+    #[must_use]
+    pub fn unverified_label(&self) -> &[u8] {
+        &self.unlocked.header.core.label
+    }
+
+    /// After `read` has returned `Ok(0)`: the verified sender, label and
+    /// recipients.
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError::CannotOpen`] if the stream was not read to its end or
+    /// failed verification.
+    pub fn finish(self) -> Result<StreamOpened, OpenError> {
+        if self.state != State::Verified || self.plain_pos < self.plain.len() {
+            return Err(OpenError::CannotOpen);
+        }
+        let history = self.unlocked.layer_infos();
+        Ok(StreamOpened {
+            label: self.unlocked.header.core.label.clone(),
+            sender: self.unlocked.sender.clone(),
+            recipients: history
+                .last()
+                .map(|l| l.recipients.clone())
+                .unwrap_or_default(),
+            history,
+        })
+    }
+
+    /// Fills `pending` up to the lookahead; returns whether the input ended.
+    fn fill(&mut self) -> io::Result<bool> {
+        let mut filled = self.pending.len();
+        self.pending.resize(LOOKAHEAD, 0);
+        let mut eof = false;
+        while filled < LOOKAHEAD {
+            let Some(room) = self.pending.get_mut(filled..) else {
+                break;
+            };
+            match self.inner.read(room) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.pending.truncate(filled);
+                    return Err(e);
+                }
+            }
+        }
+        self.pending.truncate(filled);
+        Ok(eof)
+    }
+
+    fn fail(&mut self) -> io::Error {
+        self.state = State::Failed;
+        self.plain.zeroize();
+        self.plain.clear();
+        self.plain_pos = 0;
+        io::Error::new(io::ErrorKind::InvalidData, OpenError::CannotOpen)
+    }
+
+    /// Decrypts the next chunk into `plain`.
+    fn next_chunk(&mut self) -> io::Result<()> {
+        let eof = self.fill()?;
+        let (sealed_len, last) = if eof {
+            let len = self.pending.len().saturating_sub(SIGNATURE_LEN);
+            if !(TAG_LEN..=SEALED_CHUNK_SIZE).contains(&len) {
+                return Err(self.fail());
+            }
+            (len, true)
+        } else {
+            (SEALED_CHUNK_SIZE, false)
+        };
+        self.plain.resize(sealed_len - TAG_LEN, 0);
+        let Some(sealed) = self.pending.get(..sealed_len) else {
+            return Err(self.fail());
+        };
+        let Some(hash) = crypto::open_chunk(
+            &self.cipher,
+            &self.unlocked.aad,
+            self.index,
+            last,
+            sealed,
+            self.plain.as_mut_slice(),
+        ) else {
+            return Err(self.fail());
+        };
+        self.digest.push(&hash);
+        self.index += 1;
+        self.plain_pos = 0;
+        if last {
+            let sig: Option<[u8; SIGNATURE_LEN]> = self
+                .pending
+                .get(sealed_len..)
+                .and_then(|s| s.try_into().ok());
+            let digest = self.digest.clone().finish();
+            match sig {
+                Some(sig) if self.unlocked.verify(&sig, &digest).is_ok() => {
+                    self.state = State::Verified;
+                }
+                _ => return Err(self.fail()),
+            }
+            self.pending.clear();
+        } else {
+            self.pending.drain(..SEALED_CHUNK_SIZE);
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for StreamOpener<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.state == State::Failed {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    OpenError::CannotOpen,
+                ));
+            }
+            if let Some(ready) = self.plain.get(self.plain_pos..)
+                && !ready.is_empty()
+            {
+                let n = ready.len().min(buf.len());
+                if let (Some(dst), Some(src)) = (buf.get_mut(..n), ready.get(..n)) {
+                    dst.copy_from_slice(src);
+                }
+                self.plain_pos += n;
+                return Ok(n);
+            }
+            if self.state == State::Verified || buf.is_empty() {
+                return Ok(0);
+            }
+            self.next_chunk()?;
+        }
+    }
+}

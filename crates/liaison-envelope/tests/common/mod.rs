@@ -1,0 +1,19 @@
+//! Fixtures shared by the integration tests.
+#![allow(dead_code, reason = "each test file uses a different part")]
+
+use liaison_envelope::Identity;
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+/// Start of every fixture validity window.
+pub(crate) const NOT_BEFORE: OffsetDateTime = datetime!(2026-01-01 0:00 UTC);
+/// End of every fixture validity window.
+pub(crate) const NOT_AFTER: OffsetDateTime = datetime!(2028-01-01 0:00 UTC);
+/// The time the fixtures are sealed and opened at.
+pub(crate) const NOW: OffsetDateTime = datetime!(2026-06-01 12:00 UTC);
+
+/// A reproducible identity from a one-byte seed.
+pub(crate) fn identity(name: &str, seed: u8) -> Identity {
+    Identity::from_secret_bytes(name, &[seed; 32], &[seed ^ 0x80; 32], NOT_BEFORE, NOT_AFTER)
+        .unwrap()
+}

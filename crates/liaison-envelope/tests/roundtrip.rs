@@ -1,0 +1,164 @@
+//! Round trips of the one-call and streaming APIs.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
+mod common;
+
+use std::io::{Read, Write};
+
+use common::{NOW, identity};
+use liaison_envelope::{OpenError, Sealer, StreamOpener, open};
+use proptest::prelude::*;
+
+const CHUNK: usize = 64 * 1024;
+
+fn seal_for(
+    n: usize,
+    payload: &[u8],
+    anonymous: bool,
+) -> (Vec<u8>, Vec<liaison_envelope::Identity>) {
+    let sender = identity("FR-A", 1);
+    let recipients: Vec<_> = (0..n)
+        .map(|i| identity(&format!("R{i}"), 10 + i as u8))
+        .collect();
+    let cards: Vec<_> = recipients.iter().map(|r| r.card()).collect();
+    let sealed = Sealer::new(&sender)
+        .recipients(&cards)
+        .label(b"LABEL")
+        .anonymous(anonymous)
+        .at(NOW)
+        .seal(payload)
+        .unwrap();
+    (sealed, recipients)
+}
+
+#[test]
+fn every_recipient_opens_at_chunk_boundaries() {
+    let sender = identity("FR-A", 1).card();
+    for len in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 3 * CHUNK + 5] {
+        let payload: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        for anonymous in [false, true] {
+            let (sealed, recipients) = seal_for(3, &payload, anonymous);
+            for r in &recipients {
+                let opened = open(&sealed, r, std::slice::from_ref(&sender), NOW).unwrap();
+                assert_eq!(opened.payload, payload, "len {len}");
+                assert_eq!(opened.label, b"LABEL");
+                assert_eq!(opened.sender, sender);
+                assert_eq!(opened.recipients.len(), 3);
+                assert_eq!(opened.recipients[0].key_id.is_none(), anonymous);
+            }
+        }
+    }
+}
+
+#[test]
+fn stream_and_one_shot_agree_both_ways() {
+    let sender = identity("FR-A", 1);
+    let bob = identity("DE-B", 2);
+    for len in [0, 5, CHUNK, CHUNK + 7, 3 * CHUNK] {
+        let payload: Vec<u8> = (0..len).map(|i| (i * 7 % 256) as u8).collect();
+        let sealer = Sealer::new(&sender)
+            .recipient(&bob.card())
+            .label(b"L")
+            .at(NOW);
+        let mut w = sealer.stream(Vec::new()).unwrap();
+        for piece in payload.chunks(1000) {
+            w.write_all(piece).unwrap();
+        }
+        let streamed = w.finish().unwrap();
+        let opened = open(&streamed, &bob, &[sender.card()], NOW).unwrap();
+        assert_eq!(opened.payload, payload);
+
+        let one_shot = sealer.seal(&payload).unwrap();
+        let mut r = StreamOpener::new(one_shot.as_slice(), &bob, &[sender.card()], NOW).unwrap();
+        let mut out = Vec::new();
+        r.read_to_end(&mut out).unwrap();
+        assert_eq!(out, payload);
+        let verified = r.finish().unwrap();
+        assert_eq!(verified.label, b"L");
+        assert_eq!(verified.sender, sender.card());
+    }
+}
+
+#[test]
+fn streaming_opener_fails_on_truncation_and_unfinished_stream() {
+    let sender = identity("FR-A", 1);
+    let bob = identity("DE-B", 2);
+    let payload = vec![7u8; 2 * CHUNK + 100];
+    let sealed = Sealer::new(&sender)
+        .recipient(&bob.card())
+        .at(NOW)
+        .seal(&payload)
+        .unwrap();
+    for cut in [
+        sealed.len() - 1,
+        sealed.len() - 64,
+        sealed.len() - 65,
+        sealed.len() - 200,
+    ] {
+        let mut r = StreamOpener::new(&sealed[..cut], &bob, &[sender.card()], NOW).unwrap();
+        let mut out = Vec::new();
+        assert!(r.read_to_end(&mut out).is_err(), "cut {cut}");
+        assert!(r.finish().is_err());
+    }
+    let r = StreamOpener::new(sealed.as_slice(), &bob, &[sender.card()], NOW).unwrap();
+    assert!(
+        r.finish().is_err(),
+        "unread stream must not count as verified"
+    );
+}
+
+#[test]
+fn user_errors_are_explained() {
+    let sender = identity("FR-A", 1);
+    let bob = identity("DE-B", 2);
+    let eve = identity("XX-E", 3);
+    let sealed = Sealer::new(&sender)
+        .recipient(&bob.card())
+        .at(NOW)
+        .seal(b"x")
+        .unwrap();
+    assert!(matches!(
+        open(&sealed, &eve, &[sender.card()], NOW),
+        Err(OpenError::NotRecipient { .. })
+    ));
+    assert!(matches!(
+        open(&sealed, &bob, &[eve.card()], NOW),
+        Err(OpenError::UntrustedSender { .. })
+    ));
+    let later = time::macros::datetime!(2030-01-01 0:00 UTC);
+    assert!(matches!(
+        open(&sealed, &bob, &[sender.card()], later),
+        Err(OpenError::SenderCardNotValid { .. })
+    ));
+    assert!(matches!(
+        open(b"{\"json\": 1}", &bob, &[sender.card()], NOW),
+        Err(OpenError::NotAnEnvelope)
+    ));
+    let msg = open(&sealed, &eve, &[sender.card()], NOW)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains(&eve.encryption_key_id().to_string()), "{msg}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn round_trip_any_payload_any_recipients(
+        len in prop_oneof![0usize..300, (CHUNK - 2)..(CHUNK + 2), (2 * CHUNK - 1)..(2 * CHUNK + 1)],
+        n in 1usize..6,
+        anonymous: bool,
+        byte: u8,
+    ) {
+        let payload = vec![byte; len];
+        let (sealed, recipients) = seal_for(n, &payload, anonymous);
+        let sender = identity("FR-A", 1).card();
+        for r in &recipients {
+            let opened = open(&sealed, r, std::slice::from_ref(&sender), NOW).unwrap();
+            prop_assert_eq!(&opened.payload, &payload);
+        }
+    }
+}
