@@ -92,7 +92,7 @@ pub struct Conditions {
     /// The record describes at least one entity of these kinds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub entity_kinds: Vec<EntityKind>,
-    /// Every entity of the record is of these kinds.
+    /// The record describes at least one entity, and every entity is of these kinds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub only_entity_kinds: Vec<EntityKind>,
     /// The record is classified at most this (a ceiling).

@@ -50,7 +50,7 @@ pub(crate) fn evaluate(c: &CompiledClause, f: &Facts<'_>) -> Eval {
             "the record describes none of the entity kinds the clause names".into(),
         );
     }
-    if c.kinds_only != 0 && f.kinds & !c.kinds_only != 0 {
+    if c.kinds_only != 0 && (f.kinds == 0 || f.kinds & !c.kinds_only != 0) {
         return Eval::NotApplicable(
             "the record describes entity kinds outside the clause's `only_entity_kinds`".into(),
         );

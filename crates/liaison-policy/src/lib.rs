@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 
 mod agreement;
+mod check;
 mod compile;
 mod decision;
 mod engine;
+mod explain;
 mod fields;
 mod load;
 mod marking;
@@ -16,9 +18,11 @@ pub use agreement::{
     Agreement, Clause, Conditions, Effect, ObligationRules, OnwardRule, ReleaseRule,
     Transformation, pattern_covers,
 };
+pub use check::check_agreement;
 pub use compile::{PolicySet, agreement_digest};
 pub use decision::{Decision, Outcome, Reason, ReasonEffect, Rule};
 pub use engine::holder;
+pub use explain::Explanation;
 pub use load::{LoadError, Problem, Severity, agreement_files, load_paths, parse_agreement};
 pub use marking::{JUDICIAL_PURPOSES, LAW_ENFORCEMENT_PURPOSES};
 pub use redact::{RedactError, redact};

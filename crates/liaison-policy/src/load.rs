@@ -111,6 +111,15 @@ impl fmt::Display for ProblemList<'_> {
 /// language sets (unique clause ids, clause purposes among the agreement's,
 /// a `release` table exactly on release clauses, ...).
 pub fn parse_agreement(text: &str, format: Format, origin: &str) -> Result<Agreement, LoadError> {
+    parse_located(text, format, origin).map(|(a, _)| a)
+}
+
+/// [`parse_agreement`], keeping where each value came from.
+pub(crate) fn parse_located(
+    text: &str,
+    format: Format,
+    origin: &str,
+) -> Result<(Agreement, Located), LoadError> {
     let located = match source::read(text, format) {
         Ok(l) => l,
         Err(errors) => {
@@ -161,7 +170,7 @@ pub fn parse_agreement(text: &str, format: Format, origin: &str) -> Result<Agree
     })?;
     let rules = rule_problems(&agreement);
     if rules.is_empty() {
-        Ok(agreement)
+        Ok((agreement, located))
     } else {
         Err(LoadError::Invalid(
             rules

@@ -1,0 +1,381 @@
+//! Warnings about agreements that load but probably do not say what was
+//! meant: clauses that can never apply, clauses that overlap with different
+//! effects, agreements out of force.
+
+use liaison_record::{Caveat, Classification, EntityKind, FieldClass, Purpose, Timestamp, Tlp};
+
+use crate::agreement::{Agreement, Clause, Effect};
+use crate::engine::word;
+use crate::load::{LoadError, Placer, Problem, Severity, parse_located};
+use crate::source::Format;
+
+/// The top-level members of a record a field path can start with.
+const RECORD_MEMBERS: &[&str] = &[
+    "schema_version",
+    "id",
+    "version",
+    "revoked",
+    "originator",
+    "created",
+    "modified",
+    "marking",
+    "assessment",
+    "entities",
+    "relationships",
+    "narrative",
+    "source",
+    "provenance",
+    "extensions",
+];
+
+/// Loads one agreement and lists the warnings about it (see [`warnings`]).
+///
+/// # Errors
+///
+/// [`LoadError::Invalid`] when the agreement does not load.
+pub fn check_agreement(
+    text: &str,
+    format: Format,
+    origin: &str,
+    now: Timestamp,
+) -> Result<(Agreement, Vec<Problem>), LoadError> {
+    let (agreement, located) = parse_located(text, format, origin)?;
+    let place = Placer {
+        text,
+        origin,
+        located: &located,
+    };
+    let problems = warnings(&agreement, now)
+        .into_iter()
+        .map(|(pointer, message, help)| {
+            place.problem(Severity::Warning, &pointer, false, message, help)
+        })
+        .collect();
+    Ok((agreement, problems))
+}
+
+/// The warnings about one agreement at time `now`, each as a JSON pointer,
+/// a message and a hint.
+pub(crate) fn warnings(a: &Agreement, now: Timestamp) -> Vec<(String, String, Option<String>)> {
+    let mut out = Vec::new();
+    if let Some(until) = a.valid_until
+        && until <= now
+    {
+        out.push((
+            "/valid_until".to_owned(),
+            format!("the agreement expired at {until}; it will never apply"),
+            Some("renew it with a new version and a later `valid_until`".to_owned()),
+        ));
+    }
+    if a.valid_from > now {
+        out.push((
+            "/valid_from".to_owned(),
+            format!("the agreement is not in force before {}", a.valid_from),
+            None,
+        ));
+    }
+    for (i, c) in a.clauses.iter().enumerate() {
+        let at = format!("/clause/{i}");
+        for why in never_applies(a, c) {
+            out.push((
+                at.clone(),
+                format!("the clause can never apply: {why}"),
+                Some("correct or remove the conditions".to_owned()),
+            ));
+        }
+        if c.effect == Effect::Release
+            && let Some(max) = c.when.max_classification
+            && max > a.max_classification
+        {
+            out.push((
+                format!("{at}/when/max_classification"),
+                format!(
+                    "the clause's ceiling `{}` is above the agreement's `{}`, which wins",
+                    word(&max),
+                    word(&a.max_classification)
+                ),
+                Some(format!(
+                    "write `max_classification = \"{}\"` or less",
+                    word(&a.max_classification)
+                )),
+            ));
+        }
+        if let Some(r) = &c.release {
+            if r.classes.contains(&FieldClass::Control) {
+                out.push((
+                    format!("{at}/release/classes"),
+                    "control fields always go; listing `control` changes nothing".to_owned(),
+                    Some("remove `control`".to_owned()),
+                ));
+            }
+            for (key, patterns) in [("fields", &r.fields), ("withhold", &r.withhold)] {
+                for (j, p) in patterns.iter().enumerate() {
+                    let first = p.split('/').nth(1).unwrap_or_default();
+                    if first != "*" && !RECORD_MEMBERS.contains(&first) {
+                        out.push((
+                            format!("{at}/release/{key}/{j}"),
+                            format!("the path `{p}` can never match: records have no member `{first}`"),
+                            Some("start paths with `/entities`, `/relationships`, `/narrative`, `/source`, `/assessment` or `/extensions`".to_owned()),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    for (i, c) in a.clauses.iter().enumerate() {
+        for (j, d) in a.clauses.iter().enumerate().skip(i + 1) {
+            if c.effect != d.effect && can_overlap(a, c, d) {
+                let winner = if c.effect == Effect::Deny || d.effect == Effect::Deny {
+                    "deny"
+                } else {
+                    "refer"
+                };
+                out.push((
+                    format!("/clause/{j}"),
+                    format!(
+                        "clauses `{}` ({}) and `{}` ({}) can both apply to the same request; where both do, `{winner}` wins",
+                        c.id,
+                        word(&c.effect),
+                        d.id,
+                        word(&d.effect)
+                    ),
+                    Some("narrow one clause's conditions if that is not what is meant".to_owned()),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn effective_max_classification(a: &Agreement, c: &Clause) -> Option<Classification> {
+    match (c.effect, c.when.max_classification) {
+        (Effect::Release, Some(m)) => Some(m.min(a.max_classification)),
+        (Effect::Release, None) => Some(a.max_classification),
+        (_, m) => m,
+    }
+}
+
+fn never_applies(a: &Agreement, c: &Clause) -> Vec<String> {
+    let w = &c.when;
+    let mut out = Vec::new();
+    if let (Some(min), Some(max)) = (w.min_classification, effective_max_classification(a, c))
+        && min > max
+    {
+        out.push(format!(
+            "it needs a classification of at least `{}` and at most `{}`",
+            word(&min),
+            word(&max)
+        ));
+    }
+    if let (Some(min), Some(max)) = (w.min_tlp, w.max_tlp)
+        && min > max
+    {
+        out.push(format!(
+            "it needs TLP:{} or above and TLP:{} or below",
+            word(&min),
+            word(&max)
+        ));
+    }
+    if let (Some(min), Some(max)) = (w.min_age_days, w.max_age_days)
+        && min > max
+    {
+        out.push(format!(
+            "it needs records at least {min} and at most {max} days old"
+        ));
+    }
+    if !w.entity_kinds.is_empty()
+        && !w.only_entity_kinds.is_empty()
+        && !w
+            .entity_kinds
+            .iter()
+            .any(|k| w.only_entity_kinds.contains(k))
+    {
+        out.push("none of `entity_kinds` is among `only_entity_kinds`".to_owned());
+    }
+    if !w.caveats_any.is_empty() && w.caveats_any.iter().all(|x| w.caveats_none.contains(x)) {
+        out.push("every caveat of `caveats_any` is also in `caveats_none`".to_owned());
+    }
+    out
+}
+
+fn range_overlaps<T: Ord + Copy>(a: (Option<T>, Option<T>), b: (Option<T>, Option<T>)) -> bool {
+    let low = match (a.0, b.0) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    };
+    let high = match (a.1, b.1) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    };
+    match (low, high) {
+        (Some(l), Some(h)) => l <= h,
+        _ => true,
+    }
+}
+
+/// Whether some record and request can meet both clauses' conditions.
+fn can_overlap(a: &Agreement, c: &Clause, d: &Clause) -> bool {
+    let (w, v) = (&c.when, &d.when);
+    let purposes = |x: &Clause| -> Vec<Purpose> {
+        if x.when.purposes.is_empty() {
+            a.purposes.clone()
+        } else {
+            x.when.purposes.clone()
+        }
+    };
+    let (pc, pd) = (purposes(c), purposes(d));
+    if !pc.iter().any(|p| pd.contains(p)) {
+        return false;
+    }
+    let classification: fn(
+        &Agreement,
+        &Clause,
+    ) -> (Option<Classification>, Option<Classification>) = |a, c| {
+        (
+            c.when.min_classification,
+            effective_max_classification(a, c),
+        )
+    };
+    if !range_overlaps(classification(a, c), classification(a, d)) {
+        return false;
+    }
+    let tlp = |x: &Clause| -> (Option<Tlp>, Option<Tlp>) { (x.when.min_tlp, x.when.max_tlp) };
+    if !range_overlaps(tlp(c), tlp(d)) {
+        return false;
+    }
+    if !range_overlaps(
+        (w.min_age_days, w.max_age_days),
+        (v.min_age_days, v.max_age_days),
+    ) {
+        return false;
+    }
+    if !w.only_entity_kinds.is_empty() && !v.only_entity_kinds.is_empty() {
+        let common: Vec<&EntityKind> = w
+            .only_entity_kinds
+            .iter()
+            .filter(|k| v.only_entity_kinds.contains(k))
+            .collect();
+        let needs = |x: &[EntityKind]| x.is_empty() || x.iter().any(|k| common.contains(&k));
+        if common.is_empty() || !needs(&w.entity_kinds) || !needs(&v.entity_kinds) {
+            return false;
+        }
+    }
+    for (x, y) in [(w, v), (v, w)] {
+        if !y.only_entity_kinds.is_empty()
+            && !x.entity_kinds.is_empty()
+            && !x
+                .entity_kinds
+                .iter()
+                .any(|k| y.only_entity_kinds.contains(k))
+        {
+            return false;
+        }
+        let blocked =
+            |list: &[Caveat]| !list.is_empty() && list.iter().all(|k| y.caveats_none.contains(k));
+        if blocked(&x.caveats_any) {
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"
+id = "a.b"
+version = 1
+provider = "NLD-KMAR"
+recipients = ["DEU"]
+valid_from = 2026-01-01T00:00:00Z
+valid_until = 2027-01-01T00:00:00Z
+legal_basis = "test"
+purposes = ["border-control", "counter-terrorism"]
+max_classification = "confidential"
+"#;
+
+    fn check(clauses: &str, now: &str) -> Vec<Problem> {
+        let text = format!("{BASE}{clauses}");
+        check_agreement(&text, Format::Toml, "t.toml", now.parse().unwrap())
+            .unwrap()
+            .1
+    }
+
+    #[test]
+    fn warns_about_clauses_that_never_apply_and_overlaps() {
+        let w = check(
+            r#"
+[[clause]]
+id = "release-docs"
+effect = "release"
+[clause.release]
+classes = ["travel-document"]
+
+[[clause]]
+id = "impossible"
+effect = "deny"
+[clause.when]
+min_classification = "secret"
+max_classification = "restricted"
+
+[[clause]]
+id = "deny-ct"
+effect = "deny"
+[clause.when]
+purposes = ["counter-terrorism"]
+
+[[clause]]
+id = "refer-border-only"
+effect = "refer"
+[clause.when]
+purposes = ["border-control"]
+min_tlp = "red"
+"#,
+            "2026-06-01T00:00:00Z",
+        );
+        let messages: Vec<String> = w.iter().map(ToString::to_string).collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("(clause `impossible`)") && m.contains("can never apply")),
+            "{messages:#?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("`release-docs` (release) and `deny-ct` (deny)")),
+            "{messages:#?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("`release-docs` (release) and `refer-border-only` (refer)")),
+            "{messages:#?}"
+        );
+        // Different purposes never overlap.
+        assert!(
+            !messages
+                .iter()
+                .any(|m| m.contains("`deny-ct` (deny) and `refer-border-only`")),
+            "{messages:#?}"
+        );
+        assert!(
+            w.iter()
+                .all(|p| p.severity == Severity::Warning && p.line.is_some())
+        );
+    }
+
+    #[test]
+    fn warns_about_agreements_out_of_force() {
+        let clause = "[[clause]]\nid = \"c\"\neffect = \"release\"\n[clause.release]\nclasses = [\"identity\"]\n";
+        let w = check(clause, "2027-02-01T00:00:00Z");
+        assert!(w.iter().any(|p| p.message.contains("expired")), "{w:?}");
+        let w = check(clause, "2025-02-01T00:00:00Z");
+        assert!(
+            w.iter().any(|p| p.message.contains("not in force before")),
+            "{w:?}"
+        );
+        assert!(check(clause, "2026-02-01T00:00:00Z").is_empty());
+    }
+}

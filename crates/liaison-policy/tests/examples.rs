@@ -1,0 +1,71 @@
+//! Every agreement in `examples/agreements/` loads, and `check` says only
+//! what is expected about it.
+
+use std::path::PathBuf;
+
+use liaison_policy::{Format, PolicySet, Severity, check_agreement, load_paths};
+
+fn examples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/agreements")
+}
+
+#[test]
+fn all_examples_load_from_the_folder() {
+    let agreements = load_paths(&[examples()]).unwrap();
+    let mut ids: Vec<&str> = agreements.iter().map(|a| a.id.as_str()).collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            "deu-bpol.pol-sg.alerts",
+            "nld-kmar.deu-bpol.border-security",
+            "nld-ncsc.cyber-community",
+            "nld-nctv.ctg.counter-terrorism"
+        ]
+    );
+    let set = PolicySet::new(agreements);
+    assert_eq!(set.clause_count(), 5 + 4 + 4 + 2);
+}
+
+#[test]
+fn examples_check_with_only_the_expected_warnings() {
+    let now = "2026-06-01T00:00:00Z".parse().unwrap();
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(examples()).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let (_, warnings) = check_agreement(&text, Format::from_path(&path), &name, now).unwrap();
+        assert!(warnings.iter().all(|w| w.severity == Severity::Warning));
+        all.extend(
+            warnings
+                .iter()
+                .map(|w| format!("{}: {}", w.file, w.message)),
+        );
+    }
+    all.sort();
+    assert_eq!(
+        all,
+        [
+            "deu-bpol.pol-sg.alerts.json: clauses `alerts-and-documents` (release) and `no-biometrics` (refer) can both apply to the same request; where both do, `refer` wins",
+            "nld-kmar.deu-bpol.border-security.toml: clauses `no-biometric-only-records` (deny) and `old-records-need-review` (refer) can both apply to the same request; where both do, `deny` wins",
+            "nld-kmar.deu-bpol.border-security.toml: clauses `persons-for-investigation` (release) and `old-records-need-review` (refer) can both apply to the same request; where both do, `refer` wins",
+            "nld-kmar.deu-bpol.border-security.toml: clauses `stolen-and-lost-documents` (release) and `old-records-need-review` (refer) can both apply to the same request; where both do, `refer` wins",
+            "nld-ncsc.cyber-community.toml: clauses `amber` (release) and `no-personal-records` (deny) can both apply to the same request; where both do, `deny` wins",
+            "nld-ncsc.cyber-community.toml: clauses `clear-and-green` (release) and `no-personal-records` (deny) can both apply to the same request; where both do, `deny` wins",
+            "nld-ncsc.cyber-community.toml: clauses `red-goes-to-a-person` (refer) and `no-personal-records` (deny) can both apply to the same request; where both do, `deny` wins",
+            "nld-nctv.ctg.counter-terrorism.toml: clauses `secret-goes-to-a-person` (refer) and `national-only` (deny) can both apply to the same request; where both do, `deny` wins",
+            "nld-nctv.ctg.counter-terrorism.toml: clauses `subjects-of-interest` (release) and `national-only` (deny) can both apply to the same request; where both do, `deny` wins",
+            "nld-nctv.ctg.counter-terrorism.toml: clauses `threats-and-indicators` (release) and `national-only` (deny) can both apply to the same request; where both do, `deny` wins",
+        ]
+    );
+}
+
+#[test]
+fn toml_and_json_forms_are_the_same_model() {
+    for a in load_paths(&[examples()]).unwrap() {
+        let json = serde_json::to_string_pretty(&a).unwrap();
+        let back = liaison_policy::parse_agreement(&json, Format::Json, "round-trip.json").unwrap();
+        assert_eq!(a, back);
+    }
+}
