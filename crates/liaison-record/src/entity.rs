@@ -8,8 +8,14 @@ use uuid::Uuid;
 
 use crate::{AgencyId, CountryCode, Extension, Namespace, PartialDate, Party, Timestamp};
 
+mod de;
+
 /// One entity of a record. The `kind` member names the variant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+///
+/// Its `Deserialize` is written by hand (in `entity/de.rs`): it reads the
+/// contents straight into the variant when `kind` is the first member, as
+/// this crate writes it, and buffers them only when it is not.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Entity {
     /// A natural person.

@@ -43,3 +43,12 @@ pub mod canonical;
 pub use canonical::{CanonicalError, TextPosition, canonicalize, canonicalize_value};
 mod digest;
 pub use digest::{Digest, sha256};
+
+mod problem;
+mod validate;
+pub use problem::{Problem, RecordErrors};
+pub use validate::records_from_json;
+mod fields;
+mod redact;
+pub use fields::ClassifiedField;
+pub use redact::WithholdError;

@@ -1,0 +1,180 @@
+//! Field classes of a record: which sensitivity class each field belongs to,
+//! at which JSON pointer.
+//!
+//! The listing follows one granularity rule, which the policy engine relies
+//! on: every pointer listed with a class other than [`FieldClass::Control`]
+//! can be withheld on its own and the record stays valid (see
+//! [`Record::withhold`]). So an entity kind whose required fields are
+//! sensitive is listed as a whole (`/entities/3`, class `travel-document`),
+//! while a person, whose fields are all optional, is listed field by field
+//! (`/entities/0/date_of_birth`, class `identity`). Namespaced extensions
+//! are listed on their own, with the class their namespace declares, or
+//! [`FieldClass::Source`] when it declares none; an entity's extensions are
+//! listed beside the entity, so a listed pointer covers the fields beneath
+//! it except those listed on their own.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::problem::join;
+use crate::{Entity, EntityKind, Extension, FieldClass, Namespace, Record};
+
+/// One field (or group of fields) of a record and its class.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ClassifiedField {
+    /// RFC 6901 JSON pointer of the field in the record's JSON form.
+    pub pointer: String,
+    /// The field's sensitivity class.
+    pub class: FieldClass,
+}
+
+impl EntityKind {
+    /// The class of an entity of this kind. Every kind but
+    /// [`EntityKind::Person`] is classified (and withheld) as a whole; a
+    /// person's fields are [`FieldClass::Identity`] each, its id and kind
+    /// [`FieldClass::Control`].
+    pub fn field_class(self) -> FieldClass {
+        match self {
+            EntityKind::Person | EntityKind::Organization => FieldClass::Identity,
+            EntityKind::TravelDocument => FieldClass::TravelDocument,
+            EntityKind::Biometric => FieldClass::Biometric,
+            EntityKind::Conveyance | EntityKind::Encounter => FieldClass::Movement,
+            EntityKind::Location => FieldClass::Location,
+            EntityKind::Alert => FieldClass::Alert,
+            EntityKind::Indicator | EntityKind::Threat => FieldClass::Indicator,
+        }
+    }
+}
+
+impl Extension {
+    /// The class of the extension's data: the declared one, or
+    /// [`FieldClass::Source`], the most sensitive, when none is declared.
+    pub fn field_class(&self) -> FieldClass {
+        self.class.unwrap_or(FieldClass::Source)
+    }
+}
+
+/// The optional fields of a person, each [`FieldClass::Identity`], in the
+/// order they are written.
+pub(crate) const PERSON_FIELDS: [&str; 6] = [
+    "names",
+    "aliases",
+    "date_of_birth",
+    "sex",
+    "nationalities",
+    "place_of_birth",
+];
+
+impl Record {
+    /// Every field of the record with its class, in document order. Control
+    /// fields are listed too (and are never withheld).
+    pub fn classified_fields(&self) -> Vec<ClassifiedField> {
+        let mut out = Vec::new();
+        let mut push =
+            |pointer: String, class: FieldClass| out.push(ClassifiedField { pointer, class });
+        for control in ["/schema_version", "/id", "/version"] {
+            push(control.to_owned(), FieldClass::Control);
+        }
+        if self.revoked {
+            push("/revoked".to_owned(), FieldClass::Control);
+        }
+        for control in ["/originator", "/created", "/modified", "/marking"] {
+            push(control.to_owned(), FieldClass::Control);
+        }
+        if self.assessment != crate::Assessment::default() {
+            push("/assessment".to_owned(), FieldClass::Assessment);
+        }
+        for (i, entity) in self.entities.iter().enumerate() {
+            let base = format!("/entities/{i}");
+            match entity {
+                Entity::Person(p) => {
+                    push(format!("{base}/kind"), FieldClass::Control);
+                    push(format!("{base}/id"), FieldClass::Control);
+                    let present = [
+                        !p.names.is_empty(),
+                        !p.aliases.is_empty(),
+                        p.date_of_birth.is_some(),
+                        p.sex.is_some(),
+                        !p.nationalities.is_empty(),
+                        p.place_of_birth.is_some(),
+                    ];
+                    for (name, here) in PERSON_FIELDS.iter().zip(present) {
+                        if here {
+                            push(format!("{base}/{name}"), FieldClass::Identity);
+                        }
+                    }
+                }
+                other => push(base.clone(), other.kind().field_class()),
+            }
+            extensions(entity_extensions(entity), &base, &mut push);
+        }
+        for i in 0..self.relationships.len() {
+            push(format!("/relationships/{i}"), FieldClass::Association);
+        }
+        if !self.narrative.is_empty() {
+            push("/narrative".to_owned(), FieldClass::Narrative);
+        }
+        if self.source.is_some() {
+            push("/source".to_owned(), FieldClass::Source);
+        }
+        if !self.provenance.is_empty() {
+            push("/provenance".to_owned(), FieldClass::Control);
+        }
+        extensions(&self.extensions, "", &mut push);
+        out
+    }
+
+    /// The classes of data the record holds, control included.
+    pub fn field_classes(&self) -> BTreeSet<FieldClass> {
+        self.classified_fields()
+            .into_iter()
+            .map(|f| f.class)
+            .collect()
+    }
+}
+
+fn extensions(
+    x: &BTreeMap<Namespace, Extension>,
+    base: &str,
+    push: &mut impl FnMut(String, FieldClass),
+) {
+    for (ns, ext) in x {
+        push(
+            join(&format!("{base}/extensions"), ns.as_str()),
+            ext.field_class(),
+        );
+    }
+}
+
+/// The extensions of any entity.
+pub(crate) fn entity_extensions(e: &Entity) -> &BTreeMap<Namespace, Extension> {
+    match e {
+        Entity::Person(x) => &x.extensions,
+        Entity::Organization(x) => &x.extensions,
+        Entity::TravelDocument(x) => &x.extensions,
+        Entity::Biometric(x) => &x.extensions,
+        Entity::Conveyance(x) => &x.extensions,
+        Entity::Location(x) => &x.extensions,
+        Entity::Encounter(x) => &x.extensions,
+        Entity::Alert(x) => &x.extensions,
+        Entity::Indicator(x) => &x.extensions,
+        Entity::Threat(x) => &x.extensions,
+    }
+}
+
+/// The extensions of any entity, to change.
+pub(crate) fn entity_extensions_mut(e: &mut Entity) -> &mut BTreeMap<Namespace, Extension> {
+    match e {
+        Entity::Person(x) => &mut x.extensions,
+        Entity::Organization(x) => &mut x.extensions,
+        Entity::TravelDocument(x) => &mut x.extensions,
+        Entity::Biometric(x) => &mut x.extensions,
+        Entity::Conveyance(x) => &mut x.extensions,
+        Entity::Location(x) => &mut x.extensions,
+        Entity::Encounter(x) => &mut x.extensions,
+        Entity::Alert(x) => &mut x.extensions,
+        Entity::Indicator(x) => &mut x.extensions,
+        Entity::Threat(x) => &mut x.extensions,
+    }
+}

@@ -1,0 +1,166 @@
+//! The committed sample records parse, validate, round-trip, classify and
+//! redact.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test helpers fail by panicking, as the tests do"
+)]
+
+use std::path::PathBuf;
+
+use liaison_record::{FieldClass, Record};
+
+fn data(path: &str) -> Vec<u8> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(path);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn samples() -> Vec<(String, Vec<u8>)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/records");
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    assert!(out.len() >= 3, "expected the sample records");
+    out
+}
+
+#[test]
+fn example_record_is_valid() {
+    let r = Record::from_json(&data("example-record.json")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.version, 2);
+    assert_eq!(r.entities.len(), 6);
+}
+
+#[test]
+fn samples_are_valid_and_round_trip() {
+    for (name, bytes) in samples() {
+        let r = Record::from_json(&bytes).unwrap_or_else(|e| panic!("{name}:\n{e}"));
+        let again = Record::from_json(&r.to_json()).unwrap_or_else(|e| panic!("{name}:\n{e}"));
+        assert_eq!(r, again, "{name}");
+        let original: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let written: serde_json::Value = serde_json::from_slice(&r.to_json()).unwrap();
+        assert_eq!(original, written, "{name}: the JSON form is kept");
+    }
+}
+
+#[test]
+fn watchlist_hit_classes() {
+    let r = Record::from_json(&data("records/watchlist-hit.json")).unwrap();
+    let fields = r.classified_fields();
+    let class = |p: &str| fields.iter().find(|f| f.pointer == p).map(|f| f.class);
+    assert_eq!(class("/id"), Some(FieldClass::Control));
+    assert_eq!(class("/marking"), Some(FieldClass::Control));
+    assert_eq!(class("/entities/0/id"), Some(FieldClass::Control));
+    assert_eq!(
+        class("/entities/0/date_of_birth"),
+        Some(FieldClass::Identity)
+    );
+    assert_eq!(class("/entities/1"), Some(FieldClass::TravelDocument));
+    assert_eq!(class("/entities/2"), Some(FieldClass::Biometric));
+    assert_eq!(class("/entities/3"), Some(FieldClass::Alert));
+    assert_eq!(class("/entities/4"), Some(FieldClass::Location));
+    assert_eq!(class("/entities/5"), Some(FieldClass::Movement));
+    assert_eq!(
+        class("/entities/5/extensions/nld-kmar.case"),
+        Some(FieldClass::Movement)
+    );
+    assert_eq!(class("/relationships/0"), Some(FieldClass::Association));
+    assert_eq!(class("/narrative"), Some(FieldClass::Narrative));
+    assert_eq!(class("/source"), Some(FieldClass::Source));
+    assert_eq!(class("/assessment"), Some(FieldClass::Assessment));
+    assert_eq!(
+        class("/extensions/nld-kmar.internal"),
+        Some(FieldClass::Source)
+    );
+    let pointers: std::collections::BTreeSet<_> = fields.iter().map(|f| &f.pointer).collect();
+    assert_eq!(pointers.len(), fields.len(), "each pointer listed once");
+    for f in &fields {
+        let json: serde_json::Value = serde_json::from_slice(&r.to_json()).unwrap();
+        assert!(json.pointer(&f.pointer).is_some(), "{} exists", f.pointer);
+    }
+}
+
+#[test]
+fn withholding_every_non_control_field_keeps_the_record_valid() {
+    for (name, bytes) in samples() {
+        let r = Record::from_json(&bytes).unwrap();
+        let all: Vec<String> = r
+            .classified_fields()
+            .into_iter()
+            .filter(|f| f.class != FieldClass::Control)
+            .map(|f| f.pointer)
+            .collect();
+        for p in &all {
+            let one = r.withhold(&[p.as_str()]).unwrap();
+            one.validate()
+                .unwrap_or_else(|e| panic!("{name} without {p}:\n{e}"));
+            Record::from_json(&one.to_json())
+                .unwrap_or_else(|e| panic!("{name} without {p}:\n{e}"));
+        }
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        let bare = r.withhold(&refs).unwrap();
+        bare.validate()
+            .unwrap_or_else(|e| panic!("{name} bare:\n{e}"));
+        assert!(
+            bare.field_classes()
+                .iter()
+                .all(|c| *c == FieldClass::Control || *c == FieldClass::Identity),
+            "{name}: {:?}",
+            bare.field_classes()
+        );
+    }
+}
+
+#[test]
+fn withholding_a_location_clears_the_encounter_reference() {
+    let r = Record::from_json(&data("records/watchlist-hit.json")).unwrap();
+    let out = r.withhold(&["/entities/4"]).unwrap();
+    let liaison_record::Entity::Encounter(e) = &out.entities[4] else {
+        panic!()
+    };
+    assert_eq!(e.location, None);
+    let out = r.withhold(&["/entities/1"]).unwrap();
+    assert_eq!(
+        out.relationships.len(),
+        3,
+        "the holder-of link went with the passport"
+    );
+}
+
+#[test]
+fn withholding_refuses_control_and_unknown_pointers() {
+    let r = Record::from_json(&data("records/watchlist-hit.json")).unwrap();
+    let e = r.withhold(&["/id"]).unwrap_err();
+    assert!(
+        matches!(e, liaison_record::WithholdError::Control { .. }),
+        "{e}"
+    );
+    let e = r.withhold(&["/entities/1/number"]).unwrap_err();
+    assert!(
+        matches!(e, liaison_record::WithholdError::NotClassified { .. }),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .starts_with("`/entities/1/number` is not a field")
+    );
+    let e = r.withhold(&["/entities/99"]).unwrap_err();
+    assert!(
+        matches!(e, liaison_record::WithholdError::NotClassified { .. }),
+        "{e}"
+    );
+}
