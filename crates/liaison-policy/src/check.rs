@@ -227,16 +227,13 @@ fn can_overlap(a: &Agreement, c: &Clause, d: &Clause) -> bool {
     if !pc.iter().any(|p| pd.contains(p)) {
         return false;
     }
-    let classification: fn(
-        &Agreement,
-        &Clause,
-    ) -> (Option<Classification>, Option<Classification>) = |a, c| {
+    let classification = |x: &Clause| {
         (
-            c.when.min_classification,
-            effective_max_classification(a, c),
+            x.when.min_classification,
+            effective_max_classification(a, x),
         )
     };
-    if !range_overlaps(classification(a, c), classification(a, d)) {
+    if !range_overlaps(classification(c), classification(d)) {
         return false;
     }
     let tlp = |x: &Clause| -> (Option<Tlp>, Option<Tlp>) { (x.when.min_tlp, x.when.max_tlp) };

@@ -9,7 +9,6 @@ use crate::compile::{
     ClauseRef, CompiledAgreement, CompiledClause, PolicySet, class_bit, kind_bit,
 };
 use crate::decision::{Decision, Outcome, Reason, ReasonEffect, Rule};
-use crate::fields;
 use crate::marking;
 
 /// What the engine knows about a record before looking at clauses.
@@ -283,6 +282,12 @@ impl PolicySet {
             });
         } else if !any_in_force {
             blocked = blocked.max(Some(Block::Deny));
+            for r in reasons
+                .iter_mut()
+                .filter(|r| r.rule == Rule::OutsideValidity)
+            {
+                r.effect = ReasonEffect::Deny;
+            }
         }
         if deny {
             blocked = blocked.max(Some(Block::Deny));
@@ -460,7 +465,7 @@ fn release(
     }
     transformations.sort();
     let mut withheld_classes: Vec<FieldClass> = Vec::new();
-    for field in fields::classified(record) {
+    for field in record.classified_fields() {
         if field.class == FieldClass::Control {
             continue;
         }

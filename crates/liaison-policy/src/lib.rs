@@ -6,7 +6,6 @@ mod compile;
 mod decision;
 mod engine;
 mod explain;
-mod fields;
 mod load;
 mod marking;
 mod redact;

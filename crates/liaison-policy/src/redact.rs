@@ -4,7 +4,6 @@ use liaison_record::{AgencyId, Digest, Entity, ProvenanceEntry, Record, Source, 
 
 use crate::agreement::Transformation;
 use crate::decision::Decision;
-use crate::fields;
 
 /// Why a released copy could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,14 +38,10 @@ pub enum RedactError {
     /// A release decision that names no agreement (it was not made by this engine).
     #[error("the decision names no agreement to write into the provenance; decide again")]
     NoAgreement,
-    /// A withheld field could not be removed.
-    #[error("cannot withhold `{pointer}`: {why}")]
-    Withhold {
-        /// The field.
-        pointer: String,
-        /// Why.
-        why: String,
-    },
+    /// A withheld field could not be removed (the decision was not made on
+    /// this record's fields).
+    #[error("cannot make the copy")]
+    Withhold(#[source] Box<liaison_record::WithholdError>),
 }
 
 /// Applies a release decision: returns the copy to send, with the withheld
@@ -87,10 +82,9 @@ pub fn redact(
         .cloned()
         .ok_or(RedactError::NoAgreement)?;
     let pointers: Vec<&str> = decision.withheld.iter().map(String::as_str).collect();
-    let mut copy = fields::withhold(record, &pointers).map_err(|e| RedactError::Withhold {
-        pointer: pointers.join(", "),
-        why: e.0,
-    })?;
+    let mut copy = record
+        .withhold(&pointers)
+        .map_err(|e| RedactError::Withhold(Box::new(e)))?;
     for t in &decision.transformations {
         transform(&mut copy, *t, releasing);
     }
