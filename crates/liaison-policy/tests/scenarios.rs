@@ -1,6 +1,11 @@
 //! Runs every scenario of `tests/scenarios/`: an engine-neutral data format
 //! (agreement files, a record with an optional RFC 7396 merge patch, a
 //! request and the expected decision), described in its README.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "test helpers: a failing unwrap is a failing test"
+)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
