@@ -52,3 +52,8 @@ mod fields;
 mod redact;
 pub use fields::ClassifiedField;
 pub use redact::WithholdError;
+
+pub mod ids;
+pub mod mrz;
+#[cfg(feature = "stix")]
+pub mod stix;

@@ -1,6 +1,12 @@
 //! RFC 8785 canonicalization: the RFC author's vectors byte for byte, and
 //! properties checked against `serde_jcs` as an independent implementation.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "test helpers may panic like the tests that call them"
+)]
+
 use std::fs;
 use std::path::Path;
 

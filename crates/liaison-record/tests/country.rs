@@ -1,5 +1,11 @@
 //! ISO 3166-1 and ICAO Doc 9303 codes.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "test helpers may panic like the tests that call them"
+)]
+
 use liaison_record::{CodeKind, CountryCode};
 
 #[test]

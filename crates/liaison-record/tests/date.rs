@@ -1,5 +1,11 @@
 //! Partial dates in their MRZ, Interpol and NIEM forms, and timestamps.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "test helpers may panic like the tests that call them"
+)]
+
 use liaison_record::{CalendarDate, CenturyPivot, NiemDateType, PartialDate, Timestamp};
 use proptest::prelude::*;
 
