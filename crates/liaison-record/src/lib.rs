@@ -55,5 +55,3 @@ pub use redact::WithholdError;
 
 pub mod ids;
 pub mod mrz;
-#[cfg(feature = "stix")]
-pub mod stix;
