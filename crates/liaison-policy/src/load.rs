@@ -203,9 +203,9 @@ impl Placer<'_> {
             self.located.keys.get(pointer)
         } else {
             self.located
-                .keys
+                .values
                 .get(pointer)
-                .or_else(|| self.located.values.get(pointer))
+                .or_else(|| self.located.keys.get(pointer))
         };
         let (line, column) = span
             .map(|s| line_col(self.text, s.start))
