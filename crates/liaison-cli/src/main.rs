@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod output;
+mod record_cmd;
 
 use output::Failure;
 
@@ -22,7 +23,10 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Validate records; print the schema, canonical forms, digests and MRZs.
+    Record(record_cmd::RecordArgs),
+}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -33,7 +37,9 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let result: Result<(), Failure> = match cli.command {};
+    let result: Result<(), Failure> = match cli.command {
+        Command::Record(args) => record_cmd::run(args),
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.report(),

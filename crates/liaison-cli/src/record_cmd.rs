@@ -1,0 +1,141 @@
+//! `liaison record`: validate records, print the RFC 8785
+//! canonical form and digest of a JSON document, and read machine-readable
+//! zones.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use liaison_record::{Entity, Record, canonicalize, mrz, records_from_json, sha256};
+use serde::Serialize;
+
+use crate::output::{Failure, describe, read_input, write_output};
+
+/// Validate records; print canonical forms, digests and MRZs.
+#[derive(Debug, Args)]
+pub(crate) struct RecordArgs {
+    #[command(subcommand)]
+    command: RecordCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum RecordCommand {
+    /// Check record files (one record, or a JSON array of records, each)
+    /// and list every problem found, with its JSON pointer.
+    Validate {
+        /// The record files (`-` for standard input).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the RFC 8785 canonical form of any JSON document, with no
+    /// trailing newline.
+    Canonical {
+        /// The document (`-` for standard input).
+        file: PathBuf,
+        /// Write to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Print the SHA-256 of the RFC 8785 canonical form of a JSON document,
+    /// in lowercase hex.
+    Digest {
+        /// The document (`-` for standard input).
+        file: PathBuf,
+    },
+    /// Read an ICAO 9303 machine-readable zone (TD1, TD2, TD3, MRV-A,
+    /// MRV-B) and print it, the travel document and its holder as JSON.
+    Mrz {
+        /// The file holding the zone's lines; standard input when absent.
+        file: Option<PathBuf>,
+        /// Write to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Runs `liaison record …`.
+pub(crate) fn run(args: RecordArgs) -> Result<(), Failure> {
+    match args.command {
+        RecordCommand::Validate { files } => validate(&files),
+        RecordCommand::Canonical { file, output } => canonical(&file, output.as_deref()),
+        RecordCommand::Digest { file } => digest(&file),
+        RecordCommand::Mrz { file, output } => read_mrz(file.as_deref(), output.as_deref()),
+    }
+}
+
+fn validate(files: &[PathBuf]) -> Result<(), Failure> {
+    let mut problems = Vec::new();
+    let mut report = String::new();
+    for path in files {
+        let name = describe(Some(path));
+        let bytes = match read_input(Some(path)) {
+            Ok(bytes) => bytes,
+            Err(Failure::Unusable(lines) | Failure::Refused(lines)) => {
+                problems.extend(lines);
+                continue;
+            }
+        };
+        let is_array = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+        let parsed = if is_array {
+            records_from_json(&bytes).map(|records| records.len())
+        } else {
+            Record::from_json(&bytes).map(|_| 1)
+        };
+        match parsed {
+            Ok(1) if !is_array => report.push_str(&format!("{name}: valid record\n")),
+            Ok(n) => report.push_str(&format!("{name}: {n} valid records\n")),
+            Err(e) => problems.extend(e.problems().iter().map(|p| format!("{name}: {p}"))),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Failure::Unusable(problems));
+    }
+    write_output(None, report.as_bytes())
+}
+
+/// The canonical form of the document at `path`.
+fn canonical_of(path: &Path) -> Result<Vec<u8>, Failure> {
+    let bytes = read_input(Some(path))?;
+    canonicalize(&bytes).map_err(|e| Failure::unusable(format!("{}: {e}", describe(Some(path)))))
+}
+
+fn canonical(path: &Path, output: Option<&Path>) -> Result<(), Failure> {
+    let canonical = canonical_of(path)?;
+    write_output(output, &canonical)
+}
+
+fn digest(path: &Path) -> Result<(), Failure> {
+    let canonical = canonical_of(path)?;
+    write_output(None, format!("{}\n", sha256(&canonical)).as_bytes())
+}
+
+/// What `liaison record mrz` prints.
+#[derive(Serialize)]
+struct MrzReport {
+    /// The zone, field by field.
+    mrz: mrz::Mrz,
+    /// The travel document, as a record entity.
+    document: Entity,
+    /// Its holder, as a record entity.
+    holder: Entity,
+}
+
+fn read_mrz(path: Option<&Path>, output: Option<&Path>) -> Result<(), Failure> {
+    let name = describe(path);
+    let bytes = read_input(path)?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        Failure::unusable(format!(
+            "{name}: not UTF-8 text at byte {}: expected the zone's lines as printed",
+            e.valid_up_to()
+        ))
+    })?;
+    let zone = mrz::parse(text).map_err(|e| Failure::unusable(format!("{name}: {e}")))?;
+    let report = MrzReport {
+        document: Entity::TravelDocument(zone.travel_document()),
+        holder: Entity::Person(zone.holder()),
+        mrz: zone,
+    };
+    let mut json = serde_json::to_vec_pretty(&report)
+        .map_err(|e| Failure::unusable(format!("cannot write the zone: {e}")))?;
+    json.push(b'\n');
+    write_output(output, &json)
+}
