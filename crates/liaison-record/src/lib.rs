@@ -55,3 +55,6 @@ pub use redact::WithholdError;
 
 pub mod ids;
 pub mod mrz;
+
+#[cfg(feature = "stix")]
+pub mod stix;
