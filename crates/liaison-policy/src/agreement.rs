@@ -86,6 +86,12 @@ pub enum Effect {
 
 /// When a clause applies. Every condition given must hold; an absent
 /// condition always holds.
+///
+/// Conditions on the marking go one way only, so that a stricter marking
+/// can never make a release clause apply or a deny or refer clause stop
+/// applying: release clauses take ceilings (`max_*`, `caveats_none`), deny
+/// and refer clauses floors (`min_*`, `caveats_any`). The loader refuses the
+/// other combinations.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Conditions {
@@ -95,22 +101,23 @@ pub struct Conditions {
     /// The record describes at least one entity, and every entity is of these kinds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub only_entity_kinds: Vec<EntityKind>,
-    /// The record is classified at most this (a ceiling).
+    /// The record is classified at most this (a ceiling; release clauses only,
+    /// where it narrows the agreement's `max_classification`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_classification: Option<Classification>,
-    /// The record is classified at least this.
+    /// The record is classified at least this (deny and refer clauses only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_classification: Option<Classification>,
-    /// The record's TLP label is at most this.
+    /// The record's TLP label is at most this (release clauses only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tlp: Option<Tlp>,
-    /// The record's TLP label is at least this.
+    /// The record's TLP label is at least this (deny and refer clauses only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_tlp: Option<Tlp>,
-    /// The record carries at least one of these caveats.
+    /// The record carries at least one of these caveats (deny and refer clauses only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub caveats_any: Vec<Caveat>,
-    /// The record carries none of these caveats.
+    /// The record carries none of these caveats (release clauses only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub caveats_none: Vec<Caveat>,
     /// The request is for one of these purposes (each must be one of the

@@ -313,8 +313,8 @@ classes = ["travel-document"]
 id = "impossible"
 effect = "deny"
 [clause.when]
-min_classification = "secret"
-max_classification = "restricted"
+min_age_days = 30
+max_age_days = 10
 
 [[clause]]
 id = "deny-ct"

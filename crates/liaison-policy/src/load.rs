@@ -364,6 +364,47 @@ fn clause_problems(a: &Agreement, c: &Clause, at: &str, out: &mut Vec<RuleProble
         )),
         _ => {}
     }
+    // A stricter marking must never make a release clause apply, nor stop a
+    // deny or refer clause from applying: conditions on the marking go one
+    // way only.
+    let w = &c.when;
+    let widening: &[(bool, &str, &str)] = if c.effect == Effect::Release {
+        &[
+            (
+                w.min_classification.is_some(),
+                "min_classification",
+                "max_classification",
+            ),
+            (w.min_tlp.is_some(), "min_tlp", "max_tlp"),
+            (!w.caveats_any.is_empty(), "caveats_any", "caveats_none"),
+        ]
+    } else {
+        &[
+            (
+                w.max_classification.is_some(),
+                "max_classification",
+                "min_classification",
+            ),
+            (w.max_tlp.is_some(), "max_tlp", "min_tlp"),
+            (!w.caveats_none.is_empty(), "caveats_none", "caveats_any"),
+        ]
+    };
+    for (present, key, instead) in widening {
+        if *present {
+            out.push((
+                format!("{at}/when/{key}"),
+                format!(
+                    "`{key}` on a {} clause would let a stricter marking {} the clause",
+                    word_of(c.effect),
+                    if c.effect == Effect::Release { "trigger" } else { "escape" }
+                ),
+                Some(format!(
+                    "a marking may only narrow a release: use `{instead}` here, or a separate {} clause",
+                    if c.effect == Effect::Release { "deny or refer" } else { "release" }
+                )),
+            ));
+        }
+    }
     if c.effect != Effect::Release && !c.obligations.is_empty() {
         out.push((
             format!("{at}/obligations"),
@@ -402,6 +443,14 @@ fn obligation_problems(o: &ObligationRules, at: &str, out: &mut Vec<RuleProblem>
             "`retention_days = 0` means the copy must be deleted on receipt".into(),
             Some("give at least 1 day, or deny the release instead".into()),
         ));
+    }
+}
+
+fn word_of(effect: Effect) -> &'static str {
+    match effect {
+        Effect::Release => "release",
+        Effect::Deny => "deny",
+        Effect::Refer => "refer",
     }
 }
 
@@ -618,6 +667,24 @@ classes = ["travel-document"]
                 .iter()
                 .any(|p| p.message.contains("`tourism`") && p.line == Some(21))
         );
+    }
+
+    #[test]
+    fn marking_conditions_only_narrow() {
+        let bad = format!(
+            "{GOOD}[clause.when]\nmin_tlp = \"amber\"\n\n[[clause]]\nid = \"d\"\neffect = \"deny\"\n[clause.when]\nmax_classification = \"secret\"\n"
+        );
+        let err = parse_agreement(&bad, Format::Toml, "m.toml").unwrap_err();
+        let problems = err.problems();
+        assert_eq!(problems.len(), 2, "{err}");
+        assert_eq!(problems[0].clause.as_deref(), Some("documents"));
+        assert_eq!(
+            problems[0].help.as_deref(),
+            Some(
+                "a marking may only narrow a release: use `max_tlp` here, or a separate deny or refer clause"
+            )
+        );
+        assert_eq!(problems[1].pointer, "/clause/1/when/max_classification");
     }
 
     #[test]

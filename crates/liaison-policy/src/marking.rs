@@ -222,13 +222,13 @@ pub(crate) fn record_rules(
     }
     match m.tlp {
         Tlp::Red => {
-            if !m.releasable_to.iter().any(|p| p.includes(recipient)) {
+            if onward || !m.releasable_to.iter().any(|p| p.includes(recipient)) {
                 set(
                     Block::Deny,
                     reason(
                         Rule::Tlp { tlp: Tlp::Red },
                         ReasonEffect::Deny,
-                        "TLP:RED: only for the recipients the marking names in `releasable_to`"
+                        "TLP:RED: only for the recipients the marking names in `releasable_to`, and never passed on"
                             .into(),
                     ),
                     reasons,
