@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod output;
+mod policy_cmd;
 mod record_cmd;
 
 use output::Failure;
@@ -26,6 +27,8 @@ struct Cli {
 enum Command {
     /// Validate records; print the schema, canonical forms, digests and MRZs.
     Record(record_cmd::RecordArgs),
+    /// Check sharing agreements; decide, release or explain under them.
+    Policy(policy_cmd::PolicyArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
     };
     let result: Result<(), Failure> = match cli.command {
         Command::Record(args) => record_cmd::run(args),
+        Command::Policy(args) => policy_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,198 @@
+//! `liaison policy`: check, decide, release and explain, run as a user would.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers: a failing unwrap is a failing test"
+)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn agreements() -> String {
+    root().join("examples/agreements").display().to_string()
+}
+
+fn border_hit() -> String {
+    root()
+        .join("crates/liaison-policy/tests/scenarios/records/border-hit.json")
+        .display()
+        .to_string()
+}
+
+fn liaison(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_liaison"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+const AT: &str = "2026-11-21T08:00:00Z";
+
+fn request<'a>(
+    sub: &'a str,
+    to: &'a str,
+    purpose: &'a str,
+    a: &'a str,
+    r: &'a str,
+) -> Vec<&'a str> {
+    vec![
+        "policy",
+        sub,
+        "--agreements",
+        a,
+        "--record",
+        r,
+        "--to",
+        to,
+        "--purpose",
+        purpose,
+        "--at",
+        AT,
+    ]
+}
+
+#[test]
+fn check_accepts_the_examples_and_warns() {
+    let out = liaison(&[
+        "policy",
+        "check",
+        &agreements(),
+        "--at",
+        "2026-06-01T00:00:00Z",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("4 agreements, 15 clauses: ok, 10 warnings"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("warning: clauses `amber` (release) and `no-personal-records` (deny)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn check_reports_every_problem_with_line_and_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    std::fs::write(
+        &file,
+        "id = \"a.b\"\nversion = 1\nprovider = \"NLD-KMAR\"\nrecipients = [\"DEU-BPOL\"]\n\
+         valid_from = 2026-01-01T00:00:00Z\nlegal_basis = \"x\"\npurposes = [\"border-control\"]\n\
+         max_classification = \"restricted\"\n[[clause]]\nid = \"c\"\neffect = \"relase\"\n\
+         [clause.release]\nclasses = [\"identity\"]\nwithold = [\"/source\"]\n",
+    )
+    .unwrap();
+    let out = liaison(&["policy", "check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("bad.toml:11:10 at `/clause/0/effect` (clause `c`): unknown effect `relase`; did you mean `release`?"), "{stderr}");
+    assert!(stderr.contains("bad.toml:14:1 at `/clause/0/release/withold` (clause `c`): unknown key `withold`; did you mean `withhold`?"), "{stderr}");
+}
+
+#[test]
+fn decide_prints_the_decision_whatever_the_outcome() {
+    let (a, r) = (agreements(), border_hit());
+    let out = liaison(&request("decide", "DEU-BPOL", "border-control", &a, &r));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["outcome"], "partial-release");
+    assert_eq!(d["from"], "NLD-KMAR");
+    assert_eq!(d["withheld"].as_array().unwrap().len(), 4);
+    assert_eq!(d["obligations"]["onward"]["rule"], "forbidden");
+
+    let out = liaison(&request("decide", "FRA-PAF", "border-control", &a, &r));
+    assert_eq!(out.status.code(), Some(0));
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["outcome"], "deny");
+}
+
+#[test]
+fn release_prints_the_redacted_copy() {
+    let (a, r) = (agreements(), border_hit());
+    let out = liaison(&request("release", "DEU-BPOL", "border-control", &a, &r));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let copy = liaison_record::Record::from_json(&out.stdout).unwrap();
+    let json = text(&out.stdout);
+    assert!(!json.contains("Rotterdam"), "place of birth withheld");
+    assert!(!json.contains("KMAR-7731"), "internal extension withheld");
+    assert!(!json.contains("bio.kmar.example.nl"), "biometric withheld");
+    assert_eq!(copy.provenance.len(), 1);
+    assert_eq!(copy.provenance[0].to.as_str(), "DEU-BPOL");
+    assert!(
+        copy.provenance[0]
+            .withheld
+            .contains(&"/entities/2".to_owned())
+    );
+}
+
+#[test]
+fn release_refuses_with_reasons_on_stderr() {
+    let (a, r) = (agreements(), border_hit());
+    let out = liaison(&request("release", "FRA-PAF", "border-control", &a, &r));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("refused"), "{stderr}");
+    assert!(
+        stderr.contains("no agreement lets `NLD-KMAR` release to `FRA-PAF` for `border-control`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn explain_says_what_would_have_to_change() {
+    let (a, r) = (agreements(), border_hit());
+    let out = liaison(&request("explain", "DEU-BPOL", "counter-terrorism", &a, &r));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("may not be released"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "for the purpose `border-control` instead: it could be released with 4 fields withheld"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("for the purpose `criminal-investigation` instead"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn unusable_input_exits_2() {
+    let (a, r) = (agreements(), border_hit());
+    let out = liaison(&request("decide", "deu-bpol", "border-control", &a, &r));
+    assert_eq!(out.status.code(), Some(2));
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("record.json");
+    std::fs::write(&bad, b"{\"schema_version\": \"1.0\"}").unwrap();
+    let out = liaison(&request(
+        "decide",
+        "DEU-BPOL",
+        "border-control",
+        &a,
+        bad.to_str().unwrap(),
+    ));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).contains("record `"));
+    let out = liaison(&request(
+        "decide",
+        "DEU-BPOL",
+        "border-control",
+        "/nonexistent/agreements",
+        &r,
+    ));
+    assert_eq!(out.status.code(), Some(2));
+}
