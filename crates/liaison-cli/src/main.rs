@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod output;
 mod policy_cmd;
 mod record_cmd;
+mod stix_cmd;
 
 use output::Failure;
 
@@ -25,6 +26,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Convert between STIX 2.1 bundles and records.
+    Stix(stix_cmd::StixArgs),
     /// Validate records; print the schema, canonical forms, digests and MRZs.
     Record(record_cmd::RecordArgs),
     /// Check sharing agreements; decide, release or explain under them.
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
         }
     };
     let result: Result<(), Failure> = match cli.command {
+        Command::Stix(args) => stix_cmd::run(args),
         Command::Record(args) => record_cmd::run(args),
         Command::Policy(args) => policy_cmd::run(args),
     };

@@ -2,6 +2,13 @@
 //! import, export, and every object with every property comes back.
 
 #![cfg(feature = "stix")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test helpers: a failing unwrap is a failing test"
+)]
 
 use std::path::PathBuf;
 

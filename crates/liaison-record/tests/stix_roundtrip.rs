@@ -2,6 +2,13 @@
 //! every exported bundle passes the structural checks.
 
 #![cfg(feature = "stix")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test helpers: a failing unwrap is a failing test"
+)]
 
 use std::collections::BTreeMap;
 

@@ -48,10 +48,10 @@ pub(crate) struct Obj<'a> {
 /// # Errors
 ///
 /// [`ImportError::NotJson`] when the input is not JSON,
-/// [`ImportError::Stix20`] for STIX 2.0 content (a bundle with
-/// `spec_version`, an object without it or with `2.0`), and
-/// [`ImportError::Unusable`] listing every object that cannot be used (with
-/// its id and property). A lenient import ([`ImportOptions::lenient`])
+/// [`ImportError::Stix20`] for a STIX 2.0 bundle (one with
+/// `spec_version`), and [`ImportError::Unusable`] listing every object that
+/// cannot be used, with its id and property (STIX 2.0 objects, with
+/// `spec_version` `2.0` or, for SDOs and SROs, none, among them). A lenient import ([`ImportOptions::lenient`])
 /// fails only when the bundle itself is unusable, and lists the objects it
 /// left out in [`Import::skipped`].
 pub fn import_bundle(bytes: &[u8], options: &ImportOptions) -> Result<Import, ImportError> {
@@ -74,8 +74,7 @@ pub fn import_bundle(bytes: &[u8], options: &ImportOptions) -> Result<Import, Im
                 o.duplicate = !seen.insert(o.id);
                 objs.push(o);
             }
-            Err(Fail::Stix20(p)) if !options.lenient => return Err(ImportError::Stix20(p)),
-            Err(Fail::Stix20(p) | Fail::Problem(p)) => problems.push(p),
+            Err(p) => problems.push(p),
         }
     }
     let markings = marking_tlps(&objs);
@@ -89,9 +88,6 @@ pub fn import_bundle(bytes: &[u8], options: &ImportOptions) -> Result<Import, Im
             Err(p) => problems.push(p),
         }
     }
-    if !problems.is_empty() && !options.lenient {
-        return Err(ImportError::Unusable(problems));
-    }
     let ctx = Ctx {
         bundle_id,
         options,
@@ -102,10 +98,10 @@ pub fn import_bundle(bytes: &[u8], options: &ImportOptions) -> Result<Import, Im
             .collect(),
     };
     let (records, more) = records(&ctx, &usable);
-    if !more.is_empty() && !options.lenient {
-        return Err(ImportError::Unusable(more));
-    }
     problems.extend(more);
+    if !problems.is_empty() && !options.lenient {
+        return Err(ImportError::Unusable(problems));
+    }
     let mut records = records;
     assemble::keep_bundle_id(&mut records, bundle_id);
     Ok(Import {
@@ -155,11 +151,6 @@ fn bundle(doc: &Value) -> Result<(&str, &[Value]), ImportError> {
     Ok((id, objects))
 }
 
-enum Fail {
-    Stix20(StixProblem),
-    Problem(StixProblem),
-}
-
 /// The SDO and SRO types of STIX 2.1 and of this project: these need
 /// `spec_version`.
 fn is_known_sdo(t: &str) -> bool {
@@ -192,20 +183,18 @@ fn is_known_sdo(t: &str) -> bool {
     ) || t.starts_with("x-liaison-")
 }
 
-fn check_object(i: usize, v: &Value) -> Result<Obj<'_>, Fail> {
+fn check_object(i: usize, v: &Value) -> Result<Obj<'_>, StixProblem> {
     let at = format!("objects/{i}");
     let Value::Object(m) = v else {
-        return Err(Fail::Problem(StixProblem::new(
+        return Err(StixProblem::new(
             Some(&at),
             None,
             "not a JSON object: expected a STIX object",
-        )));
+        ));
     };
     let id = m.get("id").and_then(Value::as_str);
     let name = id.unwrap_or(&at);
-    let problem = |prop: &str, msg: &str| {
-        Fail::Problem(StixProblem::new(Some(name), Some(prop), msg.to_owned()))
-    };
+    let problem = |prop: &str, msg: &str| StixProblem::new(Some(name), Some(prop), msg.to_owned());
     let Some((id_type, _)) = id.and_then(split_id) else {
         return Err(problem(
             "id",
@@ -223,19 +212,19 @@ fn check_object(i: usize, v: &Value) -> Result<Obj<'_>, Fail> {
     match m.get("spec_version") {
         Some(Value::String(s)) if s == "2.1" => {}
         Some(Value::String(s)) if s.starts_with("2.0") => {
-            return Err(Fail::Stix20(StixProblem::new(
+            return Err(StixProblem::new(
                 Some(id),
                 Some("spec_version"),
                 format!("`{s}` is STIX 2.0: expected `2.1`"),
-            )));
+            ));
         }
         Some(_) => return Err(problem("spec_version", "expected `2.1`")),
         None if is_known_sdo(t) || (!is_sco(t) && m.contains_key("created")) => {
-            return Err(Fail::Stix20(StixProblem::new(
+            return Err(StixProblem::new(
                 Some(id),
                 Some("spec_version"),
                 "missing: an object without `spec_version` is STIX 2.0; STIX 2.1 objects carry `2.1`",
-            )));
+            ));
         }
         None => {}
     }

@@ -142,6 +142,14 @@ pub(crate) fn parse_entity(
                 e.insert("indicator_type".to_owned(), kebab(it));
                 "indicator"
             } else if let Some(tt) = threat_type(other) {
+                let unnamed_variant = other == "malware"
+                    && obj.get("is_family") != Some(&Value::Bool(true))
+                    && !obj.contains_key("name");
+                if unnamed_variant {
+                    // A malware instance may have no name in STIX; a
+                    // threat entity needs one, so the object is kept.
+                    return Ok(Parsed::Kept);
+                }
                 text("name")?;
                 e.insert("threat_type".to_owned(), kebab(tt));
                 "threat"

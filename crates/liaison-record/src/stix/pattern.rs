@@ -20,16 +20,29 @@ pub(crate) fn path(t: IndicatorType) -> &'static str {
 }
 
 fn type_of_path(p: &str) -> Option<IndicatorType> {
+    if let Some(name) = p.strip_prefix("file:hashes.") {
+        // Hash names are matched without regard to case or quoting:
+        // producers write `MD5`, `md5`, `'SHA-256'`, `SHA256`.
+        let name = name
+            .strip_prefix('\'')
+            .and_then(|n| n.strip_suffix('\''))
+            .unwrap_or(name)
+            .to_ascii_uppercase()
+            .replace('-', "");
+        return Some(match name.as_str() {
+            "MD5" => IndicatorType::FileMd5,
+            "SHA1" => IndicatorType::FileSha1,
+            "SHA256" => IndicatorType::FileSha256,
+            "SHA512" => IndicatorType::FileSha512,
+            _ => return None,
+        });
+    }
     Some(match p {
         "ipv4-addr:value" => IndicatorType::Ipv4Addr,
         "ipv6-addr:value" => IndicatorType::Ipv6Addr,
         "domain-name:value" => IndicatorType::DomainName,
         "url:value" => IndicatorType::Url,
         "email-addr:value" => IndicatorType::EmailAddr,
-        "file:hashes.MD5" | "file:hashes.'MD5'" => IndicatorType::FileMd5,
-        "file:hashes.'SHA-1'" | "file:hashes.SHA1" => IndicatorType::FileSha1,
-        "file:hashes.'SHA-256'" | "file:hashes.SHA256" => IndicatorType::FileSha256,
-        "file:hashes.'SHA-512'" | "file:hashes.SHA512" => IndicatorType::FileSha512,
         _ => return None,
     })
 }
@@ -126,6 +139,13 @@ mod tests {
         assert_eq!(
             parse("[file:hashes.'SHA-256' = 'AB01']"),
             Some((IndicatorType::FileSha256, "ab01".into()))
+        );
+        assert_eq!(
+            parse("[file:hashes.md5 = '001dd76872d80801692ff942308c64e6']"),
+            Some((
+                IndicatorType::FileMd5,
+                "001dd76872d80801692ff942308c64e6".into()
+            ))
         );
         assert_eq!(
             parse(r"[email-addr:value = 'o\'brien@example.com']"),

@@ -1,0 +1,112 @@
+//! `liaison stix`: import STIX 2.1 bundles as records, export records as a
+//! STIX 2.1 bundle.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use liaison_record::stix::{ExportOptions, ImportOptions, export_bundle, import_bundle};
+use liaison_record::{Record, records_from_json};
+
+use crate::output::{Failure, describe, read_input, write_output};
+
+/// Convert between STIX 2.1 bundles and records.
+#[derive(Debug, Args)]
+pub(crate) struct StixArgs {
+    #[command(subcommand)]
+    command: StixCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum StixCommand {
+    /// Read a STIX 2.1 bundle and print its records as a JSON array.
+    Import {
+        /// Import what can be used and list what was left out on standard
+        /// error, instead of failing.
+        #[arg(long)]
+        lenient: bool,
+        /// The bundle (`-` for standard input).
+        bundle: PathBuf,
+        /// Write to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Read records (files of one record or of a JSON array of records) and
+    /// print one STIX 2.1 bundle.
+    Export {
+        /// The record files (`-` for standard input).
+        #[arg(required = true)]
+        records: Vec<PathBuf>,
+        /// Write to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Runs `liaison stix …`.
+pub(crate) fn run(args: StixArgs) -> Result<(), Failure> {
+    match args.command {
+        StixCommand::Import {
+            lenient,
+            bundle,
+            output,
+        } => import(lenient, &bundle, output.as_deref()),
+        StixCommand::Export { records, output } => export(&records, output.as_deref()),
+    }
+}
+
+fn import(
+    lenient: bool,
+    bundle: &std::path::Path,
+    output: Option<&std::path::Path>,
+) -> Result<(), Failure> {
+    let bytes = read_input(Some(bundle))?;
+    let options = if lenient {
+        ImportOptions::lenient()
+    } else {
+        ImportOptions::default()
+    };
+    let name = describe(Some(bundle));
+    let import = import_bundle(&bytes, &options).map_err(|e| {
+        Failure::Unusable(
+            e.problems()
+                .iter()
+                .map(|p| format!("{name}: {p}"))
+                .collect(),
+        )
+    })?;
+    let mut json = serde_json::to_vec_pretty(&import.records)
+        .map_err(|e| Failure::unusable(format!("cannot write the records: {e}")))?;
+    json.push(b'\n');
+    write_output(output, &json)?;
+    for p in &import.skipped {
+        eprintln!("skipped: {name}: {p}");
+    }
+    Ok(())
+}
+
+fn export(paths: &[PathBuf], output: Option<&std::path::Path>) -> Result<(), Failure> {
+    let mut records: Vec<Record> = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        let bytes = read_input(Some(path))?;
+        let name = describe(Some(path));
+        let parsed = if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            records_from_json(&bytes)
+        } else {
+            Record::from_json(&bytes).map(|r| vec![r])
+        };
+        match parsed {
+            Ok(rs) => records.extend(rs),
+            Err(e) => problems.extend(e.problems().iter().map(|p| format!("{name}: {p}"))),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Failure::Unusable(problems));
+    }
+    let bundle = export_bundle(&records, &ExportOptions::default())
+        .map_err(|e| Failure::unusable(e.to_string()))?;
+    let mut json = serde_json::to_vec_pretty(&bundle)
+        .map_err(|e| Failure::unusable(format!("cannot write the bundle: {e}")))?;
+    json.push(b'\n');
+    write_output(output, &json)
+}
