@@ -157,8 +157,10 @@ pub struct ReleaseRule {
     /// `*` stands for any one segment (`/entities/*/names`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<String>,
-    /// Field paths withheld even when their class may go. A withhold binds
-    /// every release it takes part in, whichever clause allowed the class.
+    /// Field paths this clause withholds even when their class may go.
+    /// Another clause that applies may still let them go: each clause lets
+    /// go its own `classes` and `fields` minus its own `withhold`, and a field
+    /// goes when some applicable clause lets it go.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub withhold: Vec<String>,
     /// Transformations applied to the released copy.

@@ -469,20 +469,22 @@ fn release(
         if field.class == FieldClass::Control {
             continue;
         }
+        // Each clause lets go what it lists minus what it withholds; a field
+        // goes when some applicable clause lets it go. A clause that stops
+        // applying can so only take fields away.
         let allowed = releases.iter().any(|(_, c)| {
-            c.release.classes & class_bit(field.class) != 0
+            (c.release.classes & class_bit(field.class) != 0
                 || c.release
                     .fields
                     .iter()
+                    .any(|p| pattern_covers(p, &field.pointer)))
+                && !c
+                    .release
+                    .withhold
+                    .iter()
                     .any(|p| pattern_covers(p, &field.pointer))
         });
-        let held_back = releases.iter().any(|(_, c)| {
-            c.release
-                .withhold
-                .iter()
-                .any(|p| pattern_covers(p, &field.pointer))
-        });
-        if !allowed || held_back {
+        if !allowed {
             if !withheld_classes.contains(&field.class) {
                 withheld_classes.push(field.class);
             }
