@@ -163,27 +163,58 @@ impl AuditLog {
     /// # Errors
     ///
     /// [`AuditError::Store`] when the store fails; the entry is then not
-    /// part of the log and the chain head does not move.
+    /// part of the log.
     pub fn append(&self, event: AuditEvent) -> Result<AuditEntry, AuditError> {
+        let mut entries = self.append_all(vec![event])?;
+        entries.pop().ok_or(AuditError::Full)
+    }
+
+    /// Appends `events` as the next entries, in order, made durable
+    /// together (one write and one flush to disk for a [`FileStore`]: group
+    /// commit), and returns the entries.
+    ///
+    /// # Errors
+    ///
+    /// [`AuditError::Store`] when the store fails; none of the entries is
+    /// then acknowledged, and the chain goes on from whatever the store
+    /// holds.
+    pub fn append_all(&self, events: Vec<AuditEvent>) -> Result<Vec<AuditEntry>, AuditError> {
         let mut chain = self.lock();
-        let (seq, prev) = match &chain.head {
-            Some(h) => (
-                h.seq.checked_add(1).ok_or(AuditError::Full)?,
-                h.hash.clone(),
-            ),
-            None => (1, GENESIS_HASH.to_owned()),
+        let (mut seq, mut prev) = match &chain.head {
+            Some(h) => (h.seq, h.hash.clone()),
+            None => (0, GENESIS_HASH.to_owned()),
         };
-        let entry =
-            AuditEntry::chain(event, seq, prev).map_err(|source| AuditError::Encode { source })?;
-        let line = entry
-            .to_line()
-            .map_err(|source| AuditError::Encode { source })?;
-        chain
-            .store
-            .append(&line)
-            .map_err(|source| AuditError::Store { source })?;
-        chain.head = Some(entry.head());
-        Ok(entry)
+        let mut entries = Vec::with_capacity(events.len());
+        let mut lines = Vec::with_capacity(events.len());
+        for event in events {
+            seq = seq.checked_add(1).ok_or(AuditError::Full)?;
+            let entry = AuditEntry::chain(event, seq, prev)
+                .map_err(|source| AuditError::Encode { source })?;
+            lines.push(
+                entry
+                    .to_line()
+                    .map_err(|source| AuditError::Encode { source })?,
+            );
+            prev = entry.hash.clone();
+            entries.push(entry);
+        }
+        if let Err(source) = chain.store.append_many(&lines) {
+            // Part of the lines may have been stored: go on from what the
+            // store holds, so the chain stays whole.
+            if let Ok(report) = chain
+                .store
+                .lines()
+                .map_err(|source| AuditVerifyError::Read { source })
+                .and_then(|lines| verify_lines(lines, None))
+            {
+                chain.head = report.head;
+            }
+            return Err(AuditError::Store { source });
+        }
+        if let Some(last) = entries.last() {
+            chain.head = Some(last.head());
+        }
+        Ok(entries)
     }
 
     /// The last entry's sequence number and hash; `None` while empty.

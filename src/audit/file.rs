@@ -99,21 +99,28 @@ impl FileStore {
 
 impl AuditStore for FileStore {
     fn append(&mut self, line: &[u8]) -> io::Result<()> {
+        self.append_many(std::slice::from_ref(&line.to_vec()))
+    }
+
+    fn append_many(&mut self, lines: &[Vec<u8>]) -> io::Result<()> {
         if self.broken {
             return Err(io::Error::other(format!(
                 "an earlier write to the audit log `{}` failed and could not be undone; open the log again to recover",
                 self.path.display()
             )));
         }
-        if line.contains(&b'\n') {
+        if lines.iter().any(|l| l.contains(&b'\n')) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "an audit line must not hold a line feed",
             ));
         }
-        let mut buf = Vec::with_capacity(line.len().saturating_add(1));
-        buf.extend_from_slice(line);
-        buf.push(b'\n');
+        let total: usize = lines.iter().map(|l| l.len().saturating_add(1)).sum();
+        let mut buf = Vec::with_capacity(total);
+        for line in lines {
+            buf.extend_from_slice(line);
+            buf.push(b'\n');
+        }
         let written = self
             .file
             .write_all(&buf)
@@ -124,6 +131,7 @@ impl AuditStore for FileStore {
                 Ok(())
             }
             Err(e) => {
+                // Cut the file back to its last acknowledged line.
                 let undone = self
                     .file
                     .set_len(self.len)

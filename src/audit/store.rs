@@ -34,6 +34,19 @@ pub trait AuditStore: Send + fmt::Debug {
     /// or be the last, incomplete line of the store.
     fn append(&mut self, line: &[u8]) -> io::Result<()>;
 
+    /// Appends several lines and returns once all are durable. A store that
+    /// can make them durable together (one write and one flush: group
+    /// commit) should override the default, which appends them one by one.
+    ///
+    /// # Errors
+    ///
+    /// Any storage failure. After an error, any prefix of the lines may be
+    /// stored (the last one possibly incomplete); the log reads the store
+    /// again to find where its chain ends.
+    fn append_many(&mut self, lines: &[Vec<u8>]) -> io::Result<()> {
+        lines.iter().try_for_each(|l| self.append(l))
+    }
+
     /// Reads every line, oldest first.
     ///
     /// # Errors

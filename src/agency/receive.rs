@@ -1,0 +1,306 @@
+//! Receiving: identify the sender, open and verify, validate the record,
+//! check the label against it, refuse replays, audit.
+
+use liaison_envelope::{Identity, OpenError, Opened, inspect, open};
+use liaison_record::{Record, Timestamp, sha256};
+use rayon::prelude::*;
+
+use super::Agency;
+use crate::audit::{AuditAgreement, AuditEvent, AuditOutcome, EntryKind};
+use crate::error::ReceiveError;
+use crate::label::{Label, LabelError};
+use crate::parcel::Received;
+
+/// How far in the future (by the receiver's clock) a parcel's sealing time
+/// may lie, to allow for clocks that are not quite in step.
+pub const CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
+
+impl Agency {
+    /// Receives a parcel now. See [`Agency::receive_at`].
+    ///
+    /// # Errors
+    ///
+    /// See [`Agency::receive_at`].
+    pub fn receive(&self, parcel: &[u8]) -> Result<Received, ReceiveError> {
+        self.receive_at(parcel, Timestamp::now())
+    }
+
+    /// Receives a parcel at `at`: checks that the sender is a partner whose
+    /// card is valid, opens the envelope and verifies the signature,
+    /// validates the record, checks that the bound label matches the record
+    /// (id, version, digest, marking, and the provenance entry of this
+    /// release with its obligations), refuses a parcel accepted before, and
+    /// records the receipt in the audit log.
+    ///
+    /// # Errors
+    ///
+    /// [`ReceiveError`] says why the parcel was refused. Every refusal
+    /// leaves one receipt entry in the audit log, except
+    /// [`ReceiveError::Audit`], when the log cannot record it (the parcel
+    /// is then not accepted either).
+    pub fn receive_at(&self, parcel: &[u8], at: Timestamp) -> Result<Received, ReceiveError> {
+        let (result, event) = self.receive_unlogged(parcel, at);
+        match self.audit.append(event) {
+            Ok(_) => result,
+            Err(source) => {
+                if let Ok(received) = &result {
+                    self.replay.forget(&received.parcel);
+                }
+                Err(ReceiveError::Audit { source })
+            }
+        }
+    }
+
+    /// Receives many parcels at `at`, in parallel on Rayon's thread pool;
+    /// one result per parcel, in order. The audit entries are written
+    /// together with one flush to disk; if that write fails, every result
+    /// is [`ReceiveError::Audit`] and no parcel is accepted.
+    pub fn receive_batch_at<P>(
+        &self,
+        parcels: &[P],
+        at: Timestamp,
+    ) -> Vec<Result<Received, ReceiveError>>
+    where
+        P: AsRef<[u8]> + Sync,
+    {
+        let (results, events): (Vec<_>, Vec<_>) = parcels
+            .par_iter()
+            .map(|p| self.receive_unlogged(p.as_ref(), at))
+            .unzip();
+        match self.audit.append_all(events) {
+            Ok(_) => results,
+            Err(source) => {
+                let message = source.to_string();
+                results
+                    .into_iter()
+                    .map(|r| {
+                        if let Ok(received) = &r {
+                            self.replay.forget(&received.parcel);
+                        }
+                        Err(ReceiveError::Audit {
+                            source: crate::audit::AuditError::Store {
+                                source: std::io::Error::other(message.clone()),
+                            },
+                        })
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    fn receive_unlogged(
+        &self,
+        bytes: &[u8],
+        at: Timestamp,
+    ) -> (Result<Received, ReceiveError>, AuditEvent) {
+        let mut event = AuditEvent::new(EntryKind::Receipt, AuditOutcome::Refused, at);
+        let result = self.check_parcel(bytes, at, &mut event);
+        match &result {
+            Ok(received) => {
+                event.outcome = AuditOutcome::Accepted;
+                if let Some(p) = received.record.provenance.last() {
+                    event.reasons.push(format!(
+                        "released by `{}` for `{}` under agreement `{}` version {}",
+                        p.from, p.purpose, p.agreement.id, p.agreement.version
+                    ));
+                }
+            }
+            Err(error) => event.reasons.push(error.to_string()),
+        }
+        (result, event)
+    }
+
+    /// Every check of a parcel, filling in `event` as facts are established.
+    fn check_parcel(
+        &self,
+        bytes: &[u8],
+        at: Timestamp,
+        event: &mut AuditEvent,
+    ) -> Result<Received, ReceiveError> {
+        let inspection = inspect(bytes).map_err(|e| ReceiveError::NotAParcel {
+            problem: e.to_string(),
+        })?;
+        let (sender, cards) = self
+            .directory
+            .by_signing_key(&inspection.sender_key_id)
+            .ok_or_else(|| ReceiveError::UnknownSender {
+                key_id: inspection.sender_key_id.to_string(),
+            })?;
+        event.counterparty = Some(sender.clone());
+
+        let anonymous = inspection.recipients.iter().any(|r| r.key_id.is_none());
+        let candidates: Vec<&Identity> = self
+            .identities
+            .iter()
+            .filter(|i| {
+                anonymous
+                    || inspection
+                        .recipients
+                        .iter()
+                        .any(|r| r.key_id == Some(i.encryption_key_id()))
+            })
+            .collect();
+        if candidates.is_empty() {
+            return Err(ReceiveError::NotForUs {
+                agency: self.id.clone(),
+            });
+        }
+        let when = at.to_offset_date_time();
+        let mut opened: Option<(&Identity, Opened)> = None;
+        let mut last_error = None;
+        for identity in candidates {
+            match open(bytes, identity, cards, when) {
+                Ok(o) => {
+                    opened = Some((identity, o));
+                    break;
+                }
+                Err(e) => last_error = Some(e),
+            }
+        }
+        let Some((identity, opened)) = opened else {
+            return Err(match last_error {
+                Some(e) => self.open_error(e),
+                None => ReceiveError::CannotOpen,
+            });
+        };
+        if opened.history.len() != 1 {
+            return Err(ReceiveError::NotAParcel {
+                problem: "the envelope was rewrapped after sealing; a record passed on must be shared again by its holder".to_owned(),
+            });
+        }
+
+        let label = Label::parse(&opened.label).map_err(|e| ReceiveError::BadLabel {
+            problem: match e {
+                LabelError::Shape(detail) => detail,
+                LabelError::NotCanonical => "not in canonical form (RFC 8785)".to_owned(),
+                LabelError::Unsupported => "another label type or version".to_owned(),
+            },
+        })?;
+        event.parcel = Some(label.parcel);
+        let payload_digest = sha256(&opened.payload);
+        event.record_digest = Some(payload_digest.to_string());
+        let record =
+            Record::from_json(&opened.payload).map_err(|e| ReceiveError::InvalidRecord {
+                problems: e.problems().iter().map(ToString::to_string).collect(),
+            })?;
+        event.record = Some(record.id);
+
+        let mismatch = |field: &'static str| ReceiveError::LabelMismatch { field };
+        if &label.from != sender || opened.sender.agency_id() != sender.as_str() {
+            return Err(mismatch("sender"));
+        }
+        if label.to != self.id {
+            return Err(mismatch("recipient"));
+        }
+        if label.record != record.id {
+            return Err(mismatch("record id"));
+        }
+        if label.version != record.version {
+            return Err(mismatch("record version"));
+        }
+        if label.digest != payload_digest || record.digest() != payload_digest {
+            return Err(mismatch("record digest"));
+        }
+        if label.marking != record.marking {
+            return Err(mismatch("marking"));
+        }
+        let release = record
+            .provenance
+            .last()
+            .ok_or_else(|| mismatch("provenance"))?;
+        if &release.from != sender || release.to != self.id || release.decision != label.decision {
+            return Err(mismatch("provenance"));
+        }
+        if release.obligations != label.obligations {
+            return Err(mismatch("obligations"));
+        }
+        event.purpose = Some(release.purpose.clone());
+        event.decision = Some(release.decision);
+        event.agreements = vec![AuditAgreement {
+            digest: release.agreement.digest.clone(),
+            id: release.agreement.id.clone(),
+            version: release.agreement.version,
+        }];
+
+        let sealed = label.sealed_at.to_offset_date_time();
+        if sealed > when + CLOCK_SKEW {
+            return Err(ReceiveError::SealedInFuture {
+                sealed_at: label.sealed_at.to_string(),
+                at: at.to_string(),
+            });
+        }
+        if !identity.card().is_valid_at(sealed) {
+            return Err(ReceiveError::RetiredKey {
+                key_id: identity.encryption_key_id().to_string(),
+                sealed_at: label.sealed_at.to_string(),
+            });
+        }
+        if let Some(card) = self
+            .directory
+            .card_by_signing_key(&inspection.sender_key_id)
+            && !card.is_valid_at(sealed)
+        {
+            return Err(ReceiveError::SenderKeyNotValid {
+                sender: sender.to_string(),
+                at: label.sealed_at.to_string(),
+                not_before: Timestamp::from_offset_date_time(card.not_before()).to_string(),
+                not_after: Timestamp::from_offset_date_time(card.not_after()).to_string(),
+            });
+        }
+
+        match self.replay.insert(label.parcel) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(ReceiveError::Replayed {
+                    parcel: label.parcel,
+                });
+            }
+            Err(e) => {
+                return Err(ReceiveError::Replay {
+                    problem: e.to_string(),
+                });
+            }
+        }
+        Ok(Received {
+            from: sender.clone(),
+            parcel: label.parcel,
+            sealed_at: label.sealed_at,
+            received_at: at,
+            purpose: release.purpose.clone(),
+            agreement: release.agreement.clone(),
+            decision: release.decision,
+            withheld: release.withheld.clone(),
+            obligations: release.obligations.clone(),
+            record,
+        })
+    }
+
+    fn open_error(&self, e: OpenError) -> ReceiveError {
+        match e {
+            OpenError::SenderCardNotValid {
+                agency,
+                at,
+                not_before,
+                not_after,
+            } => ReceiveError::SenderKeyNotValid {
+                sender: agency,
+                at,
+                not_before,
+                not_after,
+            },
+            OpenError::UntrustedSender { key_id } => ReceiveError::UnknownSender {
+                key_id: key_id.to_string(),
+            },
+            OpenError::NotRecipient { .. } => ReceiveError::NotForUs {
+                agency: self.id.clone(),
+            },
+            OpenError::NotAnEnvelope
+            | OpenError::UnsupportedVersion { .. }
+            | OpenError::UnsupportedSuite { .. }
+            | OpenError::Malformed { .. } => ReceiveError::NotAParcel {
+                problem: e.to_string(),
+            },
+            _ => ReceiveError::CannotOpen,
+        }
+    }
+}

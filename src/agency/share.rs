@@ -1,0 +1,243 @@
+//! Sharing: decide, redact, canonicalize, seal, sign, audit.
+
+use liaison_envelope::Sealer;
+use liaison_policy::{Decision, Outcome, holder, redact};
+use liaison_record::{AgencyId, Purpose, Record, Timestamp};
+use rayon::prelude::*;
+use uuid::Uuid;
+
+use super::{Agency, decision_event};
+use crate::audit::{AuditEvent, AuditOutcome, EntryKind};
+use crate::error::{Refusal, ShareError, reason_text, refusing_reasons};
+use crate::label::{LABEL_TYPE, LABEL_VERSION, Label};
+use crate::parcel::Parcel;
+
+impl Agency {
+    /// Shares `record` with the partner `to` for `purpose`, now.
+    ///
+    /// See [`Agency::share_at`].
+    ///
+    /// # Errors
+    ///
+    /// See [`Agency::share_at`].
+    pub fn share(
+        &self,
+        record: &Record,
+        to: &AgencyId,
+        purpose: &Purpose,
+    ) -> Result<Parcel, ShareError> {
+        self.share_at(record, to, purpose, Timestamp::now())
+    }
+
+    /// Shares `record` with the partner `to` for `purpose`, at `at`: decides
+    /// under the agreements, makes the released copy (fields withheld, the
+    /// provenance entry with its obligations appended), seals its canonical
+    /// JSON for the partner's current card with the label bound, signs it
+    /// with this agency's current key, and records the release in the audit
+    /// log before returning the parcel.
+    ///
+    /// A record received from another agency is shared on the same way; the
+    /// obligations of every earlier release in its provenance apply.
+    ///
+    /// # Errors
+    ///
+    /// [`ShareError::Refused`] with the decision's reasons when the
+    /// agreements, the marking or the provenance do not allow the release;
+    /// [`ShareError::NotHolder`], [`ShareError::UnknownPartner`],
+    /// [`ShareError::NoValidKey`], [`ShareError::NoValidIdentity`] and
+    /// [`ShareError::Parcel`] for what must be fixed first. Each of these
+    /// leaves exactly one refusal entry in the audit log and no parcel.
+    /// [`ShareError::Audit`] when the audit log cannot record the outcome.
+    pub fn share_at(
+        &self,
+        record: &Record,
+        to: &AgencyId,
+        purpose: &Purpose,
+        at: Timestamp,
+    ) -> Result<Parcel, ShareError> {
+        let (result, event) = self.share_unlogged(record, to, purpose, at);
+        self.audit
+            .append(event)
+            .map_err(|source| ShareError::Audit { source })?;
+        result
+    }
+
+    /// Shares many records with one partner for one purpose, now, using
+    /// every core. See [`Agency::share_batch_at`].
+    pub fn share_batch(
+        &self,
+        records: &[Record],
+        to: &AgencyId,
+        purpose: &Purpose,
+    ) -> Vec<Result<Parcel, ShareError>> {
+        self.share_batch_at(records, to, purpose, Timestamp::now())
+    }
+
+    /// Shares many records with one partner for one purpose at `at`, in
+    /// parallel on Rayon's thread pool; returns one result per record, in
+    /// order. The audit entries of the whole batch are written together,
+    /// with one flush to disk (group commit), in the order of `records`;
+    /// if that write fails, every result is [`ShareError::Audit`].
+    pub fn share_batch_at(
+        &self,
+        records: &[Record],
+        to: &AgencyId,
+        purpose: &Purpose,
+        at: Timestamp,
+    ) -> Vec<Result<Parcel, ShareError>> {
+        let (results, events): (Vec<_>, Vec<_>) = records
+            .par_iter()
+            .map(|r| self.share_unlogged(r, to, purpose, at))
+            .unzip();
+        match self.audit.append_all(events) {
+            Ok(_) => results,
+            Err(source) => {
+                let message = source.to_string();
+                results
+                    .into_iter()
+                    .map(|_| {
+                        Err(ShareError::Audit {
+                            source: crate::audit::AuditError::Store {
+                                source: std::io::Error::other(message.clone()),
+                            },
+                        })
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// Everything but the audit append: the outcome and the event recording it.
+    fn share_unlogged(
+        &self,
+        record: &Record,
+        to: &AgencyId,
+        purpose: &Purpose,
+        at: Timestamp,
+    ) -> (Result<Parcel, ShareError>, AuditEvent) {
+        let mut event = AuditEvent::new(EntryKind::Refusal, AuditOutcome::Failed, at);
+        event.counterparty = Some(to.clone());
+        event.purpose = Some(purpose.clone());
+        event.record = Some(record.id);
+        event.record_digest = Some(record.digest().to_string());
+        let fail = |mut event: AuditEvent, error: ShareError| {
+            event.reasons.push(error.to_string());
+            (Err(error), event)
+        };
+
+        let holder = holder(record);
+        if holder != &self.id {
+            let error = ShareError::NotHolder {
+                record: record.id,
+                agency: self.id.clone(),
+                holder: holder.clone(),
+            };
+            return fail(event, error);
+        }
+
+        let decision = self.policies.decide(record, to, purpose, at);
+        if !decision.outcome.releases() {
+            let outcome = if decision.outcome == Outcome::Refer {
+                AuditOutcome::Referred
+            } else {
+                AuditOutcome::Denied
+            };
+            let mut event = decision_event(EntryKind::Refusal, outcome, &decision);
+            event.record_digest = Some(decision.record_digest.to_string());
+            event.reasons = refusing_reasons(&decision);
+            let error = ShareError::Refused {
+                refusal: Box::new(Refusal { decision }),
+            };
+            return (Err(error), event);
+        }
+        let mut event = decision_event(EntryKind::Refusal, AuditOutcome::Failed, &decision);
+        event.record_digest = Some(decision.record_digest.to_string());
+
+        let Some(card) = self.directory.current_card(to, at) else {
+            let error = if self.directory.cards(to).is_empty() {
+                ShareError::UnknownPartner {
+                    partner: to.clone(),
+                }
+            } else {
+                ShareError::NoValidKey {
+                    partner: to.clone(),
+                    at: at.to_string(),
+                }
+            };
+            return fail(event, error);
+        };
+        let Some(identity) = self.signing_identity(at) else {
+            let error = ShareError::NoValidIdentity {
+                agency: self.id.clone(),
+                at: at.to_string(),
+            };
+            return fail(event, error);
+        };
+
+        match self.seal_release(record, &decision, card, identity, at) {
+            Ok(parcel) => {
+                event.kind = EntryKind::Release;
+                event.outcome = AuditOutcome::Released;
+                event.record_digest = Some(parcel.digest.to_string());
+                event.parcel = Some(parcel.id);
+                event.reasons = decision
+                    .reasons
+                    .iter()
+                    .filter(|r| r.effect != liaison_policy::ReasonEffect::NotApplicable)
+                    .map(reason_text)
+                    .collect();
+                (Ok(parcel), event)
+            }
+            Err(error) => fail(event, error),
+        }
+    }
+
+    /// Makes the released copy and seals it.
+    fn seal_release(
+        &self,
+        record: &Record,
+        decision: &Decision,
+        card: &liaison_envelope::Card,
+        identity: &liaison_envelope::Identity,
+        at: Timestamp,
+    ) -> Result<Parcel, ShareError> {
+        let parcel_error = |problem: String| ShareError::Parcel { problem };
+        let copy = redact(record, decision, &self.id).map_err(|e| parcel_error(e.to_string()))?;
+        let payload = copy.canonical_json();
+        let digest = liaison_record::sha256(&payload);
+        let release = copy
+            .provenance
+            .last()
+            .ok_or_else(|| parcel_error("the released copy has no provenance entry".to_owned()))?;
+        let id = Uuid::new_v4();
+        let label = Label {
+            kind: LABEL_TYPE.to_owned(),
+            v: LABEL_VERSION,
+            parcel: id,
+            from: self.id.clone(),
+            to: decision.to.clone(),
+            sealed_at: at,
+            record: copy.id,
+            version: copy.version,
+            digest,
+            marking: copy.marking.clone(),
+            decision: release.decision,
+            obligations: release.obligations.clone(),
+        }
+        .to_bytes()
+        .map_err(|e| parcel_error(format!("cannot encode the label ({e})")))?;
+        let bytes = Sealer::new(identity)
+            .recipient(card)
+            .label(&label)
+            .at(at.to_offset_date_time())
+            .seal(&payload)
+            .map_err(|e| parcel_error(e.to_string()))?;
+        Ok(Parcel {
+            id,
+            to: decision.to.clone(),
+            record: copy.id,
+            digest,
+            bytes,
+        })
+    }
+}

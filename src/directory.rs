@@ -1,0 +1,225 @@
+//! The partner directory: the public cards of the agencies one shares with.
+//!
+//! A partner may have several cards: when it rotates its keys it publishes a
+//! new card whose validity window overlaps the old one. A new parcel is
+//! sealed for the partner's newest card valid at the time of sealing (the one
+//! whose window started last); parcels from the partner are accepted when
+//! they are signed with any of its cards valid at the time of receipt.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use liaison_envelope::{Card, KeyId};
+use liaison_record::{AgencyId, Timestamp};
+
+use crate::error::SetupError;
+
+/// The public cards of an agency's partners.
+#[derive(Debug, Clone, Default)]
+pub struct Directory {
+    cards: BTreeMap<AgencyId, Vec<Card>>,
+}
+
+impl Directory {
+    /// An empty directory.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Loads every card file (`*.json`) of `folder`, in name order. Several
+    /// cards of one partner are kept side by side (key rotation).
+    ///
+    /// # Errors
+    ///
+    /// [`SetupError::Directory`] when the folder cannot be read, a file is
+    /// not a card (with the file and what is wrong), a card's agency id is
+    /// not of the form `CCC-CODE`, or the folder holds a secret identity
+    /// file (`*.identity.json`), which does not belong with partners' cards.
+    pub fn load(folder: impl AsRef<Path>) -> Result<Self, SetupError> {
+        let folder = folder.as_ref();
+        let problem = |path: &Path, problem: String| SetupError::Directory {
+            path: path.to_path_buf(),
+            problem,
+        };
+        let entries = fs::read_dir(folder).map_err(|e| {
+            problem(
+                folder,
+                format!("cannot read the folder ({e}); give a folder of partner card files"),
+            )
+        })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        let mut directory = Self::new();
+        for file in files {
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if name.ends_with(".identity.json") {
+                return Err(problem(
+                    &file,
+                    "this is a secret identity file; keep it out of the partner directory, which holds public cards only".to_owned(),
+                ));
+            }
+            let text = fs::read_to_string(&file)
+                .map_err(|e| problem(&file, format!("cannot read the file ({e})")))?;
+            let card = Card::from_json(&text)
+                .map_err(|e| problem(&file, format!("not a card file: {e}")))?;
+            directory
+                .add(card)
+                .map_err(|e| problem(&file, e.to_string()))?;
+        }
+        Ok(directory)
+    }
+
+    /// Adds a partner's card. Adding a card already present does nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`SetupError::CardAgency`] when the card's agency id is not of the
+    /// form `CCC-CODE`.
+    pub fn add(&mut self, card: Card) -> Result<(), SetupError> {
+        let agency: AgencyId =
+            card.agency_id()
+                .parse()
+                .map_err(|e: liaison_record::ParseError| SetupError::CardAgency {
+                    agency: card.agency_id().to_owned(),
+                    expected: e.expected().to_owned(),
+                })?;
+        let cards = self.cards.entry(agency).or_default();
+        if !cards.contains(&card) {
+            cards.push(card);
+        }
+        Ok(())
+    }
+
+    /// The partners, in id order.
+    pub fn partners(&self) -> impl Iterator<Item = &AgencyId> {
+        self.cards.keys()
+    }
+
+    /// Every card of `partner`.
+    pub fn cards(&self, partner: &AgencyId) -> &[Card] {
+        self.cards.get(partner).map_or(&[], Vec::as_slice)
+    }
+
+    /// The card a new parcel for `partner` is sealed for at `at`: of the
+    /// cards valid at `at`, the one whose window started last.
+    pub fn current_card(&self, partner: &AgencyId, at: Timestamp) -> Option<&Card> {
+        let at = at.to_offset_date_time();
+        self.cards(partner)
+            .iter()
+            .filter(|c| c.is_valid_at(at))
+            .max_by_key(|c| c.not_before())
+    }
+
+    /// The partner whose card has the signing key id `key_id`, with all of
+    /// that partner's cards.
+    pub(crate) fn by_signing_key(&self, key_id: &KeyId) -> Option<(&AgencyId, &[Card])> {
+        self.cards.iter().find_map(|(agency, cards)| {
+            cards
+                .iter()
+                .any(|c| &c.signing_key_id() == key_id)
+                .then_some((agency, cards.as_slice()))
+        })
+    }
+
+    /// The card with the signing key id `key_id`.
+    pub(crate) fn card_by_signing_key(&self, key_id: &KeyId) -> Option<&Card> {
+        self.cards
+            .values()
+            .flatten()
+            .find(|c| &c.signing_key_id() == key_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use liaison_envelope::Identity;
+    use time::macros::datetime;
+
+    fn identity(id: &str, from: time::OffsetDateTime, to: time::OffsetDateTime) -> Identity {
+        Identity::generate(id, from, to).unwrap()
+    }
+
+    #[test]
+    fn the_newest_valid_card_is_current() {
+        let old = identity(
+            "DEU-BPOL",
+            datetime!(2026-01-01 0:00 UTC),
+            datetime!(2026-07-01 0:00 UTC),
+        );
+        let new = identity(
+            "DEU-BPOL",
+            datetime!(2026-06-01 0:00 UTC),
+            datetime!(2027-06-01 0:00 UTC),
+        );
+        let mut d = Directory::new();
+        d.add(new.card()).unwrap();
+        d.add(old.card()).unwrap();
+        d.add(old.card()).unwrap();
+        let bpol: AgencyId = "DEU-BPOL".parse().unwrap();
+        assert_eq!(d.cards(&bpol).len(), 2);
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        assert_eq!(
+            d.current_card(&bpol, at("2026-03-01T00:00:00.000Z")),
+            Some(&old.card())
+        );
+        assert_eq!(
+            d.current_card(&bpol, at("2026-06-15T00:00:00.000Z")),
+            Some(&new.card())
+        );
+        assert_eq!(d.current_card(&bpol, at("2028-01-01T00:00:00.000Z")), None);
+        assert_eq!(
+            d.by_signing_key(&old.signing_key_id()).map(|(a, _)| a),
+            Some(&bpol)
+        );
+    }
+
+    #[test]
+    fn loads_a_folder_of_cards_and_refuses_identities() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = identity(
+            "DEU-BPOL",
+            datetime!(2026-01-01 0:00 UTC),
+            datetime!(2027-01-01 0:00 UTC),
+        );
+        fs::write(dir.path().join("DEU-BPOL.card.json"), a.card().to_json()).unwrap();
+        fs::write(dir.path().join("notes.txt"), "not a card").unwrap();
+        let d = Directory::load(dir.path()).unwrap();
+        assert_eq!(d.partners().count(), 1);
+
+        fs::write(dir.path().join("bad.json"), "{}").unwrap();
+        let err = Directory::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("bad.json") && err.contains("not a card file"),
+            "{err}"
+        );
+        fs::remove_file(dir.path().join("bad.json")).unwrap();
+
+        fs::write(
+            dir.path().join("DEU-BPOL.identity.json"),
+            a.to_json().as_str(),
+        )
+        .unwrap();
+        let err = Directory::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("secret identity file"), "{err}");
+    }
+
+    #[test]
+    fn a_card_with_a_free_form_agency_id_is_refused() {
+        let a = identity(
+            "Bundespolizei",
+            datetime!(2026-01-01 0:00 UTC),
+            datetime!(2027-01-01 0:00 UTC),
+        );
+        let err = Directory::new().add(a.card()).unwrap_err().to_string();
+        assert!(err.contains("`Bundespolizei`"), "{err}");
+    }
+}

@@ -1,0 +1,333 @@
+//! The facade's errors: one enum per family of operations. They hold plain
+//! values (strings, ids, paths), never the error types of the crates
+//! underneath, so those can change without breaking users.
+
+use std::path::PathBuf;
+
+use liaison_record::AgencyId;
+use uuid::Uuid;
+
+use crate::audit::AuditError;
+
+/// Why an [`Agency`](crate::Agency) could not be set up.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// The identity file could not be read or is not an identity.
+    #[error("identity `{path}`: {problem}")]
+    Identity {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and how to fix it.
+        problem: String,
+    },
+    /// The identity's agency id is not of the form `CCC-CODE`.
+    #[error(
+        "the identity's agency id `{agency}` is not {expected}; generate the identity again with a proper agency id"
+    )]
+    IdentityAgency {
+        /// The agency id found.
+        agency: String,
+        /// What was expected.
+        expected: String,
+    },
+    /// Two identities given for one agency belong to different agencies.
+    #[error(
+        "identity of `{found}` given for agency `{agency}`; every identity of an agency must carry its id"
+    )]
+    MixedIdentities {
+        /// The agency.
+        agency: AgencyId,
+        /// The other agency id found.
+        found: String,
+    },
+    /// The partner directory could not be loaded.
+    #[error("partner directory, `{path}`: {problem}")]
+    Directory {
+        /// The folder or file concerned.
+        path: PathBuf,
+        /// What is wrong and how to fix it.
+        problem: String,
+    },
+    /// A card's agency id is not of the form `CCC-CODE`.
+    #[error(
+        "the card of `{agency}` cannot be used: the agency id is not {expected}; ask the partner for a card with a proper agency id"
+    )]
+    CardAgency {
+        /// The agency id found.
+        agency: String,
+        /// What was expected.
+        expected: String,
+    },
+    /// The agreements could not be loaded.
+    #[error("agreements: {problem}")]
+    Agreements {
+        /// Every problem, with its file, line and clause.
+        problem: String,
+    },
+    /// The audit log could not be opened.
+    #[error("audit log: {source}")]
+    Audit {
+        /// What went wrong.
+        #[source]
+        source: AuditError,
+    },
+    /// No audit log was chosen.
+    #[error(
+        "no audit log chosen: call `audit_file(path)` for a log on disk, or `audit_log(log)` with any other log"
+    )]
+    NoAuditLog,
+    /// The replay store could not be opened.
+    #[error("replay store `{path}`: {problem}")]
+    Replay {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and how to fix it.
+        problem: String,
+    },
+}
+
+/// Why a record was not shared. Every failure is also recorded in the audit
+/// log (one refusal entry), except a failure of the audit log itself.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ShareError {
+    /// The agreements (or the record's marking or provenance) do not allow
+    /// the release: the decision says why.
+    #[error("{}", refusal_message(.refusal))]
+    Refused {
+        /// The decision and its reasons.
+        refusal: Box<Refusal>,
+    },
+    /// This agency does not hold the record: the last release in its
+    /// provenance went to another agency.
+    #[error(
+        "`{agency}` cannot share record `{record}`: it is held by `{holder}`, the last recipient in its provenance; share records you received or originated"
+    )]
+    NotHolder {
+        /// The record id.
+        record: Uuid,
+        /// This agency.
+        agency: AgencyId,
+        /// The record's holder.
+        holder: AgencyId,
+    },
+    /// The partner directory holds no card for the recipient.
+    #[error("no card for `{partner}` in the partner directory; add the partner's card file")]
+    UnknownPartner {
+        /// The recipient.
+        partner: AgencyId,
+    },
+    /// The partner's cards are all outside their validity windows.
+    #[error(
+        "no card of `{partner}` is valid at {at}; ask the partner for its current card and add it to the partner directory"
+    )]
+    NoValidKey {
+        /// The recipient.
+        partner: AgencyId,
+        /// The time of sharing.
+        at: String,
+    },
+    /// This agency's identities are all outside their validity windows.
+    #[error(
+        "no identity of `{agency}` is valid at {at}; generate a new identity and give its card to the partners"
+    )]
+    NoValidIdentity {
+        /// This agency.
+        agency: AgencyId,
+        /// The time of sharing.
+        at: String,
+    },
+    /// The released copy or the parcel could not be made.
+    #[error("cannot make the parcel: {problem}")]
+    Parcel {
+        /// What went wrong.
+        problem: String,
+    },
+    /// The audit log could not record the outcome; no parcel is returned.
+    #[error("the audit log could not record this share, so no parcel is returned: {source}")]
+    Audit {
+        /// What went wrong.
+        #[source]
+        source: AuditError,
+    },
+}
+
+impl ShareError {
+    /// The refusal, when the agreements refused the release.
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            Self::Refused { refusal } => Some(refusal),
+            _ => None,
+        }
+    }
+}
+
+/// A refused release: the decision, with what would have to change.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Refusal {
+    /// The decision, as the policy engine made it.
+    pub decision: liaison_policy::Decision,
+}
+
+impl Refusal {
+    /// The reasons that refused the release, in words (each names the
+    /// agreement, clause or rule and why).
+    pub fn reasons(&self) -> Vec<String> {
+        refusing_reasons(&self.decision)
+    }
+}
+
+/// The reasons that made a decision a refusal or a referral; all reasons
+/// when none is marked as such.
+pub(crate) fn refusing_reasons(decision: &liaison_policy::Decision) -> Vec<String> {
+    use liaison_policy::ReasonEffect;
+    let decisive: Vec<String> = decision
+        .reasons
+        .iter()
+        .filter(|r| matches!(r.effect, ReasonEffect::Deny | ReasonEffect::Refer))
+        .map(reason_text)
+        .collect();
+    if decisive.is_empty() {
+        decision.reasons.iter().map(reason_text).collect()
+    } else {
+        decisive
+    }
+}
+
+/// One reason in words, naming its agreement and clause.
+pub(crate) fn reason_text(r: &liaison_policy::Reason) -> String {
+    match (&r.agreement, &r.clause) {
+        (Some(a), Some(c)) => format!("agreement `{a}`, clause `{c}`: {}", r.message),
+        (Some(a), None) => format!("agreement `{a}`: {}", r.message),
+        _ => r.message.clone(),
+    }
+}
+
+fn refusal_message(refusal: &Refusal) -> String {
+    let d = &refusal.decision;
+    let what = match d.outcome {
+        liaison_policy::Outcome::Refer => "must be referred to the originator",
+        _ => "is refused",
+    };
+    format!(
+        "the release of record `{}` to `{}` for `{}` {what} (decision `{}`): {}",
+        d.record_id,
+        d.to,
+        d.purpose,
+        d.id,
+        refusal.reasons().join("; ")
+    )
+}
+
+/// Why a parcel was refused. Every refusal is also recorded in the audit
+/// log (one receipt entry), except a failure of the audit log itself.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReceiveError {
+    /// The bytes are not a parcel.
+    #[error("not a parcel: {problem}")]
+    NotAParcel {
+        /// What is wrong.
+        problem: String,
+    },
+    /// The parcel is signed with a key that is not in the partner directory.
+    #[error(
+        "the parcel is signed with key id `{key_id}`, which no card in the partner directory holds; if the sender is a partner, add its current card"
+    )]
+    UnknownSender {
+        /// The signing key id.
+        key_id: String,
+    },
+    /// The sender's card is outside its validity window (an expired or not
+    /// yet valid partner key).
+    #[error(
+        "the card of sender `{sender}` is not valid at {at} (valid from {not_before} to {not_after}); the partner must use its current key"
+    )]
+    SenderKeyNotValid {
+        /// The sender.
+        sender: String,
+        /// The time of receipt.
+        at: String,
+        /// Start of the card's window.
+        not_before: String,
+        /// End of the card's window.
+        not_after: String,
+    },
+    /// The parcel is not addressed to any of this agency's keys.
+    #[error(
+        "the parcel is not addressed to any key of `{agency}`; it was sealed for another agency or for a key this agency no longer holds"
+    )]
+    NotForUs {
+        /// This agency.
+        agency: AgencyId,
+    },
+    /// The parcel does not open: it was altered, or it was not sealed for
+    /// this key. No detail is given on purpose.
+    #[error("the parcel cannot be opened: authentication failed")]
+    CannotOpen,
+    /// The parcel was sealed to one of this agency's keys outside that key's
+    /// validity window (a retired key).
+    #[error(
+        "the parcel was sealed at {sealed_at} to key `{key_id}`, which was not valid then; the sender must use this agency's current card"
+    )]
+    RetiredKey {
+        /// The key id the parcel was sealed to.
+        key_id: String,
+        /// When the label says it was sealed.
+        sealed_at: String,
+    },
+    /// The label says the parcel was sealed after the time of receipt.
+    #[error(
+        "the parcel says it was sealed at {sealed_at}, after the time of receipt {at}; check the clocks of both agencies"
+    )]
+    SealedInFuture {
+        /// When the label says it was sealed.
+        sealed_at: String,
+        /// The time of receipt.
+        at: String,
+    },
+    /// The label bound to the parcel is not a parcel label.
+    #[error("the parcel's label is not a liaison parcel label: {problem}")]
+    BadLabel {
+        /// What is wrong.
+        problem: String,
+    },
+    /// The record inside does not validate.
+    #[error("the record inside the parcel is not valid: {}", problems.join("; "))]
+    InvalidRecord {
+        /// Every problem, with its JSON pointer.
+        problems: Vec<String>,
+    },
+    /// The label does not match the record inside: it was made for another
+    /// record or another release.
+    #[error(
+        "the parcel's label does not match the record inside ({field} differs), so the parcel was put together from parts of others; ask the sender to share the record again"
+    )]
+    LabelMismatch {
+        /// What differs.
+        field: &'static str,
+    },
+    /// The parcel was accepted before.
+    #[error("parcel `{parcel}` was received before (a replay); the record is already here")]
+    Replayed {
+        /// The parcel id.
+        parcel: Uuid,
+    },
+    /// The replay store could not record the parcel.
+    #[error(
+        "the parcel could not be recorded as received ({problem}); check the replay store's file and try again"
+    )]
+    Replay {
+        /// What went wrong.
+        problem: String,
+    },
+    /// The audit log could not record the receipt; the parcel is not accepted.
+    #[error("the receipt could not be recorded, so the parcel is not accepted: {source}")]
+    Audit {
+        /// What went wrong.
+        #[source]
+        source: AuditError,
+    },
+}

@@ -1,0 +1,138 @@
+//! The parcel label: what is bound to the envelope beside the record.
+//!
+//! The label is the RFC 8785 canonical JSON of [`Label`]. The envelope binds
+//! it (it cannot be stripped, changed or moved to another envelope) and the
+//! sender's signature covers it. On receipt every member is checked against
+//! the record inside: its id, digest, marking, and the provenance entry the
+//! release appended. This module reads and writes labels only; it does no
+//! cryptography.
+
+use liaison_record::{
+    AgencyId, Digest, Marking, Obligations, Timestamp, canonicalize, canonicalize_value,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The label's `type` member.
+pub(crate) const LABEL_TYPE: &str = "liaison-parcel";
+
+/// The label format version.
+pub(crate) const LABEL_VERSION: u32 = 1;
+
+/// The label of one parcel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Label {
+    /// Always [`LABEL_TYPE`].
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    /// Always [`LABEL_VERSION`].
+    pub(crate) v: u32,
+    /// The parcel id, fresh for every parcel: the replay check keys on it.
+    pub(crate) parcel: Uuid,
+    /// The sending agency.
+    pub(crate) from: AgencyId,
+    /// The receiving agency.
+    pub(crate) to: AgencyId,
+    /// When the parcel was sealed.
+    pub(crate) sealed_at: Timestamp,
+    /// The record id.
+    pub(crate) record: Uuid,
+    /// The record version.
+    pub(crate) version: u32,
+    /// SHA-256 of the payload: the released copy's canonical JSON.
+    pub(crate) digest: Digest,
+    /// The released copy's marking.
+    pub(crate) marking: Marking,
+    /// The id of the decision that allowed the release (the last provenance entry's).
+    pub(crate) decision: Uuid,
+    /// The obligations of the release (the last provenance entry's).
+    pub(crate) obligations: Obligations,
+}
+
+/// Why label bytes are not a label.
+#[derive(Debug)]
+pub(crate) enum LabelError {
+    /// Not JSON of the label's shape.
+    Shape(String),
+    /// JSON of the right shape, but not in canonical form.
+    NotCanonical,
+    /// Another type or version.
+    Unsupported,
+}
+
+impl Label {
+    /// The canonical bytes.
+    pub(crate) fn to_bytes(&self) -> Result<Vec<u8>, serde_json::Error> {
+        Ok(canonicalize_value(&serde_json::to_value(self)?))
+    }
+
+    /// Reads label bytes: the label's shape, canonical form, type and version.
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Label, LabelError> {
+        let label: Label =
+            serde_json::from_slice(bytes).map_err(|e| LabelError::Shape(e.to_string()))?;
+        if label.kind != LABEL_TYPE || label.v != LABEL_VERSION {
+            return Err(LabelError::Unsupported);
+        }
+        match canonicalize(bytes) {
+            Ok(c) if c == bytes => Ok(label),
+            _ => Err(LabelError::NotCanonical),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn label() -> Label {
+        Label {
+            kind: LABEL_TYPE.to_owned(),
+            v: LABEL_VERSION,
+            parcel: Uuid::from_u128(1),
+            from: "NLD-KMAR".parse().unwrap(),
+            to: "DEU-BPOL".parse().unwrap(),
+            sealed_at: "2026-11-26T08:00:00.000Z".parse().unwrap(),
+            record: Uuid::from_u128(2),
+            version: 1,
+            digest: liaison_record::sha256(b"x"),
+            marking: serde_json::from_str(r#"{"classification":"restricted","tlp":"amber"}"#)
+                .unwrap(),
+            decision: Uuid::from_u128(3),
+            obligations: Obligations::default(),
+        }
+    }
+
+    #[test]
+    fn round_trips_in_canonical_form() {
+        let bytes = label().to_bytes().unwrap();
+        assert_eq!(Label::parse(&bytes).unwrap(), label());
+        assert!(bytes.starts_with(b"{\"decision\":"));
+    }
+
+    #[test]
+    fn non_canonical_unknown_and_foreign_labels_are_refused() {
+        let bytes = label().to_bytes().unwrap();
+        let mut spaced = bytes.clone();
+        spaced.insert(1, b' ');
+        assert!(matches!(
+            Label::parse(&spaced),
+            Err(LabelError::NotCanonical)
+        ));
+        let text = String::from_utf8(bytes).unwrap();
+        let extra = text.replacen('{', "{\"a\":1,", 1);
+        assert!(matches!(
+            Label::parse(extra.as_bytes()),
+            Err(LabelError::Shape(_))
+        ));
+        let other = text.replace("liaison-parcel", "other");
+        assert!(matches!(
+            Label::parse(other.as_bytes()),
+            Err(LabelError::Unsupported)
+        ));
+        assert!(matches!(
+            Label::parse(b"SECRET//REL DEU"),
+            Err(LabelError::Shape(_))
+        ));
+    }
+}

@@ -1,0 +1,91 @@
+//! What share returns and what receive returns.
+
+use std::fmt;
+
+use liaison_record::{AgencyId, AgreementRef, Digest, Obligations, Purpose, Record, Timestamp};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// A sealed, signed record on its way to one partner: the bytes to send,
+/// with what the sender may want to keep about it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Parcel {
+    pub(crate) id: Uuid,
+    pub(crate) to: AgencyId,
+    pub(crate) record: Uuid,
+    pub(crate) digest: Digest,
+    pub(crate) bytes: Vec<u8>,
+}
+
+impl Parcel {
+    /// The parcel id (in the signed label; the receiver refuses it twice).
+    pub fn id(&self) -> Uuid {
+        self.id
+    }
+
+    /// The recipient.
+    pub fn to(&self) -> &AgencyId {
+        &self.to
+    }
+
+    /// The record id.
+    pub fn record_id(&self) -> Uuid {
+        self.record
+    }
+
+    /// The digest of the released copy (as in both agencies' audit logs).
+    pub fn record_digest(&self) -> Digest {
+        self.digest
+    }
+
+    /// The bytes to send.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The bytes to send.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+impl fmt::Debug for Parcel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Parcel")
+            .field("id", &self.id)
+            .field("to", &self.to)
+            .field("record", &self.record)
+            .field("digest", &self.digest)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
+/// A parcel accepted from a partner: the record and the conditions that
+/// came with it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Received {
+    /// The sending partner (verified: the parcel is signed with its key).
+    pub from: AgencyId,
+    /// The parcel id.
+    pub parcel: Uuid,
+    /// When the sender sealed the parcel.
+    pub sealed_at: Timestamp,
+    /// When it was received.
+    pub received_at: Timestamp,
+    /// The purpose the record was released for: use it for that only.
+    pub purpose: Purpose,
+    /// The agreement the release was made under.
+    pub agreement: AgreementRef,
+    /// The sender's decision id.
+    pub decision: Uuid,
+    /// What the sender withheld from this copy (JSON pointers); empty for a
+    /// full release.
+    pub withheld: Vec<String>,
+    /// The conditions this agency must respect: retain until, onward
+    /// sharing, notify duties, attribution, encryption at rest.
+    pub obligations: Obligations,
+    /// The record, with the release appended to its provenance.
+    pub record: Record,
+}
