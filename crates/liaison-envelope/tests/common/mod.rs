@@ -1,5 +1,11 @@
 //! Fixtures shared by the integration tests.
-#![allow(dead_code, reason = "each test file uses a different part")]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test fixtures: each test file uses a different part, and a failure is a failed test"
+)]
 
 use liaison_envelope::Identity;
 use time::OffsetDateTime;
@@ -17,3 +23,5 @@ pub(crate) fn identity(name: &str, seed: u8) -> Identity {
     Identity::from_secret_bytes(name, &[seed; 32], &[seed ^ 0x80; 32], NOT_BEFORE, NOT_AFTER)
         .unwrap()
 }
+
+pub(crate) mod reference;

@@ -1,0 +1,217 @@
+//! An independent implementation of the derivations of
+//! `docs/envelope-format.md`, written from the spec with the primitives
+//! only. The security tests use it to play an adversary who holds some keys
+//! (a recipient who knows the data key, a trusted sender who re-signs) and
+//! to check the library against the spec.
+
+use chacha20poly1305::aead::{AeadInOut, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce, Tag};
+use ed25519_dalek::{Signer as _, SigningKey};
+use hkdf::Hkdf;
+use liaison_envelope::format::{self, Core, Header, Stanza};
+use sha2::{Digest as _, Sha256};
+use x25519_dalek::{PublicKey, StaticSecret};
+
+pub(crate) const CHUNK: usize = 65536;
+pub(crate) const SEALED_CHUNK: usize = CHUNK + 16;
+
+/// An envelope taken apart: header, sealed chunks, trailing signature.
+pub(crate) struct Parts {
+    pub(crate) header: Header,
+    pub(crate) chunks: Vec<u8>,
+    pub(crate) signature: [u8; 64],
+}
+
+pub(crate) fn split(envelope: &[u8]) -> Parts {
+    let (header, len) = format::read_header(envelope).unwrap();
+    let body = &envelope[len as usize..];
+    let (chunks, sig) = body.split_at(body.len() - 64);
+    Parts {
+        header,
+        chunks: chunks.to_vec(),
+        signature: sig.try_into().unwrap(),
+    }
+}
+
+pub(crate) fn join(parts: &Parts) -> Vec<u8> {
+    let mut out = Vec::new();
+    format::write_header(&parts.header, &mut out);
+    out.extend_from_slice(&parts.chunks);
+    out.extend_from_slice(&parts.signature);
+    out
+}
+
+pub(crate) fn core_digest(core: &Core) -> [u8; 32] {
+    let mut bytes = Vec::new();
+    format::write_core(core, &mut bytes);
+    Sha256::digest(&bytes).into()
+}
+
+pub(crate) fn hkdf(salt: &[u8], ikm: &[u8], info: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    Hkdf::<Sha256>::new(Some(salt), ikm)
+        .expand(info, &mut out)
+        .unwrap();
+    out
+}
+
+/// The wrap key of a stanza from the shared secret (spec: salt = ephemeral
+/// || recipient public key).
+pub(crate) fn wrap_key(shared: &[u8; 32], ephemeral: &[u8; 32], recipient: &[u8; 32]) -> [u8; 32] {
+    let salt = [ephemeral.as_slice(), recipient.as_slice()].concat();
+    hkdf(&salt, shared, b"liaison-envelope v1 x25519 wrap")
+}
+
+pub(crate) fn wrap_aad(core: &Core, key_id: Option<[u8; 8]>) -> Vec<u8> {
+    let mut aad = core_digest(core).to_vec();
+    match key_id {
+        Some(id) => {
+            aad.push(1);
+            aad.extend_from_slice(&id);
+        }
+        None => aad.push(2),
+    }
+    aad
+}
+
+/// Wraps `data_key` with a given wrap key (no check of the shared secret:
+/// an adversary does what it likes).
+pub(crate) fn wrap_with(key: &[u8; 32], aad: &[u8], data_key: &[u8; 32]) -> [u8; 48] {
+    let cipher = ChaCha20Poly1305::new(&Key::from(*key));
+    let mut buf = *data_key;
+    let tag = cipher
+        .encrypt_inout_detached(&Nonce::default(), aad, buf.as_mut_slice().into())
+        .unwrap();
+    let mut out = [0u8; 48];
+    out[..32].copy_from_slice(&buf);
+    out[32..].copy_from_slice(&tag);
+    out
+}
+
+/// Unwraps the stanza addressed to `secret` in the last layer.
+pub(crate) fn unwrap_data_key(header: &Header, secret: [u8; 32]) -> [u8; 32] {
+    let secret = StaticSecret::from(secret);
+    let public = PublicKey::from(&secret);
+    for stanza in &header.layers.last().unwrap().stanzas {
+        if let Stanza::X25519 {
+            key_id,
+            ephemeral,
+            wrapped,
+        } = stanza
+        {
+            let shared = secret.diffie_hellman(&PublicKey::from(*ephemeral));
+            let key = wrap_key(shared.as_bytes(), ephemeral, public.as_bytes());
+            let cipher = ChaCha20Poly1305::new(&Key::from(key));
+            let mut buf: [u8; 32] = wrapped[..32].try_into().unwrap();
+            let tag = Tag::try_from(&wrapped[32..]).unwrap();
+            let aad = wrap_aad(&header.core, key_id.map(|k| k.to_bytes()));
+            if cipher
+                .decrypt_inout_detached(&Nonce::default(), &aad, buf.as_mut_slice().into(), &tag)
+                .is_ok()
+            {
+                return buf;
+            }
+        }
+    }
+    panic!("no stanza for this secret")
+}
+
+pub(crate) fn payload_key(data_key: &[u8; 32], salt: &[u8; 32]) -> [u8; 32] {
+    hkdf(salt, data_key, b"liaison-envelope v1 payload key")
+}
+
+pub(crate) fn key_commitment(data_key: &[u8; 32], salt: &[u8; 32]) -> [u8; 32] {
+    hkdf(salt, data_key, b"liaison-envelope v1 key commitment")
+}
+
+fn nonce(index: u64, last: bool) -> Nonce {
+    let mut n = [0u8; 12];
+    n[3..11].copy_from_slice(&index.to_be_bytes());
+    n[11] = u8::from(last);
+    Nonce::from(n)
+}
+
+/// Encrypts `plaintext` into sealed chunks.
+pub(crate) fn seal_chunks(key: &[u8; 32], core: &Core, plaintext: &[u8]) -> Vec<u8> {
+    let cipher = ChaCha20Poly1305::new(&Key::from(*key));
+    let aad = core_digest(core);
+    let pieces: Vec<&[u8]> = if plaintext.is_empty() {
+        vec![&[]]
+    } else {
+        plaintext.chunks(CHUNK).collect()
+    };
+    let mut out = Vec::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        let mut buf = piece.to_vec();
+        let tag = cipher
+            .encrypt_inout_detached(
+                &nonce(i as u64, i + 1 == pieces.len()),
+                &aad,
+                buf.as_mut_slice().into(),
+            )
+            .unwrap();
+        out.extend_from_slice(&buf);
+        out.extend_from_slice(&tag);
+    }
+    out
+}
+
+/// Decrypts sealed chunks (panics on a bad tag).
+pub(crate) fn open_chunks(key: &[u8; 32], core: &Core, sealed: &[u8]) -> Vec<u8> {
+    let cipher = ChaCha20Poly1305::new(&Key::from(*key));
+    let aad = core_digest(core);
+    let pieces: Vec<&[u8]> = sealed.chunks(SEALED_CHUNK).collect();
+    let mut out = Vec::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        let (body, tag) = piece.split_at(piece.len() - 16);
+        let mut buf = body.to_vec();
+        cipher
+            .decrypt_inout_detached(
+                &nonce(i as u64, i + 1 == pieces.len()),
+                &aad,
+                buf.as_mut_slice().into(),
+                &Tag::try_from(tag).unwrap(),
+            )
+            .unwrap();
+        out.extend_from_slice(&buf);
+    }
+    out
+}
+
+pub(crate) fn content_digest(sealed: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"liaison-envelope v1 content");
+    let mut n = 0u64;
+    for chunk in sealed.chunks(SEALED_CHUNK) {
+        h.update(Sha256::digest(chunk));
+        n += 1;
+    }
+    h.update(n.to_be_bytes());
+    h.finalize().into()
+}
+
+/// The message signed for layer `index`.
+pub(crate) fn transcript(header: &Header, index: usize, digest: &[u8; 32]) -> Vec<u8> {
+    let mut prefix = Vec::new();
+    format::write_core(&header.core, &mut prefix);
+    for i in 0..=index {
+        format::write_layer(&header.layers[i], &mut prefix);
+        if i < index {
+            prefix.extend_from_slice(&header.signatures[i]);
+        }
+    }
+    let mut msg = b"liaison-envelope v1 signature".to_vec();
+    msg.push(index as u8);
+    msg.extend_from_slice(&Sha256::digest(&prefix));
+    msg.extend_from_slice(digest);
+    msg
+}
+
+/// Signs the last layer anew with `signing_secret` (an adversary holding a
+/// trusted signing key).
+pub(crate) fn resign(parts: &mut Parts, signing_secret: [u8; 32]) {
+    let key = SigningKey::from_bytes(&signing_secret);
+    let digest = content_digest(&parts.chunks);
+    let msg = transcript(&parts.header, parts.header.layers.len() - 1, &digest);
+    parts.signature = key.sign(&msg).to_bytes();
+}
