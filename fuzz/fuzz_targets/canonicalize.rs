@@ -1,0 +1,11 @@
+//! RFC 8785 canonicalization never panics, and its output is a fixed point.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use liaison_record::canonicalize;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(once) = canonicalize(data) {
+        assert_eq!(canonicalize(&once).as_deref(), Ok(once.as_slice()));
+    }
+});
