@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod envelope_cmd;
 mod output;
 mod policy_cmd;
 mod record_cmd;
@@ -32,6 +33,8 @@ enum Command {
     Record(record_cmd::RecordArgs),
     /// Check sharing agreements; decide, release or explain under them.
     Policy(policy_cmd::PolicyArgs),
+    #[command(flatten)]
+    Envelope(envelope_cmd::EnvelopeCommand),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Command::Stix(args) => stix_cmd::run(args),
         Command::Record(args) => record_cmd::run(args),
         Command::Policy(args) => policy_cmd::run(args),
+        Command::Envelope(command) => envelope_cmd::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

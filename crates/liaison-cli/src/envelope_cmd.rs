@@ -1,0 +1,291 @@
+//! `liaison keygen`, `seal`, `open` and `inspect`: agency keys and sealed
+//! envelopes.
+//!
+//! Exit codes: 0 success; 1 when an envelope is refused (not a recipient,
+//! untrusted or expired sender, failed authentication); 2 for unusable input
+//! or usage. On failure nothing is written to standard output or to any
+//! output file.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use liaison_envelope::{Card, Identity, OpenError, Sealer, armor, dearmor, inspect, open};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+use crate::output::{Failure, describe, read_input, write_file_atomically, write_output};
+
+/// The envelope commands (flattened into the top-level command list).
+#[derive(Debug, Subcommand)]
+pub(crate) enum EnvelopeCommand {
+    /// Generate an agency identity (secret) and its card (public).
+    Keygen(KeygenArgs),
+    /// Seal bytes for recipient agencies, signed by this agency.
+    Seal(SealArgs),
+    /// Open an envelope: verify the sender, unwrap, decrypt.
+    Open(OpenArgs),
+    /// Print what an envelope says about itself, without keys (JSON).
+    Inspect(InspectArgs),
+}
+
+/// `liaison keygen`.
+#[derive(Debug, Args)]
+pub(crate) struct KeygenArgs {
+    /// The agency id (also the file name stem).
+    #[arg(long)]
+    agency: String,
+    /// The folder to write `ID.identity.json` (mode 0600) and `ID.card.json`.
+    #[arg(long)]
+    out: PathBuf,
+    /// Start of the card's validity (RFC 3339, UTC); default now.
+    #[arg(long)]
+    not_before: Option<String>,
+    /// End of the card's validity (RFC 3339, UTC); default two years after
+    /// the start.
+    #[arg(long)]
+    not_after: Option<String>,
+}
+
+/// `liaison seal`.
+#[derive(Debug, Args)]
+pub(crate) struct SealArgs {
+    /// The sender's identity file.
+    #[arg(long)]
+    identity: PathBuf,
+    /// A recipient's card file (repeat for several recipients).
+    #[arg(long = "to", required = true)]
+    to: Vec<PathBuf>,
+    /// A file whose bytes are the label bound to the envelope.
+    #[arg(long)]
+    label: Option<PathBuf>,
+    /// Write the armored text form instead of binary.
+    #[arg(long)]
+    armor: bool,
+    /// Leave the recipient key ids out of the envelope (recipients then try
+    /// every stanza).
+    #[arg(long)]
+    anonymous: bool,
+    /// Write to this file instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// The payload; standard input when absent.
+    input: Option<PathBuf>,
+}
+
+/// `liaison open`.
+#[derive(Debug, Args)]
+pub(crate) struct OpenArgs {
+    /// The recipient's identity file.
+    #[arg(long)]
+    identity: PathBuf,
+    /// A trusted sender's card file (repeat for several).
+    #[arg(long = "from", required = true)]
+    from: Vec<PathBuf>,
+    /// Write the verified label to this file.
+    #[arg(long)]
+    label_out: Option<PathBuf>,
+    /// Write to this file instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// The envelope (binary or armored); standard input when absent.
+    input: Option<PathBuf>,
+}
+
+/// `liaison inspect`.
+#[derive(Debug, Args)]
+pub(crate) struct InspectArgs {
+    /// The envelope (binary or armored); standard input when absent.
+    input: Option<PathBuf>,
+}
+
+/// Runs an envelope command.
+pub(crate) fn run(command: EnvelopeCommand) -> Result<(), Failure> {
+    match command {
+        EnvelopeCommand::Keygen(args) => keygen(&args),
+        EnvelopeCommand::Seal(args) => seal(&args),
+        EnvelopeCommand::Open(args) => open_cmd(&args),
+        EnvelopeCommand::Inspect(args) => inspect_cmd(&args),
+    }
+}
+
+fn parse_time(flag: &str, text: &str) -> Result<OffsetDateTime, Failure> {
+    OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
+        Failure::unusable(format!(
+            "--{flag} `{text}` is not an RFC 3339 time ({e}); write e.g. `2026-01-31T00:00:00Z`"
+        ))
+    })
+}
+
+fn keygen(args: &KeygenArgs) -> Result<(), Failure> {
+    let not_before = match &args.not_before {
+        Some(t) => parse_time("not-before", t)?,
+        None => OffsetDateTime::now_utc(),
+    };
+    let not_after = match &args.not_after {
+        Some(t) => parse_time("not-after", t)?,
+        None => not_before + Duration::days(730),
+    };
+    if args.agency.contains(['/', '\\']) || args.agency.starts_with('.') {
+        return Err(Failure::unusable(format!(
+            "--agency `{}` cannot be used as a file name: avoid `/`, `\\` and a leading `.`",
+            args.agency
+        )));
+    }
+    let identity = Identity::generate(&args.agency, not_before, not_after)
+        .map_err(|e| Failure::unusable(e.to_string()))?;
+    let id_path = args.out.join(format!("{}.identity.json", args.agency));
+    let card_path = args.out.join(format!("{}.card.json", args.agency));
+    for p in [&id_path, &card_path] {
+        if p.exists() {
+            return Err(Failure::unusable(format!(
+                "`{}` already exists: remove it or choose another --out",
+                p.display()
+            )));
+        }
+    }
+    fs::create_dir_all(&args.out)
+        .map_err(|e| Failure::unusable(format!("cannot create `{}`: {e}", args.out.display())))?;
+    write_secret_file(&id_path, identity.to_json().as_bytes())
+        .map_err(|e| Failure::unusable(format!("cannot write `{}`: {e}", id_path.display())))?;
+    if let Err(e) = write_file_atomically(&card_path, identity.card().to_json().as_bytes()) {
+        let _ = fs::remove_file(&id_path);
+        return Err(Failure::unusable(format!(
+            "cannot write `{}`: {e}",
+            card_path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Writes a secret file with mode 0600 from its creation, through a
+/// temporary file renamed into place.
+fn write_secret_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let result = (|| {
+        let mut f = options.open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn read_identity(path: &Path) -> Result<Identity, Failure> {
+    let mut bytes = read_input(Some(path))?;
+    let result = std::str::from_utf8(&bytes)
+        .map_err(|_| Failure::unusable(format!("{}: not UTF-8 text", describe(Some(path)))))
+        .and_then(|text| {
+            Identity::from_json(text)
+                .map_err(|e| Failure::unusable(format!("{}: {e}", describe(Some(path)))))
+        });
+    // Wipe the secret file's text (black_box keeps the writes).
+    bytes.fill(0);
+    std::hint::black_box(&bytes);
+    result
+}
+
+fn read_cards(paths: &[PathBuf]) -> Result<Vec<Card>, Failure> {
+    let mut cards = Vec::with_capacity(paths.len());
+    let mut problems = Vec::new();
+    for path in paths {
+        let bytes = read_input(Some(path))?;
+        match std::str::from_utf8(&bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|t| Card::from_json(t).map_err(|e| e.to_string()))
+        {
+            Ok(card) => cards.push(card),
+            Err(e) => problems.push(format!("{}: {e}", describe(Some(path)))),
+        }
+    }
+    if problems.is_empty() {
+        Ok(cards)
+    } else {
+        Err(Failure::Unusable(problems))
+    }
+}
+
+fn seal(args: &SealArgs) -> Result<(), Failure> {
+    let identity = read_identity(&args.identity)?;
+    let cards = read_cards(&args.to)?;
+    let label = match &args.label {
+        Some(p) => read_input(Some(p))?,
+        None => Vec::new(),
+    };
+    let payload = read_input(args.input.as_deref())?;
+    let sealed = Sealer::new(&identity)
+        .recipients(&cards)
+        .label(&label)
+        .anonymous(args.anonymous)
+        .seal(&payload)
+        .map_err(|e| Failure::unusable(e.to_string()))?;
+    if args.armor {
+        write_output(args.output.as_deref(), armor(&sealed).as_bytes())
+    } else {
+        write_output(args.output.as_deref(), &sealed)
+    }
+}
+
+/// Reads an envelope, binary or armored.
+fn read_envelope(input: Option<&Path>) -> Result<Vec<u8>, Failure> {
+    let bytes = read_input(input)?;
+    if liaison_envelope::armor::is_armored(&bytes) {
+        dearmor(&bytes).map_err(|e| Failure::unusable(format!("{}: {e}", describe(input))))
+    } else {
+        Ok(bytes)
+    }
+}
+
+fn open_failure(input: Option<&Path>, e: &OpenError) -> Failure {
+    let line = format!("{}: {e}", describe(input));
+    match e {
+        OpenError::NotRecipient { .. }
+        | OpenError::UntrustedSender { .. }
+        | OpenError::SenderCardNotValid { .. }
+        | OpenError::CannotOpen => Failure::refused(line),
+        _ => Failure::unusable(line),
+    }
+}
+
+fn open_cmd(args: &OpenArgs) -> Result<(), Failure> {
+    let identity = read_identity(&args.identity)?;
+    let trusted = read_cards(&args.from)?;
+    let input = args.input.as_deref();
+    let envelope = read_envelope(input)?;
+    let opened = open(&envelope, &identity, &trusted, OffsetDateTime::now_utc())
+        .map_err(|e| open_failure(input, &e))?;
+    // The label file first: if the payload cannot be written, the label
+    // file is removed again, so a failure leaves nothing behind.
+    if let Some(path) = &args.label_out {
+        write_file_atomically(path, &opened.label)
+            .map_err(|e| Failure::unusable(format!("cannot write `{}`: {e}", path.display())))?;
+    }
+    let written = write_output(args.output.as_deref(), &opened.payload);
+    if written.is_err()
+        && let Some(path) = &args.label_out
+    {
+        let _ = fs::remove_file(path);
+    }
+    written
+}
+
+fn inspect_cmd(args: &InspectArgs) -> Result<(), Failure> {
+    let input = args.input.as_deref();
+    let envelope = read_envelope(input)?;
+    let inspection = inspect(&envelope).map_err(|e| open_failure(input, &e))?;
+    let mut json = serde_json::to_string_pretty(&inspection)
+        .map_err(|e| Failure::unusable(format!("cannot print the inspection: {e}")))?;
+    json.push('\n');
+    write_output(None, json.as_bytes())
+}

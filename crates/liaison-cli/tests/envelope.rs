@@ -1,0 +1,329 @@
+//! `liaison keygen`, `seal`, `open` and `inspect`, run as a user would.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn liaison(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_liaison"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(bytes) = stdin {
+        // The command may exit before reading everything.
+        let _ = input.write_all(bytes);
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap()
+}
+
+struct Agencies {
+    dir: tempfile::TempDir,
+}
+
+impl Agencies {
+    fn new(names: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        for name in names {
+            let out = liaison(&["keygen", "--agency", name, "--out", s(dir.path())], None);
+            assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+        }
+        Agencies { dir }
+    }
+
+    fn identity(&self, name: &str) -> String {
+        s(&self.dir.path().join(format!("{name}.identity.json"))).to_owned()
+    }
+
+    fn card(&self, name: &str) -> String {
+        s(&self.dir.path().join(format!("{name}.card.json"))).to_owned()
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn keygen_writes_a_private_identity_and_a_public_card() {
+    let a = Agencies::new(&["FR-DGSI"]);
+    let identity = std::fs::read_to_string(a.identity("FR-DGSI")).unwrap();
+    let card = std::fs::read_to_string(a.card("FR-DGSI")).unwrap();
+    assert!(identity.contains("\"liaison-identity\""));
+    assert!(card.contains("\"liaison-card\"") && !card.contains("secret"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(a.identity("FR-DGSI"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // Never overwrites.
+    let again = liaison(
+        &["keygen", "--agency", "FR-DGSI", "--out", s(a.dir.path())],
+        None,
+    );
+    assert_eq!(code(&again), 2);
+    assert_eq!(
+        std::fs::read_to_string(a.identity("FR-DGSI")).unwrap(),
+        identity
+    );
+    // Explicit validity window.
+    let out = liaison(
+        &[
+            "keygen",
+            "--agency",
+            "DE-BfV",
+            "--out",
+            s(a.dir.path()),
+            "--not-before",
+            "2026-01-01T00:00:00Z",
+            "--not-after",
+            "2027-01-01T00:00:00Z",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0);
+    let card = std::fs::read_to_string(a.card("DE-BfV")).unwrap();
+    assert!(card.contains("\"2027-01-01T00:00:00Z\""), "{card}");
+}
+
+#[test]
+fn seal_then_open_through_files_and_pipes() {
+    let a = Agencies::new(&["FR", "DE", "IT"]);
+    std::fs::write(a.path("payload"), b"the report").unwrap();
+    std::fs::write(a.path("label"), b"SECRET//REL DEU ITA").unwrap();
+    let sealed = a.path("sealed.env");
+    let out = liaison(
+        &[
+            "seal",
+            "--identity",
+            &a.identity("FR"),
+            "--to",
+            &a.card("DE"),
+            "--to",
+            &a.card("IT"),
+            "--label",
+            s(&a.path("label")),
+            "-o",
+            s(&sealed),
+            s(&a.path("payload")),
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty());
+    for reader in ["DE", "IT"] {
+        let label_out = a.path(&format!("label.{reader}"));
+        let out = liaison(
+            &[
+                "open",
+                "--identity",
+                &a.identity(reader),
+                "--from",
+                &a.card("FR"),
+                "--label-out",
+                s(&label_out),
+                s(&sealed),
+            ],
+            None,
+        );
+        assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.stdout, b"the report");
+        assert_eq!(std::fs::read(&label_out).unwrap(), b"SECRET//REL DEU ITA");
+    }
+    // Pipes and armor.
+    let armored = liaison(
+        &[
+            "seal",
+            "--identity",
+            &a.identity("FR"),
+            "--to",
+            &a.card("DE"),
+            "--armor",
+        ],
+        Some(b"piped"),
+    );
+    assert_eq!(code(&armored), 0);
+    assert!(
+        armored
+            .stdout
+            .starts_with(b"-----BEGIN LIAISON ENVELOPE-----\n")
+    );
+    let opened = liaison(
+        &[
+            "open",
+            "--identity",
+            &a.identity("DE"),
+            "--from",
+            &a.card("FR"),
+        ],
+        Some(&armored.stdout),
+    );
+    assert_eq!(
+        code(&opened),
+        0,
+        "{}",
+        String::from_utf8_lossy(&opened.stderr)
+    );
+    assert_eq!(opened.stdout, b"piped");
+}
+
+#[test]
+fn refusals_exit_1_and_write_nothing() {
+    let a = Agencies::new(&["FR", "DE", "XX"]);
+    let sealed = liaison(
+        &[
+            "seal",
+            "--identity",
+            &a.identity("FR"),
+            "--to",
+            &a.card("DE"),
+        ],
+        Some(b"secret"),
+    );
+    assert_eq!(code(&sealed), 0);
+    let env = a.path("env");
+    std::fs::write(&env, &sealed.stdout).unwrap();
+    let mut damaged = sealed.stdout.clone();
+    let n = damaged.len();
+    damaged[n - 100] ^= 1;
+    let bad = a.path("bad");
+    std::fs::write(&bad, &damaged).unwrap();
+    let cases: [(&str, &str, &Path, &str); 3] = [
+        ("XX", "FR", &env, "not a recipient"),
+        ("DE", "XX", &env, "not among the trusted sender cards"),
+        ("DE", "FR", &bad, "cannot be opened"),
+    ];
+    for (reader, from, input, message) in cases {
+        let out_file = a.path("out");
+        let label_file = a.path("label-out");
+        let out = liaison(
+            &[
+                "open",
+                "--identity",
+                &a.identity(reader),
+                "--from",
+                &a.card(from),
+                "-o",
+                s(&out_file),
+                "--label-out",
+                s(&label_file),
+                s(input),
+            ],
+            None,
+        );
+        assert_eq!(code(&out), 1, "{message}");
+        assert!(out.stdout.is_empty());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{stderr}");
+        assert!(!out_file.exists() && !label_file.exists());
+        let leftovers = std::fs::read_dir(a.dir.path()).unwrap().filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".tmp")
+        });
+        assert_eq!(leftovers.count(), 0);
+    }
+    // The same to standard output: nothing on it.
+    let out = liaison(
+        &[
+            "open",
+            "--identity",
+            &a.identity("DE"),
+            "--from",
+            &a.card("FR"),
+        ],
+        Some(&damaged),
+    );
+    assert_eq!(code(&out), 1);
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn unusable_input_exits_2() {
+    let a = Agencies::new(&["FR", "DE"]);
+    let out = liaison(
+        &[
+            "open",
+            "--identity",
+            &a.identity("DE"),
+            "--from",
+            &a.card("FR"),
+        ],
+        Some(b"not an envelope"),
+    );
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a liaison envelope"));
+    let out = liaison(
+        &["open", "--identity", &a.card("DE"), "--from", &a.card("FR")],
+        Some(b"x"),
+    );
+    assert_eq!(code(&out), 2, "a card is not an identity");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line"));
+    let out = liaison(
+        &[
+            "seal",
+            "--identity",
+            &a.identity("FR"),
+            "--to",
+            "/nonexistent/card.json",
+        ],
+        Some(b"x"),
+    );
+    assert_eq!(code(&out), 2);
+    let out = liaison(&["seal", "--identity", &a.identity("FR")], Some(b"x"));
+    assert_eq!(code(&out), 2, "--to is required");
+    let armored = "-----BEGIN LIAISON ENVELOPE-----\nAR==\n-----END LIAISON ENVELOPE-----\n";
+    let out = liaison(&["inspect"], Some(armored.as_bytes()));
+    assert_eq!(code(&out), 2);
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn inspect_shows_what_needs_no_key() {
+    let a = Agencies::new(&["FR", "DE"]);
+    let sealed = liaison(
+        &[
+            "seal",
+            "--identity",
+            &a.identity("FR"),
+            "--to",
+            &a.card("DE"),
+        ],
+        Some(b"12345"),
+    );
+    let out = liaison(&["inspect"], Some(&sealed.stdout));
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let card: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.card("DE")).unwrap()).unwrap();
+    let sender: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.card("FR")).unwrap()).unwrap();
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["suite"], 1);
+    assert_eq!(json["payload_len"], 5);
+    assert_eq!(json["sender_key_id"], sender["ed25519_key_id"]);
+    assert_eq!(json["recipients"][0]["key_id"], card["x25519_key_id"]);
+}
