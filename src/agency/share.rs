@@ -119,7 +119,6 @@ impl Agency {
         event.counterparty = Some(to.clone());
         event.purpose = Some(purpose.clone());
         event.record = Some(record.id);
-        event.record_digest = Some(record.digest().to_string());
         let fail = |mut event: AuditEvent, error: ShareError| {
             event.reasons.push(error.to_string());
             (Err(error), event)
@@ -127,6 +126,7 @@ impl Agency {
 
         let holder = holder(record);
         if holder != &self.id {
+            event.record_digest = Some(record.digest().to_string());
             let error = ShareError::NotHolder {
                 record: record.id,
                 agency: self.id.clone(),

@@ -1,0 +1,935 @@
+//! The whole exchange between three agencies in one process: the Royal
+//! Netherlands Marechaussee (NLD-KMAR) shares with the German Federal Police
+//! (DEU-BPOL), which may share on with the Polish Border Guard (POL-SG).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test helpers: a failing unwrap is a failing test"
+)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use liaison::audit::{self, AuditOutcome, EntryKind, Problem};
+use liaison::{
+    Agency, AgencyId, Directory, Identity, OnwardSharing, PolicySet, Purpose, ReceiveError, Record,
+    ShareError, Timestamp,
+};
+use liaison_envelope::{Sealer, open};
+use time::OffsetDateTime;
+use time::macros::datetime;
+use uuid::Uuid;
+
+const KMAR_BPOL: &str = r#"
+id = "test.nld-kmar.deu-bpol"
+version = 1
+provider = "NLD-KMAR"
+recipients = ["DEU-BPOL"]
+valid_from = 2026-01-01T00:00:00Z
+legal_basis = "Prüm Convention art. 39"
+purposes = ["border-control"]
+max_classification = "restricted"
+
+[[clause]]
+id = "persons-at-the-border"
+effect = "release"
+[clause.when]
+entity_kinds = ["person"]
+[clause.release]
+classes = ["identity", "travel-document", "alert", "association", "assessment"]
+[clause.obligations]
+retention_days = 90
+onward = "forbidden"
+notify_on_use = true
+"#;
+
+const BPOL_POLSG: &str = r#"
+id = "test.deu-bpol.pol-sg"
+version = 1
+provider = "DEU-BPOL"
+recipients = ["POL-SG"]
+valid_from = 2026-01-01T00:00:00Z
+legal_basis = "Agreement between Germany and Poland on police cooperation, art. 7"
+purposes = ["border-control"]
+max_classification = "restricted"
+
+[[clause]]
+id = "alerts"
+effect = "release"
+[clause.when]
+entity_kinds = ["alert"]
+[clause.release]
+classes = ["identity", "travel-document", "alert", "association"]
+"#;
+
+fn at(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+fn now() -> Timestamp {
+    at("2026-11-26T09:00:00.000Z")
+}
+
+fn border_control() -> Purpose {
+    "border-control".parse().unwrap()
+}
+
+fn id(s: &str) -> AgencyId {
+    s.parse().unwrap()
+}
+
+/// A watchlist hit: a person, the passport, a face image reference and the alert.
+fn watchlist_hit(n: u32) -> Record {
+    let json = format!(
+        r#"{{
+  "schema_version": "1.0",
+  "id": "{record}",
+  "version": 1,
+  "originator": "NLD-KMAR",
+  "created": "2026-06-20T06:41:12.000Z",
+  "modified": "2026-06-20T06:41:12.000Z",
+  "marking": {{ "classification": "restricted", "tlp": "amber", "purposes": ["border-control"] }},
+  "entities": [
+    {{ "kind": "person", "id": "{person}", "names": [{{ "given": "Pieter", "family": "de Vries {n}" }}],
+       "date_of_birth": "1987-03-12", "nationalities": ["NLD"] }},
+    {{ "kind": "biometric", "id": "{bio}", "modality": "face", "format": "ISO/IEC 19794-5",
+       "sha256": "3f1c0e5a9b7d2c4e6f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6",
+       "pointer": "https://bio.kmar.example.nl/samples/{n}" }},
+    {{ "kind": "alert", "id": "{alert}", "issuing_authority": "NLD-KMAR", "category": "sis-article-36",
+       "action": "discreet-check", "valid_from": "2026-06-01T00:00:00.000Z" }}
+  ],
+  "relationships": [
+    {{ "source": "{person}", "relationship": "subject-of", "target": "{alert}" }}
+  ]
+}}"#,
+        record = Uuid::new_v4(),
+        person = Uuid::new_v4(),
+        bio = Uuid::new_v4(),
+        alert = Uuid::new_v4(),
+    );
+    Record::from_json(json.as_bytes()).unwrap()
+}
+
+/// A small record for the bulk tests.
+fn small_hit() -> Record {
+    let json = format!(
+        r#"{{"schema_version":"1.0","id":"{}","version":1,"originator":"NLD-KMAR",
+  "created":"2026-11-20T06:41:12.000Z","modified":"2026-11-20T06:41:12.000Z",
+  "marking":{{"classification":"restricted","tlp":"amber"}},
+  "entities":[{{"kind":"person","id":"{}","names":[{{"family":"Vries"}}]}}]}}"#,
+        Uuid::new_v4(),
+        Uuid::new_v4()
+    );
+    Record::from_json(json.as_bytes()).unwrap()
+}
+
+fn agreement(text: &str) -> liaison::policy::Agreement {
+    liaison::policy::parse_agreement(text, liaison::policy::Format::Toml, "test.toml").unwrap()
+}
+
+/// The keys of one agency, kept as its identity file so that a test can use
+/// them again (identities are not `Clone`, on purpose).
+struct Keys {
+    json: String,
+}
+
+impl Keys {
+    fn new(agency: &str, from: OffsetDateTime, until: OffsetDateTime) -> Self {
+        let identity = Identity::generate(agency, from, until).unwrap();
+        Self {
+            json: identity.to_json().to_string(),
+        }
+    }
+
+    fn year(agency: &str) -> Self {
+        Self::new(
+            agency,
+            datetime!(2026-01-01 0:00 UTC),
+            datetime!(2027-01-01 0:00 UTC),
+        )
+    }
+
+    fn identity(&self) -> Identity {
+        Identity::from_json(&self.json).unwrap()
+    }
+
+    fn card(&self) -> liaison::Card {
+        self.identity().card()
+    }
+}
+
+struct World {
+    dir: tempfile::TempDir,
+    kmar_keys: Keys,
+    bpol_keys: Keys,
+    polsg_keys: Keys,
+    kmar: Agency,
+    bpol: Agency,
+    polsg: Agency,
+}
+
+impl World {
+    fn new() -> Self {
+        Self::with_keys(
+            Keys::year("NLD-KMAR"),
+            Keys::year("DEU-BPOL"),
+            Keys::year("POL-SG"),
+        )
+    }
+
+    fn with_keys(kmar_keys: Keys, bpol_keys: Keys, polsg_keys: Keys) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let directory = |cards: &[&Keys]| {
+            let mut d = Directory::new();
+            for k in cards {
+                d.add(k.card()).unwrap();
+            }
+            d
+        };
+        let kmar = Agency::builder(kmar_keys.identity())
+            .directory(directory(&[&bpol_keys, &polsg_keys]))
+            .agreements(PolicySet::new(vec![agreement(KMAR_BPOL)]))
+            .audit_file(dir.path().join("nld-kmar.audit.jsonl"))
+            .build()
+            .unwrap();
+        let bpol = Agency::builder(bpol_keys.identity())
+            .directory(directory(&[&kmar_keys, &polsg_keys]))
+            .agreements(PolicySet::new(vec![agreement(BPOL_POLSG)]))
+            .audit_file(dir.path().join("deu-bpol.audit.jsonl"))
+            .build()
+            .unwrap();
+        let polsg = Agency::builder(polsg_keys.identity())
+            .directory(directory(&[&kmar_keys, &bpol_keys]))
+            .audit_file(dir.path().join("pol-sg.audit.jsonl"))
+            .build()
+            .unwrap();
+        Self {
+            dir,
+            kmar_keys,
+            bpol_keys,
+            polsg_keys,
+            kmar,
+            bpol,
+            polsg,
+        }
+    }
+
+    fn log(&self, agency: &str) -> PathBuf {
+        self.dir
+            .path()
+            .join(format!("{}.audit.jsonl", agency.to_lowercase()))
+    }
+}
+
+fn entries(agency: &Agency) -> Vec<audit::AuditEntry> {
+    agency.audit().entries().unwrap()
+}
+
+#[test]
+fn a_record_travels_with_biometrics_withheld_and_obligations_attached() {
+    let w = World::new();
+    let record = watchlist_hit(1);
+    let parcel = w
+        .kmar
+        .share_at(&record, &id("DEU-BPOL"), &border_control(), now())
+        .unwrap();
+    assert_eq!(parcel.to(), &id("DEU-BPOL"));
+    // The parcel never holds the record in the clear.
+    let needle = b"de Vries 1";
+    assert!(!parcel.as_bytes().windows(needle.len()).any(|w| w == needle));
+
+    let received = w.bpol.receive_at(parcel.as_bytes(), now()).unwrap();
+    assert_eq!(received.from, id("NLD-KMAR"));
+    assert_eq!(received.parcel, parcel.id());
+    assert_eq!(received.record.id, record.id);
+    assert_eq!(received.purpose, border_control());
+    assert_eq!(received.agreement.id, "test.nld-kmar.deu-bpol");
+    // Biometrics are not in the released classes: withheld.
+    assert_eq!(received.record.entities.len(), 2);
+    assert!(
+        received
+            .record
+            .entities
+            .iter()
+            .all(|e| !matches!(e, liaison::record::Entity::Biometric(_)))
+    );
+    assert!(!received.withheld.is_empty());
+    // The obligations, typed.
+    let o = &received.obligations;
+    assert_eq!(o.onward, OnwardSharing::Forbidden);
+    assert!(o.notify_on_use);
+    assert_eq!(
+        o.retain_until,
+        Some(Timestamp::from_offset_date_time(
+            now().to_offset_date_time() + time::Duration::days(90)
+        ))
+    );
+    assert_eq!(received.record.provenance.len(), 1);
+
+    // One entry on each side, naming the same parcel and the same digest.
+    let sent = entries(&w.kmar);
+    let got = entries(&w.bpol);
+    assert_eq!((sent.len(), got.len()), (1, 1));
+    assert_eq!(sent[0].kind, EntryKind::Release);
+    assert_eq!(sent[0].outcome, AuditOutcome::Released);
+    assert_eq!(got[0].kind, EntryKind::Receipt);
+    assert_eq!(got[0].outcome, AuditOutcome::Accepted);
+    assert_eq!(sent[0].parcel, Some(parcel.id()));
+    assert_eq!(got[0].parcel, Some(parcel.id()));
+    assert_eq!(sent[0].record_digest, got[0].record_digest);
+    assert_eq!(
+        sent[0].record_digest.as_deref(),
+        Some(parcel.record_digest().to_string().as_str())
+    );
+    assert_eq!(sent[0].decision, got[0].decision);
+    assert_eq!(got[0].counterparty, Some(id("NLD-KMAR")));
+    // Never the record's content.
+    let log = fs::read_to_string(w.log("NLD-KMAR")).unwrap();
+    assert!(!log.contains("Vries") && !log.contains("1987"));
+    audit::verify_file(w.log("NLD-KMAR")).unwrap();
+    audit::verify_file(w.log("DEU-BPOL")).unwrap();
+}
+
+#[test]
+fn a_refused_share_leaves_no_parcel_and_one_audit_entry() {
+    let w = World::new();
+    let record = watchlist_hit(2);
+    let purpose: Purpose = "tax-collection".parse().unwrap();
+    let err = w
+        .kmar
+        .share_at(&record, &id("DEU-BPOL"), &purpose, now())
+        .unwrap_err();
+    let refusal = err.refusal().expect("a refusal");
+    assert!(!refusal.reasons().is_empty());
+    let message = err.to_string();
+    assert!(message.contains("tax-collection"), "{message}");
+    assert!(message.contains(&record.id.to_string()), "{message}");
+
+    let log = entries(&w.kmar);
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].kind, EntryKind::Refusal);
+    assert_eq!(log[0].outcome, AuditOutcome::Denied);
+    assert_eq!(log[0].parcel, None);
+    assert_eq!(log[0].record, Some(record.id));
+    assert_eq!(log[0].decision, Some(refusal.decision.id));
+    assert_eq!(log[0].reasons, refusal.reasons());
+}
+
+#[test]
+fn every_failed_share_leaves_one_audit_entry() {
+    let w = World::new();
+    let record = watchlist_hit(3);
+    // No card for the partner.
+    let err = w
+        .kmar
+        .share_at(&record, &id("FRA-PAF"), &border_control(), now())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ShareError::Refused { .. } | ShareError::UnknownPartner { .. }
+        ),
+        "{err}"
+    );
+    // A record this agency does not hold.
+    let parcel = w
+        .kmar
+        .share_at(&record, &id("DEU-BPOL"), &border_control(), now())
+        .unwrap();
+    let received = w.bpol.receive_at(parcel.as_bytes(), now()).unwrap();
+    let err = w
+        .kmar
+        .share_at(&received.record, &id("DEU-BPOL"), &border_control(), now())
+        .unwrap_err();
+    assert!(matches!(err, ShareError::NotHolder { .. }), "{err}");
+    assert!(err.to_string().contains("held by `DEU-BPOL`"), "{err}");
+    let log = entries(&w.kmar);
+    assert_eq!(log.len(), 3);
+    assert_eq!(
+        log.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        [EntryKind::Refusal, EntryKind::Release, EntryKind::Refusal]
+    );
+    assert_eq!(log[2].outcome, AuditOutcome::Failed);
+}
+
+#[test]
+fn onward_sharing_is_refused_by_the_third_party_rule() {
+    let w = World::new();
+    let parcel = w
+        .kmar
+        .share_at(&watchlist_hit(4), &id("DEU-BPOL"), &border_control(), now())
+        .unwrap();
+    let received = w.bpol.receive_at(parcel.as_bytes(), now()).unwrap();
+    // DEU-BPOL's own agreement with POL-SG would release alerts, but the
+    // KMar said: no onward sharing.
+    let err = w
+        .bpol
+        .share_at(&received.record, &id("POL-SG"), &border_control(), now())
+        .unwrap_err();
+    let refusal = err.refusal().expect("a refusal");
+    let reasons = refusal.reasons().join("\n");
+    assert!(reasons.contains("NLD-KMAR"), "{reasons}");
+    let log = entries(&w.bpol);
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[1].kind, EntryKind::Refusal);
+    assert_eq!(log[1].counterparty, Some(id("POL-SG")));
+    // POL-SG never got anything.
+    assert!(entries(&w.polsg).is_empty());
+}
+
+#[test]
+fn onward_sharing_goes_through_when_the_chain_allows_it() {
+    // The KMar allows onward sharing under this agreement.
+    let permissive = KMAR_BPOL.replace("onward = \"forbidden\"", "onward = \"permitted\"");
+    let (kmar_keys, bpol_keys, polsg_keys) = (
+        Keys::year("NLD-KMAR"),
+        Keys::year("DEU-BPOL"),
+        Keys::year("POL-SG"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Directory::new();
+    d.add(bpol_keys.card()).unwrap();
+    let kmar = Agency::builder(kmar_keys.identity())
+        .directory(d)
+        .agreements(PolicySet::new(vec![agreement(&permissive)]))
+        .audit_file(dir.path().join("kmar.jsonl"))
+        .build()
+        .unwrap();
+    let mut d = Directory::new();
+    d.add(kmar_keys.card()).unwrap();
+    d.add(polsg_keys.card()).unwrap();
+    let bpol = Agency::builder(bpol_keys.identity())
+        .directory(d)
+        .agreements(PolicySet::new(vec![agreement(BPOL_POLSG)]))
+        .audit_file(dir.path().join("bpol.jsonl"))
+        .build()
+        .unwrap();
+    let mut d = Directory::new();
+    d.add(bpol_keys.card()).unwrap();
+    let polsg = Agency::builder(polsg_keys.identity())
+        .directory(d)
+        .audit_file(dir.path().join("polsg.jsonl"))
+        .build()
+        .unwrap();
+
+    // TLP:GREEN: the community may pass it on.
+    let mut record = watchlist_hit(5);
+    record.marking.tlp = liaison::Tlp::Green;
+    let parcel = kmar
+        .share_at(&record, &id("DEU-BPOL"), &border_control(), now())
+        .unwrap();
+    let at_bpol = bpol.receive_at(parcel.as_bytes(), now()).unwrap();
+    let onward = bpol
+        .share_at(&at_bpol.record, &id("POL-SG"), &border_control(), now())
+        .unwrap();
+    let at_polsg = polsg.receive_at(onward.as_bytes(), now()).unwrap();
+    assert_eq!(at_polsg.from, id("DEU-BPOL"));
+    assert_eq!(at_polsg.record.provenance.len(), 2);
+    assert_eq!(at_polsg.record.provenance[0].from, id("NLD-KMAR"));
+    assert_eq!(at_polsg.record.originator, id("NLD-KMAR"));
+}
+
+#[test]
+fn a_tampered_parcel_is_refused_and_logged() {
+    let w = World::new();
+    let parcel = w
+        .kmar
+        .share_at(&watchlist_hit(6), &id("DEU-BPOL"), &border_control(), now())
+        .unwrap();
+    let bytes = parcel.as_bytes();
+    let positions: Vec<usize> = (0..bytes.len())
+        .step_by(97)
+        .chain([bytes.len() - 1])
+        .collect();
+    for &i in &positions {
+        let mut tampered = bytes.to_vec();
+        tampered[i] ^= 0x01;
+        let err = w.bpol.receive_at(&tampered, now()).unwrap_err();
+        assert!(
+            !matches!(
+                err,
+                ReceiveError::Replayed { .. } | ReceiveError::Audit { .. }
+            ),
+            "byte {i}: {err}"
+        );
+    }
+    // Truncated and extended.
+    assert!(w.bpol.receive_at(&bytes[..bytes.len() - 1], now()).is_err());
+    let mut longer = bytes.to_vec();
+    longer.push(0);
+    assert!(w.bpol.receive_at(&longer, now()).is_err());
+
+    let log = entries(&w.bpol);
+    assert_eq!(log.len(), positions.len() + 2);
+    assert!(log.iter().all(|e| e.kind == EntryKind::Receipt
+        && e.outcome == AuditOutcome::Refused
+        && !e.reasons.is_empty()));
+    // The untouched parcel is still accepted: refusals did not mark it as seen.
+    w.bpol.receive_at(bytes, now()).unwrap();
+}
+
+#[test]
+fn a_replayed_parcel_is_refused() {
+    let w = World::new();
+    let parcel = w
+        .kmar
+        .share_at(&watchlist_hit(7), &id("DEU-BPOL"), &border_control(), now())
+        .unwrap();
+    w.bpol.receive_at(parcel.as_bytes(), now()).unwrap();
+    let err = w.bpol.receive_at(parcel.as_bytes(), now()).unwrap_err();
+    assert!(
+        matches!(err, ReceiveError::Replayed { parcel: p } if p == parcel.id()),
+        "{err}"
+    );
+    let log = entries(&w.bpol);
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[1].outcome, AuditOutcome::Refused);
+    assert_eq!(log[1].parcel, Some(parcel.id()));
+}
+
+#[test]
+fn a_replay_is_refused_after_a_restart_with_a_replay_file() {
+    let w = World::new();
+    let parcel = w
+        .kmar
+        .share_at(&watchlist_hit(8), &id("DEU-BPOL"), &border_control(), now())
+        .unwrap();
+    let seen = w.dir.path().join("deu-bpol.seen");
+    let build = || {
+        let mut d = Directory::new();
+        d.add(w.kmar_keys.card()).unwrap();
+        Agency::builder(w.bpol_keys.identity())
+            .directory(d)
+            .audit_log(audit::AuditLog::in_memory())
+            .replay_file(&seen)
+            .build()
+            .unwrap()
+    };
+    build().receive_at(parcel.as_bytes(), now()).unwrap();
+    let err = build().receive_at(parcel.as_bytes(), now()).unwrap_err();
+    assert!(matches!(err, ReceiveError::Replayed { .. }), "{err}");
+}
+
+#[test]
+fn a_record_under_another_parcels_label_is_refused() {
+    let w = World::new();
+    let a = w
+        .kmar
+        .share_at(&watchlist_hit(9), &id("DEU-BPOL"), &border_control(), now())
+        .unwrap();
+    let b = w
+        .kmar
+        .share_at(
+            &watchlist_hit(10),
+            &id("DEU-BPOL"),
+            &border_control(),
+            now(),
+        )
+        .unwrap();
+    let bpol = w.bpol_keys.identity();
+    let kmar_card = [w.kmar_keys.card()];
+    let when = now().to_offset_date_time();
+    let opened_a = open(a.as_bytes(), &bpol, &kmar_card, when).unwrap();
+    let opened_b = open(b.as_bytes(), &bpol, &kmar_card, when).unwrap();
+
+    // Record A, sealed and signed by the KMar itself, under parcel B's label.
+    let kmar = w.kmar_keys.identity();
+    let swapped = Sealer::new(&kmar)
+        .recipient(&w.bpol_keys.card())
+        .label(&opened_b.label)
+        .at(when)
+        .seal(&opened_a.payload)
+        .unwrap();
+    let err = w.bpol.receive_at(&swapped, now()).unwrap_err();
+    assert!(matches!(err, ReceiveError::LabelMismatch { .. }), "{err}");
+    assert!(err.to_string().contains("does not match"), "{err}");
+
+    // A label moved between the bytes of two parcels does not even open.
+    let mut spliced = a.as_bytes().to_vec();
+    let label_a = find(&spliced, &opened_a.label).expect("label in the clear");
+    spliced[label_a..label_a + opened_a.label.len()].copy_from_slice(&opened_b.label);
+    let err = w.bpol.receive_at(&spliced, now()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ReceiveError::CannotOpen | ReceiveError::NotAParcel { .. }
+        ),
+        "{err}"
+    );
+
+    // Both refusals are logged, and both originals are still accepted.
+    assert_eq!(entries(&w.bpol).len(), 2);
+    w.bpol.receive_at(a.as_bytes(), now()).unwrap();
+    w.bpol.receive_at(b.as_bytes(), now()).unwrap();
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[test]
+fn an_expired_partner_key_is_refused() {
+    // The KMar's card ends on 1 December.
+    let kmar_keys = Keys::new(
+        "NLD-KMAR",
+        datetime!(2026-01-01 0:00 UTC),
+        datetime!(2026-12-01 0:00 UTC),
+    );
+    let w = World::with_keys(kmar_keys, Keys::year("DEU-BPOL"), Keys::year("POL-SG"));
+    let parcel = w
+        .kmar
+        .share_at(
+            &watchlist_hit(11),
+            &id("DEU-BPOL"),
+            &border_control(),
+            now(),
+        )
+        .unwrap();
+    let later = at("2026-12-02T08:00:00.000Z");
+    let err = w.bpol.receive_at(parcel.as_bytes(), later).unwrap_err();
+    assert!(
+        matches!(err, ReceiveError::SenderKeyNotValid { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("NLD-KMAR"), "{err}");
+    let log = entries(&w.bpol);
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].outcome, AuditOutcome::Refused);
+    assert_eq!(log[0].counterparty, Some(id("NLD-KMAR")));
+}
+
+#[test]
+fn sharing_with_an_expired_partner_card_is_refused() {
+    let bpol_keys = Keys::new(
+        "DEU-BPOL",
+        datetime!(2026-01-01 0:00 UTC),
+        datetime!(2026-11-01 0:00 UTC),
+    );
+    let w = World::with_keys(Keys::year("NLD-KMAR"), bpol_keys, Keys::year("POL-SG"));
+    let err = w
+        .kmar
+        .share_at(
+            &watchlist_hit(13),
+            &id("DEU-BPOL"),
+            &border_control(),
+            now(),
+        )
+        .unwrap_err();
+    assert!(matches!(err, ShareError::NoValidKey { .. }), "{err}");
+    assert!(err.to_string().contains("current card"), "{err}");
+    assert_eq!(entries(&w.kmar).len(), 1);
+}
+
+#[test]
+fn key_rotation_old_parcels_open_and_new_ones_use_the_new_key() {
+    let old = Keys::new(
+        "DEU-BPOL",
+        datetime!(2026-01-01 0:00 UTC),
+        datetime!(2026-12-31 0:00 UTC),
+    );
+    let new = Keys::new(
+        "DEU-BPOL",
+        datetime!(2026-11-01 0:00 UTC),
+        datetime!(2027-11-01 0:00 UTC),
+    );
+    let kmar_keys = Keys::year("NLD-KMAR");
+    let mut d = Directory::new();
+    d.add(old.card()).unwrap();
+    d.add(new.card()).unwrap();
+    let kmar = Agency::builder(kmar_keys.identity())
+        .directory(d)
+        .agreements(PolicySet::new(vec![agreement(KMAR_BPOL)]))
+        .audit_log(audit::AuditLog::in_memory())
+        .build()
+        .unwrap();
+    let mut d = Directory::new();
+    d.add(kmar_keys.card()).unwrap();
+    let bpol = Agency::builder(old.identity())
+        .identity(new.identity())
+        .directory(d)
+        .audit_log(audit::AuditLog::in_memory())
+        .build()
+        .unwrap();
+
+    let october = at("2026-10-15T09:00:00.000Z");
+    let before = kmar
+        .share_at(
+            &watchlist_hit(14),
+            &id("DEU-BPOL"),
+            &border_control(),
+            october,
+        )
+        .unwrap();
+    let after = kmar
+        .share_at(
+            &watchlist_hit(15),
+            &id("DEU-BPOL"),
+            &border_control(),
+            now(),
+        )
+        .unwrap();
+    let to_key =
+        |p: &liaison::Parcel| liaison_envelope::inspect(p.as_bytes()).unwrap().recipients[0].key_id;
+    assert_eq!(to_key(&before), Some(old.card().encryption_key_id()));
+    assert_eq!(to_key(&after), Some(new.card().encryption_key_id()));
+    // The old parcel still opens, with the old key, after the new one took over.
+    bpol.receive_at(before.as_bytes(), now()).unwrap();
+    bpol.receive_at(after.as_bytes(), now()).unwrap();
+    // An agency that no longer holds the old key cannot open it.
+    let mut d = Directory::new();
+    d.add(kmar_keys.card()).unwrap();
+    let new_only = Agency::builder(new.identity())
+        .directory(d)
+        .audit_log(audit::AuditLog::in_memory())
+        .build()
+        .unwrap();
+    let err = new_only.receive_at(before.as_bytes(), now()).unwrap_err();
+    assert!(matches!(err, ReceiveError::NotForUs { .. }), "{err}");
+}
+
+#[test]
+fn a_parcel_sealed_to_a_retired_key_after_its_window_is_refused() {
+    let old = Keys::new(
+        "DEU-BPOL",
+        datetime!(2026-01-01 0:00 UTC),
+        datetime!(2026-11-15 0:00 UTC),
+    );
+    let new = Keys::year("DEU-BPOL");
+    let w = World::with_keys(Keys::year("NLD-KMAR"), new, Keys::year("POL-SG"));
+    // A genuine parcel, opened to reuse its label with a later sealing time.
+    let parcel = w
+        .kmar
+        .share_at(
+            &watchlist_hit(16),
+            &id("DEU-BPOL"),
+            &border_control(),
+            now(),
+        )
+        .unwrap();
+    let when = now().to_offset_date_time();
+    let opened = open(
+        parcel.as_bytes(),
+        &w.bpol_keys.identity(),
+        &[w.kmar_keys.card()],
+        when,
+    )
+    .unwrap();
+    let label = String::from_utf8(opened.label).unwrap();
+    assert!(label.contains("\"sealed_at\":\"2026-11-26T09:00:00.000Z\""));
+    // Sealed to the old key, which expired on 15 November, by a sender
+    // whose clock claims 1 November to get past the card check.
+    let forged = Sealer::new(&w.kmar_keys.identity())
+        .recipient(&old.card())
+        .label(label.as_bytes())
+        .at(datetime!(2026-11-01 0:00 UTC))
+        .seal(&opened.payload)
+        .unwrap();
+    let bpol = Agency::builder(w.bpol_keys.identity())
+        .identity(old.identity())
+        .directory({
+            let mut d = Directory::new();
+            d.add(w.kmar_keys.card()).unwrap();
+            d
+        })
+        .audit_log(audit::AuditLog::in_memory())
+        .build()
+        .unwrap();
+    let err = bpol.receive_at(&forged, now()).unwrap_err();
+    assert!(matches!(err, ReceiveError::RetiredKey { .. }), "{err}");
+}
+
+#[test]
+fn a_parcel_for_another_agency_or_from_a_stranger_is_refused() {
+    let w = World::new();
+    let parcel = w
+        .kmar
+        .share_at(
+            &watchlist_hit(17),
+            &id("DEU-BPOL"),
+            &border_control(),
+            now(),
+        )
+        .unwrap();
+    let err = w.polsg.receive_at(parcel.as_bytes(), now()).unwrap_err();
+    assert!(matches!(err, ReceiveError::NotForUs { .. }), "{err}");
+    // An agency that does not know the KMar.
+    let stranger = Agency::builder(w.polsg_keys.identity())
+        .audit_log(audit::AuditLog::in_memory())
+        .build()
+        .unwrap();
+    let err = stranger.receive_at(parcel.as_bytes(), now()).unwrap_err();
+    assert!(matches!(err, ReceiveError::UnknownSender { .. }), "{err}");
+    let err = stranger.receive_at(b"not a parcel", now()).unwrap_err();
+    assert!(matches!(err, ReceiveError::NotAParcel { .. }), "{err}");
+    assert_eq!(stranger.audit().len(), 2);
+}
+
+#[test]
+fn a_batch_is_shared_on_every_core_and_received() {
+    let w = World::new();
+    let records: Vec<Record> = (0..40).map(|_| small_hit()).collect();
+    let parcels = w
+        .kmar
+        .share_batch_at(&records, &id("DEU-BPOL"), &border_control(), now());
+    let parcels: Vec<liaison::Parcel> = parcels.into_iter().map(Result::unwrap).collect();
+    for (p, r) in parcels.iter().zip(&records) {
+        assert_eq!(p.record_id(), r.id);
+    }
+    let received = w.bpol.receive_batch_at(
+        &parcels
+            .iter()
+            .map(liaison::Parcel::as_bytes)
+            .collect::<Vec<_>>(),
+        now(),
+    );
+    assert!(received.iter().all(Result::is_ok));
+    // The audit entries of the batch are in the order of the records.
+    let log = entries(&w.kmar);
+    assert_eq!(log.len(), 40);
+    for (e, r) in log.iter().zip(&records) {
+        assert_eq!(e.record, Some(r.id));
+    }
+    assert_eq!(audit::verify_file(w.log("DEU-BPOL")).unwrap().entries, 40);
+}
+
+#[test]
+fn edited_deleted_and_reordered_audit_entries_are_found() {
+    let w = World::new();
+    for n in 0..6 {
+        let p = w
+            .kmar
+            .share_at(
+                &watchlist_hit(20 + n),
+                &id("DEU-BPOL"),
+                &border_control(),
+                now(),
+            )
+            .unwrap();
+        w.bpol.receive_at(p.as_bytes(), now()).unwrap();
+    }
+    let path = w.log("NLD-KMAR");
+    let original = fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = original.lines().collect();
+    assert_eq!(lines.len(), 6);
+    let write = |lines: &[String]| {
+        let mut text = lines.join("\n");
+        text.push('\n');
+        fs::write(&path, text).unwrap();
+    };
+    let owned = |l: &[&str]| l.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+
+    // Edited: a release turned into a refusal.
+    let mut edited = owned(&lines);
+    edited[2] = edited[2].replace("\"kind\":\"release\"", "\"kind\":\"refusal\"");
+    write(&edited);
+    let err = audit::verify_file(&path).unwrap_err();
+    assert_eq!(err.line(), Some(3));
+    assert!(matches!(
+        err,
+        audit::AuditVerifyError::Broken {
+            problem: Problem::HashMismatch,
+            ..
+        }
+    ));
+
+    // Deleted.
+    let mut deleted = owned(&lines);
+    deleted.remove(1);
+    write(&deleted);
+    assert_eq!(audit::verify_file(&path).unwrap_err().line(), Some(2));
+
+    // Reordered.
+    let mut reordered = owned(&lines);
+    reordered.swap(3, 4);
+    write(&reordered);
+    assert_eq!(audit::verify_file(&path).unwrap_err().line(), Some(4));
+
+    // Restored, it verifies again.
+    write(&owned(&lines));
+    assert_eq!(audit::verify_file(&path).unwrap().entries, 6);
+}
+
+#[test]
+fn four_threads_sharing_ten_thousand_records_leave_ten_thousand_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    let bpol = Keys::year("DEU-BPOL");
+    let mut d = Directory::new();
+    d.add(bpol.card()).unwrap();
+    let kmar = Arc::new(
+        Agency::builder(Keys::year("NLD-KMAR").identity())
+            .directory(d)
+            .agreements(PolicySet::new(vec![agreement(KMAR_BPOL)]))
+            .audit_file(&path)
+            .build()
+            .unwrap(),
+    );
+    let records: Arc<Vec<Record>> = Arc::new((0..10_000).map(|_| small_hit()).collect());
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let kmar = Arc::clone(&kmar);
+            let records = Arc::clone(&records);
+            std::thread::spawn(move || {
+                for r in records.iter().skip(t).step_by(4) {
+                    kmar.share_at(r, &id("DEU-BPOL"), &border_control(), now())
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    drop(kmar);
+    let report = audit::verify_file(&path).unwrap();
+    assert_eq!(report.entries, 10_000);
+    assert_eq!(report.torn_tail, None);
+    let mut logged: Vec<Uuid> = audit::AuditLog::open(&path)
+        .unwrap()
+        .entries()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.record.unwrap())
+        .collect();
+    logged.sort();
+    logged.dedup();
+    assert_eq!(logged.len(), 10_000);
+}
+
+#[test]
+fn an_agency_reopens_its_audit_log_and_goes_on() {
+    let w = World::new();
+    w.kmar
+        .share_at(
+            &watchlist_hit(30),
+            &id("DEU-BPOL"),
+            &border_control(),
+            now(),
+        )
+        .unwrap();
+    let head = w.kmar.audit().head().unwrap();
+    let path: &Path = &w.log("NLD-KMAR");
+    drop(w.kmar);
+    let again = Agency::builder(w.kmar_keys.identity())
+        .directory({
+            let mut d = Directory::new();
+            d.add(w.bpol_keys.card()).unwrap();
+            d
+        })
+        .agreements(PolicySet::new(vec![agreement(KMAR_BPOL)]))
+        .audit_file(path)
+        .build()
+        .unwrap();
+    again
+        .share_at(
+            &watchlist_hit(31),
+            &id("DEU-BPOL"),
+            &border_control(),
+            now(),
+        )
+        .unwrap();
+    let report = audit::verify_file_against(path, &head).unwrap();
+    assert_eq!(report.entries, 2);
+}
