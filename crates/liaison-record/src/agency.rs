@@ -154,8 +154,7 @@ impl FromStr for Purpose {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let ok = (1..=64).contains(&s.len())
             && s.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !s.ends_with('-')
             && !s.contains("--");

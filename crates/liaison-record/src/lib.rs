@@ -1,4 +1,6 @@
-//! The common intelligence-record schema.
+#![doc = include_str!("../README.md")]
+//!
+//! ## The types
 //!
 //! A [`Record`] is one piece of shared intelligence as one JSON document:
 //! identity and versioning, a handling [`Marking`], an [`Assessment`], the
@@ -55,6 +57,13 @@ pub use redact::WithholdError;
 
 pub mod ids;
 pub mod mrz;
-
+mod schema;
 #[cfg(feature = "stix")]
 pub mod stix;
+mod version;
+pub use assessment::{
+    EuropolInformationAssessment, EuropolSourceReliability, UkIntelligenceAssessment,
+    UkSourceEvaluation,
+};
+pub use schema::json_schema;
+pub use version::VersionError;

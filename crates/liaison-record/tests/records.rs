@@ -164,3 +164,55 @@ fn withholding_refuses_control_and_unknown_pointers() {
         "{e}"
     );
 }
+
+#[test]
+fn the_documented_example_is_the_committed_example() {
+    let doc = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/record.md"),
+    )
+    .unwrap();
+    let start = doc
+        .find("## Complete example")
+        .expect("the example section");
+    let block = &doc[start..];
+    let json_start = block.find("```json\n").unwrap() + "```json\n".len();
+    let json_end = json_start + block[json_start..].find("```").unwrap();
+    let documented: serde_json::Value = serde_json::from_str(&block[json_start..json_end]).unwrap();
+    let committed: serde_json::Value =
+        serde_json::from_slice(&data("example-record.json")).unwrap();
+    assert_eq!(
+        documented, committed,
+        "docs/record.md and tests/data/example-record.json differ"
+    );
+}
+
+#[test]
+fn bundles_report_problems_with_the_record_index() {
+    let good = String::from_utf8(data("records/stolen-document.json")).unwrap();
+    let bundle = format!("[{good}, {good}]");
+    assert_eq!(
+        liaison_record::records_from_json(bundle.as_bytes())
+            .unwrap()
+            .len(),
+        2
+    );
+    let bad = good.replace("\"version\": 1,", "\"version\": 0,");
+    let bundle = format!("[{good}, {bad}]");
+    let e = liaison_record::records_from_json(bundle.as_bytes()).unwrap_err();
+    assert_eq!(
+        e.pairs().map(|(p, _)| p).collect::<Vec<_>>(),
+        ["/1/version"]
+    );
+    let bad = good.replace("\"version\": 1,", "\"version\": \"one\",");
+    let bundle = format!("[{bad}, {good}, {bad}]");
+    let e = liaison_record::records_from_json(bundle.as_bytes()).unwrap_err();
+    assert_eq!(
+        e.pairs().map(|(p, _)| p).collect::<Vec<_>>(),
+        ["/0/version", "/2/version"]
+    );
+    let e = liaison_record::records_from_json(b"{}").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "(document): expected a JSON array of records"
+    );
+}
