@@ -5,11 +5,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 use super::forms;
+
+mod entity;
 use crate::problem::Problem;
 use crate::{
     AgencyId, Assessment, Caveat, Entity, Extension, FieldClass, Marking, Namespace, Narrative,
-    OnwardSharing, PartialDate, Party, ProvenanceEntry, Record, Relationship, Source, Timestamp,
+    OnwardSharing, Party, ProvenanceEntry, Record, Relationship, Source, Timestamp,
 };
+use entity::entity;
 
 /// An entity as far as it could be read.
 pub(super) enum EntitySlot<'a> {
@@ -87,7 +90,15 @@ pub(super) fn check(parts: &Parts<'_>, problems: &mut Vec<Problem>) {
     if let Some(a) = parts.assessment {
         assessment(a, "/assessment", &mut out);
     }
-    let ids = entities(&parts.entities, parts.references_checkable, &mut out);
+    let reference = parts
+        .created
+        .map(|t| crate::CalendarDate::from_date(t.to_offset_date_time().date()));
+    let ids = entities(
+        &parts.entities,
+        parts.references_checkable,
+        reference,
+        &mut out,
+    );
     for (i, r) in parts.relationships.iter().enumerate() {
         if let Some(r) = r {
             relationship(i, r, &ids, parts.references_checkable, &mut out);
@@ -153,14 +164,9 @@ fn header(p: &Parts<'_>, out: &mut Out<'_>) {
 }
 
 fn marking(m: &Marking, originator: Option<&AgencyId>, out: &mut Out<'_>) {
-    duplicates(m.caveats.iter(), "/marking/caveats", "caveat", out);
-    duplicates(
-        m.releasable_to.iter(),
-        "/marking/releasable_to",
-        "party",
-        out,
-    );
-    duplicates(m.purposes.iter(), "/marking/purposes", "purpose", out);
+    duplicates(&m.caveats, "/marking/caveats", "caveat", out);
+    duplicates(&m.releasable_to, "/marking/releasable_to", "party", out);
+    duplicates(&m.purposes, "/marking/purposes", "purpose", out);
     if m.legal_basis
         .as_deref()
         .is_some_and(|s| s.trim().is_empty())
@@ -191,15 +197,21 @@ fn marking(m: &Marking, originator: Option<&AgencyId>, out: &mut Out<'_>) {
     }
 }
 
-fn duplicates<'a, T: Ord + std::fmt::Display + 'a>(
-    items: impl Iterator<Item = &'a T>,
-    base: &str,
+fn duplicates<T: Ord + std::fmt::Display>(
+    items: &[T],
+    base: impl std::fmt::Display,
     what: &str,
     out: &mut Out<'_>,
 ) {
+    // Short lists (the usual case) are scanned without allocating.
     let mut seen = BTreeSet::new();
-    for (i, item) in items.enumerate() {
-        if !seen.insert(item) {
+    for (i, item) in items.iter().enumerate() {
+        let repeated = if items.len() <= 16 {
+            items.iter().take(i).any(|x| x == item)
+        } else {
+            !seen.insert(item)
+        };
+        if repeated {
             out.at(
                 format!("{base}/{i}"),
                 format!("{what} `{item}` is listed twice: expected each once"),
@@ -221,8 +233,16 @@ fn assessment(a: &Assessment, base: &str, out: &mut Out<'_>) {
 
 /// Checks each entity and returns the ids of all entities, with the index
 /// of each location entity.
-fn entities(slots: &[EntitySlot<'_>], references: bool, out: &mut Out<'_>) -> Ids {
-    let mut ids = Ids::default();
+fn entities(
+    slots: &[EntitySlot<'_>],
+    references: bool,
+    reference: Option<crate::CalendarDate>,
+    out: &mut Out<'_>,
+) -> Ids {
+    let mut ids = Ids {
+        reference,
+        ..Ids::default()
+    };
     for (i, slot) in slots.iter().enumerate() {
         let id = match slot {
             EntitySlot::Parsed(e) => Some(e.id()),
@@ -259,267 +279,13 @@ struct Ids {
     all: BTreeMap<Uuid, usize>,
     locations: BTreeSet<Uuid>,
     unparsed: BTreeSet<Uuid>,
-}
-
-fn entity(i: usize, e: &Entity, ids: &Ids, references: bool, out: &mut Out<'_>) {
-    let base = format!("/entities/{i}");
-    let id = e.id();
-    if !matches!(id.get_version_num(), 4 | 5) {
-        out.at(
-            format!("{base}/id"),
-            format!(
-                "entity id `{id}` is a version {} UUID: expected a UUID v4 or v5",
-                id.get_version_num()
-            ),
-        );
-    }
-    let blank = |s: &str| s.trim().is_empty();
-    match e {
-        Entity::Person(p) => {
-            for (n, name) in p.names.iter().enumerate() {
-                if name.given.as_deref().is_none_or(blank)
-                    && name.family.as_deref().is_none_or(blank)
-                {
-                    out.at(
-                        format!("{base}/names/{n}"),
-                        "a name without given or family name: expected at least one of them",
-                    );
-                }
-                if let Some(s) = &name.script
-                    && !forms::is_script_code(s)
-                {
-                    out.at(
-                        format!("{base}/names/{n}/script"),
-                        format!(
-                            "script `{}`: expected an ISO 15924 code such as `Latn` or `Cyrl`",
-                            cut(s)
-                        ),
-                    );
-                }
-            }
-            for (n, a) in p.aliases.iter().enumerate() {
-                if blank(a) {
-                    out.at(
-                        format!("{base}/aliases/{n}"),
-                        "empty alias: expected a name",
-                    );
-                }
-            }
-            duplicates(
-                p.nationalities.iter(),
-                &format!("{base}/nationalities"),
-                "nationality",
-                out,
-            );
-            extensions(&p.extensions, &base, out);
-        }
-        Entity::Organization(o) => {
-            if blank(&o.name) {
-                out.at(
-                    format!("{base}/name"),
-                    "empty name: expected the organization's name",
-                );
-            }
-            extensions(&o.extensions, &base, out);
-        }
-        Entity::TravelDocument(d) => {
-            let number_ok = !d.number.is_empty()
-                && d.number.len() <= 35
-                && d.number
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b' ');
-            if !number_ok {
-                out.at(
-                    format!("{base}/number"),
-                    format!(
-                        "document number `{}`: expected 1 to 35 letters, digits, spaces or hyphens as printed",
-                        cut(&d.number)
-                    ),
-                );
-            }
-            if let (Some(a), Some(b)) = (d.issued_on, d.expires_on)
-                && partial_after(a, b)
-            {
-                out.at(
-                    format!("{base}/expires_on"),
-                    format!("expiry `{b}` is before issue `{a}`: expected an expiry after the date of issue"),
-                );
-            }
-            if !d.mrz.is_empty() {
-                for message in super::mrz::check(d) {
-                    out.at(format!("{base}/mrz"), message);
-                }
-            }
-            extensions(&d.extensions, &base, out);
-        }
-        Entity::Biometric(b) => {
-            if !forms::is_lower_hex(&b.sha256, 64) {
-                out.at(
-                    format!("{base}/sha256"),
-                    format!(
-                        "`{}`: expected the sample's SHA-256 as 64 lowercase hex digits",
-                        cut(&b.sha256)
-                    ),
-                );
-            }
-            if blank(&b.format) {
-                out.at(
-                    format!("{base}/format"),
-                    "empty format: expected the sample's format, such as `ISO/IEC 19794-5`",
-                );
-            }
-            if !forms::is_uri(&b.pointer) {
-                out.at(
-                    format!("{base}/pointer"),
-                    format!(
-                        "`{}`: expected an absolute URI where the sample can be requested",
-                        cut(&b.pointer)
-                    ),
-                );
-            }
-            extensions(&b.extensions, &base, out);
-        }
-        Entity::Conveyance(c) => {
-            if blank(&c.identifier) {
-                out.at(
-                    format!("{base}/identifier"),
-                    "empty identifier: expected a registration, IMO, tail or flight number",
-                );
-            }
-            extensions(&c.extensions, &base, out);
-        }
-        Entity::Location(l) => {
-            if let Some(lat) = l.latitude
-                && !(lat.is_finite() && (-90.0..=90.0).contains(&lat))
-            {
-                out.at(
-                    format!("{base}/latitude"),
-                    format!("latitude `{lat}`: expected -90 to 90 degrees"),
-                );
-            }
-            if let Some(lon) = l.longitude
-                && !(lon.is_finite() && (-180.0..=180.0).contains(&lon))
-            {
-                out.at(
-                    format!("{base}/longitude"),
-                    format!("longitude `{lon}`: expected -180 to 180 degrees"),
-                );
-            }
-            if l.latitude.is_some() != l.longitude.is_some() {
-                out.at(
-                    base.clone(),
-                    "only one of latitude and longitude: expected both or neither",
-                );
-            }
-            if let Some(code) = &l.locode
-                && !forms::is_locode(code)
-            {
-                out.at(
-                    format!("{base}/locode"),
-                    format!(
-                        "`{}`: expected a UN/LOCODE of five uppercase characters, such as `NLAMS`",
-                        cut(code)
-                    ),
-                );
-            }
-            extensions(&l.extensions, &base, out);
-        }
-        Entity::Encounter(enc) => {
-            if let Some(loc) = enc.location
-                && references
-                && !ids.locations.contains(&loc)
-                && !ids.unparsed.contains(&loc)
-            {
-                let why = if ids.all.contains_key(&loc) {
-                    "is not a location"
-                } else {
-                    "is not an entity of this record"
-                };
-                out.at(
-                    format!("{base}/location"),
-                    format!("`{loc}` {why}: expected the id of a location entity of this record"),
-                );
-            }
-            extensions(&enc.extensions, &base, out);
-        }
-        Entity::Alert(a) => {
-            if !forms::is_kebab(&a.category) {
-                out.at(
-                    format!("{base}/category"),
-                    format!(
-                        "category `{}`: expected lowercase kebab-case, such as `interpol-red`",
-                        cut(&a.category)
-                    ),
-                );
-            }
-            if let Some(until) = a.valid_until
-                && until < a.valid_from
-            {
-                out.at(
-                    format!("{base}/valid_until"),
-                    format!(
-                        "valid until `{until}` is before valid from `{}`: expected a later time",
-                        a.valid_from
-                    ),
-                );
-            }
-            extensions(&a.extensions, &base, out);
-        }
-        Entity::Indicator(ind) => {
-            if let Some(expected) = forms::indicator_expectation(ind.indicator_type, &ind.value) {
-                out.at(
-                    format!("{base}/value"),
-                    format!("`{}`: expected {expected}", cut(&ind.value)),
-                );
-            }
-            if let (Some(from), Some(until)) = (ind.valid_from, ind.valid_until)
-                && until < from
-            {
-                out.at(
-                    format!("{base}/valid_until"),
-                    format!(
-                        "valid until `{until}` is before valid from `{from}`: expected a later time"
-                    ),
-                );
-            }
-            extensions(&ind.extensions, &base, out);
-        }
-        Entity::Threat(t) => {
-            if blank(&t.name) {
-                out.at(
-                    format!("{base}/name"),
-                    "empty name: expected the threat's name",
-                );
-            }
-            if let (Some(first), Some(last)) = (t.first_seen, t.last_seen)
-                && last < first
-            {
-                out.at(
-                    format!("{base}/last_seen"),
-                    format!(
-                        "last seen `{last}` is before first seen `{first}`: expected a later time"
-                    ),
-                );
-            }
-            extensions(&t.extensions, &base, out);
-        }
-    }
-}
-
-/// Whether `a` is certainly after `b`, comparing only the parts both know.
-fn partial_after(a: PartialDate, b: PartialDate) -> bool {
-    if a.year() != b.year() {
-        return a.year() > b.year();
-    }
-    match (a.month(), b.month()) {
-        (Some(am), Some(bm)) if am != bm => am > bm,
-        (Some(_), Some(_)) => matches!((a.day(), b.day()), (Some(ad), Some(bd)) if ad > bd),
-        _ => false,
-    }
+    /// The date two-digit MRZ years are read relative to: the record's
+    /// creation date when known.
+    reference: Option<crate::CalendarDate>,
 }
 
 fn relationship(i: usize, r: &Relationship, ids: &Ids, references: bool, out: &mut Out<'_>) {
-    let base = format!("/relationships/{i}");
+    let base = Indexed("/relationships", i);
     for (field, id) in [("source", r.source), ("target", r.target)] {
         if references && !ids.all.contains_key(&id) {
             out.at(
@@ -581,7 +347,7 @@ fn provenance(p: &Parts<'_>, out: &mut Out<'_>) {
             previous = None;
             continue;
         };
-        let base = format!("/provenance/{i}");
+        let base = Indexed("/provenance", i);
         if e.from == e.to {
             out.at(
                 format!("{base}/to"),
@@ -695,7 +461,7 @@ fn provenance(p: &Parts<'_>, out: &mut Out<'_>) {
     }
 }
 
-fn extensions(x: &BTreeMap<Namespace, Extension>, base: &str, out: &mut Out<'_>) {
+fn extensions(x: &BTreeMap<Namespace, Extension>, base: impl std::fmt::Display, out: &mut Out<'_>) {
     for (ns, ext) in x {
         if ext.class == Some(FieldClass::Control) {
             out.at(
@@ -703,6 +469,17 @@ fn extensions(x: &BTreeMap<Namespace, Extension>, base: &str, out: &mut Out<'_>)
                 "extension data declared `control`: expected a class that can be withheld (control fields belong to the record itself)",
             );
         }
+    }
+}
+
+/// A pointer to one element of a top-level array, written only when a
+/// problem needs it (the happy path allocates nothing).
+#[derive(Clone, Copy)]
+struct Indexed(&'static str, usize);
+
+impl std::fmt::Display for Indexed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.0, self.1)
     }
 }
 
