@@ -231,3 +231,85 @@ fn problems_in_value(v: &Value) -> Vec<Problem> {
     semantic::check(&parts, &mut problems);
     problems
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &[u8] = include_bytes!("../tests/data/example-record.json");
+
+    fn only(bytes: &[u8]) -> (String, String) {
+        let e = Record::from_json(bytes).unwrap_err();
+        assert_eq!(e.problems().len(), 1, "{e}");
+        let p = &e.problems()[0];
+        (p.pointer().to_owned(), p.message().to_owned())
+    }
+
+    #[test]
+    fn non_utf8_is_named_with_its_offset() {
+        let mut bytes = EXAMPLE.to_vec();
+        bytes[40] = 0xff;
+        let (pointer, message) = only(&bytes);
+        assert_eq!(pointer, "");
+        assert_eq!(
+            message,
+            "not UTF-8: invalid byte at offset 40: expected a UTF-8 JSON document"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_overflow() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let (_, message) = only(deep.as_bytes());
+        assert!(
+            message.ends_with("nested more than 128 levels deep"),
+            "{message}"
+        );
+        // Extension data is kept as written, up to the same depth.
+        let mut deep = Value::from(1);
+        for _ in 0..200 {
+            deep = Value::Array(vec![deep]);
+        }
+        let mut v: Value = serde_json::from_slice(EXAMPLE).unwrap();
+        v["extensions"]["nld-kmar.deep"] = serde_json::json!({ "data": deep });
+        let text = serde_json::to_string(&v).unwrap();
+        let (_, message) = only(text.as_bytes());
+        assert!(
+            message.ends_with("nested more than 128 levels deep"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn kind_anywhere_in_an_entity() {
+        let mut v: Value = serde_json::from_slice(EXAMPLE).unwrap();
+        let person = v["entities"][0].as_object_mut().unwrap();
+        let kind = person.remove("kind").unwrap();
+        person.insert("kind".into(), kind);
+        let moved = serde_json::to_vec(&v).unwrap();
+        assert_eq!(
+            Record::from_json(&moved).unwrap(),
+            Record::from_json(EXAMPLE).unwrap()
+        );
+    }
+
+    #[test]
+    fn problems_come_with_pointers_in_both_paths() {
+        // The fast path: a typed record with semantic problems only.
+        let mut r = Record::from_json(EXAMPLE).unwrap();
+        r.version = 0;
+        r.assessment.confidence = Some(200);
+        let e = r.validate().unwrap_err();
+        let pointers: Vec<&str> = e.pairs().map(|(p, _)| p).collect();
+        assert_eq!(pointers, ["/version", "/assessment/confidence"]);
+        // The slow path finds the same semantic problems beside a type error.
+        let mut v: Value = serde_json::from_slice(&r.to_json()).unwrap();
+        v["originator"] = Value::from(7);
+        let e = Record::from_json(&serde_json::to_vec(&v).unwrap()).unwrap_err();
+        let pointers: Vec<&str> = e.pairs().map(|(p, _)| p).collect();
+        assert_eq!(
+            pointers,
+            ["/originator", "/version", "/assessment/confidence"]
+        );
+    }
+}
