@@ -1,4 +1,4 @@
-//! `liaison record`: validate records, print the RFC 8785
+//! `liaison record`: validate records, print the record schema, the RFC 8785
 //! canonical form and digest of a JSON document, and read machine-readable
 //! zones.
 
@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::output::{Failure, describe, read_input, write_output};
 
-/// Validate records; print canonical forms, digests and MRZs.
+/// Validate records; print the schema, canonical forms, digests and MRZs.
 #[derive(Debug, Args)]
 pub(crate) struct RecordArgs {
     #[command(subcommand)]
@@ -25,6 +25,12 @@ enum RecordCommand {
         /// The record files (`-` for standard input).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema (2020-12) of a record.
+    Schema {
+        /// Write to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
     /// Print the RFC 8785 canonical form of any JSON document, with no
     /// trailing newline.
@@ -56,6 +62,7 @@ enum RecordCommand {
 pub(crate) fn run(args: RecordArgs) -> Result<(), Failure> {
     match args.command {
         RecordCommand::Validate { files } => validate(&files),
+        RecordCommand::Schema { output } => schema(output.as_deref()),
         RecordCommand::Canonical { file, output } => canonical(&file, output.as_deref()),
         RecordCommand::Digest { file } => digest(&file),
         RecordCommand::Mrz { file, output } => read_mrz(file.as_deref(), output.as_deref()),
@@ -90,6 +97,13 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
         return Err(Failure::Unusable(problems));
     }
     write_output(None, report.as_bytes())
+}
+
+fn schema(output: Option<&Path>) -> Result<(), Failure> {
+    let mut json = serde_json::to_vec_pretty(&liaison_record::json_schema())
+        .map_err(|e| Failure::unusable(format!("cannot write the schema: {e}")))?;
+    json.push(b'\n');
+    write_output(output, &json)
 }
 
 /// The canonical form of the document at `path`.

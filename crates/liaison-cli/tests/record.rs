@@ -194,3 +194,13 @@ fn unreadable_input_is_exit_2() {
     let out = liaison(&["record", "validate", "/nonexistent/file.json"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn schema_is_the_record_json_schema() {
+    let out = liaison(&["record", "schema"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed, liaison_record::json_schema());
+    assert!(text(&out.stdout).ends_with("}\n"));
+    assert!(text(&out.stdout).contains("\n  \""), "pretty-printed");
+}
