@@ -20,6 +20,7 @@ pub struct Assessment {
     pub information_credibility: Option<InformationCredibility>,
     /// The analyst's confidence in the assessment, 0 to 100 (as STIX 2.1 `confidence`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 100))]
     pub confidence: Option<u8>,
 }
 

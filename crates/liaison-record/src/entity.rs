@@ -204,6 +204,7 @@ pub struct Biometric {
     /// The sample's format (`ISO/IEC 19794-5`, `ANSI/NIST-ITL 1-2011`, ...).
     pub format: String,
     /// Lowercase hex SHA-256 of the sample.
+    #[schemars(regex(pattern = r"^[0-9a-f]{64}$"))]
     pub sha256: String,
     /// Where an authorised recipient can request the sample (a URI).
     pub pointer: String,
@@ -285,9 +286,11 @@ pub struct Location {
     pub locode: Option<String>,
     /// WGS 84 latitude in degrees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = -90.0, max = 90.0))]
     pub latitude: Option<f64>,
     /// WGS 84 longitude in degrees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = -180.0, max = 180.0))]
     pub longitude: Option<f64>,
     /// Namespaced extensions.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

@@ -24,6 +24,7 @@ pub struct Record {
     /// The record id, a UUID v4 kept across versions.
     pub id: Uuid,
     /// The version, from 1, increased by one with each change.
+    #[schemars(range(min = 1))]
     pub version: u32,
     /// Whether this version revokes the record; a revoked record is final.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
