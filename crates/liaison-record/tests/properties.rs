@@ -70,6 +70,24 @@ fn replace_somewhere(v: &mut Value, choice: usize, new: Value) {
     }
 }
 
+/// The JSON pointer of every leaf (and every empty object or array) of `v`.
+fn leaves(v: &Value, at: String, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            for (k, x) in m {
+                let key = k.replace('~', "~0").replace('/', "~1");
+                leaves(x, format!("{at}/{key}"), out);
+            }
+        }
+        Value::Array(a) if !a.is_empty() => {
+            for (i, x) in a.iter().enumerate() {
+                leaves(x, format!("{at}/{i}"), out);
+            }
+        }
+        _ => out.push(at),
+    }
+}
+
 /// Every string in `v`.
 fn strings(v: &Value, out: &mut Vec<String>) {
     match v {
@@ -88,6 +106,24 @@ proptest! {
         if let Err(e) = r.validate() {
             panic!("{e}\n{}", String::from_utf8_lossy(&r.to_json()));
         }
+    }
+
+    #[test]
+    fn every_field_has_a_class(r in strategy::record()) {
+        let fields = r.classified_fields();
+        let mut all = Vec::new();
+        leaves(&serde_json::from_slice(&r.to_json()).unwrap(), String::new(), &mut all);
+        for leaf in all {
+            let covering = fields
+                .iter()
+                .filter(|f| leaf == f.pointer || leaf.starts_with(&format!("{}/", f.pointer)))
+                .count();
+            prop_assert!(covering >= 1, "{} has no class", leaf);
+        }
+        let mut pointers: Vec<&str> = fields.iter().map(|f| f.pointer.as_str()).collect();
+        pointers.sort_unstable();
+        pointers.dedup();
+        prop_assert_eq!(pointers.len(), fields.len(), "each pointer is listed once");
     }
 
     #[test]
