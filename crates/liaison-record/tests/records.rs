@@ -216,3 +216,20 @@ fn bundles_report_problems_with_the_record_index() {
         "(document): expected a JSON array of records"
     );
 }
+
+#[test]
+fn sample_travel_documents_use_their_deterministic_ids() {
+    for (name, bytes) in samples() {
+        let r = Record::from_json(&bytes).unwrap();
+        for e in &r.entities {
+            if let liaison_record::Entity::TravelDocument(d) = e {
+                let expected = liaison_record::ids::travel_document_id(
+                    d.issuing_state,
+                    d.document_type,
+                    &d.number,
+                );
+                assert_eq!(d.id, expected, "{name}: {}", d.number);
+            }
+        }
+    }
+}
