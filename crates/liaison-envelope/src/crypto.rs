@@ -135,6 +135,7 @@ pub(crate) fn wrap(
 /// failure (low-order ephemeral key, wrong key, altered stanza or core).
 pub(crate) fn unwrap(
     secret: &StaticSecret,
+    recipient: &PublicKey,
     key_id: Option<KeyId>,
     ephemeral: &[u8; 32],
     wrapped: &[u8; WRAPPED_KEY_LEN],
@@ -144,7 +145,6 @@ pub(crate) fn unwrap(
     if !shared.was_contributory() {
         return None;
     }
-    let recipient = PublicKey::from(secret);
     let key = wrap_key(shared.as_bytes(), ephemeral, recipient.as_bytes());
     let cipher = ChaCha20Poly1305::new(&Key::from(*key));
     let (body, tag) = wrapped.split_at(32);

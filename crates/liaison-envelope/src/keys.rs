@@ -102,6 +102,8 @@ impl Serialize for KeyId {
 pub struct Identity {
     agency_id: String,
     x25519: StaticSecret,
+    /// Computed once: every derivation of it is a scalar multiplication.
+    x25519_public: PublicKey,
     signing: SigningKey,
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
@@ -156,9 +158,11 @@ impl Identity {
     ) -> Result<Identity, KeyError> {
         check_agency_id(agency_id)?;
         let (not_before, not_after) = check_window(not_before, not_after)?;
+        let x25519 = StaticSecret::from(*x25519_secret);
         Ok(Identity {
             agency_id: agency_id.to_owned(),
-            x25519: StaticSecret::from(*x25519_secret),
+            x25519_public: PublicKey::from(&x25519),
+            x25519,
             signing: SigningKey::from_bytes(ed25519_secret),
             not_before,
             not_after,
@@ -174,7 +178,7 @@ impl Identity {
     /// The key id of the X25519 (receiving) public key.
     #[must_use]
     pub fn encryption_key_id(&self) -> KeyId {
-        KeyId::of_public_key(PublicKey::from(&self.x25519).as_bytes())
+        KeyId::of_public_key(self.x25519_public.as_bytes())
     }
 
     /// The key id of the Ed25519 (signing) public key.
@@ -188,7 +192,7 @@ impl Identity {
     pub fn card(&self) -> Card {
         Card {
             agency_id: self.agency_id.clone(),
-            x25519: PublicKey::from(&self.x25519),
+            x25519: self.x25519_public,
             ed25519: self.signing.verifying_key(),
             not_before: self.not_before,
             not_after: self.not_after,
@@ -197,6 +201,16 @@ impl Identity {
 
     pub(crate) fn x25519_secret(&self) -> &StaticSecret {
         &self.x25519
+    }
+
+    pub(crate) fn x25519_public(&self) -> &PublicKey {
+        &self.x25519_public
+    }
+
+    /// Whether `at` lies in the validity window of this identity's card.
+    #[must_use]
+    pub fn is_valid_at(&self, at: OffsetDateTime) -> bool {
+        self.not_before <= at && at <= self.not_after
     }
 
     pub(crate) fn signing_key(&self) -> &SigningKey {

@@ -4,6 +4,8 @@ pub mod armor;
 mod crypto;
 mod error;
 pub mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 mod inspect;
 mod keys;
 mod open;

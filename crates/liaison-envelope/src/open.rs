@@ -253,9 +253,14 @@ fn find_data_key(
             }
             addressed = true;
         }
-        if let Some(key) =
-            crypto::unwrap(identity.x25519_secret(), *key_id, ephemeral, wrapped, aad)
-        {
+        if let Some(key) = crypto::unwrap(
+            identity.x25519_secret(),
+            identity.x25519_public(),
+            *key_id,
+            ephemeral,
+            wrapped,
+            aad,
+        ) {
             return Ok(key);
         }
     }

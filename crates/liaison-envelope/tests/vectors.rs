@@ -582,6 +582,35 @@ fn generate() {
     spec::resign(&mut p, MALLORY_E);
     g.fail("key_commitment_mismatch", "cannot open", "the key commitment does not match the data key (stanza re-wrapped, re-signed by a trusted key)", &spec::join(&p), &mallory_line);
 
+    // Seeds for the fuzz targets: small valid envelopes for the fixed keys.
+    let seeds = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds");
+    for target in ["envelope_open", "envelope_parse"] {
+        std::fs::create_dir_all(seeds.join(target)).unwrap();
+    }
+    let small = [
+        (
+            "empty",
+            liaison_envelope::fuzzing::seal_fixed(b"", b"", false).unwrap(),
+        ),
+        (
+            "labelled",
+            liaison_envelope::fuzzing::seal_fixed(b"hello", b"SECRET", false).unwrap(),
+        ),
+        (
+            "anonymous",
+            liaison_envelope::fuzzing::seal_fixed(b"x", b"L", true).unwrap(),
+        ),
+    ];
+    for (name, bytes) in &small {
+        std::fs::write(seeds.join("envelope_open").join(name), bytes).unwrap();
+        std::fs::write(seeds.join("envelope_parse").join(name), bytes).unwrap();
+    }
+    std::fs::write(
+        seeds.join("envelope_parse").join("armored"),
+        armor(&small[1].1),
+    )
+    .unwrap();
+
     // Armor failures.
     let text = armor(&base);
     g.write(

@@ -1,0 +1,56 @@
+//! Hooks for the fuzz targets and their seeds: fixed keys, so that a fuzzer
+//! can reach every check of [`crate::open`]. Not part of the API; never use
+//! these keys for anything real.
+
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+use crate::error::{OpenError, SealError};
+use crate::keys::{Card, Identity};
+use crate::open::{Opened, open};
+use crate::seal::Sealer;
+
+const NOT_BEFORE: OffsetDateTime = datetime!(2026-01-01 0:00 UTC);
+const NOT_AFTER: OffsetDateTime = datetime!(2028-01-01 0:00 UTC);
+const AT: OffsetDateTime = datetime!(2026-06-01 12:00 UTC);
+
+fn fixed(name: &str, x: u8, e: u8) -> Result<Identity, OpenError> {
+    Identity::from_secret_bytes(name, &[x; 32], &[e; 32], NOT_BEFORE, NOT_AFTER)
+        .map_err(|_| OpenError::CannotOpen)
+}
+
+/// The fixed sender's card.
+///
+/// # Errors
+///
+/// Never in practice (the fixed keys are valid).
+pub fn sender_card() -> Result<Card, OpenError> {
+    Ok(fixed("FUZZ-SENDER", 0x01, 0x02)?.card())
+}
+
+/// Opens `data` with the fixed recipient, trusting the fixed sender.
+///
+/// # Errors
+///
+/// As [`crate::open`].
+pub fn open_fixed(data: &[u8]) -> Result<Opened, OpenError> {
+    let recipient = fixed("FUZZ-RECIPIENT", 0x03, 0x04)?;
+    open(data, &recipient, &[sender_card()?], AT)
+}
+
+/// Seals `payload` with `label` from the fixed sender to the fixed
+/// recipient (for seed inputs).
+///
+/// # Errors
+///
+/// As [`Sealer::seal`].
+pub fn seal_fixed(payload: &[u8], label: &[u8], anonymous: bool) -> Result<Vec<u8>, SealError> {
+    let sender = fixed("FUZZ-SENDER", 0x01, 0x02)?;
+    let recipient = fixed("FUZZ-RECIPIENT", 0x03, 0x04)?;
+    Sealer::new(&sender)
+        .recipient(&recipient.card())
+        .label(label)
+        .anonymous(anonymous)
+        .at(AT)
+        .seal(payload)
+}

@@ -1,0 +1,12 @@
+//! Opening arbitrary bytes with a fixed identity never panics, and whatever
+//! opens was sent by the fixed trusted sender.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use liaison_envelope::fuzzing;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(opened) = fuzzing::open_fixed(data) {
+        assert_eq!(Some(opened.sender), fuzzing::sender_card().ok());
+    }
+});
