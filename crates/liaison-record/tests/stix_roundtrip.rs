@@ -434,3 +434,81 @@ proptest! {
         prop_assert!(import_bundle(&bytes, &ImportOptions::default()).is_ok());
     }
 }
+
+/// Any JSON value, small.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        (-1e6f64..1e6).prop_map(serde_json::Value::from),
+        "[a-z0-9 '\\[\\]:=.-]{0,12}".prop_map(serde_json::Value::from),
+        Just(json!("2016-05-07T11:22:30Z")),
+        Just(json!("identity--39012926-a052-44c4-ae48-caaf4a10ee6e")),
+        Just(json!(
+            "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+        )),
+        Just(json!("[ipv4-addr:value = '198.51.100.9']")),
+    ];
+    leaf.prop_recursive(2, 8, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..3).prop_map(serde_json::Value::from),
+            prop::collection::btree_map("[a-z_]{1,8}", inner, 0..3)
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+const OASIS: [&[u8]; 4] = [
+    include_bytes!("data/stix/infrastructure.json"),
+    include_bytes!("data/stix/sighting-of-an-indicator.json"),
+    include_bytes!("data/stix/using-marking-definitions.json"),
+    include_bytes!("data/stix/indicator-to-campaign-relationship.json"),
+];
+
+fn sorted(bundle: &serde_json::Value) -> Vec<u8> {
+    let mut b = bundle.clone();
+    if let Some(serde_json::Value::Array(objects)) = b.get_mut("objects") {
+        objects.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    }
+    canonicalize_value(&b)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Mutated OASIS bundles: a property of one object set to any value.
+    /// Import never panics; whenever a strict import succeeds, export gives
+    /// the mutated bundle back exactly.
+    #[test]
+    fn mutated_bundles_never_panic_and_round_trip_when_accepted(
+        which in 0..OASIS.len(),
+        object in any::<prop::sample::Index>(),
+        key in prop::sample::select(vec![
+            "name", "description", "pattern", "created", "modified", "valid_from", "aliases",
+            "first_seen", "confidence", "object_marking_refs", "created_by_ref", "value",
+            "source_ref", "target_ref", "relationship_type", "granular_markings", "extensions",
+            "identity_class", "is_family", "spec_version", "lang", "x_custom",
+        ]),
+        value in json_value(),
+    ) {
+        let mut bundle: serde_json::Value = serde_json::from_slice(OASIS[which]).unwrap();
+        let objects = bundle["objects"].as_array_mut().unwrap();
+        let i = object.index(objects.len());
+        objects[i][key] = value;
+        let bytes = serde_json::to_vec(&bundle).unwrap();
+        if let Ok(lenient) = import_bundle(&bytes, &ImportOptions::lenient()) {
+            for r in &lenient.records {
+                prop_assert!(r.validate().is_ok(), "{:?}", r.validate());
+            }
+            let _ = export_bundle(&lenient.records, &ExportOptions::default());
+        }
+        if let Ok(strict) = import_bundle(&bytes, &ImportOptions::default()) {
+            let back = export_bundle(&strict.records, &ExportOptions::default()).unwrap();
+            prop_assert_eq!(
+                String::from_utf8(sorted(&back)).unwrap(),
+                String::from_utf8(sorted(&bundle)).unwrap()
+            );
+        }
+    }
+}
