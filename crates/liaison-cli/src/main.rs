@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod envelope_cmd;
+mod exchange_cmd;
 mod output;
 mod policy_cmd;
 mod record_cmd;
@@ -35,6 +36,8 @@ enum Command {
     Policy(policy_cmd::PolicyArgs),
     #[command(flatten)]
     Envelope(envelope_cmd::EnvelopeCommand),
+    #[command(flatten)]
+    Exchange(exchange_cmd::ExchangeCommand),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         Command::Record(args) => record_cmd::run(args),
         Command::Policy(args) => policy_cmd::run(args),
         Command::Envelope(command) => envelope_cmd::run(command),
+        Command::Exchange(command) => exchange_cmd::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,322 @@
+//! `liaison share`, `receive` and `audit verify`, run as a user would: three
+//! agencies with keys from `liaison keygen`, partner folders of card files,
+//! agreement files.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test helpers: a failing unwrap is a failing test"
+)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const AGREEMENT: &str = r#"
+id = "test.nld-kmar.deu-bpol"
+version = 1
+provider = "NLD-KMAR"
+recipients = ["DEU-BPOL"]
+valid_from = 2026-01-01T00:00:00Z
+legal_basis = "Prüm Convention art. 39"
+purposes = ["border-control"]
+max_classification = "restricted"
+
+[[clause]]
+id = "persons"
+effect = "release"
+[clause.when]
+entity_kinds = ["person"]
+[clause.release]
+classes = ["identity", "alert", "association"]
+[clause.obligations]
+retention_days = 90
+onward = "forbidden"
+notify_on_use = true
+"#;
+
+const RECORD: &str = r#"{
+  "schema_version": "1.0",
+  "id": "3f9c2c1e-7a44-4c1b-9d0e-5b8a6f2e1d34",
+  "version": 1,
+  "originator": "NLD-KMAR",
+  "created": "2026-11-20T06:41:12.000Z",
+  "modified": "2026-11-20T06:41:12.000Z",
+  "marking": { "classification": "restricted", "tlp": "amber" },
+  "entities": [
+    { "kind": "person", "id": "d23f0824-128b-4f33-8c5c-7fd0a6a3a450",
+      "names": [{ "given": "Pieter", "family": "de Vries" }] },
+    { "kind": "biometric", "id": "9531985d-5d9d-49f8-9818-e811892f902b", "modality": "face",
+      "format": "ISO/IEC 19794-5",
+      "sha256": "3f1c0e5a9b7d2c4e6f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6",
+      "pointer": "https://bio.kmar.example.nl/samples/1" }
+  ]
+}"#;
+
+const NOW: &str = "2026-11-26T09:00:00Z";
+
+fn liaison(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_liaison"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Keys, partner folders, agreements and a record, in a temporary folder.
+struct Setup {
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        for agency in ["NLD-KMAR", "DEU-BPOL", "POL-SG"] {
+            let keys = dir.path().join(agency);
+            let out = liaison(&[
+                "keygen",
+                "--agency",
+                agency,
+                "--out",
+                s(&keys),
+                "--not-before",
+                "2026-01-01T00:00:00Z",
+                "--not-after",
+                "2027-01-01T00:00:00Z",
+            ]);
+            assert_eq!(code(&out), 0, "{}", stderr(&out));
+        }
+        let setup = Self { dir };
+        for (agency, partners) in [
+            ("NLD-KMAR", ["DEU-BPOL", "POL-SG"]),
+            ("DEU-BPOL", ["NLD-KMAR", "POL-SG"]),
+            ("POL-SG", ["NLD-KMAR", "DEU-BPOL"]),
+        ] {
+            let folder = setup.partners(agency);
+            fs::create_dir_all(&folder).unwrap();
+            for p in partners {
+                let card = setup.path(p).join(format!("{p}.card.json"));
+                fs::copy(card, folder.join(format!("{p}.card.json"))).unwrap();
+            }
+        }
+        fs::write(setup.path("agreement.toml"), AGREEMENT).unwrap();
+        fs::write(setup.path("record.json"), RECORD).unwrap();
+        setup
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn identity(&self, agency: &str) -> PathBuf {
+        self.path(agency).join(format!("{agency}.identity.json"))
+    }
+
+    fn partners(&self, agency: &str) -> PathBuf {
+        self.path(&format!("{agency}.partners"))
+    }
+
+    fn audit(&self, agency: &str) -> PathBuf {
+        self.path(agency).join(format!("{agency}.audit.jsonl"))
+    }
+
+    fn share(&self, purpose: &str, out: &str) -> Output {
+        liaison(&[
+            "share",
+            "--identity",
+            s(&self.identity("NLD-KMAR")),
+            "--directory",
+            s(&self.partners("NLD-KMAR")),
+            "--agreements",
+            s(&self.path("agreement.toml")),
+            "--to",
+            "DEU-BPOL",
+            "--purpose",
+            purpose,
+            "--at",
+            NOW,
+            "-o",
+            s(&self.path(out)),
+            s(&self.path("record.json")),
+        ])
+    }
+
+    fn receive(&self, agency: &str, parcel: &str, out: &str) -> Output {
+        liaison(&[
+            "receive",
+            "--identity",
+            s(&self.identity(agency)),
+            "--directory",
+            s(&self.partners(agency)),
+            "--at",
+            NOW,
+            "-o",
+            s(&self.path(out)),
+            s(&self.path(parcel)),
+        ])
+    }
+}
+
+#[test]
+fn share_then_receive_writes_the_record_and_its_obligations() {
+    let setup = Setup::new();
+    let out = setup.share("border-control", "parcel.bin");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let parcel = fs::read(setup.path("parcel.bin")).unwrap();
+    assert!(!parcel.windows(5).any(|w| w == b"Vries"));
+
+    let out = setup.receive("DEU-BPOL", "parcel.bin", "received.json");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let received: serde_json::Value =
+        serde_json::from_slice(&fs::read(setup.path("received.json")).unwrap()).unwrap();
+    assert_eq!(received["from"], "NLD-KMAR");
+    assert_eq!(received["purpose"], "border-control");
+    assert_eq!(received["obligations"]["onward"]["rule"], "forbidden");
+    assert_eq!(received["obligations"]["notify_on_use"], true);
+    assert_eq!(
+        received["obligations"]["retain_until"],
+        "2027-02-24T09:00:00.000Z"
+    );
+    assert_eq!(
+        received["record"]["id"],
+        "3f9c2c1e-7a44-4c1b-9d0e-5b8a6f2e1d34"
+    );
+    // The biometric reference was withheld.
+    assert_eq!(received["record"]["entities"].as_array().unwrap().len(), 1);
+    assert_eq!(received["withheld"], serde_json::json!(["/entities/1"]));
+
+    // Both audit logs, in their default place beside the identities, verify.
+    for agency in ["NLD-KMAR", "DEU-BPOL"] {
+        let out = liaison(&["audit", "verify", s(&setup.audit(agency))]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("intact: 1 entries"));
+    }
+}
+
+#[test]
+fn a_refused_share_exits_1_with_the_reasons_and_writes_nothing() {
+    let setup = Setup::new();
+    let out = setup.share("tax-collection", "parcel.bin");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("is refused"), "{err}");
+    assert!(err.lines().count() >= 2, "{err}");
+    assert!(out.stdout.is_empty());
+    assert!(!setup.path("parcel.bin").exists());
+    // The refusal is in the audit log.
+    let log = fs::read_to_string(setup.audit("NLD-KMAR")).unwrap();
+    assert_eq!(log.lines().count(), 1);
+    assert!(log.contains("\"kind\":\"refusal\""));
+}
+
+#[test]
+fn a_replayed_tampered_or_misdirected_parcel_exits_1() {
+    let setup = Setup::new();
+    assert_eq!(code(&setup.share("border-control", "parcel.bin")), 0);
+    assert_eq!(
+        code(&setup.receive("DEU-BPOL", "parcel.bin", "first.json")),
+        0
+    );
+
+    // Replayed: the default replay store beside the identity remembers it.
+    let out = setup.receive("DEU-BPOL", "parcel.bin", "second.json");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("received before"), "{}", stderr(&out));
+    assert!(!setup.path("second.json").exists());
+
+    // Tampered.
+    let mut bytes = fs::read(setup.path("parcel.bin")).unwrap();
+    let last = bytes.len() - 10;
+    bytes[last] ^= 0x40;
+    fs::write(setup.path("tampered.bin"), &bytes).unwrap();
+    let out = setup.receive("DEU-BPOL", "tampered.bin", "t.json");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(!setup.path("t.json").exists());
+
+    // Not addressed to POL-SG.
+    let out = setup.receive("POL-SG", "parcel.bin", "p.json");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("not addressed"), "{}", stderr(&out));
+
+    // Not a parcel at all: unusable input.
+    fs::write(setup.path("junk.bin"), b"hello").unwrap();
+    let out = setup.receive("DEU-BPOL", "junk.bin", "j.json");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+
+    // Every refusal is logged: accepted, replayed, tampered, junk.
+    let log = fs::read_to_string(setup.audit("DEU-BPOL")).unwrap();
+    assert_eq!(log.lines().count(), 4);
+}
+
+#[test]
+fn audit_verify_names_the_first_bad_entry() {
+    let setup = Setup::new();
+    for _ in 0..3 {
+        assert_eq!(code(&setup.share("border-control", "parcel.bin")), 0);
+    }
+    let log = setup.audit("NLD-KMAR");
+    let out = liaison(&["audit", "verify", s(&log)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let head = stdout.split("head ").nth(1).unwrap().trim().to_owned();
+
+    let original = fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = original.lines().collect();
+
+    // Edited.
+    fs::write(
+        &log,
+        format!(
+            "{}\n{}\n{}\n",
+            lines[0],
+            lines[1].replace("DEU-BPOL", "DEU-BKA"),
+            lines[2]
+        ),
+    )
+    .unwrap();
+    let out = liaison(&["audit", "verify", s(&log)]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("line 2 (seq 2)"), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+
+    // Reordered.
+    fs::write(&log, format!("{}\n{}\n{}\n", lines[0], lines[2], lines[1])).unwrap();
+    let out = liaison(&["audit", "verify", s(&log)]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("line 2 (seq 3)"), "{}", stderr(&out));
+
+    // The last entry removed: found only against the trusted head.
+    fs::write(&log, format!("{}\n{}\n", lines[0], lines[1])).unwrap();
+    assert_eq!(code(&liaison(&["audit", "verify", s(&log)])), 0);
+    let out = liaison(&["audit", "verify", "--head", &head, s(&log)]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("removed from the end"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A torn last line is reported apart, and the entries before it verify.
+    fs::write(&log, format!("{}\n{}\n{{\"agree", lines[0], lines[1])).unwrap();
+    let out = liaison(&["audit", "verify", s(&log)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("incomplete write"));
+
+    // Missing file, malformed head: unusable.
+    let out = liaison(&["audit", "verify", s(&setup.path("nope.jsonl"))]);
+    assert_eq!(code(&out), 2);
+    let out = liaison(&["audit", "verify", "--head", "3", s(&log)]);
+    assert_eq!(code(&out), 2);
+}
