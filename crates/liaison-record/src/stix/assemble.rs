@@ -6,15 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::{Entity, Record, Relationship, canonicalize_value, sha256};
+use crate::{Entity, Narrative, Record, Relationship, canonicalize_value, sha256};
 
 use super::error::StixProblem;
-use super::ids::{KEPT_NAMESPACE, derived_v5};
-use super::import::{
-    Ctx, Obj, entity_candidate, entity_id, marking_refs, narrative_of, parse_candidates,
-    relationship_of,
-};
+use super::ids::{KEPT_NAMESPACE, derived_v5, split_id};
+use super::import::{Ctx, Obj, marking_refs};
 use super::keep::{self, Kept};
+use super::parse::{Parsed, entity_id_hint, is_entity_type, parse_entity};
 use super::render::{
     Frame, class_of, entity_extensions_mut, record_fields, render_entity, render_relationship,
     stix_type,
@@ -260,4 +258,95 @@ pub(crate) fn entity_kept(e: &Entity) -> Kept {
     keep::kept_data(super::render::entity_extensions(e))
         .map(Kept::from_map)
         .unwrap_or_default()
+}
+
+/// The entity id of an object: the one it declares, else the UUID of its
+/// STIX id, else (when that is taken or not a v4 or v5 UUID) one derived
+/// from the STIX id.
+pub(crate) fn entity_id(o: &Obj<'_>, taken: &BTreeSet<Uuid>) -> Uuid {
+    let own = entity_id_hint(o.map)
+        .or_else(|| split_id(o.id).map(|(_, u)| u))
+        .filter(|u| matches!(u.get_version_num(), 4 | 5) && !taken.contains(u));
+    own.unwrap_or_else(|| {
+        let mut n = 0u32;
+        loop {
+            let u = derived_v5(&format!("entity/{}/{n}", o.id));
+            if !taken.contains(&u) || n == u32::MAX {
+                return u;
+            }
+            n += 1;
+        }
+    })
+}
+
+/// Whether an object may become an entity.
+pub(crate) fn entity_candidate(o: &Obj<'_>) -> bool {
+    !o.duplicate && is_entity_type(o.t)
+}
+
+/// A narrative entry from a report's description or a note's content.
+pub(crate) fn narrative_of(o: &Obj<'_>) -> Option<Narrative> {
+    let prop = match o.t {
+        "report" => "description",
+        "note" => "content",
+        _ => return None,
+    };
+    let text = o.map.get(prop)?.as_str()?;
+    if text.trim().is_empty() {
+        return None;
+    }
+    let lang = o.map.get("lang").and_then(Value::as_str).unwrap_or("en");
+    Some(Narrative {
+        lang: lang.to_owned(),
+        text: text.to_owned(),
+    })
+}
+
+/// A relationship between two entities of the record, when the object is
+/// one the record can hold.
+pub(crate) fn relationship_of(o: &Obj<'_>, ids: &BTreeMap<String, Uuid>) -> Option<Relationship> {
+    if o.t != "relationship" || o.duplicate {
+        return None;
+    }
+    let get = |k: &str| o.map.get(k).and_then(Value::as_str);
+    let source = *ids.get(get("source_ref")?)?;
+    let target = *ids.get(get("target_ref")?)?;
+    let relationship = get("relationship_type")?;
+    let description = match o.map.get("description") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return None,
+    };
+    let kebab = !relationship.is_empty()
+        && relationship.len() <= 64
+        && !relationship.starts_with('-')
+        && !relationship.ends_with('-')
+        && !relationship.contains("--")
+        && relationship
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    (kebab && source != target).then(|| Relationship {
+        source,
+        relationship: relationship.to_owned(),
+        target,
+        description,
+    })
+}
+
+/// Parses the entity candidates of a record.
+pub(crate) fn parse_candidates<'o>(
+    members: &[&'o Obj<'o>],
+    ids: &BTreeMap<String, Uuid>,
+) -> (Vec<(&'o Obj<'o>, crate::Entity)>, Vec<StixProblem>) {
+    let mut entities = Vec::new();
+    let mut problems = Vec::new();
+    for o in members.iter().copied().filter(|o| entity_candidate(o)) {
+        let Some(id) = ids.get(o.id) else { continue };
+        match parse_entity(o.map, o.id, *id, ids) {
+            Ok(Parsed::Entity(e)) => entities.push((o, e)),
+            Ok(Parsed::Kept) => {}
+            Err(p) => problems.push(p),
+        }
+    }
+    (entities, problems)
 }
