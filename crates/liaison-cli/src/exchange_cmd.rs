@@ -55,10 +55,13 @@ pub(crate) struct ShareArgs {
     /// The time of sharing (RFC 3339, UTC); now when absent.
     #[arg(long)]
     at: Option<Timestamp>,
-    /// Write the parcel to this file instead of standard output.
+    /// Write the parcel to this file instead of standard output; for a
+    /// bundle, the folder to write `RECORD-ID.parcel` files into.
     #[arg(short, long)]
     output: Option<PathBuf>,
-    /// The record (`-` for standard input).
+    /// The record (`-` for standard input), or a bundle: a JSON array of
+    /// records, shared on every core, one parcel each (progress is shown on
+    /// a terminal).
     record: PathBuf,
 }
 
@@ -121,7 +124,16 @@ pub(crate) fn run(command: ExchangeCommand) -> Result<(), Failure> {
 
 fn share(args: ShareArgs) -> Result<(), Failure> {
     let bytes = read_input(Some(&args.record))?;
-    let record = Record::from_json(&bytes).map_err(|e| {
+    let bundle = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'[');
+    let records = if bundle {
+        liaison::record::records_from_json(&bytes)
+    } else {
+        Record::from_json(&bytes).map(|r| vec![r])
+    }
+    .map_err(|e| {
         Failure::Unusable(
             e.problems()
                 .iter()
@@ -134,13 +146,24 @@ fn share(args: ShareArgs) -> Result<(), Failure> {
                 .collect(),
         )
     })?;
+    if bundle && args.output.is_none() {
+        return Err(Failure::unusable(
+            "a bundle of records makes one parcel per record: give a folder for them with -o",
+        ));
+    }
     let agreements = liaison::load_agreements(&args.agreements).map_err(setup)?;
     let agency = agency(&args.identity, &args.directory, args.audit.as_deref(), None)?
         .agreements(agreements)
         .build()
         .map_err(setup)?;
     let at = args.at.unwrap_or_else(Timestamp::now);
-    match agency.share_at(&record, &args.to, &args.purpose, at) {
+    if bundle {
+        return share_bundle(&agency, &records, &args, at);
+    }
+    let record = records
+        .first()
+        .ok_or_else(|| Failure::unusable("no record to share"))?;
+    match agency.share_at(record, &args.to, &args.purpose, at) {
         Ok(parcel) => write_output(args.output.as_deref(), parcel.as_bytes()),
         Err(ShareError::Refused { refusal }) => {
             let mut lines = vec![format!(
@@ -155,6 +178,71 @@ fn share(args: ShareArgs) -> Result<(), Failure> {
         }
         Err(other) => Err(Failure::unusable(other.to_string())),
     }
+}
+
+/// Shares a bundle in batches on every core, writing `DIR/RECORD-ID.parcel`
+/// for each released record; the refused ones are listed on standard error
+/// (exit 1). Released parcels are written even when others are refused:
+/// their releases are in the audit log.
+fn share_bundle(
+    agency: &Agency,
+    records: &[Record],
+    args: &ShareArgs,
+    at: Timestamp,
+) -> Result<(), Failure> {
+    const BATCH: usize = 1_000;
+    let folder = args.output.as_deref().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(folder).map_err(|e| {
+        Failure::unusable(format!(
+            "cannot create the folder `{}`: {e}",
+            folder.display()
+        ))
+    })?;
+    let progress = if crate::output::stderr_is_terminal() {
+        let bar = indicatif::ProgressBar::new(records.len() as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("sharing {bar:40} {pos}/{len} ({eta} left)")
+        {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut refused = Vec::new();
+    let mut unusable = Vec::new();
+    for chunk in records.chunks(BATCH) {
+        for (record, result) in
+            chunk
+                .iter()
+                .zip(agency.share_batch_at(chunk, &args.to, &args.purpose, at))
+        {
+            match result {
+                Ok(parcel) => {
+                    let path = folder.join(format!("{}.parcel", record.id));
+                    crate::output::write_file_atomically(&path, parcel.as_bytes()).map_err(
+                        |e| Failure::unusable(format!("cannot write `{}`: {e}", path.display())),
+                    )?;
+                }
+                Err(ShareError::Refused { refusal }) => refused.push(format!(
+                    "record `{}` is refused: {}",
+                    record.id,
+                    refusal.reasons().join("; ")
+                )),
+                Err(other) => unusable.push(format!("record `{}`: {other}", record.id)),
+            }
+        }
+        progress.inc(chunk.len() as u64);
+    }
+    progress.finish_and_clear();
+    if !unusable.is_empty() {
+        unusable.extend(refused);
+        return Err(Failure::Unusable(unusable));
+    }
+    if !refused.is_empty() {
+        return Err(Failure::Refused(refused));
+    }
+    Ok(())
 }
 
 fn receive(args: ReceiveArgs) -> Result<(), Failure> {

@@ -320,3 +320,67 @@ fn audit_verify_names_the_first_bad_entry() {
     let out = liaison(&["audit", "verify", "--head", "3", s(&log)]);
     assert_eq!(code(&out), 2);
 }
+
+#[test]
+fn a_bundle_makes_one_parcel_per_released_record() {
+    let setup = Setup::new();
+    let record: serde_json::Value = serde_json::from_str(RECORD).unwrap();
+    let ids = [
+        "3f9c2c1e-7a44-4c1b-9d0e-5b8a6f2e1d31",
+        "3f9c2c1e-7a44-4c1b-9d0e-5b8a6f2e1d32",
+        "3f9c2c1e-7a44-4c1b-9d0e-5b8a6f2e1d33",
+    ];
+    let mut bundle = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let mut r = record.clone();
+        r["id"] = serde_json::json!(id);
+        if i == 1 {
+            // Not releasable to Germany: refused.
+            r["marking"]["releasable_to"] = serde_json::json!(["FRA"]);
+        }
+        bundle.push(r);
+    }
+    fs::write(
+        setup.path("bundle.json"),
+        serde_json::to_vec(&bundle).unwrap(),
+    )
+    .unwrap();
+    let parcels = setup.path("parcels");
+    let out = liaison(&[
+        "share",
+        "--identity",
+        s(&setup.identity("NLD-KMAR")),
+        "--directory",
+        s(&setup.partners("NLD-KMAR")),
+        "--agreements",
+        s(&setup.path("agreement.toml")),
+        "--to",
+        "DEU-BPOL",
+        "--purpose",
+        "border-control",
+        "--at",
+        NOW,
+        "-o",
+        s(&parcels),
+        s(&setup.path("bundle.json")),
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains(ids[1]), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    let mut written: Vec<String> = fs::read_dir(&parcels)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(
+        written,
+        [format!("{}.parcel", ids[0]), format!("{}.parcel", ids[2])]
+    );
+    let log = fs::read_to_string(setup.audit("NLD-KMAR")).unwrap();
+    assert_eq!(log.lines().count(), 3);
+    // Each parcel is received.
+    for id in [ids[0], ids[2]] {
+        let out = setup.receive("DEU-BPOL", &format!("parcels/{id}.parcel"), "r.json");
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+}
