@@ -20,6 +20,8 @@ use crate::agreement::{Agreement, Effect, ObligationRules, Transformation};
 pub struct PolicySet {
     pub(crate) agreements: Vec<CompiledAgreement>,
     pub(crate) index: HashMap<String, RecipientIndex>,
+    /// Agreement positions by provider.
+    pub(crate) by_provider: HashMap<String, Vec<u32>>,
     pub(crate) digest: Digest,
 }
 
@@ -135,10 +137,15 @@ impl PolicySet {
         let mut set_bytes = Vec::with_capacity(agreements.len() * 32);
         let mut compiled = Vec::with_capacity(agreements.len());
         let mut index: HashMap<String, RecipientIndex> = HashMap::new();
+        let mut by_provider: HashMap<String, Vec<u32>> = HashMap::new();
         for (ai, a) in agreements.into_iter().enumerate() {
             let digest = agreement_digest(&a);
             set_bytes.extend_from_slice(digest.as_bytes());
             let agreement_index = u32::try_from(ai).unwrap_or(u32::MAX);
+            by_provider
+                .entry(a.provider.as_str().to_owned())
+                .or_default()
+                .push(agreement_index);
             let by_recipient = index.entry(a.provider.as_str().to_owned()).or_default();
             for (ci, c) in a.clauses.iter().enumerate() {
                 let r = ClauseRef {
@@ -170,6 +177,7 @@ impl PolicySet {
         PolicySet {
             agreements: compiled,
             index,
+            by_provider,
             digest: sha256(&set_bytes),
         }
     }

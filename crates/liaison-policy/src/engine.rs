@@ -1,7 +1,7 @@
 //! Deciding: default deny, deny and refer override release, the record's
 //! marking and provenance only narrow, and any evaluation error denies.
 
-use liaison_record::{AgencyId, FieldClass, Obligations, Purpose, Record, Timestamp};
+use liaison_record::{AgencyId, Digest, FieldClass, Obligations, Purpose, Record, Timestamp};
 use uuid::Uuid;
 
 use crate::agreement::{Effect, Transformation, pattern_covers};
@@ -59,8 +59,8 @@ pub(crate) fn evaluate(c: &CompiledClause, f: &Facts<'_>) -> Eval {
     {
         return Eval::NotApplicable(format!(
             "the record is classified `{}`, above the ceiling `{}`",
-            word(&m.classification),
-            word(&max)
+            cw(m.classification),
+            cw(max)
         ));
     }
     if let Some(min) = c.min_classification
@@ -68,8 +68,8 @@ pub(crate) fn evaluate(c: &CompiledClause, f: &Facts<'_>) -> Eval {
     {
         return Eval::NotApplicable(format!(
             "the record is classified `{}`, below `{}`",
-            word(&m.classification),
-            word(&min)
+            cw(m.classification),
+            cw(min)
         ));
     }
     if let Some(max) = c.max_tlp
@@ -77,8 +77,8 @@ pub(crate) fn evaluate(c: &CompiledClause, f: &Facts<'_>) -> Eval {
     {
         return Eval::NotApplicable(format!(
             "the record is TLP:{}, above TLP:{}",
-            word(&m.tlp),
-            word(&max)
+            tw(m.tlp),
+            tw(max)
         ));
     }
     if let Some(min) = c.min_tlp
@@ -86,8 +86,8 @@ pub(crate) fn evaluate(c: &CompiledClause, f: &Facts<'_>) -> Eval {
     {
         return Eval::NotApplicable(format!(
             "the record is TLP:{}, below TLP:{}",
-            word(&m.tlp),
-            word(&min)
+            tw(m.tlp),
+            tw(min)
         ));
     }
     if !c.caveats_any.is_empty() && !c.caveats_any.iter().any(|x| m.caveats.contains(x)) {
@@ -104,8 +104,8 @@ pub(crate) fn evaluate(c: &CompiledClause, f: &Facts<'_>) -> Eval {
             Some(r) => {
                 return Eval::NotApplicable(format!(
                     "the source is graded `{}`, less reliable than `{}`",
-                    word(&r),
-                    word(&min)
+                    rw(r),
+                    rw(min)
                 ));
             }
             None => return Eval::NotApplicable("the source is not graded".into()),
@@ -117,8 +117,8 @@ pub(crate) fn evaluate(c: &CompiledClause, f: &Facts<'_>) -> Eval {
             Some(r) => {
                 return Eval::NotApplicable(format!(
                     "the information is graded `{}`, less credible than `{}`",
-                    word(&r),
-                    word(&min)
+                    crw(r),
+                    crw(min)
                 ));
             }
             None => return Eval::NotApplicable("the information is not graded".into()),
@@ -144,6 +144,31 @@ pub(crate) fn evaluate(c: &CompiledClause, f: &Facts<'_>) -> Eval {
     Eval::Applies
 }
 
+fn cw(c: liaison_record::Classification) -> &'static str {
+    crate::schema::CLASSIFICATIONS
+        .get(c as usize)
+        .copied()
+        .unwrap_or("?")
+}
+
+fn tw(t: liaison_record::Tlp) -> &'static str {
+    crate::schema::TLPS.get(t as usize).copied().unwrap_or("?")
+}
+
+fn rw(r: liaison_record::SourceReliability) -> &'static str {
+    crate::schema::RELIABILITIES
+        .get(r as usize)
+        .copied()
+        .unwrap_or("?")
+}
+
+fn crw(r: liaison_record::InformationCredibility) -> &'static str {
+    crate::schema::CREDIBILITIES
+        .get(r as usize)
+        .copied()
+        .unwrap_or("?")
+}
+
 /// A serde enum's word as written in agreements and records.
 pub(crate) fn word<T: serde::Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {
@@ -163,6 +188,20 @@ impl PolicySet {
     pub fn decide(
         &self,
         record: &Record,
+        recipient: &AgencyId,
+        purpose: &Purpose,
+        at: Timestamp,
+    ) -> Decision {
+        self.decide_with_digest(record, record.digest(), recipient, purpose, at)
+    }
+
+    /// [`PolicySet::decide`] for a caller that already holds the record's
+    /// digest ([`Record::digest`]), which is written into the decision
+    /// unchecked; a wrong digest makes [`crate::redact`] refuse the decision.
+    pub fn decide_with_digest(
+        &self,
+        record: &Record,
+        record_digest: Digest,
         recipient: &AgencyId,
         purpose: &Purpose,
         at: Timestamp,
@@ -315,8 +354,8 @@ impl PolicySet {
                     effect: ReasonEffect::Deny,
                     message: format!(
                         "the record is classified `{}`, above every release ceiling (at most `{}`)",
-                        word(&record.marking.classification),
-                        word(&ceiling)
+                        cw(record.marking.classification),
+                        cw(ceiling)
                     ),
                 });
             }
@@ -340,7 +379,7 @@ impl PolicySet {
             at,
             record_id: record.id,
             record_version: record.version,
-            record_digest: record.digest(),
+            record_digest,
             agreements_digest: self.digest,
             agreements: Vec::new(),
             withheld_classes: Vec::new(),
@@ -382,12 +421,12 @@ impl PolicySet {
     /// The purposes any agreement lets `holder` release to `recipient` for.
     pub(crate) fn purposes_for(&self, holder: &AgencyId, recipient: &AgencyId) -> Vec<Purpose> {
         let mut out: Vec<Purpose> = self
-            .agreements
-            .iter()
-            .filter(|a| {
-                a.source.provider == *holder
-                    && a.source.recipients.iter().any(|p| p.includes(recipient))
-            })
+            .by_provider
+            .get(holder.as_str())
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.agreements.get(usize::try_from(*i).ok()?))
+            .filter(|a| a.source.recipients.iter().any(|p| p.includes(recipient)))
             .flat_map(|a| a.source.purposes.iter().cloned())
             .collect();
         out.sort();

@@ -349,8 +349,8 @@ const TRANSFORMATIONS: &[&str] = &[
 const EFFECTS: &[&str] = &["release", "deny", "refer"];
 const ONWARD_RULES: &[&str] = &["forbidden", "with-consent", "only-to", "permitted"];
 const ATTRIBUTIONS: &[&str] = &["must", "must-not"];
-const RELIABILITIES: &[&str] = &["A", "B", "C", "D", "E", "F"];
-const CREDIBILITIES: &[&str] = &["1", "2", "3", "4", "5", "6"];
+pub(crate) const RELIABILITIES: &[&str] = &["A", "B", "C", "D", "E", "F"];
+pub(crate) const CREDIBILITIES: &[&str] = &["1", "2", "3", "4", "5", "6"];
 
 fn quoted(words: &[&str]) -> String {
     words
