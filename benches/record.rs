@@ -7,16 +7,24 @@
 //!   untyped parse that checks nothing).
 //! - `canonicalize`: [`canonicalize`] (RFC 8785) on the same inputs,
 //!   against `serde_jcs` (parse to a `Value`, then write its canonical form).
+//! - `entity`: the entities of the bundle read with the crate's hand-written
+//!   `Deserialize` for [`Entity`], against serde's derived internally tagged
+//!   enum of the same variants (which buffers each entity before reading it).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
+    clippy::indexing_slicing,
     reason = "benchmark setup: a failure must stop the run"
 )]
 
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use liaison_record::{Record, canonicalize, records_from_json};
+use liaison_record::{
+    Alert, Biometric, Conveyance, Encounter, Entity, Indicator, Location, Organization, Person,
+    Record, Threat, TravelDocument, canonicalize, records_from_json,
+};
+use serde::Deserialize;
 use serde_json::Value;
 
 const SAMPLES: [&[u8]; 3] = [
@@ -117,5 +125,42 @@ fn canonical(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parse, canonical);
+/// The same entities as serde would read them with `#[serde(tag = "kind")]`.
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+#[expect(dead_code, reason = "only read, to measure reading")]
+enum DerivedEntity {
+    Person(Person),
+    Organization(Organization),
+    TravelDocument(TravelDocument),
+    Biometric(Biometric),
+    Conveyance(Conveyance),
+    Location(Location),
+    Encounter(Encounter),
+    Alert(Alert),
+    Indicator(Indicator),
+    Threat(Threat),
+}
+
+fn entity(c: &mut Criterion) {
+    let records = records_from_json(&bundle()).unwrap();
+    let entities: Vec<&Entity> = records.iter().flat_map(|r| &r.entities).collect();
+    let bytes = serde_json::to_vec(&entities).unwrap();
+    let mut group = c.benchmark_group("entity");
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    let id = format!("{}-entities-{}B", entities.len(), bytes.len());
+    group.bench_with_input(BenchmarkId::new("hand-written", &id), &bytes, |b, bytes| {
+        b.iter(|| serde_json::from_slice::<Vec<Entity>>(black_box(bytes)).unwrap());
+    });
+    group.bench_with_input(
+        BenchmarkId::new("serde-derived", &id),
+        &bytes,
+        |b, bytes| {
+            b.iter(|| serde_json::from_slice::<Vec<DerivedEntity>>(black_box(bytes)).unwrap());
+        },
+    );
+    group.finish();
+}
+
+criterion_group!(benches, parse, canonical, entity);
 criterion_main!(benches);
