@@ -2,6 +2,8 @@
 //! can reach every check of [`crate::open`]. Not part of the API; never use
 //! these keys for anything real.
 
+use std::sync::OnceLock;
+
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -34,8 +36,14 @@ pub fn sender_card() -> Result<Card, OpenError> {
 ///
 /// As [`crate::open`].
 pub fn open_fixed(data: &[u8]) -> Result<Opened, OpenError> {
-    let recipient = fixed("FUZZ-RECIPIENT", 0x03, 0x04)?;
-    open(data, &recipient, &[sender_card()?], AT)
+    // Made once: key setup would otherwise dominate every fuzz run.
+    static KEYS: OnceLock<Option<(Identity, Card)>> = OnceLock::new();
+    let keys = KEYS.get_or_init(|| {
+        let recipient = fixed("FUZZ-RECIPIENT", 0x03, 0x04).ok()?;
+        Some((recipient, sender_card().ok()?))
+    });
+    let (recipient, sender) = keys.as_ref().ok_or(OpenError::CannotOpen)?;
+    open(data, recipient, std::slice::from_ref(sender), AT)
 }
 
 /// Seals `payload` with `label` from the fixed sender to the fixed

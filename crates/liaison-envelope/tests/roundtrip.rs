@@ -162,3 +162,96 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn rewrap_keeps_the_payload_bytes_and_rekey_replaces_them() {
+    use liaison_envelope::{RecipientChange, rekey, rewrap};
+    let a = identity("FR-A", 1);
+    let b = identity("DE-B", 2);
+    let c = identity("IT-C", 3);
+    let trusted = [a.card(), b.card()];
+    let payload = vec![3u8; CHUNK + 10];
+    let sealed = Sealer::new(&a)
+        .recipient(&b.card())
+        .label(b"L")
+        .at(NOW)
+        .seal(&payload)
+        .unwrap();
+    let chunks = |e: &[u8]| e[e.len() - (payload.len() + 32 + 64)..e.len() - 64].to_vec();
+
+    let added = rewrap(
+        &sealed,
+        &b,
+        &trusted,
+        NOW,
+        RecipientChange::Add(&[c.card()]),
+    )
+    .unwrap();
+    assert_eq!(
+        chunks(&added),
+        chunks(&sealed),
+        "rewrap must not touch the payload ciphertext"
+    );
+    for reader in [&b, &c] {
+        let opened = open(&added, reader, &trusted, NOW).unwrap();
+        assert_eq!(opened.payload, payload);
+        assert_eq!(opened.sender, a.card());
+        assert_eq!(opened.recipients.len(), 2);
+        assert_eq!(opened.history.len(), 2);
+    }
+    // A rewrap by a non-recipient, or of an envelope from an untrusted
+    // sender, is refused.
+    assert!(
+        rewrap(
+            &sealed,
+            &c,
+            &trusted,
+            NOW,
+            RecipientChange::Add(&[c.card()])
+        )
+        .is_err()
+    );
+    assert!(
+        rewrap(
+            &sealed,
+            &b,
+            &[b.card()],
+            NOW,
+            RecipientChange::Add(&[c.card()])
+        )
+        .is_err()
+    );
+
+    let rekeyed = rekey(&added, &c, &trusted, NOW, &[b.card()]).unwrap();
+    assert_ne!(chunks(&rekeyed), chunks(&sealed));
+    let opened = open(&rekeyed, &b, &[c.card()], NOW).unwrap();
+    assert_eq!(opened.payload, payload);
+    assert_eq!(opened.label, b"L");
+    assert_eq!(opened.sender, c.card(), "the rekeyer becomes the sender");
+    assert_eq!(opened.history.len(), 1);
+    assert!(matches!(
+        open(&rekeyed, &c, &[c.card()], NOW),
+        Err(OpenError::NotRecipient { .. })
+    ));
+}
+
+#[test]
+fn inspect_reads_without_keys() {
+    let a = identity("FR-A", 1);
+    let b = identity("DE-B", 2);
+    let sealed = Sealer::new(&a)
+        .recipient(&b.card())
+        .label(b"LBL")
+        .at(NOW)
+        .seal(&[1u8; 70_000])
+        .unwrap();
+    let info = liaison_envelope::inspect(&sealed).unwrap();
+    assert_eq!(info.version, 1);
+    assert_eq!(info.suite, 1);
+    assert_eq!(info.sender_key_id, a.signing_key_id());
+    assert_eq!(info.recipients[0].key_id, Some(b.encryption_key_id()));
+    assert_eq!(info.payload_len, 70_000);
+    assert_eq!(info.chunk_count, 2);
+    assert_eq!(info.label_len, 3);
+    assert_eq!(info.envelope_len, sealed.len());
+}
