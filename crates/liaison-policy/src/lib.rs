@@ -6,6 +6,8 @@ mod compile;
 mod decision;
 mod engine;
 mod explain;
+#[doc(hidden)]
+pub mod fuzzing;
 mod load;
 mod marking;
 mod redact;

@@ -69,3 +69,16 @@ fn toml_and_json_forms_are_the_same_model() {
         assert_eq!(a, back);
     }
 }
+
+#[test]
+fn the_annotated_example_of_the_reference_loads() {
+    let doc = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/agreements.md"),
+    )
+    .unwrap();
+    let start = doc.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let a =
+        liaison_policy::parse_agreement(&doc[start..end], Format::Toml, "agreements.md").unwrap();
+    assert_eq!(a.clauses.len(), 3);
+}
