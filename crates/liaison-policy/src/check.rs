@@ -28,7 +28,10 @@ const RECORD_MEMBERS: &[&str] = &[
     "extensions",
 ];
 
-/// Loads one agreement and lists the warnings about it (see [`warnings`]).
+/// Loads one agreement and lists the warnings about it: clauses that can
+/// never apply, clauses that overlap with different effects, release
+/// ceilings above the agreement's, paths that can never match, and the
+/// agreement out of force at `now`.
 ///
 /// # Errors
 ///
