@@ -12,7 +12,7 @@ use super::assemble::{derived_bundle_id, entity_kept, kept_bundle_id, record_kep
 use super::error::ExportError;
 use super::ids::{EXTENSION_DEFINITION_ID, FIXED_TIME, PROJECT_IDENTITY_ID, agency_identity_id};
 use super::keep::Kept;
-use super::render::{Frame, render_entity, render_record, render_relationship};
+use super::render::{Frame, render_entity, render_record, render_relationship, rendered_id};
 
 /// Where the project's extension schema is published.
 const SCHEMA_URL: &str = "https://example.invalid/liaison/schemas/stix-extension.schema.json";
@@ -109,12 +109,10 @@ fn record_objects(record: &Record, options: &ExportOptions) -> Result<Vec<Value>
     partial.partial = true;
     let mut ids: BTreeMap<Uuid, String> = BTreeMap::new();
     for (i, (e, k)) in record.entities.iter().zip(&kept).enumerate() {
-        let rendered = render_entity(e, k.form.as_deref(), &partial)
+        let rendered = rendered_id(e, k.form.as_deref(), &partial)
             .map_err(|(p, m)| invalid(record, format!("/entities/{i}{p}"), m))?;
-        let id = rendered
-            .get("id")
-            .cloned()
-            .and_then(|r| k.apply_one("id", r))
+        let id = k
+            .apply_one("id", Value::String(rendered))
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
         if ids.insert(e.id(), id).is_some() {

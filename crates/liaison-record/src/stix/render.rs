@@ -361,18 +361,44 @@ pub(crate) fn render_entity(
             attach(&mut obj, entry);
         }
         id
-    } else if uuid_ok {
-        attach(&mut obj, entry);
-        format!("{t}--{}", entity.id())
     } else {
-        if !border {
+        if !uuid_ok && !border {
             put(&mut entry, "entity_id", &entity.id().to_string());
         }
         attach(&mut obj, entry);
-        format!("{t}--{}", derived_v5(&format!("{t}/{}", entity.id())))
+        sdo_id(t, entity)
     };
     put(&mut obj, "id", &id);
     Ok(obj)
+}
+
+/// The id of an entity written as an SDO of type `t`.
+fn sdo_id(t: &str, entity: &Entity) -> String {
+    if stix_uuid_ok(&entity.id()) {
+        format!("{t}--{}", entity.id())
+    } else {
+        format!("{t}--{}", derived_v5(&format!("{t}/{}", entity.id())))
+    }
+}
+
+/// The id an entity is rendered with (before kept data is applied); only a
+/// cyber observable, whose id depends on its content, is rendered for it.
+pub(crate) fn rendered_id(
+    entity: &Entity,
+    form: Option<&str>,
+    f: &Frame<'_>,
+) -> Result<String, RenderError> {
+    let t = stix_type(entity, form);
+    if is_sco(t) {
+        let obj = render_entity(entity, form, f)?;
+        Ok(obj
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned())
+    } else {
+        Ok(sdo_id(t, entity))
+    }
 }
 
 fn new_sdo_entry() -> Value {
@@ -480,13 +506,29 @@ pub(crate) fn record_object_id(record: &Record) -> String {
 /// The record's own fields: everything but entities, relationships and
 /// kept STIX data.
 pub(crate) fn record_fields(record: &Record) -> Map<String, Value> {
-    let mut m = match serde_json::to_value(record) {
+    // A shell without the entities, so that they are not written only to
+    // be dropped; every field is named, so a new field cannot be missed.
+    let shell = Record {
+        schema_version: record.schema_version.clone(),
+        id: record.id,
+        version: record.version,
+        revoked: record.revoked,
+        originator: record.originator.clone(),
+        created: record.created,
+        modified: record.modified,
+        marking: record.marking.clone(),
+        assessment: record.assessment,
+        entities: Vec::new(),
+        relationships: Vec::new(),
+        narrative: record.narrative.clone(),
+        source: record.source.clone(),
+        provenance: record.provenance.clone(),
+        extensions: BTreeMap::new(),
+    };
+    let mut m = match serde_json::to_value(&shell) {
         Ok(Value::Object(m)) => m,
         _ => Map::new(),
     };
-    m.remove("entities");
-    m.remove("relationships");
-    m.remove("extensions");
     let others = other_extensions(&record.extensions);
     if !others.is_empty() {
         m.insert("extensions".to_owned(), Value::Object(others));
