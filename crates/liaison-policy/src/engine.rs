@@ -42,86 +42,96 @@ pub(crate) enum Eval {
     Error(String),
 }
 
-pub(crate) fn evaluate(c: &CompiledClause, f: &Facts<'_>) -> Eval {
+/// Evaluates a clause's conditions; the reason a clause does not apply is
+/// written out only when `detail` is asked for (deciding does not need it).
+fn na(detail: bool, why: impl FnOnce() -> String) -> Eval {
+    Eval::NotApplicable(if detail { why() } else { String::new() })
+}
+
+pub(crate) fn evaluate(c: &CompiledClause, f: &Facts<'_>, detail: bool) -> Eval {
     let m = &f.record.marking;
     if c.kinds_any != 0 && f.kinds & c.kinds_any == 0 {
-        return Eval::NotApplicable(
-            "the record describes none of the entity kinds the clause names".into(),
-        );
+        return na(detail, || {
+            "the record describes none of the entity kinds the clause names".into()
+        });
     }
     if c.kinds_only != 0 && (f.kinds == 0 || f.kinds & !c.kinds_only != 0) {
-        return Eval::NotApplicable(
-            "the record describes entity kinds outside the clause's `only_entity_kinds`".into(),
-        );
+        return na(detail, || {
+            "the record describes entity kinds outside the clause's `only_entity_kinds`".into()
+        });
     }
     if let Some(max) = c.max_classification
         && m.classification > max
     {
-        return Eval::NotApplicable(format!(
-            "the record is classified `{}`, above the ceiling `{}`",
-            cw(m.classification),
-            cw(max)
-        ));
+        return na(detail, || {
+            format!(
+                "the record is classified `{}`, above the ceiling `{}`",
+                cw(m.classification),
+                cw(max)
+            )
+        });
     }
     if let Some(min) = c.min_classification
         && m.classification < min
     {
-        return Eval::NotApplicable(format!(
-            "the record is classified `{}`, below `{}`",
-            cw(m.classification),
-            cw(min)
-        ));
+        return na(detail, || {
+            format!(
+                "the record is classified `{}`, below `{}`",
+                cw(m.classification),
+                cw(min)
+            )
+        });
     }
     if let Some(max) = c.max_tlp
         && m.tlp > max
     {
-        return Eval::NotApplicable(format!(
-            "the record is TLP:{}, above TLP:{}",
-            tw(m.tlp),
-            tw(max)
-        ));
+        return na(detail, || {
+            format!("the record is TLP:{}, above TLP:{}", tw(m.tlp), tw(max))
+        });
     }
     if let Some(min) = c.min_tlp
         && m.tlp < min
     {
-        return Eval::NotApplicable(format!(
-            "the record is TLP:{}, below TLP:{}",
-            tw(m.tlp),
-            tw(min)
-        ));
+        return na(detail, || {
+            format!("the record is TLP:{}, below TLP:{}", tw(m.tlp), tw(min))
+        });
     }
     if !c.caveats_any.is_empty() && !c.caveats_any.iter().any(|x| m.caveats.contains(x)) {
-        return Eval::NotApplicable(
-            "the record carries none of the caveats the clause names".into(),
-        );
+        return na(detail, || {
+            "the record carries none of the caveats the clause names".into()
+        });
     }
     if let Some(x) = c.caveats_none.iter().find(|x| m.caveats.contains(x)) {
-        return Eval::NotApplicable(format!("the record carries the caveat `{x}`"));
+        return na(detail, || format!("the record carries the caveat `{x}`"));
     }
     if let Some(min) = c.min_reliability {
         match f.record.assessment.source_reliability {
             Some(r) if r <= min => {}
             Some(r) => {
-                return Eval::NotApplicable(format!(
-                    "the source is graded `{}`, less reliable than `{}`",
-                    rw(r),
-                    rw(min)
-                ));
+                return na(detail, || {
+                    format!(
+                        "the source is graded `{}`, less reliable than `{}`",
+                        rw(r),
+                        rw(min)
+                    )
+                });
             }
-            None => return Eval::NotApplicable("the source is not graded".into()),
+            None => return na(detail, || "the source is not graded".into()),
         }
     }
     if let Some(min) = c.min_credibility {
         match f.record.assessment.information_credibility {
             Some(r) if r <= min => {}
             Some(r) => {
-                return Eval::NotApplicable(format!(
-                    "the information is graded `{}`, less credible than `{}`",
-                    crw(r),
-                    crw(min)
-                ));
+                return na(detail, || {
+                    format!(
+                        "the information is graded `{}`, less credible than `{}`",
+                        crw(r),
+                        crw(min)
+                    )
+                });
             }
-            None => return Eval::NotApplicable("the information is not graded".into()),
+            None => return na(detail, || "the information is not graded".into()),
         }
     }
     if c.min_age_days.is_some() || c.max_age_days.is_some() {
@@ -133,12 +143,16 @@ pub(crate) fn evaluate(c: &CompiledClause, f: &Facts<'_>) -> Eval {
         if let Some(max) = c.max_age_days
             && age > i64::from(max)
         {
-            return Eval::NotApplicable(format!("the record is {age} days old, more than {max}"));
+            return na(detail, || {
+                format!("the record is {age} days old, more than {max}")
+            });
         }
         if let Some(min) = c.min_age_days
             && age < i64::from(min)
         {
-            return Eval::NotApplicable(format!("the record is {age} days old, less than {min}"));
+            return na(detail, || {
+                format!("the record is {age} days old, less than {min}")
+            });
         }
     }
     Eval::Applies
@@ -224,7 +238,7 @@ impl PolicySet {
         let mut deny = false;
         let mut refer = false;
         let mut releases: Vec<(&CompiledAgreement, &CompiledClause)> = Vec::new();
-        let mut not_applicable = Vec::new();
+        let mut not_applicable = 0usize;
         let mut any_in_force = false;
         let mut last_agreement = u32::MAX;
         let mut agreement_error: Option<String> = None;
@@ -252,7 +266,7 @@ impl PolicySet {
             }
             let eval = match &agreement_error {
                 Some(e) => Eval::Error(e.clone()),
-                None => evaluate(c, &facts),
+                None => evaluate(c, &facts, false),
             };
             let clause_reason = |rule, effect, message| Reason {
                 agreement: Some(a.source.id.clone()),
@@ -270,13 +284,7 @@ impl PolicySet {
                         format!("cannot evaluate the clause, so the release is refused: {e}"),
                     ));
                 }
-                Eval::NotApplicable(why) => not_applicable.push(clause_reason(
-                    Rule::ClauseNotApplicable {
-                        condition: why.clone(),
-                    },
-                    ReasonEffect::NotApplicable,
-                    format!("does not apply: {why}"),
-                )),
+                Eval::NotApplicable(_) => not_applicable += 1,
                 Eval::Applies => match c.effect {
                     Effect::Deny => {
                         deny = true;
@@ -364,10 +372,11 @@ impl PolicySet {
                 clause: None,
                 rule: Rule::NoApplicableClause,
                 effect: ReasonEffect::Deny,
-                message: "no release clause applies, so the release is refused (default deny)"
-                    .into(),
+                message: format!(
+                    "none of the {not_applicable} clause{} that could concern the request applies, so the release is refused (default deny)",
+                    if not_applicable == 1 { "" } else { "s" }
+                ),
             });
-            reasons.append(&mut not_applicable);
         }
 
         let mut decision = Decision {
@@ -394,6 +403,34 @@ impl PolicySet {
             None => release(&mut decision, record, &releases, obligations, at),
         }
         decision
+    }
+
+    /// Why each clause that could concern the request does not apply.
+    pub(crate) fn not_applicable(
+        &self,
+        record: &Record,
+        recipient: &AgencyId,
+        purpose: &Purpose,
+        at: Timestamp,
+    ) -> Vec<Reason> {
+        let facts = Facts::of(record, at);
+        self.candidates(holder(record), recipient, purpose)
+            .into_iter()
+            .filter_map(|r| self.clause(r))
+            .filter(|(a, _)| a.in_force(at))
+            .filter_map(|(a, c)| match evaluate(c, &facts, true) {
+                Eval::NotApplicable(why) => Some(Reason {
+                    agreement: Some(a.source.id.clone()),
+                    clause: Some(c.id.clone()),
+                    rule: Rule::ClauseNotApplicable {
+                        condition: why.clone(),
+                    },
+                    effect: ReasonEffect::NotApplicable,
+                    message: format!("does not apply: {why}"),
+                }),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The clauses that may concern a request, in agreement order.

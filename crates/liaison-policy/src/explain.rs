@@ -92,9 +92,11 @@ impl PolicySet {
         at: Timestamp,
     ) -> Explanation {
         let decision = self.decide(record, recipient, purpose, at);
+        let not_applicable = self.not_applicable(record, recipient, purpose, at);
         let why = decision
             .reasons
             .iter()
+            .chain(not_applicable.iter())
             .filter(|r| {
                 r.effect != ReasonEffect::NotApplicable || decision.outcome == Outcome::Deny
             })
