@@ -7,8 +7,13 @@
 //! - `stix_export`: [`export_bundle`] then its RFC 8785 form, against
 //!   `serde_json::to_vec` of the original bundle as a `Value`.
 //!
-//! Throughput is in STIX objects; the record count is printed once so that
-//! records per second can be read from the same run.
+//! - `stix_records`: the three sample records of the record crate (border
+//!   entities, indicators, a watchlist hit) exported as one bundle and that
+//!   bundle imported back, against `serde_json` writing and reading the
+//!   records themselves. Throughput in records.
+//!
+//! Throughput of the apt1 groups is in STIX objects; the record count is
+//! printed once so that records per second can be read from the same run.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -18,8 +23,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use liaison_record::canonicalize_value;
 use liaison_record::stix::{ExportOptions, ImportOptions, export_bundle, import_bundle};
+use liaison_record::{Record, canonicalize_value};
 use serde_json::Value;
 
 const APT1: &[u8] = include_bytes!("../crates/liaison-record/tests/data/stix/apt1.json");
@@ -61,5 +66,36 @@ fn export(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, import, export);
+const SAMPLES: [&[u8]; 3] = [
+    include_bytes!("../crates/liaison-record/tests/data/records/watchlist-hit.json"),
+    include_bytes!("../crates/liaison-record/tests/data/records/stolen-document.json"),
+    include_bytes!("../crates/liaison-record/tests/data/records/cyber-indicators.json"),
+];
+
+fn records(c: &mut Criterion) {
+    let records: Vec<Record> = SAMPLES
+        .iter()
+        .map(|s| Record::from_json(s).unwrap())
+        .collect();
+    let options = ExportOptions::default();
+    let bundle = serde_json::to_vec(&export_bundle(&records, &options).unwrap()).unwrap();
+    let plain = serde_json::to_vec(&records).unwrap();
+    let mut group = c.benchmark_group("stix_records");
+    group.throughput(Throughput::Elements(u64::try_from(records.len()).unwrap()));
+    group.bench_function("liaison_export_bundle", |b| {
+        b.iter(|| export_bundle(black_box(&records), &options).unwrap());
+    });
+    group.bench_function("serde_json_write_records", |b| {
+        b.iter(|| serde_json::to_vec(black_box(&records)).unwrap());
+    });
+    group.bench_function("liaison_import_bundle", |b| {
+        b.iter(|| import_bundle(black_box(&bundle), &ImportOptions::default()).unwrap());
+    });
+    group.bench_function("serde_json_read_records", |b| {
+        b.iter(|| serde_json::from_slice::<Vec<Record>>(black_box(&plain)).unwrap());
+    });
+    group.finish();
+}
+
+criterion_group!(benches, import, export, records);
 criterion_main!(benches);
