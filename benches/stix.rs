@@ -17,6 +17,7 @@
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
+    clippy::indexing_slicing,
     reason = "benchmark setup: a failure must stop the run"
 )]
 
