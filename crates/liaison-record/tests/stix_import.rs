@@ -294,6 +294,23 @@ fn an_edited_field_wins_over_the_text_kept_from_import() {
 }
 
 #[test]
+fn two_versions_of_one_object_both_come_back() {
+    let v1 = indicator(IND, "[ipv4-addr:value = '198.51.100.7']", json!({}));
+    let v2 = indicator(
+        IND,
+        "[ipv4-addr:value = '198.51.100.7']",
+        json!({"modified": "2018-01-01T00:00:00.000Z", "description": "revised"}),
+    );
+    let input = bundle(json!([v1, v2]));
+    let import = import_bundle(&input, &ImportOptions::default()).unwrap();
+    let exported = export_bundle(&import.records, &ExportOptions::default()).unwrap();
+    let objects = exported["objects"].as_array().unwrap();
+    assert_eq!(objects.len(), 2);
+    assert_eq!(objects[0], v1);
+    assert_eq!(objects[1], v2);
+}
+
+#[test]
 fn stix_20_and_non_json_input() {
     let old = br#"{"type": "bundle", "id": "bundle--5330e3e3-8f58-4d21-9f4b-793a054c0d33", "spec_version": "2.0"}"#;
     assert!(matches!(

@@ -172,7 +172,7 @@ pub(crate) fn record(
     let mut kept_objects: Vec<Value> = Vec::new();
     let mut kept_ids = BTreeSet::new();
     for o in members {
-        if !used.contains(o.id) && !failed.contains(o.id) {
+        if o.duplicate || (!used.contains(o.id) && !failed.contains(o.id)) {
             kept_objects.push(Value::Object(o.map.clone()));
             kept_ids.insert(o.id);
         }

@@ -20,7 +20,7 @@ const SCHEMA_URL: &str = "https://example.invalid/liaison/schemas/stix-extension
 /// Writes records as one STIX 2.1 bundle.
 ///
 /// The bundle is deterministic: the same records give the same bundle,
-/// objects sorted by id, every id derived from the records (or kept from
+/// objects sorted by id (then `modified`), every id derived from the records (or kept from
 /// import). Entities STIX has no type for are written as the project's
 /// `x-liaison-*` objects, and each record that was not imported from plain
 /// STIX gets an `x-liaison-record` object carrying what STIX cannot
@@ -34,7 +34,9 @@ const SCHEMA_URL: &str = "https://example.invalid/liaison/schemas/stix-extension
 /// [`ExportError::Conflict`] when two records give different objects the
 /// same id (the same entity, with different content, in two records).
 pub fn export_bundle(records: &[Record], options: &ExportOptions) -> Result<Value, ExportError> {
-    let mut objects: BTreeMap<String, Value> = BTreeMap::new();
+    // Keyed by id and `modified`: a bundle may hold several versions of one
+    // object.
+    let mut objects: BTreeMap<(String, String), Value> = BTreeMap::new();
     let mut originators = BTreeMap::new();
     for record in records {
         for obj in record_objects(record, options)? {
@@ -47,7 +49,7 @@ pub fn export_bundle(records: &[Record], options: &ExportOptions) -> Result<Valu
         .filter_map(|o| o.get("created_by_ref")?.as_str().map(str::to_owned))
         .collect();
     for (id, agency) in originators {
-        if referenced.contains(&id) && !objects.contains_key(&id) {
+        if referenced.contains(&id) && !has(&objects, &id) {
             add(&mut objects, agency_identity(&id, agency.as_str()))?;
         }
     }
@@ -59,7 +61,7 @@ pub fn export_bundle(records: &[Record], options: &ExportOptions) -> Result<Valu
     if uses_extension {
         for o in [extension_definition(), project_identity()] {
             if let Some(id) = o.get("id").and_then(Value::as_str)
-                && !objects.contains_key(id)
+                && !has(&objects, id)
             {
                 add(&mut objects, o)?;
             }
@@ -78,15 +80,29 @@ pub fn export_bundle(records: &[Record], options: &ExportOptions) -> Result<Valu
     Ok(Value::Object(bundle))
 }
 
-fn add(objects: &mut BTreeMap<String, Value>, obj: Value) -> Result<(), ExportError> {
-    let Some(id) = obj.get("id").and_then(Value::as_str).map(str::to_owned) else {
+fn key(obj: &Value) -> Option<(String, String)> {
+    let id = obj.get("id")?.as_str()?.to_owned();
+    let modified = obj
+        .get("modified")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    Some((id, modified))
+}
+
+fn has(objects: &BTreeMap<(String, String), Value>, id: &str) -> bool {
+    objects.keys().any(|(i, _)| i == id)
+}
+
+fn add(objects: &mut BTreeMap<(String, String), Value>, obj: Value) -> Result<(), ExportError> {
+    let Some(k) = key(&obj) else {
         return Ok(());
     };
-    match objects.get(&id) {
-        Some(existing) if *existing != obj => Err(ExportError::Conflict { id }),
+    match objects.get(&k) {
+        Some(existing) if *existing != obj => Err(ExportError::Conflict { id: k.0 }),
         Some(_) => Ok(()),
         None => {
-            objects.insert(id, obj);
+            objects.insert(k, obj);
             Ok(())
         }
     }
