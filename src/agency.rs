@@ -25,7 +25,7 @@ use crate::replay::ReplayStore;
 pub struct Agency {
     id: AgencyId,
     /// Oldest first; the newest valid one signs, every one can open.
-    identities: Vec<Identity>,
+    keys: Vec<OwnKey>,
     directory: Directory,
     policies: PolicySet,
     audit: AuditLog,
@@ -36,7 +36,10 @@ impl fmt::Debug for Agency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Agency")
             .field("id", &self.id)
-            .field("identities", &self.identities)
+            .field(
+                "identities",
+                &self.keys.iter().map(|k| &k.identity).collect::<Vec<_>>(),
+            )
             .field("partners", &self.directory.partners().collect::<Vec<_>>())
             .field("agreements", &self.policies.agreements().count())
             .field("audit_entries", &self.audit.len())
@@ -145,11 +148,19 @@ impl Agency {
     /// The newest identity valid at `at`: it signs what is sealed then.
     fn signing_identity(&self, at: Timestamp) -> Option<&Identity> {
         let at = at.to_offset_date_time();
-        self.identities
+        self.keys
             .iter()
-            .filter(|i| i.card().is_valid_at(at))
-            .max_by_key(|i| i.card().not_before())
+            .filter(|k| k.card.is_valid_at(at))
+            .max_by_key(|k| k.card.not_before())
+            .map(|k| &k.identity)
     }
+}
+
+/// One of the agency's identities with its card, computed once (deriving
+/// a public key costs a scalar multiplication).
+struct OwnKey {
+    identity: Identity,
+    card: Card,
 }
 
 /// An audit event for a decision, with its parties, ids and agreements.
@@ -264,7 +275,14 @@ impl AgencyBuilder {
         };
         Ok(Agency {
             id,
-            identities: self.identities,
+            keys: self
+                .identities
+                .into_iter()
+                .map(|identity| OwnKey {
+                    card: identity.card(),
+                    identity,
+                })
+                .collect(),
             directory: self.directory,
             policies: self.policies.unwrap_or_else(|| PolicySet::new(Vec::new())),
             audit,

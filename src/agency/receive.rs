@@ -1,11 +1,11 @@
 //! Receiving: identify the sender, open and verify, validate the record,
 //! check the label against it, refuse replays, audit.
 
-use liaison_envelope::{Identity, OpenError, Opened, inspect, open};
+use liaison_envelope::{OpenError, Opened, inspect, open};
 use liaison_record::{Record, Timestamp, sha256};
 use rayon::prelude::*;
 
-use super::Agency;
+use super::{Agency, OwnKey};
 use crate::audit::{AuditAgreement, AuditEvent, AuditOutcome, EntryKind};
 use crate::error::ReceiveError;
 use crate::label::{Label, LabelError};
@@ -129,15 +129,15 @@ impl Agency {
         event.counterparty = Some(sender.clone());
 
         let anonymous = inspection.recipients.iter().any(|r| r.key_id.is_none());
-        let candidates: Vec<&Identity> = self
-            .identities
+        let candidates: Vec<&OwnKey> = self
+            .keys
             .iter()
-            .filter(|i| {
+            .filter(|k| {
                 anonymous
                     || inspection
                         .recipients
                         .iter()
-                        .any(|r| r.key_id == Some(i.encryption_key_id()))
+                        .any(|r| r.key_id == Some(k.card.encryption_key_id()))
             })
             .collect();
         if candidates.is_empty() {
@@ -146,18 +146,18 @@ impl Agency {
             });
         }
         let when = at.to_offset_date_time();
-        let mut opened: Option<(&Identity, Opened)> = None;
+        let mut opened: Option<(&OwnKey, Opened)> = None;
         let mut last_error = None;
-        for identity in candidates {
-            match open(bytes, identity, cards, when) {
+        for key in candidates {
+            match open(bytes, &key.identity, cards, when) {
                 Ok(o) => {
-                    opened = Some((identity, o));
+                    opened = Some((key, o));
                     break;
                 }
                 Err(e) => last_error = Some(e),
             }
         }
-        let Some((identity, opened)) = opened else {
+        let Some((own, opened)) = opened else {
             return Err(match last_error {
                 Some(e) => self.open_error(e),
                 None => ReceiveError::CannotOpen,
@@ -229,9 +229,9 @@ impl Agency {
                 at: at.to_string(),
             });
         }
-        if !identity.card().is_valid_at(sealed) {
+        if !own.card.is_valid_at(sealed) {
             return Err(ReceiveError::RetiredKey {
-                key_id: identity.encryption_key_id().to_string(),
+                key_id: own.card.encryption_key_id().to_string(),
                 sealed_at: label.sealed_at.to_string(),
             });
         }
