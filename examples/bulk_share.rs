@@ -176,7 +176,11 @@ fn passport_record(i: usize, created: Timestamp) -> Result<Record, Box<dyn Error
         liaison::record::DocumentType::Passport,
         &number,
     );
-    let status = if i.is_multiple_of(3) { "lost" } else { "stolen" };
+    let status = if i.is_multiple_of(3) {
+        "lost"
+    } else {
+        "stolen"
+    };
     let json = format!(
         r#"{{"schema_version":"1.0","id":"{id}","version":1,"originator":"NLD-KMAR",
   "created":"{created}","modified":"{created}",
