@@ -211,3 +211,65 @@ impl ProvenanceEntry {
             .any(|c| &c.by == by && c.covers(agency, at))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn party(s: &str) -> Party {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_most_restrictive_obligation_wins() {
+        let early: Timestamp = "2026-01-01T00:00:00.000Z".parse().unwrap();
+        let late: Timestamp = "2027-01-01T00:00:00.000Z".parse().unwrap();
+        let a = Obligations {
+            retain_until: Some(late),
+            onward: OnwardSharing::OnlyTo {
+                parties: vec![party("DEU"), party("BEL-FPP")],
+            },
+            notify_on_use: true,
+            attribution: Some(Attribution::Must),
+            ..Obligations::default()
+        };
+        let b = Obligations {
+            retain_until: Some(early),
+            onward: OnwardSharing::OnlyTo {
+                parties: vec![party("DEU-BPOL"), party("FRA")],
+            },
+            attribution: Some(Attribution::MustNot),
+            encrypt_at_rest: true,
+            ..Obligations::default()
+        };
+        let m = a.most_restrictive(&b);
+        assert_eq!(m.retain_until, Some(early));
+        assert_eq!(
+            m.onward,
+            OnwardSharing::OnlyTo {
+                parties: vec![party("DEU-BPOL")]
+            }
+        );
+        assert!(m.notify_on_use && m.encrypt_at_rest);
+        assert_eq!(m.attribution, Some(Attribution::MustNot));
+        assert_eq!(m, b.most_restrictive(&a));
+        assert!(m.is_at_least_as_strict_as(&a) && m.is_at_least_as_strict_as(&b));
+        assert!(!a.is_at_least_as_strict_as(&m));
+    }
+
+    #[test]
+    fn onward_rules_narrow() {
+        use OnwardSharing::{Forbidden, OnlyTo, Permitted, WithConsent};
+        let only = |p: &str| OnlyTo {
+            parties: vec![party(p)],
+        };
+        assert_eq!(Permitted.most_restrictive(&WithConsent), WithConsent);
+        assert_eq!(WithConsent.most_restrictive(&Forbidden), Forbidden);
+        assert_eq!(only("DEU").most_restrictive(&only("FRA")), Forbidden);
+        assert_eq!(only("DEU").most_restrictive(&Permitted), only("DEU"));
+        assert_eq!(only("DEU").most_restrictive(&WithConsent), WithConsent);
+        let bpol: AgencyId = "DEU-BPOL".parse().unwrap();
+        assert!(only("DEU").allows(&bpol));
+        assert!(!only("FRA").allows(&bpol) && !WithConsent.allows(&bpol));
+    }
+}
