@@ -332,5 +332,44 @@ pub fn verify_file_against(
     verify_lines(lines, Some(trusted_head))
 }
 
+/// Verifies a log given as bytes (the content of a JSON Lines file, for
+/// instance received from another agency), optionally against a trusted
+/// head.
+///
+/// # Errors
+///
+/// See [`verify_lines`].
+pub fn verify_bytes(
+    bytes: &[u8],
+    trusted_head: Option<&ChainHead>,
+) -> Result<VerifyReport, AuditVerifyError> {
+    let mut rest = bytes;
+    let lines = std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let line = match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                let (line, tail) = rest.split_at(i);
+                rest = tail.get(1..).unwrap_or_default();
+                StoredLine {
+                    bytes: line.to_vec(),
+                    complete: true,
+                }
+            }
+            None => {
+                let line = StoredLine {
+                    bytes: rest.to_vec(),
+                    complete: false,
+                };
+                rest = &[];
+                line
+            }
+        };
+        Some(Ok(line))
+    });
+    verify_lines(lines, trusted_head)
+}
+
 #[cfg(test)]
 mod tests;

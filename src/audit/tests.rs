@@ -512,7 +512,14 @@ proptest! {
             }
         };
         prop_assert_ne!(&bytes, &original);
-        fs::write(&path, &bytes).unwrap();
+        // Bytes in memory and the file on disk verify alike.
+        prop_assert_eq!(
+            verify_bytes(&bytes, Some(&head)).map_err(|e| e.to_string()),
+            {
+                fs::write(&path, &bytes).unwrap();
+                verify_file_against(&path, &head).map_err(|e| e.to_string())
+            }
+        );
         prop_assert!(verify_file_against(&path, &head).is_err());
         if first_changed_line + 1 < count && !matches!(change, Tamper::Truncate { .. }) {
             prop_assert!(verify_file(&path).is_err());
