@@ -20,6 +20,10 @@
 //!   Rayon pool of 1 and of 2 threads. Target: 2 threads at 1.8 times the
 //!   rate of 1 or better.
 //!
+//! - `audit_append`: one audit entry appended to the file store (a write
+//!   and an `fsync`) against the in-memory store, and a batch of 256
+//!   entries to the file store with one `fsync` (group commit).
+//!
 //! Both agencies use the in-memory audit store: an `fsync` per entry costs
 //! more than the whole exchange, so a file store would measure the disk
 //! (see `docs/exchange.md` on group commit).
@@ -212,5 +216,42 @@ fn batch(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, exchange, batch);
+fn audit_append(c: &mut Criterion) {
+    use liaison::audit::{AuditEvent, AuditOutcome, EntryKind};
+    let event = || {
+        let mut e = AuditEvent::new(
+            EntryKind::Release,
+            AuditOutcome::Released,
+            "2026-11-26T09:00:00.000Z".parse().unwrap(),
+        );
+        e.counterparty = Some("DEU-BPOL".parse().unwrap());
+        e.purpose = Some("border-control".parse().unwrap());
+        e.record = Some(uuid::Uuid::new_v4());
+        e.decision = Some(uuid::Uuid::new_v4());
+        e.parcel = Some(uuid::Uuid::new_v4());
+        e.record_digest = Some("ab".repeat(32));
+        e.reasons = vec!["agreement `a`, clause `c`: applies and allows the release".to_owned()];
+        e
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = AuditLog::open(dir.path().join("audit.jsonl")).unwrap();
+    let memory = AuditLog::in_memory();
+    let mut group = c.benchmark_group("audit_append");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("memory", |b| b.iter(|| memory.append(event()).unwrap()));
+    group.bench_function("file_fsync_each", |b| {
+        b.iter(|| file.append(event()).unwrap())
+    });
+    group.throughput(Throughput::Elements(256));
+    group.bench_function("file_group_commit_256", |b| {
+        b.iter(|| {
+            file.append_all((0..256).map(|_| event()).collect())
+                .unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, exchange, batch, audit_append);
 criterion_main!(benches);

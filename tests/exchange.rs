@@ -307,8 +307,19 @@ fn a_refused_share_leaves_no_parcel_and_one_audit_entry() {
     assert!(message.contains("tax-collection"), "{message}");
     assert!(message.contains(&record.id.to_string()), "{message}");
 
+    // A dry run is logged as a decision, with nothing released.
+    let dry = w
+        .kmar
+        .decide_at(&record, &id("DEU-BPOL"), &border_control(), now())
+        .unwrap();
+    assert!(dry.outcome.releases());
+
     let log = entries(&w.kmar);
-    assert_eq!(log.len(), 1);
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[1].kind, EntryKind::Decision);
+    assert_eq!(log[1].outcome, AuditOutcome::Released);
+    assert_eq!(log[1].decision, Some(dry.id));
+    assert_eq!(log[1].parcel, None);
     assert_eq!(log[0].kind, EntryKind::Refusal);
     assert_eq!(log[0].outcome, AuditOutcome::Denied);
     assert_eq!(log[0].parcel, None);
