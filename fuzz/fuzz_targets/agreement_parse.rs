@@ -2,8 +2,8 @@
 //! loads also checks and survives a JSON round trip unchanged.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
 use liaison_policy::fuzzing;
+use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Err(e) = fuzzing::agreement_round_trip(data) {

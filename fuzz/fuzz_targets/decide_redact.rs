@@ -4,8 +4,8 @@
 
 use std::sync::LazyLock;
 
-use libfuzzer_sys::fuzz_target;
 use liaison_policy::{PolicySet, fuzzing};
+use libfuzzer_sys::fuzz_target;
 
 static POLICIES: LazyLock<Option<PolicySet>> = LazyLock::new(|| fuzzing::fixed_policies().ok());
 
