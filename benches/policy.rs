@@ -628,6 +628,7 @@ fn bench(c: &mut Criterion) {
         checked.len() - releases
     );
 
+    let now = at();
     let mut group = c.benchmark_group("decide");
     group.throughput(Throughput::Elements(1));
     group.sample_size(30);
@@ -636,7 +637,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let ask = &asks[i % asks.len()];
             i += 1;
-            black_box(set.decide(&records[ask.record], &ask.to, &ask.purpose, at()))
+            black_box(set.decide(&records[ask.record], &ask.to, &ask.purpose, now))
         });
     });
     // The same decisions by a caller that already holds each record's
@@ -652,7 +653,7 @@ fn bench(c: &mut Criterion) {
                 digests[ask.record],
                 &ask.to,
                 &ask.purpose,
-                at(),
+                now,
             ))
         });
     });
@@ -661,7 +662,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let ask = &asks[i % asks.len()];
             i += 1;
-            let request = cedar_request(&records[ask.record], &ask.to, &ask.purpose, at());
+            let request = cedar_request(&records[ask.record], &ask.to, &ask.purpose, now);
             black_box(
                 authorizer
                     .is_authorized(&request, &cedar, &entities)
