@@ -28,10 +28,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Convert between STIX 2.1 bundles and records.
-    Stix(stix_cmd::StixArgs),
     /// Validate records; print the schema, canonical forms, digests and MRZs.
     Record(record_cmd::RecordArgs),
+    /// Convert between STIX 2.1 bundles and records.
+    Stix(stix_cmd::StixArgs),
     /// Check sharing agreements; decide, release or explain under them.
     Policy(policy_cmd::PolicyArgs),
     #[command(flatten)]
@@ -50,8 +50,8 @@ fn main() -> ExitCode {
         }
     };
     let result: Result<(), Failure> = match cli.command {
-        Command::Stix(args) => stix_cmd::run(args),
         Command::Record(args) => record_cmd::run(args),
+        Command::Stix(args) => stix_cmd::run(args),
         Command::Policy(args) => policy_cmd::run(args),
         Command::Envelope(command) => envelope_cmd::run(command),
         Command::Exchange(command) => exchange_cmd::run(command),
