@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::{Entity, Narrative, Record, Relationship, canonicalize_value, sha256};
 
 use super::error::StixProblem;
-use super::ids::{KEPT_NAMESPACE, derived_v5, split_id};
+use super::ids::{KEPT_NAMESPACE, derived_id, split_id};
 use super::import::{Ctx, Obj, marking_refs};
 use super::keep::{self, Kept};
 use super::parse::{Parsed, entity_id_hint, is_entity_type, parse_entity};
@@ -217,7 +217,7 @@ pub(crate) fn derived_bundle_id(records: &[Record]) -> String {
     names.sort();
     format!(
         "bundle--{}",
-        derived_v5(&format!("bundle/{}", names.join(",")))
+        derived_id(&format!("bundle/{}", names.join(",")))
     )
 }
 
@@ -270,7 +270,7 @@ pub(crate) fn entity_id(o: &Obj<'_>, taken: &BTreeSet<Uuid>) -> Uuid {
     own.unwrap_or_else(|| {
         let mut n = 0u32;
         loop {
-            let u = derived_v5(&format!("entity/{}/{n}", o.id));
+            let u = derived_id(&format!("entity/{}/{n}", o.id));
             if !taken.contains(&u) || n == u32::MAX {
                 return u;
             }

@@ -267,7 +267,12 @@ fn required(t: &str) -> &'static [&'static str] {
         "x-liaison-biometric" => &["modality", "format", "sha256", "pointer"],
         "x-liaison-conveyance" => &["conveyance_type", "identifier"],
         "x-liaison-encounter" => &["encounter_type", "encountered_at", "observed_by"],
-        "x-liaison-alert" => &["issuing_authority", "category", "action", "valid_from"],
+        "x-liaison-alert" => &[
+            "issuing_authority",
+            "category",
+            "alert_action",
+            "valid_from",
+        ],
         "x-liaison-record" => &["record"],
         _ => &[],
     }

@@ -10,8 +10,10 @@ use crate::{AgencyId, Timestamp, Tlp, canonicalize_value};
 /// The namespace of cyber-observable ids (STIX 2.1 section 2.9).
 pub const SCO_NAMESPACE: Uuid = Uuid::from_u128(0x00ab_edb4_aa42_466c_9c01_fed2_3315_a9b7);
 
-/// The namespace of the UUID v5 ids this crate derives for STIX objects
-/// (relationships, agency identities, entities whose id STIX cannot carry).
+/// The namespace of the ids this crate derives for STIX objects
+/// (relationships, agency identities, entities whose id is not a UUID v4):
+/// version-4-form UUIDs from SHA-256 of this namespace and a name, because
+/// STIX asks for UUID v4 on every object but cyber observables.
 pub const STIX_ID_NAMESPACE: Uuid = Uuid::from_u128(0x06dd_484a_bf93_4aaa_9b0b_39ab_e13e_4102);
 
 /// The id of the project's STIX extension definition.
@@ -222,9 +224,9 @@ pub(crate) fn derived_v4(parts: &[&[u8]]) -> Uuid {
     uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
-/// A UUID v5 in [`STIX_ID_NAMESPACE`].
-pub(crate) fn derived_v5(name: &str) -> Uuid {
-    Uuid::new_v5(&STIX_ID_NAMESPACE, name.as_bytes())
+/// A deterministic version-4-form UUID for `name` in [`STIX_ID_NAMESPACE`].
+pub(crate) fn derived_id(name: &str) -> Uuid {
+    derived_v4(&[STIX_ID_NAMESPACE.as_bytes(), name.as_bytes()])
 }
 
 /// Whether STIX accepts the UUID in an id (RFC 4122 variant, version 1 to 5).
@@ -275,7 +277,7 @@ pub(crate) fn millis(t: Timestamp) -> String {
 
 /// The id of the identity the exporter makes up for an agency.
 pub(crate) fn agency_identity_id(agency: &AgencyId) -> String {
-    format!("identity--{}", derived_v5(&format!("agency/{agency}")))
+    format!("identity--{}", derived_id(&format!("agency/{agency}")))
 }
 
 #[expect(

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::{Entity, EntityKind, FieldClass, IndicatorType, Record, Relationship, ThreatType};
 
 use super::ids::{
-    EXTENSION_DEFINITION_ID, agency_identity_id, derived_v5, is_sco, millis, observable_id,
+    EXTENSION_DEFINITION_ID, agency_identity_id, derived_id, is_sco, millis, observable_id,
     split_id, stix_uuid_ok, tlp2_id,
 };
 use super::keep::{other_extensions, protect};
@@ -205,7 +205,8 @@ pub(crate) fn mapped(stix_type: &str) -> &'static [(&'static str, &'static str)]
         "x-liaison-alert" => &[
             ("issuing_authority", "issuing_authority"),
             ("category", "category"),
-            ("action", "action"),
+            // `action` is a reserved STIX property name
+            ("action", "alert_action"),
             ("reference", "reference"),
             ("valid_from", "valid_from"),
             ("valid_until", "valid_until"),
@@ -323,7 +324,8 @@ pub(crate) fn render_entity(
         _ => {}
     }
     let liaison_extensions = other_extensions(entity_extensions(entity));
-    let uuid_ok = stix_uuid_ok(&entity.id());
+    // STIX asks for UUID v4 ids on everything but cyber observables.
+    let uuid_ok = entity.id().get_version_num() == 4;
     if border {
         let mut ext = Map::new();
         ext.insert(EXTENSION_DEFINITION_ID.to_owned(), new_sdo_entry());
@@ -374,10 +376,10 @@ pub(crate) fn render_entity(
 
 /// The id of an entity written as an SDO of type `t`.
 fn sdo_id(t: &str, entity: &Entity) -> String {
-    if stix_uuid_ok(&entity.id()) {
+    if entity.id().get_version_num() == 4 {
         format!("{t}--{}", entity.id())
     } else {
-        format!("{t}--{}", derived_v5(&format!("{t}/{}", entity.id())))
+        format!("{t}--{}", derived_id(&format!("{t}/{}", entity.id())))
     }
 }
 
@@ -457,7 +459,7 @@ pub(crate) fn relationship_id(record: Uuid, r: &Relationship, n: usize) -> Strin
         "relationship/{record}/{}/{}/{}/{n}",
         r.source, r.relationship, r.target
     );
-    format!("relationship--{}", derived_v5(&name))
+    format!("relationship--{}", derived_id(&name))
 }
 
 /// The object a relationship is written as, before kept data is applied.
@@ -498,7 +500,7 @@ pub(crate) fn record_object_id(record: &Record) -> String {
     } else {
         format!(
             "{RECORD_TYPE}--{}",
-            derived_v5(&format!("record/{}", record.id))
+            derived_id(&format!("record/{}", record.id))
         )
     }
 }
