@@ -20,7 +20,25 @@ pub fn json_schema() -> serde_json::Value {
             "One piece of shared intelligence: a record of the liaison-record schema, version 1.x. See docs/record.md.".into(),
         );
     }
-    schema
+    sorted(schema)
+}
+
+/// The same JSON with every object's members in key order, whichever map
+/// serde_json was built with (another crate in a build may turn on its
+/// `preserve_order` feature), so that the schema is printed the same way
+/// everywhere.
+fn sorted(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(map) => {
+            let mut entries: Vec<(String, serde_json::Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.into_iter().map(sorted).collect())
+        }
+        other => other,
+    }
 }
 
 #[cfg(test)]
