@@ -508,6 +508,38 @@ impl Entity {
         }
     }
 
+    /// The entity's namespaced extensions.
+    pub fn extensions(&self) -> &BTreeMap<Namespace, Extension> {
+        match self {
+            Entity::Person(e) => &e.extensions,
+            Entity::Organization(e) => &e.extensions,
+            Entity::TravelDocument(e) => &e.extensions,
+            Entity::Biometric(e) => &e.extensions,
+            Entity::Conveyance(e) => &e.extensions,
+            Entity::Location(e) => &e.extensions,
+            Entity::Encounter(e) => &e.extensions,
+            Entity::Alert(e) => &e.extensions,
+            Entity::Indicator(e) => &e.extensions,
+            Entity::Threat(e) => &e.extensions,
+        }
+    }
+
+    /// The entity's namespaced extensions, to change.
+    pub fn extensions_mut(&mut self) -> &mut BTreeMap<Namespace, Extension> {
+        match self {
+            Entity::Person(e) => &mut e.extensions,
+            Entity::Organization(e) => &mut e.extensions,
+            Entity::TravelDocument(e) => &mut e.extensions,
+            Entity::Biometric(e) => &mut e.extensions,
+            Entity::Conveyance(e) => &mut e.extensions,
+            Entity::Location(e) => &mut e.extensions,
+            Entity::Encounter(e) => &mut e.extensions,
+            Entity::Alert(e) => &mut e.extensions,
+            Entity::Indicator(e) => &mut e.extensions,
+            Entity::Threat(e) => &mut e.extensions,
+        }
+    }
+
     /// The entity's kind, as written in its `kind` member.
     pub fn kind(&self) -> EntityKind {
         match self {

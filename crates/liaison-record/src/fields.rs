@@ -107,7 +107,7 @@ impl Record {
                 }
                 other => push(base.clone(), other.kind().field_class()),
             }
-            extensions(entity_extensions(entity), &base, &mut push);
+            extensions(entity.extensions(), &base, &mut push);
         }
         for i in 0..self.relationships.len() {
             push(format!("/relationships/{i}"), FieldClass::Association);
@@ -144,37 +144,5 @@ fn extensions(
             join(&format!("{base}/extensions"), ns.as_str()),
             ext.field_class(),
         );
-    }
-}
-
-/// The extensions of any entity.
-pub(crate) fn entity_extensions(e: &Entity) -> &BTreeMap<Namespace, Extension> {
-    match e {
-        Entity::Person(x) => &x.extensions,
-        Entity::Organization(x) => &x.extensions,
-        Entity::TravelDocument(x) => &x.extensions,
-        Entity::Biometric(x) => &x.extensions,
-        Entity::Conveyance(x) => &x.extensions,
-        Entity::Location(x) => &x.extensions,
-        Entity::Encounter(x) => &x.extensions,
-        Entity::Alert(x) => &x.extensions,
-        Entity::Indicator(x) => &x.extensions,
-        Entity::Threat(x) => &x.extensions,
-    }
-}
-
-/// The extensions of any entity, to change.
-pub(crate) fn entity_extensions_mut(e: &mut Entity) -> &mut BTreeMap<Namespace, Extension> {
-    match e {
-        Entity::Person(x) => &mut x.extensions,
-        Entity::Organization(x) => &mut x.extensions,
-        Entity::TravelDocument(x) => &mut x.extensions,
-        Entity::Biometric(x) => &mut x.extensions,
-        Entity::Conveyance(x) => &mut x.extensions,
-        Entity::Location(x) => &mut x.extensions,
-        Entity::Encounter(x) => &mut x.extensions,
-        Entity::Alert(x) => &mut x.extensions,
-        Entity::Indicator(x) => &mut x.extensions,
-        Entity::Threat(x) => &mut x.extensions,
     }
 }

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use uuid::Uuid;
 
-use crate::fields::{PERSON_FIELDS, entity_extensions_mut};
+use crate::fields::PERSON_FIELDS;
 use crate::{Entity, FieldClass, Namespace, Record};
 
 /// Why fields could not be withheld.
@@ -152,7 +152,9 @@ impl Plan {
             .retain(|ns: &Namespace, _| !self.extensions.contains(ns.as_str()));
         for (i, entity) in r.entities.iter_mut().enumerate() {
             if let Some(names) = self.entity_extensions.get(&i) {
-                entity_extensions_mut(entity).retain(|ns, _| !names.contains(ns.as_str()));
+                entity
+                    .extensions_mut()
+                    .retain(|ns, _| !names.contains(ns.as_str()));
             }
             if let (Some(fields), Entity::Person(p)) = (self.person_fields.get(&i), entity) {
                 for field in fields {

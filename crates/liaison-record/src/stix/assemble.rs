@@ -14,8 +14,7 @@ use super::import::{Ctx, Obj, marking_refs};
 use super::keep::{self, Kept};
 use super::parse::{Parsed, entity_id_hint, is_entity_type, parse_entity};
 use super::render::{
-    Frame, class_of, entity_extensions_mut, record_fields, render_entity, render_relationship,
-    stix_type,
+    Frame, class_of, record_fields, render_entity, render_relationship, stix_type,
 };
 
 /// The digest of a record's own fields, kept so that the exporter knows
@@ -140,7 +139,7 @@ pub(crate) fn record(
             let mut kept = Kept::diff(&rendered, o.map);
             kept.form = form;
             keep::store(
-                entity_extensions_mut(slot),
+                slot.extensions_mut(),
                 kept.to_map(),
                 Some(class_of(e.kind())),
             );
@@ -255,7 +254,7 @@ pub(crate) fn record_kept(record: &Record) -> Option<&Map<String, Value>> {
 
 /// An entity's kept data.
 pub(crate) fn entity_kept(e: &Entity) -> Kept {
-    keep::kept_data(super::render::entity_extensions(e))
+    keep::kept_data(e.extensions())
         .map(Kept::from_map)
         .unwrap_or_default()
 }

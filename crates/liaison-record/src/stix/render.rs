@@ -323,7 +323,7 @@ pub(crate) fn render_entity(
         }
         _ => {}
     }
-    let liaison_extensions = other_extensions(entity_extensions(entity));
+    let liaison_extensions = other_extensions(entity.extensions());
     // STIX asks for UUID v4 ids on everything but cyber observables.
     let uuid_ok = entity.id().get_version_num() == 4;
     if border {
@@ -418,38 +418,6 @@ fn attach(obj: &mut Map<String, Value>, mut entry: Map<String, Value>) {
     let mut ext = Map::new();
     ext.insert(EXTENSION_DEFINITION_ID.to_owned(), Value::Object(entry));
     obj.insert("extensions".to_owned(), Value::Object(ext));
-}
-
-pub(crate) fn entity_extensions(e: &Entity) -> &BTreeMap<crate::Namespace, crate::Extension> {
-    match e {
-        Entity::Person(x) => &x.extensions,
-        Entity::Organization(x) => &x.extensions,
-        Entity::TravelDocument(x) => &x.extensions,
-        Entity::Biometric(x) => &x.extensions,
-        Entity::Conveyance(x) => &x.extensions,
-        Entity::Location(x) => &x.extensions,
-        Entity::Encounter(x) => &x.extensions,
-        Entity::Alert(x) => &x.extensions,
-        Entity::Indicator(x) => &x.extensions,
-        Entity::Threat(x) => &x.extensions,
-    }
-}
-
-pub(crate) fn entity_extensions_mut(
-    e: &mut Entity,
-) -> &mut BTreeMap<crate::Namespace, crate::Extension> {
-    match e {
-        Entity::Person(x) => &mut x.extensions,
-        Entity::Organization(x) => &mut x.extensions,
-        Entity::TravelDocument(x) => &mut x.extensions,
-        Entity::Biometric(x) => &mut x.extensions,
-        Entity::Conveyance(x) => &mut x.extensions,
-        Entity::Location(x) => &mut x.extensions,
-        Entity::Encounter(x) => &mut x.extensions,
-        Entity::Alert(x) => &mut x.extensions,
-        Entity::Indicator(x) => &mut x.extensions,
-        Entity::Threat(x) => &mut x.extensions,
-    }
 }
 
 /// The id of the `n`-th relationship with the same source, type and target
