@@ -176,7 +176,7 @@ pub(crate) fn payload_cipher(payload_key: &[u8; 32]) -> ChaCha20Poly1305 {
 }
 
 /// Encrypts one chunk: `plaintext` into `out` (same length plus a tag), and
-/// returns the SHA-256 of the sealed chunk.
+/// returns the BLAKE3 hash of the sealed chunk.
 pub(crate) fn seal_chunk(
     cipher: &ChaCha20Poly1305,
     aad: &[u8; 32],
@@ -192,12 +192,12 @@ pub(crate) fn seal_chunk(
         .encrypt_inout_detached(&chunk_nonce(index, last), aad, buf)
         .ok()?;
     tag_out.copy_from_slice(&tag);
-    Some(Sha256::digest(out).into())
+    Some(chunk_hash(out))
 }
 
 /// Hashes then decrypts one sealed chunk into `out` (its length minus the
-/// tag). Returns the SHA-256 of the sealed chunk, or `None` if the tag does
-/// not verify.
+/// tag). Returns the BLAKE3 hash of the sealed chunk, or `None` if the tag
+/// does not verify.
 pub(crate) fn open_chunk(
     cipher: &ChaCha20Poly1305,
     aad: &[u8; 32],
@@ -206,7 +206,7 @@ pub(crate) fn open_chunk(
     sealed: &[u8],
     out: &mut [u8],
 ) -> Option<[u8; 32]> {
-    let hash: [u8; 32] = Sha256::digest(sealed).into();
+    let hash = chunk_hash(sealed);
     let (body, tag) = sealed.split_last_chunk::<TAG_LEN>()?;
     let buf = InOutBuf::new(body, out).ok()?;
     cipher
@@ -215,17 +215,22 @@ pub(crate) fn open_chunk(
     Some(hash)
 }
 
-/// The content digest: SHA-256 over a prefix, the SHA-256 of every sealed
-/// chunk in order, and the chunk count (u64, big-endian).
+/// The hash of one sealed chunk (ciphertext and tag): BLAKE3.
+pub(crate) fn chunk_hash(sealed: &[u8]) -> [u8; 32] {
+    blake3::hash(sealed).into()
+}
+
+/// The content digest: BLAKE3 over a prefix, the BLAKE3 hash of every
+/// sealed chunk in order, and the chunk count (u64, big-endian).
 #[derive(Clone)]
 pub(crate) struct ContentDigest {
-    hasher: Sha256,
+    hasher: blake3::Hasher,
     count: u64,
 }
 
 impl ContentDigest {
     pub(crate) fn new() -> Self {
-        let mut hasher = Sha256::new();
+        let mut hasher = blake3::Hasher::new();
         hasher.update(CONTENT_PREFIX);
         ContentDigest { hasher, count: 0 }
     }
@@ -236,7 +241,7 @@ impl ContentDigest {
     }
 
     pub(crate) fn finish(mut self) -> [u8; 32] {
-        self.hasher.update(self.count.to_be_bytes());
+        self.hasher.update(&self.count.to_be_bytes());
         self.hasher.finalize().into()
     }
 }

@@ -1,80 +1,112 @@
 //! The payload in one piece: every 64 KiB chunk is encrypted (or decrypted)
-//! and hashed independently, so the chunks are split into one contiguous
-//! group per core. The calling thread works on the first group itself and
-//! scoped threads take the others, so a busy machine never leaves the caller
-//! waiting for an idle pool. The content digest is then a hash of the
-//! per-chunk hashes, in order.
+//! and hashed independently, so the chunks of a large payload are shared
+//! among the cores. The calling thread starts on the first chunk at once and
+//! scoped threads join in as they start, each taking the next chunk from a
+//! shared queue: a helper that starts late (or a busy machine) only means the
+//! caller does more of the work, never that it waits for an idle pool. The
+//! content digest is then a hash of the per-chunk hashes, in order.
 
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use chacha20poly1305::ChaCha20Poly1305;
-use sha2::{Digest as _, Sha256};
 use zeroize::Zeroize;
 
 use crate::crypto::{self, ContentDigest};
 use crate::format::{CHUNK_SIZE, SEALED_CHUNK_SIZE, TAG_LEN, chunk_count};
 
-/// Chunk hashes of one group, or `None` if a chunk failed.
-type Hashes = Option<Vec<[u8; 32]>>;
+/// Below this many chunks the caller does all the work: starting a thread
+/// costs about as much as a chunk or two.
+const PARALLEL_MIN_CHUNKS: usize = 4;
 
-/// Chunks per group for `n` chunks: all on the caller below two chunks,
-/// otherwise spread over the available cores.
-fn group_len(n: usize) -> usize {
+/// The number of helper threads for `n` chunks.
+fn helpers(n: usize) -> usize {
     static CORES: OnceLock<usize> = OnceLock::new();
     let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |c| c.get()));
-    n.div_ceil(cores.clamp(1, n.max(1))).max(1)
+    if n < PARALLEL_MIN_CHUNKS {
+        0
+    } else {
+        cores.saturating_sub(1).min(n - 1)
+    }
 }
 
-/// Runs `work(group index, group)` for every group, the first on the calling
-/// thread, and concatenates the hashes in group order.
-fn run_groups<G: Send>(groups: Vec<G>, work: &(dyn Fn(usize, G) -> Hashes + Sync)) -> Hashes {
-    let mut groups = groups.into_iter().enumerate();
-    let first = groups.next();
-    std::thread::scope(|s| {
-        let others: Vec<_> = groups.map(|(i, g)| s.spawn(move || work(i, g))).collect();
-        let mut all = match first {
-            Some((i, g)) => work(i, g)?,
-            None => Vec::new(),
-        };
-        for handle in others {
-            all.extend(handle.join().ok()??);
+/// Runs `work(chunk index, item)` for every item, on the caller and on
+/// helper threads, and returns the chunk hashes in index order; `None` as
+/// soon as any chunk fails.
+fn run_chunks<T: Send>(
+    items: Vec<T>,
+    work: &(dyn Fn(u64, T) -> Option<[u8; 32]> + Sync),
+) -> Option<Vec<[u8; 32]>> {
+    let n = items.len();
+    let queue = Mutex::new(items.into_iter().enumerate());
+    let failed = AtomicBool::new(false);
+    let drain = || {
+        let mut done = Vec::new();
+        while !failed.load(Ordering::Relaxed) {
+            // A poisoned lock means a helper panicked: stop, and the missing
+            // hashes make the whole operation fail.
+            let Some((i, item)) = queue.lock().ok().and_then(|mut q| q.next()) else {
+                break;
+            };
+            match work(i as u64, item) {
+                Some(hash) => done.push((i, hash)),
+                None => failed.store(true, Ordering::Relaxed),
+            }
         }
-        Some(all)
-    })
+        done
+    };
+    let mut hashes = vec![[0u8; 32]; n];
+    let mut filled = 0usize;
+    let mut place = |done: Vec<(usize, [u8; 32])>| {
+        for (i, hash) in done {
+            if let Some(slot) = hashes.get_mut(i) {
+                *slot = hash;
+                filled += 1;
+            }
+        }
+    };
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..helpers(n)).map(|_| s.spawn(drain)).collect();
+        place(drain());
+        for handle in handles {
+            match handle.join() {
+                Ok(done) => place(done),
+                Err(_) => failed.store(true, Ordering::Relaxed),
+            }
+        }
+    });
+    (!failed.load(Ordering::Relaxed) && filled == n).then_some(hashes)
 }
 
-/// Appends the sealed chunks of `plaintext` to `out`; returns the content
-/// digest.
+/// The length of the sealed chunks of a `len`-byte payload.
+pub(crate) fn sealed_len(len: usize) -> usize {
+    len + chunk_count(len) * TAG_LEN
+}
+
+/// Writes the sealed chunks of `plaintext` into `area`, which must be
+/// exactly [`sealed_len`] bytes long; returns the content digest.
 pub(crate) fn seal_into(
     cipher: &ChaCha20Poly1305,
     aad: &[u8; 32],
     plaintext: &[u8],
-    out: &mut Vec<u8>,
+    area: &mut [u8],
 ) -> Option<[u8; 32]> {
     let n = chunk_count(plaintext.len());
-    let start = out.len();
-    out.resize(start + plaintext.len() + n * TAG_LEN, 0);
-    let area = out.get_mut(start..)?;
+    if area.len() != sealed_len(plaintext.len()) {
+        return None;
+    }
     if plaintext.is_empty() {
         let hash = crypto::seal_chunk(cipher, aad, 0, true, plaintext, area)?;
         return Some(digest_of(&[hash]));
     }
-    let g = group_len(n);
-    let groups: Vec<(&[u8], &mut [u8])> = plaintext
-        .chunks(g * CHUNK_SIZE)
-        .zip(area.chunks_mut(g * SEALED_CHUNK_SIZE))
+    let items: Vec<(&[u8], &mut [u8])> = plaintext
+        .chunks(CHUNK_SIZE)
+        .zip(area.chunks_mut(SEALED_CHUNK_SIZE))
         .collect();
-    let work = |gi: usize, (p, o): (&[u8], &mut [u8])| -> Hashes {
-        p.chunks(CHUNK_SIZE)
-            .zip(o.chunks_mut(SEALED_CHUNK_SIZE))
-            .enumerate()
-            .map(|(j, (p, o))| {
-                let i = gi * g + j;
-                crypto::seal_chunk(cipher, aad, i as u64, i + 1 == n, p, o)
-            })
-            .collect()
-    };
-    run_groups(groups, &work).map(|h| digest_of(&h))
+    let last = n as u64 - 1;
+    let work =
+        |i: u64, (p, o): (&[u8], &mut [u8])| crypto::seal_chunk(cipher, aad, i, i == last, p, o);
+    run_chunks(items, &work).map(|h| digest_of(&h))
 }
 
 /// Decrypts well-formed sealed chunks (see `format::check_chunks_len`);
@@ -87,27 +119,16 @@ pub(crate) fn open(
 ) -> Option<(Vec<u8>, [u8; 32])> {
     let n = sealed.len().div_ceil(SEALED_CHUNK_SIZE);
     let mut plaintext = vec![0u8; sealed.len().checked_sub(n * TAG_LEN)?];
-    let g = group_len(n);
     let hashes = {
-        let groups: Vec<(&[u8], &mut [u8])> = sealed
-            .chunks(g * SEALED_CHUNK_SIZE)
-            .zip(plaintext_groups(
-                &mut plaintext,
-                g * CHUNK_SIZE,
-                n.div_ceil(g),
-            ))
+        let items: Vec<(&[u8], &mut [u8])> = sealed
+            .chunks(SEALED_CHUNK_SIZE)
+            .zip(plaintext_pieces(&mut plaintext, n))
             .collect();
-        let work = |gi: usize, (s, o): (&[u8], &mut [u8])| -> Hashes {
-            s.chunks(SEALED_CHUNK_SIZE)
-                .zip(plaintext_groups(o, CHUNK_SIZE, g))
-                .enumerate()
-                .map(|(j, (s, o))| {
-                    let i = gi * g + j;
-                    crypto::open_chunk(cipher, aad, i as u64, i + 1 == n, s, o)
-                })
-                .collect()
+        let last = n as u64 - 1;
+        let work = |i: u64, (s, o): (&[u8], &mut [u8])| {
+            crypto::open_chunk(cipher, aad, i, i == last, s, o)
         };
-        run_groups(groups, &work)
+        run_chunks(items, &work)
     };
     match hashes {
         Some(hashes) if hashes.len() == n => Some((plaintext, digest_of(&hashes))),
@@ -118,13 +139,13 @@ pub(crate) fn open(
     }
 }
 
-/// Splits a plaintext buffer into `count` pieces of `len` bytes (the last
-/// one shorter, possibly empty: an empty last chunk has an empty plaintext).
-fn plaintext_groups(buf: &mut [u8], len: usize, count: usize) -> Vec<&mut [u8]> {
+/// Splits a plaintext buffer into `count` chunk-sized pieces (the last one
+/// shorter, possibly empty: an empty last chunk has an empty plaintext).
+fn plaintext_pieces(buf: &mut [u8], count: usize) -> Vec<&mut [u8]> {
     let mut pieces = Vec::with_capacity(count);
     let mut rest = buf;
     for _ in 0..count {
-        let (piece, tail) = rest.split_at_mut(rest.len().min(len));
+        let (piece, tail) = rest.split_at_mut(rest.len().min(CHUNK_SIZE));
         pieces.push(piece);
         rest = tail;
     }
@@ -133,17 +154,9 @@ fn plaintext_groups(buf: &mut [u8], len: usize, count: usize) -> Vec<&mut [u8]> 
 
 /// The content digest of well-formed sealed chunks, without decrypting.
 pub(crate) fn digest(sealed: &[u8]) -> [u8; 32] {
-    let n = sealed.len().div_ceil(SEALED_CHUNK_SIZE);
-    let g = group_len(n);
-    let groups: Vec<&[u8]> = sealed.chunks(g * SEALED_CHUNK_SIZE).collect();
-    let work = |_: usize, s: &[u8]| -> Hashes {
-        Some(
-            s.chunks(SEALED_CHUNK_SIZE)
-                .map(|c| Sha256::digest(c).into())
-                .collect(),
-        )
-    };
-    digest_of(&run_groups(groups, &work).unwrap_or_default())
+    let items: Vec<&[u8]> = sealed.chunks(SEALED_CHUNK_SIZE).collect();
+    let work = |_: u64, chunk: &[u8]| Some(crypto::chunk_hash(chunk));
+    digest_of(&run_chunks(items, &work).unwrap_or_default())
 }
 
 fn digest_of(hashes: &[[u8; 32]]) -> [u8; 32] {

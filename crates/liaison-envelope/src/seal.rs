@@ -141,18 +141,20 @@ impl<'a> Sealer<'a> {
     pub fn seal(&self, payload: &[u8]) -> Result<Vec<u8>, SealError> {
         let mut rng = self.randomness();
         let prepared = self.prepare(&mut rng)?;
-        let mut out = Vec::with_capacity(
-            256 + self.label.len()
-                + 100 * self.recipients.len()
-                + payload.len()
-                + 16 * format::chunk_count(payload.len())
-                + 64,
-        );
-        format::write_header(&prepared.header, &mut out);
+        let mut header = Vec::with_capacity(256 + self.label.len() + 100 * self.recipients.len());
+        format::write_header(&prepared.header, &mut header);
+        let body_len = payload::sealed_len(payload.len());
+        // One zeroed allocation for the whole envelope: a large one comes
+        // from the allocator as untouched zero pages, so each worker faults
+        // in only its own part of the body.
+        let mut out = vec![0u8; header.len() + body_len + format::SIGNATURE_LEN];
+        let (head, rest) = out.split_at_mut(header.len());
+        head.copy_from_slice(&header);
+        let (body, signature) = rest.split_at_mut(body_len);
         let cipher = crypto::payload_cipher(&prepared.payload_key);
-        let digest = payload::seal_into(&cipher, &prepared.aad, payload, &mut out)
+        let digest = payload::seal_into(&cipher, &prepared.aad, payload, body)
             .ok_or_else(|| SealError::Random("payload encryption failed".to_owned()))?;
-        out.extend_from_slice(&crypto::sign_last(
+        signature.copy_from_slice(&crypto::sign_last(
             self.sender.signing_key(),
             &prepared.header,
             &digest,

@@ -179,14 +179,14 @@ pub(crate) fn open_chunks(key: &[u8; 32], core: &Core, sealed: &[u8]) -> Vec<u8>
 }
 
 pub(crate) fn content_digest(sealed: &[u8]) -> [u8; 32] {
-    let mut h = Sha256::new();
+    let mut h = blake3::Hasher::new();
     h.update(b"liaison-envelope v1 content");
     let mut n = 0u64;
     for chunk in sealed.chunks(SEALED_CHUNK) {
-        h.update(Sha256::digest(chunk));
+        h.update(blake3::hash(chunk).as_bytes());
         n += 1;
     }
-    h.update(n.to_be_bytes());
+    h.update(&n.to_be_bytes());
     h.finalize().into()
 }
 
