@@ -34,6 +34,9 @@ use std::fmt;
 use serde_json::Value;
 
 mod parse;
+mod ser;
+
+pub(crate) use ser::to_canonical_vec;
 
 /// The deepest nesting of arrays and objects [`canonicalize`] accepts.
 pub const MAX_DEPTH: usize = 128;
@@ -256,6 +259,15 @@ pub(crate) fn write_f64(f: f64, out: &mut Vec<u8>) {
 pub(crate) fn write_string(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     let bytes = s.as_bytes();
+    // Most strings need no escape: check without branching per byte, then
+    // copy them whole.
+    if !bytes.iter().fold(false, |acc, &b| {
+        acc | (b < 0x20) | (b == b'"') | (b == b'\\')
+    }) {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut run_start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         if b < 0x20 || b == b'"' || b == b'\\' {

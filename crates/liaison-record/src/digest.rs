@@ -97,10 +97,15 @@ impl Record {
     /// and signed.
     pub fn canonical_json(&self) -> Vec<u8> {
         // Serializing a record cannot fail: every map key is a string and
-        // every value is plain data. The fast path reads serde_json's output
-        // back in one pass; a record nested deeper than the canonicalizer's
-        // depth limit (possible only inside extension data) goes through a
-        // `Value` instead, which has no such limit.
+        // every value is plain data. The fast path writes the canonical form
+        // straight from the typed record; what it does not handle (see
+        // `canonical::ser`: in a record, only odd extension data) goes
+        // through serde_json's output read back in one pass, and a record
+        // nested deeper than the canonicalizer's depth limit through a
+        // `Value`, which has no such limit. All three give the same bytes.
+        if let Ok(canonical) = crate::canonical::to_canonical_vec(self) {
+            return canonical;
+        }
         if let Ok(bytes) = serde_json::to_vec(self)
             && let Ok(canonical) = canonicalize(&bytes)
         {

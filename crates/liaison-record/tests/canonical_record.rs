@@ -2,10 +2,16 @@
 
 #![allow(
     clippy::unwrap_used,
+    clippy::indexing_slicing,
     reason = "test helpers may panic like the tests that call them"
 )]
 
 use liaison_record::{Record, canonicalize, sha256};
+use proptest::prelude::*;
+
+mod common {
+    pub(crate) mod strategy;
+}
 
 fn example() -> (Vec<u8>, Record) {
     let bytes = std::fs::read(concat!(
@@ -62,4 +68,36 @@ fn deep_extension_data_still_has_a_canonical_form() {
     let expected = liaison_record::canonicalize_value(&serde_json::to_value(&record).unwrap());
     assert_eq!(canonical, expected);
     assert_eq!(record.digest(), sha256(&expected));
+}
+
+/// The general path: serde_json's ordinary output, canonicalized.
+fn general(record: &Record) -> Vec<u8> {
+    canonicalize(&serde_json::to_vec(record).unwrap()).unwrap()
+}
+
+#[test]
+fn every_sample_record_has_the_same_canonical_form_by_both_paths() {
+    let dirs = [
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/records"),
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../liaison-policy/tests/scenarios/records"
+        ),
+    ];
+    let mut seen = 0;
+    for dir in dirs {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let record = Record::from_json(&std::fs::read(entry.unwrap().path()).unwrap()).unwrap();
+            assert_eq!(record.canonical_json(), general(&record));
+            seen += 1;
+        }
+    }
+    assert!(seen >= 7, "sample records found: {seen}");
+}
+
+proptest! {
+    #[test]
+    fn generated_records_have_the_same_canonical_form_by_both_paths(r in common::strategy::record()) {
+        prop_assert_eq!(r.canonical_json(), general(&r));
+    }
 }
