@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use liaison_record::{
     AgreementRef, Caveat, Classification, Digest, EntityKind, FieldClass, InformationCredibility,
-    SourceReliability, Timestamp, Tlp, canonicalize_value, sha256,
+    Purpose, SourceReliability, Timestamp, Tlp, canonicalize_value, sha256,
 };
 
 use crate::agreement::{Agreement, Effect, ObligationRules, Transformation};
@@ -20,8 +20,9 @@ use crate::agreement::{Agreement, Effect, ObligationRules, Transformation};
 pub struct PolicySet {
     pub(crate) agreements: Vec<CompiledAgreement>,
     pub(crate) index: HashMap<String, RecipientIndex>,
-    /// Agreement positions by provider.
-    pub(crate) by_provider: HashMap<String, Vec<u32>>,
+    /// The purposes of the agreements between a provider and a recipient
+    /// (agency or country), for telling a refused requester what is covered.
+    pub(crate) purposes: HashMap<String, RecipientPurposes>,
     pub(crate) digest: Digest,
 }
 
@@ -32,6 +33,13 @@ pub(crate) struct RecipientIndex {
     pub(crate) agencies: HashMap<String, PurposeIndex>,
     /// By recipient country code.
     pub(crate) countries: HashMap<String, PurposeIndex>,
+}
+
+/// The purposes agreements cover, by recipient agency and country.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RecipientPurposes {
+    pub(crate) agencies: HashMap<String, Vec<Purpose>>,
+    pub(crate) countries: HashMap<String, Vec<Purpose>>,
 }
 
 /// Clause references by purpose.
@@ -137,15 +145,28 @@ impl PolicySet {
         let mut set_bytes = Vec::with_capacity(agreements.len() * 32);
         let mut compiled = Vec::with_capacity(agreements.len());
         let mut index: HashMap<String, RecipientIndex> = HashMap::new();
-        let mut by_provider: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut purposes_by: HashMap<String, RecipientPurposes> = HashMap::new();
         for (ai, a) in agreements.into_iter().enumerate() {
             let digest = agreement_digest(&a);
             set_bytes.extend_from_slice(digest.as_bytes());
             let agreement_index = u32::try_from(ai).unwrap_or(u32::MAX);
-            by_provider
+            let covered = purposes_by
                 .entry(a.provider.as_str().to_owned())
-                .or_default()
-                .push(agreement_index);
+                .or_default();
+            for party in &a.recipients {
+                let slot = match party {
+                    liaison_record::Party::Agency(id) => {
+                        covered.agencies.entry(id.as_str().to_owned())
+                    }
+                    liaison_record::Party::Country(cc) => {
+                        covered.countries.entry(cc.as_str().to_owned())
+                    }
+                }
+                .or_default();
+                slot.extend(a.purposes.iter().cloned());
+                slot.sort();
+                slot.dedup();
+            }
             let by_recipient = index.entry(a.provider.as_str().to_owned()).or_default();
             for (ci, c) in a.clauses.iter().enumerate() {
                 let r = ClauseRef {
@@ -177,7 +198,7 @@ impl PolicySet {
         PolicySet {
             agreements: compiled,
             index,
-            by_provider,
+            purposes: purposes_by,
             digest: sha256(&set_bytes),
         }
     }

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::agreement::{Effect, Transformation, pattern_covers};
 use crate::compile::{
-    ClauseRef, CompiledAgreement, CompiledClause, PolicySet, class_bit, kind_bit,
+    ClauseRef, CompiledAgreement, CompiledClause, PolicySet, PurposeIndex, class_bit, kind_bit,
 };
 use crate::decision::{Decision, Outcome, Reason, ReasonEffect, Rule};
 use crate::marking;
@@ -242,6 +242,7 @@ impl PolicySet {
         let mut any_in_force = false;
         let mut last_agreement = u32::MAX;
         let mut agreement_error: Option<String> = None;
+        let mut in_force = false;
         for r in &candidates {
             let Some((a, c)) = self.clause(*r) else {
                 continue;
@@ -249,7 +250,8 @@ impl PolicySet {
             if r.agreement != last_agreement {
                 last_agreement = r.agreement;
                 agreement_error = unknown_caveat(a, record);
-                if !a.in_force(at) {
+                in_force = a.in_force(at);
+                if !in_force {
                     reasons.push(Reason {
                         agreement: Some(a.source.id.clone()),
                         clause: None,
@@ -261,7 +263,7 @@ impl PolicySet {
                     any_in_force = true;
                 }
             }
-            if !a.in_force(at) {
+            if !in_force {
                 continue;
             }
             let eval = match &agreement_error {
@@ -440,36 +442,54 @@ impl PolicySet {
         recipient: &AgencyId,
         purpose: &Purpose,
     ) -> Vec<ClauseRef> {
-        let mut out = Vec::new();
-        if let Some(by) = self.index.get(holder.as_str()) {
-            let agency = by.agencies.get(recipient.as_str());
-            let country = by.countries.get(recipient.country().as_str());
-            for purposes in [agency, country].into_iter().flatten() {
-                if let Some(refs) = purposes.get(purpose.as_str()) {
-                    out.extend_from_slice(refs);
-                }
+        let Some(by) = self.index.get(holder.as_str()) else {
+            return Vec::new();
+        };
+        let agency = refs(by.agencies.get(recipient.as_str()), purpose);
+        let country = refs(by.countries.get(recipient.country().as_str()), purpose);
+        // Each list is in clause order already (compiling pushes clauses in
+        // order); merge the two and drop repeats.
+        let mut out: Vec<ClauseRef> = Vec::with_capacity(agency.len() + country.len());
+        let (mut a, mut c) = (agency.iter().peekable(), country.iter().peekable());
+        loop {
+            let next = match (a.peek(), c.peek()) {
+                (Some(x), Some(y)) if x <= y => a.next(),
+                (Some(_), Some(_)) => c.next(),
+                (Some(_), None) => a.next(),
+                (None, _) => c.next(),
+            };
+            let Some(&r) = next else { break };
+            if out.last() != Some(&r) {
+                out.push(r);
             }
         }
-        out.sort_unstable();
-        out.dedup();
         out
     }
 
     /// The purposes any agreement lets `holder` release to `recipient` for.
     pub(crate) fn purposes_for(&self, holder: &AgencyId, recipient: &AgencyId) -> Vec<Purpose> {
-        let mut out: Vec<Purpose> = self
-            .by_provider
-            .get(holder.as_str())
+        let Some(by) = self.purposes.get(holder.as_str()) else {
+            return Vec::new();
+        };
+        let agency = by.agencies.get(recipient.as_str());
+        let country = by.countries.get(recipient.country().as_str());
+        let mut out: Vec<Purpose> = [agency, country]
             .into_iter()
             .flatten()
-            .filter_map(|i| self.agreements.get(usize::try_from(*i).ok()?))
-            .filter(|a| a.source.recipients.iter().any(|p| p.includes(recipient)))
-            .flat_map(|a| a.source.purposes.iter().cloned())
+            .flatten()
+            .cloned()
             .collect();
         out.sort();
         out.dedup();
         out
     }
+}
+
+/// The clauses listed for `purpose`, if any.
+fn refs<'a>(index: Option<&'a PurposeIndex>, purpose: &Purpose) -> &'a [ClauseRef] {
+    index
+        .and_then(|p| p.get(purpose.as_str()))
+        .map_or(&[][..], Vec::as_slice)
 }
 
 /// Which way a request is blocked; a deny outranks a referral.
@@ -541,32 +561,30 @@ fn release(
     }
     transformations.sort();
     let mut withheld_classes: Vec<FieldClass> = Vec::new();
-    for field in record.classified_fields() {
-        if field.class == FieldClass::Control {
-            continue;
+    let withheld = &mut decision.withheld;
+    record.for_each_classified_field(|pointer, class| {
+        if class == FieldClass::Control {
+            return;
         }
         // Each clause lets go what it lists minus what it withholds; a field
         // goes when some applicable clause lets it go. A clause that stops
         // applying can so only take fields away.
         let allowed = releases.iter().any(|(_, c)| {
-            (c.release.classes & class_bit(field.class) != 0
-                || c.release
-                    .fields
-                    .iter()
-                    .any(|p| pattern_covers(p, &field.pointer)))
+            (c.release.classes & class_bit(class) != 0
+                || c.release.fields.iter().any(|p| pattern_covers(p, pointer)))
                 && !c
                     .release
                     .withhold
                     .iter()
-                    .any(|p| pattern_covers(p, &field.pointer))
+                    .any(|p| pattern_covers(p, pointer))
         });
         if !allowed {
-            if !withheld_classes.contains(&field.class) {
-                withheld_classes.push(field.class);
+            if !withheld_classes.contains(&class) {
+                withheld_classes.push(class);
             }
-            decision.withheld.push(field.pointer);
+            withheld.push(pointer.to_owned());
         }
-    }
+    });
     withheld_classes.sort();
     if !decision.withheld.is_empty() {
         decision.reasons.push(Reason {

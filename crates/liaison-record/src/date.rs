@@ -15,9 +15,58 @@ pub use forms::{CenturyPivot, NiemDateType};
 
 /// A point in time, RFC 3339 in UTC (`Z`), written with millisecond
 /// precision (more digits are kept when given).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
 pub struct Timestamp(OffsetDateTime);
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Records are full of timestamps: write them without the
+        // formatting machinery or an allocation (same text as `Display`).
+        let mut buf = [0u8; 30];
+        match self.write_ascii(&mut buf) {
+            Some(text) => serializer.serialize_str(text),
+            None => serializer.collect_str(self),
+        }
+    }
+}
+
+impl Timestamp {
+    /// Writes the `Display` form into `buf`, for years 0 to 9999.
+    fn write_ascii(self, buf: &mut [u8; 30]) -> Option<&str> {
+        let t = self.0;
+        let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
+        let nanos = t.nanosecond();
+        let (fraction, width) = if nanos.is_multiple_of(1_000_000) {
+            (nanos / 1_000_000, 3)
+        } else if nanos.is_multiple_of(1_000) {
+            (nanos / 1_000, 6)
+        } else {
+            (nanos, 9)
+        };
+        let mut n = 0;
+        let mut put = |value: u32, digits: u32, after: u8| {
+            for i in (0..digits).rev() {
+                if let Some(b) = buf.get_mut(n) {
+                    *b = b'0' + ((value / 10u32.pow(i)) % 10) as u8;
+                }
+                n += 1;
+            }
+            if let Some(b) = buf.get_mut(n) {
+                *b = after;
+            }
+            n += 1;
+        };
+        put(year, 4, b'-');
+        put(u8::from(t.month()).into(), 2, b'-');
+        put(t.day().into(), 2, b'T');
+        put(t.hour().into(), 2, b':');
+        put(t.minute().into(), 2, b':');
+        put(t.second().into(), 2, b'.');
+        put(fraction, width, b'Z');
+        std::str::from_utf8(buf.get(..n)?).ok()
+    }
+}
 
 impl Timestamp {
     /// The current time.

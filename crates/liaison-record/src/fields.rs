@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::problem::join;
+use crate::problem::push_segment;
 use crate::{Entity, EntityKind, Extension, FieldClass, Namespace, Record};
 
 /// One field (or group of fields) of a record and its class.
@@ -71,26 +71,44 @@ impl Record {
     /// fields are listed too (and are never withheld).
     pub fn classified_fields(&self) -> Vec<ClassifiedField> {
         let mut out = Vec::new();
-        let mut push =
-            |pointer: String, class: FieldClass| out.push(ClassifiedField { pointer, class });
+        self.for_each_classified_field(|pointer, class| {
+            out.push(ClassifiedField {
+                pointer: pointer.to_owned(),
+                class,
+            });
+        });
+        out
+    }
+
+    /// Calls `f` with every field of the record and its class, in document
+    /// order, as [`Record::classified_fields`] lists them, without building
+    /// the list: the pointer is only borrowed for the call.
+    pub fn for_each_classified_field(&self, mut f: impl FnMut(&str, FieldClass)) {
         for control in ["/schema_version", "/id", "/version"] {
-            push(control.to_owned(), FieldClass::Control);
+            f(control, FieldClass::Control);
         }
         if self.revoked {
-            push("/revoked".to_owned(), FieldClass::Control);
+            f("/revoked", FieldClass::Control);
         }
         for control in ["/originator", "/created", "/modified", "/marking"] {
-            push(control.to_owned(), FieldClass::Control);
+            f(control, FieldClass::Control);
         }
         if self.assessment != crate::Assessment::default() {
-            push("/assessment".to_owned(), FieldClass::Assessment);
+            f("/assessment", FieldClass::Assessment);
         }
+        let mut pointer = String::with_capacity(64);
         for (i, entity) in self.entities.iter().enumerate() {
-            let base = format!("/entities/{i}");
+            pointer.clear();
+            pointer.push_str("/entities/");
+            push_index(&mut pointer, i);
+            let base = pointer.len();
             match entity {
                 Entity::Person(p) => {
-                    push(format!("{base}/kind"), FieldClass::Control);
-                    push(format!("{base}/id"), FieldClass::Control);
+                    pointer.push_str("/kind");
+                    f(&pointer, FieldClass::Control);
+                    pointer.truncate(base);
+                    pointer.push_str("/id");
+                    f(&pointer, FieldClass::Control);
                     let present = [
                         !p.names.is_empty(),
                         !p.aliases.is_empty(),
@@ -101,28 +119,35 @@ impl Record {
                     ];
                     for (name, here) in PERSON_FIELDS.iter().zip(present) {
                         if here {
-                            push(format!("{base}/{name}"), FieldClass::Identity);
+                            pointer.truncate(base);
+                            pointer.push('/');
+                            pointer.push_str(name);
+                            f(&pointer, FieldClass::Identity);
                         }
                     }
                 }
-                other => push(base.clone(), other.kind().field_class()),
+                other => f(&pointer, other.kind().field_class()),
             }
-            extensions(entity.extensions(), &base, &mut push);
+            pointer.truncate(base);
+            extensions(entity.extensions(), &mut pointer, &mut f);
         }
         for i in 0..self.relationships.len() {
-            push(format!("/relationships/{i}"), FieldClass::Association);
+            pointer.clear();
+            pointer.push_str("/relationships/");
+            push_index(&mut pointer, i);
+            f(&pointer, FieldClass::Association);
         }
         if !self.narrative.is_empty() {
-            push("/narrative".to_owned(), FieldClass::Narrative);
+            f("/narrative", FieldClass::Narrative);
         }
         if self.source.is_some() {
-            push("/source".to_owned(), FieldClass::Source);
+            f("/source", FieldClass::Source);
         }
         if !self.provenance.is_empty() {
-            push("/provenance".to_owned(), FieldClass::Control);
+            f("/provenance", FieldClass::Control);
         }
-        extensions(&self.extensions, "", &mut push);
-        out
+        pointer.clear();
+        extensions(&self.extensions, &mut pointer, &mut f);
     }
 
     /// The classes of data the record holds, control included.
@@ -134,15 +159,23 @@ impl Record {
     }
 }
 
+/// Lists the extensions under the pointer `base` (left as it was).
 fn extensions(
     x: &BTreeMap<Namespace, Extension>,
-    base: &str,
-    push: &mut impl FnMut(String, FieldClass),
+    base: &mut String,
+    f: &mut impl FnMut(&str, FieldClass),
 ) {
+    let len = base.len();
     for (ns, ext) in x {
-        push(
-            join(&format!("{base}/extensions"), ns.as_str()),
-            ext.field_class(),
-        );
+        base.push_str("/extensions");
+        push_segment(base, ns.as_str());
+        f(base.as_str(), ext.field_class());
+        base.truncate(len);
     }
+}
+
+/// Appends a decimal array index.
+fn push_index(pointer: &mut String, i: usize) {
+    use std::fmt::Write as _;
+    let _ = write!(pointer, "{i}");
 }

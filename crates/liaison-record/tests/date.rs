@@ -206,3 +206,18 @@ proptest! {
         prop_assert_eq!(back.unwrap(), d);
     }
 }
+
+proptest! {
+    #[test]
+    fn a_timestamp_serializes_as_its_display_form(
+        seconds in -62_167_219_200i64..253_402_300_799,
+        nanos in prop_oneof![Just(0u32), (0u32..1000).prop_map(|m| m * 1_000_000), (0u32..1_000_000).prop_map(|u| u * 1000), 0u32..1_000_000_000],
+    ) {
+        let t = time::OffsetDateTime::from_unix_timestamp(seconds).unwrap()
+            + time::Duration::nanoseconds(i64::from(nanos));
+        let ts = Timestamp::from_offset_date_time(t);
+        let json = serde_json::to_string(&ts).unwrap();
+        prop_assert_eq!(&json, &format!("\"{ts}\""));
+        prop_assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), ts);
+    }
+}

@@ -47,7 +47,7 @@ const SAFE_INTEGER: u64 = 1 << 53;
 /// Serializes `value` as RFC 8785 canonical JSON.
 pub(crate) fn to_canonical_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Unsupported> {
     let mut state = State {
-        out: Vec::with_capacity(1024),
+        out: Vec::with_capacity(4096),
         members: Vec::with_capacity(64),
         scratch: Vec::new(),
     };
