@@ -7,9 +7,7 @@
 //! release appended. This module reads and writes labels only; it does no
 //! cryptography.
 
-use liaison_record::{
-    AgencyId, Digest, Marking, Obligations, Timestamp, canonicalize, canonicalize_value,
-};
+use liaison_record::{AgencyId, Digest, Marking, Obligations, Timestamp, canonicalize};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -64,7 +62,7 @@ pub(crate) enum LabelError {
 impl Label {
     /// The canonical bytes.
     pub(crate) fn to_bytes(&self) -> Result<Vec<u8>, serde_json::Error> {
-        Ok(canonicalize_value(&serde_json::to_value(self)?))
+        liaison_record::to_canonical_json(self)
     }
 
     /// Reads label bytes: the label's shape, canonical form, type and version.

@@ -1,7 +1,7 @@
 //! Sharing: decide, redact, canonicalize, seal, sign, audit.
 
 use liaison_envelope::Sealer;
-use liaison_policy::{Decision, Outcome, holder, redact};
+use liaison_policy::{Decision, Outcome, holder, redact_with_digest};
 use liaison_record::{AgencyId, Purpose, Record, Timestamp};
 use rayon::prelude::*;
 use uuid::Uuid;
@@ -124,9 +124,12 @@ impl Agency {
             (Err(error), event)
         };
 
+        // The record's digest, computed once for the decision, the
+        // redaction's check and the audit entry.
+        let record_digest = record.digest();
         let holder = holder(record);
         if holder != &self.id {
-            event.record_digest = Some(record.digest().to_string());
+            event.record_digest = Some(record_digest.to_string());
             let error = ShareError::NotHolder {
                 record: record.id,
                 agency: self.id.clone(),
@@ -135,7 +138,9 @@ impl Agency {
             return fail(event, error);
         }
 
-        let decision = self.policies.decide(record, to, purpose, at);
+        let decision = self
+            .policies
+            .decide_with_digest(record, record_digest, to, purpose, at);
         if !decision.outcome.releases() {
             let outcome = if decision.outcome == Outcome::Refer {
                 AuditOutcome::Referred
@@ -174,7 +179,7 @@ impl Agency {
             return fail(event, error);
         };
 
-        match self.seal_release(record, &decision, card, identity, at) {
+        match self.seal_release(record, record_digest, &decision, card, identity, at) {
             Ok(parcel) => {
                 event.kind = EntryKind::Release;
                 event.outcome = AuditOutcome::Released;
@@ -196,13 +201,15 @@ impl Agency {
     fn seal_release(
         &self,
         record: &Record,
+        record_digest: liaison_record::Digest,
         decision: &Decision,
         card: &liaison_envelope::Card,
         identity: &liaison_envelope::Identity,
         at: Timestamp,
     ) -> Result<Parcel, ShareError> {
         let parcel_error = |problem: String| ShareError::Parcel { problem };
-        let copy = redact(record, decision, &self.id).map_err(|e| parcel_error(e.to_string()))?;
+        let copy = redact_with_digest(record, record_digest, decision, &self.id)
+            .map_err(|e| parcel_error(e.to_string()))?;
         let payload = copy.canonical_json();
         let digest = liaison_record::sha256(&payload);
         let release = copy

@@ -26,5 +26,5 @@ pub use engine::holder;
 pub use explain::Explanation;
 pub use load::{LoadError, Problem, Severity, agreement_files, load_paths, parse_agreement};
 pub use marking::{JUDICIAL_PURPOSES, LAW_ENFORCEMENT_PURPOSES};
-pub use redact::{RedactError, redact};
+pub use redact::{RedactError, redact, redact_with_digest};
 pub use source::Format;

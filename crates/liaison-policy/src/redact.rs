@@ -57,6 +57,23 @@ pub fn redact(
     decision: &Decision,
     releasing: &AgencyId,
 ) -> Result<Record, RedactError> {
+    redact_with_digest(record, record.digest(), decision, releasing)
+}
+
+/// [`redact`] for a caller that already holds the record's digest
+/// ([`Record::digest`], as passed to [`crate::PolicySet::decide_with_digest`]):
+/// the decision must name that digest, as [`redact`] checks against the
+/// digest it computes.
+///
+/// # Errors
+///
+/// As [`redact`].
+pub fn redact_with_digest(
+    record: &Record,
+    record_digest: Digest,
+    decision: &Decision,
+    releasing: &AgencyId,
+) -> Result<Record, RedactError> {
     if !decision.outcome.releases() {
         return Err(RedactError::NotReleased {
             id: decision.id,
@@ -69,7 +86,7 @@ pub fn redact(
             given: releasing.clone(),
         });
     }
-    let actual = record.digest();
+    let actual = record_digest;
     if actual != decision.record_digest {
         return Err(RedactError::RecordChanged {
             decided: decision.record_digest,

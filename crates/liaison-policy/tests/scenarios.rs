@@ -10,7 +10,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use liaison_policy::{Decision, Outcome, PolicySet, ReasonEffect, load_paths, redact};
+use liaison_policy::{
+    Decision, Outcome, PolicySet, ReasonEffect, RedactError, load_paths, redact, redact_with_digest,
+};
 use liaison_record::Record;
 use serde_json::Value;
 
@@ -146,6 +148,21 @@ fn run(path: &Path) -> Result<(), String> {
         if d.outcome == Outcome::Release {
             assert!(d.withheld.is_empty() && d.transformations.is_empty());
         }
+        // The caller-held digest gives the same copy; a digest of another
+        // record is refused, as a changed record is.
+        let same = redact_with_digest(&record, record.digest(), &d, &d.from)
+            .map_err(|e| format!("redact_with_digest: {e}"))?;
+        assert_eq!(same, copy);
+        let mut other = record.clone();
+        other.version += 1;
+        assert!(matches!(
+            redact(&other, &d, &d.from),
+            Err(RedactError::RecordChanged { .. })
+        ));
+        assert!(matches!(
+            redact_with_digest(&record, other.digest(), &d, &d.from),
+            Err(RedactError::RecordChanged { .. })
+        ));
     } else {
         assert!(redact(&record, &d, &d.from).is_err());
     }

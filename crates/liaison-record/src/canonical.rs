@@ -185,6 +185,37 @@ pub fn canonicalize(json: &[u8]) -> Result<Vec<u8>, CanonicalError> {
     parse::canonicalize(json)
 }
 
+/// Serializes any value as RFC 8785 canonical JSON, the same bytes as
+/// [`canonicalize`] gives for its `serde_json` form.
+///
+/// Values are written straight to canonical form where possible (each
+/// object's members sorted as it closes), without writing ordinary JSON and
+/// reading it back; what that writer does not handle (32-bit floats,
+/// integers beyond 2^53, names that need escaping, very deep nesting) goes
+/// through a `serde_json::Value`.
+///
+/// ```
+/// use std::collections::BTreeMap;
+///
+/// let value: BTreeMap<&str, f64> = [("b", 1.5), ("a", 1e21)].into_iter().collect();
+/// let canonical = liaison_record::to_canonical_json(&value)?;
+/// assert_eq!(canonical, br#"{"a":1e+21,"b":1.5}"#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// When the value cannot be serialized as JSON (a map with keys that are
+/// not strings, or a `Serialize` implementation that fails).
+pub fn to_canonical_json<T: serde::Serialize + ?Sized>(
+    value: &T,
+) -> Result<Vec<u8>, serde_json::Error> {
+    match to_canonical_vec(value) {
+        Ok(bytes) => Ok(bytes),
+        Err(_) => serde_json::to_value(value).map(|v| canonicalize_value(&v)),
+    }
+}
+
 /// The RFC 8785 canonical form of a [`serde_json::Value`].
 ///
 /// A `Value` always has a canonical form: its numbers are finite and its

@@ -42,7 +42,9 @@ pub use record::{
 };
 
 pub mod canonical;
-pub use canonical::{CanonicalError, TextPosition, canonicalize, canonicalize_value};
+pub use canonical::{
+    CanonicalError, TextPosition, canonicalize, canonicalize_value, to_canonical_json,
+};
 mod digest;
 pub use digest::{Digest, sha256};
 
