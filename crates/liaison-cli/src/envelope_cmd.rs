@@ -7,15 +7,20 @@
 //! output file.
 
 use std::fs;
-use std::io::Write;
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use liaison_envelope::{Card, Identity, OpenError, Sealer, armor, dearmor, inspect, open};
+use liaison_envelope::{
+    Card, Identity, OpenError, Sealer, StreamOpener, armor, dearmor, inspect, open,
+};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
+use zeroize::Zeroizing;
 
-use crate::output::{Failure, describe, read_input, write_file_atomically, write_output};
+use crate::output::{
+    Failure, Hold, Sink, describe, open_input, read_input, write_file_atomically, write_output,
+};
 
 /// The envelope commands (flattened into the top-level command list).
 #[derive(Debug, Subcommand)]
@@ -67,7 +72,9 @@ pub(crate) struct SealArgs {
     /// every stanza).
     #[arg(long)]
     anonymous: bool,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output. Either way the
+    /// payload is streamed (bounded memory) unless `--armor` is given, and
+    /// the output appears only once sealing has succeeded.
     #[arg(short, long)]
     output: Option<PathBuf>,
     /// The payload; standard input when absent.
@@ -86,7 +93,10 @@ pub(crate) struct OpenArgs {
     /// Write the verified label to this file.
     #[arg(long)]
     label_out: Option<PathBuf>,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output. The payload streams
+    /// into a temporary file beside it (mode 0600), renamed into place once
+    /// the whole envelope has verified, so memory stays bounded at any
+    /// size; for standard output the payload is held in memory until then.
     #[arg(short, long)]
     output: Option<PathBuf>,
     /// The envelope (binary or armored); standard input when absent.
@@ -223,18 +233,48 @@ fn seal(args: &SealArgs) -> Result<(), Failure> {
         Some(p) => read_input(Some(p))?,
         None => Vec::new(),
     };
-    let payload = read_input(args.input.as_deref())?;
-    let sealed = Sealer::new(&identity)
+    let sealer = Sealer::new(&identity)
         .recipients(&cards)
         .label(&label)
-        .anonymous(args.anonymous)
-        .seal(&payload)
-        .map_err(|e| Failure::unusable(e.to_string()))?;
+        .anonymous(args.anonymous);
     if args.armor {
-        write_output(args.output.as_deref(), armor(&sealed).as_bytes())
-    } else {
-        write_output(args.output.as_deref(), &sealed)
+        // The text form is for transports that need text: built in memory.
+        let payload = read_input(args.input.as_deref())?;
+        let sealed = sealer
+            .seal(&payload)
+            .map_err(|e| Failure::unusable(e.to_string()))?;
+        return write_output(args.output.as_deref(), armor(&sealed).as_bytes());
     }
+    // Streamed: memory stays bounded whatever the payload's size. Output for
+    // standard output waits in an unnamed temporary file (it is ciphertext),
+    // so that a failure writes nothing.
+    let input = args.input.as_deref();
+    let mut reader = open_input(input)?;
+    let sink = Sink::create(args.output.as_deref(), Hold::TemporaryFile, false)?;
+    let mut stream = sealer
+        .stream(sink)
+        .map_err(|e| Failure::unusable(e.to_string()))?;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(Failure::unusable(format!(
+                    "cannot read {}: {e}",
+                    describe(input)
+                )));
+            }
+        };
+        stream
+            .write_all(buf.get(..n).unwrap_or_default())
+            .map_err(|e| Failure::unusable(format!("cannot write the envelope: {e}")))?;
+    }
+    let sink = stream
+        .finish()
+        .map_err(|e| Failure::unusable(e.to_string()))?;
+    sink.commit()
 }
 
 /// Reads an envelope, binary or armored.
@@ -262,16 +302,66 @@ fn open_cmd(args: &OpenArgs) -> Result<(), Failure> {
     let identity = read_identity(&args.identity)?;
     let trusted = read_cards(&args.from)?;
     let input = args.input.as_deref();
-    let envelope = read_envelope(input)?;
-    let opened = open(&envelope, &identity, &trusted, OffsetDateTime::now_utc())
+    let mut reader = BufReader::with_capacity(1 << 16, open_input(input)?);
+    let armored = {
+        let start = reader
+            .fill_buf()
+            .map_err(|e| Failure::unusable(format!("cannot read {}: {e}", describe(input))))?;
+        liaison_envelope::armor::is_armored(start)
+    };
+    if armored {
+        // The text form is read whole, then opened in one piece.
+        let mut text = Vec::new();
+        reader
+            .read_to_end(&mut text)
+            .map_err(|e| Failure::unusable(format!("cannot read {}: {e}", describe(input))))?;
+        let envelope =
+            dearmor(&text).map_err(|e| Failure::unusable(format!("{}: {e}", describe(input))))?;
+        let opened = open(&envelope, &identity, &trusted, OffsetDateTime::now_utc())
+            .map_err(|e| open_failure(input, &e))?;
+        let mut sink = Sink::create(args.output.as_deref(), Hold::Memory, true)?;
+        sink.write_all(&opened.payload)
+            .map_err(|e| Failure::unusable(format!("cannot write the payload: {e}")))?;
+        return finish_open(args, sink, &opened.label);
+    }
+    // Streamed: every chunk is authenticated before it is written, and the
+    // output is put in place only once the whole envelope has verified
+    // (renamed into place for `-o`; for standard output, held in memory,
+    // so that plaintext never reaches the disk unasked).
+    let mut stream = StreamOpener::new(reader, &identity, &trusted, OffsetDateTime::now_utc())
         .map_err(|e| open_failure(input, &e))?;
-    // The label file first: if the payload cannot be written, the label
-    // file is removed again, so a failure leaves nothing behind.
+    let mut sink = Sink::create(args.output.as_deref(), Hold::Memory, true)?;
+    let mut buf = Zeroizing::new(vec![0u8; 1 << 16]);
+    loop {
+        let n = match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => {
+                let refused = e
+                    .get_ref()
+                    .and_then(|inner| inner.downcast_ref::<OpenError>())
+                    .map(|open_error| open_failure(input, open_error));
+                return Err(refused.unwrap_or_else(|| {
+                    Failure::unusable(format!("cannot read {}: {e}", describe(input)))
+                }));
+            }
+        };
+        sink.write_all(buf.get(..n).unwrap_or_default())
+            .map_err(|e| Failure::unusable(format!("cannot write the payload: {e}")))?;
+    }
+    let opened = stream.finish().map_err(|e| open_failure(input, &e))?;
+    finish_open(args, sink, &opened.label)
+}
+
+/// Puts a verified payload and its label in place; if the payload cannot
+/// be, the label file is removed again, so a failure leaves nothing behind.
+fn finish_open(args: &OpenArgs, sink: Sink, label: &[u8]) -> Result<(), Failure> {
     if let Some(path) = &args.label_out {
-        write_file_atomically(path, &opened.label)
+        write_file_atomically(path, label)
             .map_err(|e| Failure::unusable(format!("cannot write `{}`: {e}", path.display())))?;
     }
-    let written = write_output(args.output.as_deref(), &opened.payload);
+    let written = sink.commit();
     if written.is_err()
         && let Some(path) = &args.label_out
     {

@@ -2,9 +2,11 @@
 //! line on standard error per problem, and the exit codes.
 
 use std::fs;
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use zeroize::Zeroizing;
 
 /// Why a command failed, and so which exit code it ends with.
 #[derive(Debug)]
@@ -92,6 +94,153 @@ fn temporary_beside(path: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".to_owned());
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+/// Opens an input for streaming: a file, or standard input for `None` or `-`.
+pub(crate) fn open_input(path: Option<&Path>) -> Result<Box<dyn Read>, Failure> {
+    match path {
+        None => Ok(Box::new(io::stdin().lock())),
+        Some(p) if p == Path::new("-") => Ok(Box::new(io::stdin().lock())),
+        Some(p) => fs::File::open(p)
+            .map(|f| Box::new(f) as Box<dyn Read>)
+            .map_err(|e| Failure::unusable(format!("cannot read {}: {e}", describe(path)))),
+    }
+}
+
+/// How a streaming command holds its output for standard output until it
+/// has succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Hold {
+    /// In an unnamed temporary file (removed by the system when closed):
+    /// bounded memory; for output that is not secret.
+    TemporaryFile,
+    /// In memory: for output that must not touch the disk unasked.
+    Memory,
+}
+
+/// A streaming command's output, all or nothing: written to a temporary
+/// file beside the destination and renamed into place by [`Sink::commit`],
+/// or held for standard output (see [`Hold`]) and written by
+/// [`Sink::commit`]. Dropped without a commit, it leaves nothing behind.
+#[derive(Debug)]
+pub(crate) struct Sink {
+    target: Option<Target>,
+}
+
+#[derive(Debug)]
+enum Target {
+    File {
+        tmp: PathBuf,
+        path: PathBuf,
+        file: io::BufWriter<fs::File>,
+    },
+    Spool(io::BufWriter<fs::File>),
+    /// Wiped when dropped: a failed open leaves no plaintext in memory.
+    Memory(Zeroizing<Vec<u8>>),
+}
+
+impl Sink {
+    /// A sink for `path` (standard output for `None` or `-`). A file is
+    /// created with mode 0600 when `secret` is set.
+    pub(crate) fn create(path: Option<&Path>, hold: Hold, secret: bool) -> Result<Sink, Failure> {
+        let target = match path {
+            Some(p) if p != Path::new("-") => {
+                let tmp = temporary_beside(p);
+                let mut options = fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                if secret {
+                    use std::os::unix::fs::OpenOptionsExt as _;
+                    options.mode(0o600);
+                }
+                #[cfg(not(unix))]
+                let _ = secret;
+                let file = options.open(&tmp).map_err(|e| {
+                    Failure::unusable(format!("cannot write `{}`: {e}", p.display()))
+                })?;
+                Target::File {
+                    tmp,
+                    path: p.to_path_buf(),
+                    file: io::BufWriter::with_capacity(1 << 16, file),
+                }
+            }
+            _ => match hold {
+                Hold::TemporaryFile => {
+                    let file = tempfile::tempfile().map_err(|e| {
+                        Failure::unusable(format!("cannot create a temporary file: {e}"))
+                    })?;
+                    Target::Spool(io::BufWriter::with_capacity(1 << 16, file))
+                }
+                Hold::Memory => Target::Memory(Zeroizing::new(Vec::new())),
+            },
+        };
+        Ok(Sink {
+            target: Some(target),
+        })
+    }
+
+    /// Puts the output in place: renames the file, or writes what was held
+    /// to standard output.
+    pub(crate) fn commit(mut self) -> Result<(), Failure> {
+        match self.target.take() {
+            Some(Target::File { tmp, path, file }) => {
+                let result = file
+                    .into_inner()
+                    .map_err(io::IntoInnerError::into_error)
+                    .and_then(|f| f.sync_all())
+                    .and_then(|()| fs::rename(&tmp, &path));
+                if let Err(e) = result {
+                    let _ = fs::remove_file(&tmp);
+                    return Err(Failure::unusable(format!(
+                        "cannot write `{}`: {e}",
+                        path.display()
+                    )));
+                }
+                Ok(())
+            }
+            Some(Target::Spool(file)) => {
+                let mut out = io::stdout().lock();
+                file.into_inner()
+                    .map_err(io::IntoInnerError::into_error)
+                    .and_then(|mut f| {
+                        f.rewind()?;
+                        io::copy(&mut f, &mut out)
+                    })
+                    .and_then(|_| out.flush())
+                    .map_err(|e| Failure::unusable(format!("cannot write to standard output: {e}")))
+            }
+            Some(Target::Memory(bytes)) => write_stdout(&bytes),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.target {
+            Some(Target::File { file, .. } | Target::Spool(file)) => file.write(buf),
+            Some(Target::Memory(bytes)) => {
+                bytes.extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            None => Err(io::Error::other("output already committed")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.target {
+            Some(Target::File { file, .. } | Target::Spool(file)) => file.flush(),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        if let Some(Target::File { tmp, .. }) = self.target.take() {
+            let _ = fs::remove_file(tmp);
+        }
+    }
 }
 
 /// Whether standard error is a terminal (progress bars are shown only then).

@@ -327,3 +327,101 @@ fn inspect_shows_what_needs_no_key() {
     assert_eq!(json["sender_key_id"], sender["ed25519_key_id"]);
     assert_eq!(json["recipients"][0]["key_id"], card["x25519_key_id"]);
 }
+
+#[test]
+fn large_payloads_stream_and_a_late_failure_still_writes_nothing() {
+    let a = Agencies::new(&["FR", "DE"]);
+    // Four chunks and a part: the command streams chunk by chunk.
+    let payload: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let input = a.path("payload");
+    std::fs::write(&input, &payload).unwrap();
+    let env = a.path("env");
+    let sealed = liaison(
+        &[
+            "seal",
+            "--identity",
+            &a.identity("FR"),
+            "--to",
+            &a.card("DE"),
+            "-o",
+            s(&env),
+            s(&input),
+        ],
+        None,
+    );
+    assert_eq!(
+        code(&sealed),
+        0,
+        "{}",
+        String::from_utf8_lossy(&sealed.stderr)
+    );
+    assert!(sealed.stdout.is_empty());
+    let sealed_bytes = std::fs::read(&env).unwrap();
+    // The same envelope shape through a pipe.
+    let piped = liaison(
+        &[
+            "seal",
+            "--identity",
+            &a.identity("FR"),
+            "--to",
+            &a.card("DE"),
+        ],
+        Some(&payload),
+    );
+    assert_eq!(code(&piped), 0);
+    assert_eq!(piped.stdout.len(), sealed_bytes.len());
+
+    let open_to = |input: &Path, out_file: Option<&Path>| {
+        let mut args = vec![
+            "open".to_owned(),
+            "--identity".to_owned(),
+            a.identity("DE"),
+            "--from".to_owned(),
+            a.card("FR"),
+        ];
+        if let Some(o) = out_file {
+            args.extend(["-o".to_owned(), s(o).to_owned()]);
+        }
+        args.push(s(input).to_owned());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        liaison(&args, None)
+    };
+    let out_file = a.path("out");
+    let opened = open_to(&env, Some(&out_file));
+    assert_eq!(
+        code(&opened),
+        0,
+        "{}",
+        String::from_utf8_lossy(&opened.stderr)
+    );
+    assert_eq!(std::fs::read(&out_file).unwrap(), payload);
+    let opened = open_to(&env, None);
+    assert_eq!(opened.stdout, payload);
+    std::fs::remove_file(&out_file).unwrap();
+
+    // Damage in the last chunk (earlier chunks verify and are written to
+    // the pending output first), and truncation at a chunk boundary.
+    let mut damaged = sealed_bytes.clone();
+    let n = damaged.len();
+    damaged[n - 200] ^= 0x40;
+    let header = sealed_bytes.len() - 64 - (payload.len() + 5 * 16);
+    let truncated = sealed_bytes[..header + 2 * (65_536 + 16)].to_vec();
+    for (name, bytes) in [("damaged", damaged), ("truncated", truncated)] {
+        let bad = a.path(name);
+        std::fs::write(&bad, &bytes).unwrap();
+        for target in [Some(out_file.as_path()), None] {
+            let out = open_to(&bad, target);
+            assert_eq!(code(&out), 1, "{name}");
+            assert!(out.stdout.is_empty(), "{name}");
+            assert!(!out_file.exists(), "{name}");
+            let leftovers = std::fs::read_dir(a.dir.path()).unwrap().filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".tmp")
+            });
+            assert_eq!(leftovers.count(), 0, "{name}");
+        }
+    }
+}
