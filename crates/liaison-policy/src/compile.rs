@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 
 use liaison_record::{
-    AgreementRef, Caveat, Classification, Digest, EntityKind, FieldClass, InformationCredibility,
-    Purpose, SourceReliability, Timestamp, Tlp, canonicalize_value, sha256,
+    AgencyId, AgreementRef, Caveat, Classification, Digest, EntityKind, FieldClass,
+    InformationCredibility, Party, Purpose, SourceReliability, Timestamp, Tlp, canonicalize_value,
+    sha256,
 };
 
 use crate::agreement::{Agreement, Effect, ObligationRules, Transformation};
@@ -19,27 +20,51 @@ use crate::agreement::{Agreement, Effect, ObligationRules, Transformation};
 #[derive(Debug, Clone)]
 pub struct PolicySet {
     pub(crate) agreements: Vec<CompiledAgreement>,
-    pub(crate) index: HashMap<String, RecipientIndex>,
-    /// The purposes of the agreements between a provider and a recipient
-    /// (agency or country), for telling a refused requester what is covered.
-    pub(crate) purposes: HashMap<String, RecipientPurposes>,
+    pub(crate) index: HashMap<String, ByRecipient<PurposeIndex>>,
+    /// The purposes of the agreements between a provider and a recipient,
+    /// for telling a refused requester what is covered.
+    pub(crate) purposes: HashMap<String, ByRecipient<Vec<Purpose>>>,
     pub(crate) digest: Digest,
 }
 
-/// The clauses of one provider, by recipient.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct RecipientIndex {
+/// What one provider has for each recipient: named agencies and whole
+/// countries.
+#[derive(Debug, Clone)]
+pub(crate) struct ByRecipient<T> {
     /// By recipient agency id.
-    pub(crate) agencies: HashMap<String, PurposeIndex>,
+    pub(crate) agencies: HashMap<String, T>,
     /// By recipient country code.
-    pub(crate) countries: HashMap<String, PurposeIndex>,
+    pub(crate) countries: HashMap<String, T>,
 }
 
-/// The purposes agreements cover, by recipient agency and country.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct RecipientPurposes {
-    pub(crate) agencies: HashMap<String, Vec<Purpose>>,
-    pub(crate) countries: HashMap<String, Vec<Purpose>>,
+impl<T> Default for ByRecipient<T> {
+    fn default() -> Self {
+        ByRecipient {
+            agencies: HashMap::new(),
+            countries: HashMap::new(),
+        }
+    }
+}
+
+impl<T: Default> ByRecipient<T> {
+    /// The entry for an agreement's recipient party.
+    fn entry(&mut self, party: &Party) -> &mut T {
+        match party {
+            Party::Agency(id) => self.agencies.entry(id.as_str().to_owned()),
+            Party::Country(cc) => self.countries.entry(cc.as_str().to_owned()),
+        }
+        .or_default()
+    }
+}
+
+impl<T> ByRecipient<T> {
+    /// What applies to `recipient`: as an agency, then through its country.
+    pub(crate) fn get(&self, recipient: &AgencyId) -> [Option<&T>; 2] {
+        [
+            self.agencies.get(recipient.as_str()),
+            self.countries.get(recipient.country().as_str()),
+        ]
+    }
 }
 
 /// Clause references by purpose.
@@ -144,8 +169,8 @@ impl PolicySet {
         agreements.sort_by(|a, b| (&a.id, a.version).cmp(&(&b.id, b.version)));
         let mut set_bytes = Vec::with_capacity(agreements.len() * 32);
         let mut compiled = Vec::with_capacity(agreements.len());
-        let mut index: HashMap<String, RecipientIndex> = HashMap::new();
-        let mut purposes_by: HashMap<String, RecipientPurposes> = HashMap::new();
+        let mut index: HashMap<String, ByRecipient<PurposeIndex>> = HashMap::new();
+        let mut purposes_by: HashMap<String, ByRecipient<Vec<Purpose>>> = HashMap::new();
         for (ai, a) in agreements.into_iter().enumerate() {
             let digest = agreement_digest(&a);
             set_bytes.extend_from_slice(digest.as_bytes());
@@ -154,15 +179,7 @@ impl PolicySet {
                 .entry(a.provider.as_str().to_owned())
                 .or_default();
             for party in &a.recipients {
-                let slot = match party {
-                    liaison_record::Party::Agency(id) => {
-                        covered.agencies.entry(id.as_str().to_owned())
-                    }
-                    liaison_record::Party::Country(cc) => {
-                        covered.countries.entry(cc.as_str().to_owned())
-                    }
-                }
-                .or_default();
+                let slot = covered.entry(party);
                 slot.extend(a.purposes.iter().cloned());
                 slot.sort();
                 slot.dedup();
@@ -179,15 +196,7 @@ impl PolicySet {
                     &c.when.purposes
                 };
                 for party in &a.recipients {
-                    let slot = match party {
-                        liaison_record::Party::Agency(id) => {
-                            by_recipient.agencies.entry(id.as_str().to_owned())
-                        }
-                        liaison_record::Party::Country(cc) => {
-                            by_recipient.countries.entry(cc.as_str().to_owned())
-                        }
-                    }
-                    .or_default();
+                    let slot = by_recipient.entry(party);
                     for p in purposes {
                         slot.entry(p.as_str().to_owned()).or_default().push(r);
                     }

@@ -445,8 +445,7 @@ impl PolicySet {
         let Some(by) = self.index.get(holder.as_str()) else {
             return Vec::new();
         };
-        let agency = refs(by.agencies.get(recipient.as_str()), purpose);
-        let country = refs(by.countries.get(recipient.country().as_str()), purpose);
+        let [agency, country] = by.get(recipient).map(|index| refs(index, purpose));
         // Each list is in clause order already (compiling pushes clauses in
         // order); merge the two and drop repeats.
         let mut out: Vec<ClauseRef> = Vec::with_capacity(agency.len() + country.len());
@@ -471,9 +470,8 @@ impl PolicySet {
         let Some(by) = self.purposes.get(holder.as_str()) else {
             return Vec::new();
         };
-        let agency = by.agencies.get(recipient.as_str());
-        let country = by.countries.get(recipient.country().as_str());
-        let mut out: Vec<Purpose> = [agency, country]
+        let mut out: Vec<Purpose> = by
+            .get(recipient)
             .into_iter()
             .flatten()
             .flatten()

@@ -407,49 +407,26 @@ impl Array<'_> {
     }
 }
 
-impl ser::SerializeSeq for Array<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        self.finish()
-    }
+/// The four sequence traits, all writing an array.
+macro_rules! array_impl {
+    ($trait:ident, $method:ident) => {
+        impl ser::$trait for Array<'_> {
+            type Ok = ();
+            type Error = Unsupported;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
+                self.element(value)
+            }
+            fn end(self) -> Result<(), Unsupported> {
+                self.finish()
+            }
+        }
+    };
 }
 
-impl ser::SerializeTuple for Array<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleStruct for Array<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleVariant for Array<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        self.finish()
-    }
-}
+array_impl!(SerializeSeq, serialize_element);
+array_impl!(SerializeTuple, serialize_element);
+array_impl!(SerializeTupleStruct, serialize_field);
+array_impl!(SerializeTupleVariant, serialize_field);
 
 struct Object<'a> {
     st: &'a mut State,
@@ -555,6 +532,15 @@ impl ser::SerializeStructVariant for Object<'_> {
     }
 }
 
+/// Integer map keys are written in decimal, as serde_json does.
+macro_rules! integer_keys {
+    ($($method:ident: $t:ty),* $(,)?) => {
+        $(fn $method(self, v: $t) -> Result<String, Unsupported> {
+            Ok(v.to_string())
+        })*
+    };
+}
+
 /// Turns a map key into its name, as serde_json does for the keys it
 /// accepts that this writer also handles: strings, characters, unit
 /// variants and integers.
@@ -592,30 +578,16 @@ impl ser::Serializer for KeyWriter {
     ) -> Result<String, Unsupported> {
         value.serialize(self)
     }
-    fn serialize_i8(self, v: i8) -> Result<String, Unsupported> {
-        Ok(v.to_string())
-    }
-    fn serialize_i16(self, v: i16) -> Result<String, Unsupported> {
-        Ok(v.to_string())
-    }
-    fn serialize_i32(self, v: i32) -> Result<String, Unsupported> {
-        Ok(v.to_string())
-    }
-    fn serialize_i64(self, v: i64) -> Result<String, Unsupported> {
-        Ok(v.to_string())
-    }
-    fn serialize_u8(self, v: u8) -> Result<String, Unsupported> {
-        Ok(v.to_string())
-    }
-    fn serialize_u16(self, v: u16) -> Result<String, Unsupported> {
-        Ok(v.to_string())
-    }
-    fn serialize_u32(self, v: u32) -> Result<String, Unsupported> {
-        Ok(v.to_string())
-    }
-    fn serialize_u64(self, v: u64) -> Result<String, Unsupported> {
-        Ok(v.to_string())
-    }
+    integer_keys!(
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+    );
     fn serialize_bool(self, _: bool) -> Result<String, Unsupported> {
         Err(Unsupported)
     }
