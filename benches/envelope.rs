@@ -8,6 +8,16 @@
 //!   recipients, against the public-key operations the format cannot avoid:
 //!   per recipient one ephemeral X25519 key generation and one X25519
 //!   agreement, plus one Ed25519 signature.
+//!
+//! Seal and open each return a fresh buffer, where the raw-cipher floor
+//! reuses one. With glibc's default heap trimming, the loop of
+//! `envelope_seal_open/liaison` can hand the two freed megabytes of a 1 MiB
+//! round back to the system on every iteration and fault them in again on
+//! the next (visible as system time and page faults in `perf stat`). To see
+//! the cost without that allocator effect, run the bench with
+//! `GLIBC_TUNABLES=glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=268435456`
+//! (fixing the trim threshold alone also fixes the mmap threshold at its
+//! 128 KiB default, so each buffer would be mapped and unmapped instead).
 #![allow(
     clippy::unwrap_used,
     reason = "benchmark setup: a failure must stop the run"
