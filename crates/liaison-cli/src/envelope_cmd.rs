@@ -7,7 +7,7 @@
 //! output file.
 
 use std::fs;
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -19,7 +19,8 @@ use time::{Duration, OffsetDateTime};
 use zeroize::Zeroizing;
 
 use crate::output::{
-    Failure, Hold, Sink, describe, open_input, read_input, write_file_atomically, write_output,
+    Failure, Hold, Sink, describe, open_input, pump, read_input, write_file_atomically,
+    write_output,
 };
 
 /// The envelope commands (flattened into the top-level command list).
@@ -255,22 +256,13 @@ fn seal(args: &SealArgs) -> Result<(), Failure> {
         .stream(sink)
         .map_err(|e| Failure::unusable(e.to_string()))?;
     let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(Failure::unusable(format!(
-                    "cannot read {}: {e}",
-                    describe(input)
-                )));
-            }
-        };
-        stream
-            .write_all(buf.get(..n).unwrap_or_default())
-            .map_err(|e| Failure::unusable(format!("cannot write the envelope: {e}")))?;
-    }
+    pump(
+        &mut reader,
+        &mut stream,
+        &mut buf,
+        |e| Failure::unusable(format!("cannot read {}: {e}", describe(input))),
+        |e| Failure::unusable(format!("cannot write the envelope: {e}")),
+    )?;
     let sink = stream
         .finish()
         .map_err(|e| Failure::unusable(e.to_string()))?;
@@ -332,24 +324,23 @@ fn open_cmd(args: &OpenArgs) -> Result<(), Failure> {
         .map_err(|e| open_failure(input, &e))?;
     let mut sink = Sink::create(args.output.as_deref(), Hold::Memory, true)?;
     let mut buf = Zeroizing::new(vec![0u8; 1 << 16]);
-    loop {
-        let n = match stream.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => {
-                let refused = e
-                    .get_ref()
-                    .and_then(|inner| inner.downcast_ref::<OpenError>())
-                    .map(|open_error| open_failure(input, open_error));
-                return Err(refused.unwrap_or_else(|| {
-                    Failure::unusable(format!("cannot read {}: {e}", describe(input)))
-                }));
-            }
-        };
-        sink.write_all(buf.get(..n).unwrap_or_default())
-            .map_err(|e| Failure::unusable(format!("cannot write the payload: {e}")))?;
-    }
+    pump(
+        &mut stream,
+        &mut sink,
+        &mut buf,
+        |e| {
+            // An authentication failure comes through `Read` as an
+            // `OpenError`; anything else is the input's own I/O error.
+            let refused = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<OpenError>())
+                .map(|open_error| open_failure(input, open_error));
+            refused.unwrap_or_else(|| {
+                Failure::unusable(format!("cannot read {}: {e}", describe(input)))
+            })
+        },
+        |e| Failure::unusable(format!("cannot write the payload: {e}")),
+    )?;
     let opened = stream.finish().map_err(|e| open_failure(input, &e))?;
     finish_open(args, sink, &opened.label)
 }

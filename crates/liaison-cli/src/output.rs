@@ -107,6 +107,27 @@ pub(crate) fn open_input(path: Option<&Path>) -> Result<Box<dyn Read>, Failure> 
     }
 }
 
+/// Copies `from` to `to` through `buf` until `from` ends, naming a read
+/// failure with `on_read` and a write failure with `on_write`.
+pub(crate) fn pump(
+    from: &mut impl Read,
+    to: &mut impl Write,
+    buf: &mut [u8],
+    on_read: impl Fn(io::Error) -> Failure,
+    on_write: impl Fn(io::Error) -> Failure,
+) -> Result<(), Failure> {
+    loop {
+        let n = match from.read(buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(on_read(e)),
+        };
+        to.write_all(buf.get(..n).unwrap_or_default())
+            .map_err(&on_write)?;
+    }
+}
+
 /// How a streaming command holds its output for standard output until it
 /// has succeeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
