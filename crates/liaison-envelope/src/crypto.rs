@@ -9,7 +9,7 @@ use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use hkdf::Hkdf;
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq;
-use x25519_dalek::{PublicKey, StaticSecret};
+use x25519_dalek::StaticSecret;
 use zeroize::Zeroizing;
 
 use crate::format::{
@@ -18,6 +18,7 @@ use crate::format::{
 };
 use crate::keys::KeyId;
 use crate::rng::{RandomError, Randomness};
+use crate::x25519::{self, PublicPoint};
 
 /// HKDF info of the X25519 key-wrapping key.
 pub(crate) const INFO_WRAP: &[u8] = b"liaison-envelope v1 x25519 wrap";
@@ -96,22 +97,15 @@ fn wrap_key(shared: &[u8; 32], ephemeral: &[u8; 32], recipient: &[u8; 32]) -> Da
 /// Wraps the data key for one X25519 recipient with a fresh ephemeral key.
 pub(crate) fn wrap(
     rng: &mut Randomness,
-    recipient: &PublicKey,
+    recipient: &PublicPoint,
     key_id: Option<KeyId>,
     data_key: &[u8; 32],
     core_digest: &[u8; 32],
 ) -> Result<Stanza, WrapError> {
-    let secret = StaticSecret::from(*rng.array32().map_err(WrapError::Random)?);
-    let ephemeral = PublicKey::from(&secret);
-    let shared = secret.diffie_hellman(recipient);
-    if !shared.was_contributory() {
-        return Err(WrapError::LowOrder);
-    }
-    let key = wrap_key(
-        shared.as_bytes(),
-        ephemeral.as_bytes(),
-        recipient.as_bytes(),
-    );
+    let secret = rng.array32().map_err(WrapError::Random)?;
+    let ephemeral = x25519::public_key(&secret);
+    let shared = recipient.agree(&secret).ok_or(WrapError::LowOrder)?;
+    let key = wrap_key(&shared, &ephemeral, recipient.as_bytes());
     let cipher = ChaCha20Poly1305::new(&Key::from(*key));
     let mut wrapped = [0u8; WRAPPED_KEY_LEN];
     let (body, tag_out) = wrapped.split_at_mut(32);
@@ -126,7 +120,7 @@ pub(crate) fn wrap(
     tag_out.copy_from_slice(&tag);
     Ok(Stanza::X25519 {
         key_id,
-        ephemeral: ephemeral.to_bytes(),
+        ephemeral,
         wrapped,
     })
 }
@@ -135,17 +129,14 @@ pub(crate) fn wrap(
 /// failure (low-order ephemeral key, wrong key, altered stanza or core).
 pub(crate) fn unwrap(
     secret: &StaticSecret,
-    recipient: &PublicKey,
+    recipient: &[u8; 32],
     key_id: Option<KeyId>,
     ephemeral: &[u8; 32],
     wrapped: &[u8; WRAPPED_KEY_LEN],
     core_digest: &[u8; 32],
 ) -> Option<DataKey> {
-    let shared = secret.diffie_hellman(&PublicKey::from(*ephemeral));
-    if !shared.was_contributory() {
-        return None;
-    }
-    let key = wrap_key(shared.as_bytes(), ephemeral, recipient.as_bytes());
+    let shared = PublicPoint::new(*ephemeral).agree(secret.as_bytes())?;
+    let key = wrap_key(&shared, ephemeral, recipient);
     let cipher = ChaCha20Poly1305::new(&Key::from(*key));
     let (body, tag) = wrapped.split_at(32);
     let tag = Tag::try_from(tag).ok()?;

@@ -17,6 +17,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::KeyError;
 use crate::rng::Randomness;
+use crate::x25519::PublicPoint;
 
 /// The length of a key id in bytes.
 pub const KEY_ID_LEN: usize = 8;
@@ -103,7 +104,9 @@ pub struct Identity {
     agency_id: String,
     x25519: StaticSecret,
     /// Computed once: every derivation of it is a scalar multiplication.
-    x25519_public: PublicKey,
+    x25519_public: PublicPoint,
+    encryption_key_id: KeyId,
+    signing_key_id: KeyId,
     signing: SigningKey,
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
@@ -159,11 +162,15 @@ impl Identity {
         check_agency_id(agency_id)?;
         let (not_before, not_after) = check_window(not_before, not_after)?;
         let x25519 = StaticSecret::from(*x25519_secret);
+        let x25519_public = PublicPoint::new(PublicKey::from(&x25519).to_bytes());
+        let signing = SigningKey::from_bytes(ed25519_secret);
         Ok(Identity {
             agency_id: agency_id.to_owned(),
-            x25519_public: PublicKey::from(&x25519),
+            encryption_key_id: KeyId::of_public_key(x25519_public.as_bytes()),
+            signing_key_id: KeyId::of_public_key(signing.verifying_key().as_bytes()),
+            x25519_public,
             x25519,
-            signing: SigningKey::from_bytes(ed25519_secret),
+            signing,
             not_before,
             not_after,
         })
@@ -178,13 +185,13 @@ impl Identity {
     /// The key id of the X25519 (receiving) public key.
     #[must_use]
     pub fn encryption_key_id(&self) -> KeyId {
-        KeyId::of_public_key(self.x25519_public.as_bytes())
+        self.encryption_key_id
     }
 
     /// The key id of the Ed25519 (signing) public key.
     #[must_use]
     pub fn signing_key_id(&self) -> KeyId {
-        KeyId::of_public_key(self.signing.verifying_key().as_bytes())
+        self.signing_key_id
     }
 
     /// The public card of this identity.
@@ -194,6 +201,8 @@ impl Identity {
             agency_id: self.agency_id.clone(),
             x25519: self.x25519_public,
             ed25519: self.signing.verifying_key(),
+            encryption_key_id: self.encryption_key_id,
+            signing_key_id: self.signing_key_id,
             not_before: self.not_before,
             not_after: self.not_after,
         }
@@ -203,8 +212,8 @@ impl Identity {
         &self.x25519
     }
 
-    pub(crate) fn x25519_public(&self) -> &PublicKey {
-        &self.x25519_public
+    pub(crate) fn x25519_public(&self) -> &[u8; 32] {
+        self.x25519_public.as_bytes()
     }
 
     /// Whether `at` lies in the validity window of this identity's card.
@@ -263,8 +272,12 @@ impl Identity {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Card {
     agency_id: String,
-    x25519: PublicKey,
+    /// With its Edwards point, computed once (see `x25519.rs`).
+    x25519: PublicPoint,
     ed25519: VerifyingKey,
+    /// Computed once: a key id is a hash of its key.
+    encryption_key_id: KeyId,
+    signing_key_id: KeyId,
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
 }
@@ -317,7 +330,9 @@ impl Card {
             })?;
         Ok(Card {
             agency_id: agency_id.to_owned(),
-            x25519: PublicKey::from(x25519_public),
+            x25519: PublicPoint::new(x25519_public),
+            encryption_key_id: KeyId::of_public_key(&x25519_public),
+            signing_key_id: KeyId::of_public_key(ed25519.as_bytes()),
             ed25519,
             not_before,
             not_after,
@@ -333,7 +348,7 @@ impl Card {
     /// The X25519 public key.
     #[must_use]
     pub fn x25519_public(&self) -> [u8; 32] {
-        self.x25519.to_bytes()
+        *self.x25519.as_bytes()
     }
 
     /// The Ed25519 public key.
@@ -345,13 +360,13 @@ impl Card {
     /// The key id of the X25519 public key (used in recipient stanzas).
     #[must_use]
     pub fn encryption_key_id(&self) -> KeyId {
-        KeyId::of_public_key(self.x25519.as_bytes())
+        self.encryption_key_id
     }
 
     /// The key id of the Ed25519 public key (used to name the signer).
     #[must_use]
     pub fn signing_key_id(&self) -> KeyId {
-        KeyId::of_public_key(self.ed25519.as_bytes())
+        self.signing_key_id
     }
 
     /// Start of the validity window.
@@ -372,7 +387,7 @@ impl Card {
         self.not_before <= at && at <= self.not_after
     }
 
-    pub(crate) fn x25519_key(&self) -> &PublicKey {
+    pub(crate) fn x25519_key(&self) -> &PublicPoint {
         &self.x25519
     }
 

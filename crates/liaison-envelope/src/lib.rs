@@ -14,6 +14,7 @@ mod rewrap;
 mod rng;
 mod seal;
 mod stream;
+mod x25519;
 
 // The public interface is:
 pub use armor::{armor, dearmor};
