@@ -188,13 +188,9 @@ impl AuditLog {
         let mut lines = Vec::with_capacity(events.len());
         for event in events {
             seq = seq.checked_add(1).ok_or(AuditError::Full)?;
-            let entry = AuditEntry::chain(event, seq, prev)
+            let (entry, line) = AuditEntry::chain_line(event, seq, prev)
                 .map_err(|source| AuditError::Encode { source })?;
-            lines.push(
-                entry
-                    .to_line()
-                    .map_err(|source| AuditError::Encode { source })?,
-            );
+            lines.push(line);
             prev = entry.hash.clone();
             entries.push(entry);
         }

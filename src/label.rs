@@ -7,7 +7,7 @@
 //! release appended. This module reads and writes labels only; it does no
 //! cryptography.
 
-use liaison_record::{AgencyId, Digest, Marking, Obligations, Timestamp, canonicalize};
+use liaison_record::{AgencyId, Digest, Marking, Obligations, Timestamp};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -72,7 +72,9 @@ impl Label {
         if label.kind != LABEL_TYPE || label.v != LABEL_VERSION {
             return Err(LabelError::Unsupported);
         }
-        match canonicalize(bytes) {
+        // Canonical, and nothing the parse passed over: the bytes are
+        // exactly what writing the parsed label gives.
+        match label.to_bytes() {
             Ok(c) if c == bytes => Ok(label),
             _ => Err(LabelError::NotCanonical),
         }

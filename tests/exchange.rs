@@ -576,6 +576,54 @@ fn a_record_under_another_parcels_label_is_refused() {
     w.bpol.receive_at(b.as_bytes(), now()).unwrap();
 }
 
+#[test]
+fn a_payload_not_in_canonical_form_is_refused() {
+    let w = World::new();
+    let parcel = w
+        .kmar
+        .share_at(
+            &watchlist_hit(11),
+            &id("DEU-BPOL"),
+            &border_control(),
+            now(),
+        )
+        .unwrap();
+    let bpol = w.bpol_keys.identity();
+    let when = now().to_offset_date_time();
+    let opened = open(parcel.as_bytes(), &bpol, &[w.kmar_keys.card()], when).unwrap();
+
+    // The same record written another way (a space after the opening
+    // brace), under a label whose digest is that of the new bytes, sealed
+    // and signed by the KMar itself: the record reads the same, but its
+    // digest would no longer be the one the label and the audit log name.
+    let mut payload = opened.payload.clone();
+    payload.insert(1, b' ');
+    let old = liaison::record::sha256(&opened.payload).to_string();
+    let new = liaison::record::sha256(&payload).to_string();
+    let label = String::from_utf8(opened.label.clone())
+        .unwrap()
+        .replace(&old, &new);
+    assert_ne!(label.as_bytes(), opened.label.as_slice());
+    let resealed = Sealer::new(&w.kmar_keys.identity())
+        .recipient(&w.bpol_keys.card())
+        .label(label.as_bytes())
+        .at(when)
+        .seal(&payload)
+        .unwrap();
+    let err = w.bpol.receive_at(&resealed, now()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ReceiveError::LabelMismatch {
+                field: "record digest"
+            }
+        ),
+        "{err}"
+    );
+    // The original is still accepted.
+    w.bpol.receive_at(parcel.as_bytes(), now()).unwrap();
+}
+
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }

@@ -198,7 +198,9 @@ impl Agency {
         if label.version != record.version {
             return Err(mismatch("record version"));
         }
-        if label.digest != payload_digest || record.digest() != payload_digest {
+        // The payload must be the canonical form of the record read from it,
+        // so that its digest is the record's digest.
+        if label.digest != payload_digest || record.canonical_json() != opened.payload {
             return Err(mismatch("record digest"));
         }
         if label.marking != record.marking {

@@ -169,14 +169,8 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
-    /// Places `event` in the chain after `prev` with number `seq` and
-    /// computes its hash.
-    pub(crate) fn chain(
-        event: AuditEvent,
-        seq: u64,
-        prev: String,
-    ) -> Result<Self, serde_json::Error> {
-        let mut entry = Self {
+    fn chain_unhashed(event: AuditEvent, seq: u64, prev: String) -> Self {
+        Self {
             agreements: event.agreements,
             at: event.at,
             counterparty: event.counterparty,
@@ -192,14 +186,30 @@ impl AuditEntry {
             record_digest: event.record_digest,
             seq,
             v: ENTRY_FORMAT_VERSION,
-        };
-        entry.hash = hash_hex(&entry.hashed_form()?);
-        Ok(entry)
+        }
+    }
+
+    /// Places `event` in the chain after `prev` with number `seq`, computes
+    /// its hash, and returns it with its log line (the hashed form is
+    /// written once for both).
+    pub(crate) fn chain_line(
+        event: AuditEvent,
+        seq: u64,
+        prev: String,
+    ) -> Result<(Self, Vec<u8>), serde_json::Error> {
+        let mut entry = Self::chain_unhashed(event, seq, prev);
+        let mut line = entry.hashed_form()?;
+        entry.hash = hash_hex(&line);
+        close_line(&mut line, &entry.hash)?;
+        Ok((entry, line))
     }
 
     /// The canonical JSON the hash covers: the entry without `hash`.
     pub(crate) fn hashed_form(&self) -> Result<Vec<u8>, serde_json::Error> {
-        serde_json::to_vec(self)
+        // Room for a typical entry and the hash appended to make its line.
+        let mut out = Vec::with_capacity(640);
+        serde_json::to_writer(&mut out, self)?;
+        Ok(out)
     }
 
     /// The SHA-256 of [`AuditEntry::hashed_form`], lowercase hex.
@@ -211,15 +221,7 @@ impl AuditEntry {
     /// member, without the line feed.
     pub(crate) fn to_line(&self) -> Result<Vec<u8>, serde_json::Error> {
         let mut line = self.hashed_form()?;
-        // The hashed form is a JSON object: it ends with `}`.
-        if line.pop() != Some(b'}') {
-            return Err(serde::ser::Error::custom(
-                "an audit entry is not a JSON object",
-            ));
-        }
-        line.extend_from_slice(b",\"hash\":\"");
-        line.extend_from_slice(self.hash.as_bytes());
-        line.extend_from_slice(b"\"}");
+        close_line(&mut line, &self.hash)?;
         Ok(line)
     }
 
@@ -261,6 +263,20 @@ pub(crate) enum LineError {
     NotAnEntry(String),
 }
 
+/// Turns a hashed form into its line: `hash` appended as the last member.
+fn close_line(hashed_form: &mut Vec<u8>, hash: &str) -> Result<(), serde_json::Error> {
+    // The hashed form is a JSON object: it ends with `}`.
+    if hashed_form.pop() != Some(b'}') {
+        return Err(serde::ser::Error::custom(
+            "an audit entry is not a JSON object",
+        ));
+    }
+    hashed_form.extend_from_slice(b",\"hash\":\"");
+    hashed_form.extend_from_slice(hash.as_bytes());
+    hashed_form.extend_from_slice(b"\"}");
+    Ok(())
+}
+
 fn hash_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -300,7 +316,9 @@ mod tests {
             id: "nld-deu".to_owned(),
             version: 3,
         }];
-        AuditEntry::chain(event, 1, GENESIS_HASH.to_owned()).unwrap()
+        AuditEntry::chain_line(event, 1, GENESIS_HASH.to_owned())
+            .unwrap()
+            .0
     }
 
     #[test]
@@ -358,7 +376,7 @@ mod tests {
             );
             event.reasons = vec![reason];
             event.purpose = Some(purpose.parse().unwrap());
-            let entry = AuditEntry::chain(event, seq, GENESIS_HASH.to_owned()).unwrap();
+            let entry = AuditEntry::chain_line(event, seq, GENESIS_HASH.to_owned()).unwrap().0;
             let ours = entry.hashed_form().unwrap();
             let value: serde_json::Value = serde_json::from_slice(&ours).unwrap();
             proptest::prop_assert_eq!(&ours, &serde_jcs::to_vec(&value).unwrap());
