@@ -1,8 +1,8 @@
 //! RFC 8785 canonicalization never panics, and its output is a fixed point.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
 use liaison_record::canonicalize;
+use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(once) = canonicalize(data) {

@@ -2,8 +2,8 @@
 //! opens was sent by the fixed trusted sender.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
 use liaison_envelope::fuzzing;
+use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(opened) = fuzzing::open_fixed(data) {

@@ -2,8 +2,8 @@
 //! read; armor decoding is canonical (re-armoring gives back the input).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
 use liaison_envelope::{armor, dearmor, format, inspect};
+use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let _ = inspect(data);

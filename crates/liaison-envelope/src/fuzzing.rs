@@ -62,3 +62,14 @@ pub fn seal_fixed(payload: &[u8], label: &[u8], anonymous: bool) -> Result<Vec<u
         .at(AT)
         .seal(payload)
 }
+
+/// X25519(`secret`, `u`) as the envelope computes it (all zero for a
+/// low-order `u`), beside `x25519-dalek`'s result, for the differential
+/// fuzz target.
+#[must_use]
+pub fn x25519_both(secret: [u8; 32], u: [u8; 32]) -> ([u8; 32], [u8; 32]) {
+    let ours = crate::x25519::PublicPoint::new(u)
+        .agree(&secret)
+        .map_or([0u8; 32], |s| *s);
+    (ours, x25519_dalek::x25519(secret, u))
+}

@@ -154,6 +154,29 @@ mod tests {
         }
     }
 
+    /// The non-canonical encodings `p + v` (v = 0..18) and every encoding
+    /// with the top bit set: the same results as `x25519-dalek`, which reads
+    /// them modulo p with the top bit ignored (RFC 7748 section 5).
+    #[test]
+    fn non_canonical_encodings_agree_with_x25519_dalek() {
+        for v in 0..=18u8 {
+            let mut u = [0xffu8; 32];
+            u[0] = 0xed + v;
+            u[31] = 0x7f;
+            let mut high = u;
+            high[31] |= 0x80;
+            let mut small = [0u8; 32];
+            small[0] = v;
+            for u in [u, high, small] {
+                for k in [[3u8; 32], [0xa7; 32]] {
+                    let expected = x25519_dalek::x25519(k, u);
+                    let got = PublicPoint::new(u).agree(&k).map_or([0u8; 32], |s| *s);
+                    assert_eq!(got, expected, "{}", hex::encode(u));
+                }
+            }
+        }
+    }
+
     #[test]
     fn public_key_matches_x25519_dalek() {
         for seed in 0..=255u8 {
