@@ -7,7 +7,8 @@
 //! `[clamp(k)]P`, where `P` is the birationally equivalent Edwards point of
 //! either sign; `curve25519-dalek` computes that product in constant time
 //! with its vectorized Edwards arithmetic (AVX2 where the processor has it),
-//! in about 0.6 of the ladder's time on the benchmark machine. This is how `x25519-dalek`
+//! in about 0.6 of the ladder's time on the benchmark machine (0.8 counting
+//! the conversion of `u` to its Edwards point). This is how `x25519-dalek`
 //! itself derives a public key (`[clamp(k)]B` on the Edwards curve, then
 //! converted). A `u` with no Edwards point (a point on the twist, or
 //! `u = -1`) takes the ladder, so the function is X25519 for every input;
