@@ -77,6 +77,10 @@ struct State {
 }
 
 impl State {
+    fn name(&self, m: &Member) -> &[u8] {
+        self.out.get(m.name_start..m.name_end).unwrap_or_default()
+    }
+
     /// Writes a member name; fails if it needs escaping (so that names
     /// compare as their raw bytes).
     fn write_name(&mut self, name: &str) -> Result<(usize, usize), Unsupported> {
@@ -126,44 +130,30 @@ impl State {
     /// Closes the object whose members start at `base` and whose content
     /// starts at `start` (just after `{`): sorts the members, then `}`.
     fn close_object(&mut self, base: usize, start: usize) -> Result<(), Unsupported> {
-        // Sorted in place at the end of the shared member list, then
-        // dropped from it: no allocation per object.
-        let mut all = std::mem::take(&mut self.members);
-        let result = self.order_members(all.get_mut(base..).unwrap_or_default(), start);
-        all.truncate(base);
-        self.members = all;
-        result?;
-        self.out.push(b'}');
-        Ok(())
-    }
-
-    /// Puts an object's members (written after `start`) in RFC 8785 order.
-    fn order_members(&mut self, members: &mut [Member], start: usize) -> Result<(), Unsupported> {
-        let out = &self.out;
-        let member_name = |m: &Member| out.get(m.name_start..m.name_end).unwrap_or_default();
-        let sorted = members.windows(2).all(
-            |w| matches!(w, [a, b] if compare(member_name(a), member_name(b)) == Ordering::Less),
-        );
-        if sorted {
-            return Ok(());
-        }
-        members.sort_by(|a, b| compare(member_name(a), member_name(b)));
-        if members
+        let mut members = self.members.split_off(base);
+        let sorted = members
             .windows(2)
-            .any(|w| matches!(w, [a, b] if member_name(a) == member_name(b)))
-        {
-            return Err(Unsupported);
-        }
-        self.scratch.clear();
-        for (i, m) in members.iter().enumerate() {
-            if i > 0 {
-                self.scratch.push(b',');
+            .all(|w| matches!(w, [a, b] if compare(self.name(a), self.name(b)) == Ordering::Less));
+        if !sorted {
+            members.sort_by(|a, b| compare(self.name(a), self.name(b)));
+            if members
+                .windows(2)
+                .any(|w| matches!(w, [a, b] if self.name(a) == self.name(b)))
+            {
+                return Err(Unsupported);
             }
-            self.scratch
-                .extend_from_slice(self.out.get(m.start..m.end).unwrap_or_default());
+            self.scratch.clear();
+            for (i, m) in members.iter().enumerate() {
+                if i > 0 {
+                    self.scratch.push(b',');
+                }
+                self.scratch
+                    .extend_from_slice(self.out.get(m.start..m.end).unwrap_or_default());
+            }
+            self.out.truncate(start);
+            self.out.extend_from_slice(&self.scratch);
         }
-        self.out.truncate(start);
-        self.out.extend_from_slice(&self.scratch);
+        self.out.push(b'}');
         Ok(())
     }
 }
