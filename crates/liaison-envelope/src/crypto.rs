@@ -9,7 +9,7 @@ use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use hkdf::Hkdf;
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq;
-use x25519_dalek::StaticSecret;
+use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
 use crate::format::{
@@ -18,7 +18,7 @@ use crate::format::{
 };
 use crate::keys::KeyId;
 use crate::rng::{RandomError, Randomness};
-use crate::x25519::{self, PublicPoint};
+use crate::x25519::PublicPoint;
 
 /// HKDF info of the X25519 key-wrapping key.
 pub(crate) const INFO_WRAP: &[u8] = b"liaison-envelope v1 x25519 wrap";
@@ -102,9 +102,11 @@ pub(crate) fn wrap(
     data_key: &[u8; 32],
     core_digest: &[u8; 32],
 ) -> Result<Stanza, WrapError> {
-    let secret = rng.array32().map_err(WrapError::Random)?;
-    let ephemeral = x25519::public_key(&secret);
-    let shared = recipient.agree(&secret).ok_or(WrapError::LowOrder)?;
+    let secret = StaticSecret::from(*rng.array32().map_err(WrapError::Random)?);
+    let ephemeral = PublicKey::from(&secret).to_bytes();
+    let shared = recipient
+        .agree(secret.as_bytes())
+        .ok_or(WrapError::LowOrder)?;
     let key = wrap_key(&shared, &ephemeral, recipient.as_bytes());
     let cipher = ChaCha20Poly1305::new(&Key::from(*key));
     let mut wrapped = [0u8; WRAPPED_KEY_LEN];
