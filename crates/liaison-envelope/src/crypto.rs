@@ -1,10 +1,10 @@
-//! The derivations and primitive operations of suite 1, over parsed structs:
+//! The derivations and primitive operations of suite 2, over parsed structs:
 //! key wrapping (X25519 + HKDF-SHA256 + ChaCha20-Poly1305), the payload key
 //! and key commitment, chunk nonces, the content digest and the signed
 //! transcript. Every constant string here is part of the format.
 
 use chacha20poly1305::aead::inout::InOutBuf;
-use chacha20poly1305::{AeadInOut, ChaCha20Poly1305, Key, KeyInit, Nonce, Tag};
+use chacha20poly1305::{AeadInOut, ChaCha20Poly1305, KeyInit, Nonce, Tag};
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use hkdf::Hkdf;
 use sha2::{Digest as _, Sha256};
@@ -13,23 +13,24 @@ use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
 use crate::format::{
-    self, Core, Header, Layer, SIGNATURE_LEN, STANZA_X25519, STANZA_X25519_ANONYMOUS, Stanza,
-    TAG_LEN, WRAPPED_KEY_LEN,
+    self, Core, Header, SIGNATURE_LEN, STANZA_X25519, STANZA_X25519_ANONYMOUS, Stanza, TAG_LEN,
+    WRAPPED_KEY_LEN,
 };
 use crate::keys::KeyId;
 use crate::rng::{RandomError, Randomness};
-use crate::x25519::PublicPoint;
 
 /// HKDF info of the X25519 key-wrapping key.
-pub(crate) const INFO_WRAP: &[u8] = b"liaison-envelope v1 x25519 wrap";
+pub(crate) const INFO_WRAP: &[u8] = b"liaison-envelope v2 x25519 wrap";
 /// HKDF info of the payload key.
-pub(crate) const INFO_PAYLOAD: &[u8] = b"liaison-envelope v1 payload key";
-/// HKDF info of the key commitment.
-pub(crate) const INFO_COMMITMENT: &[u8] = b"liaison-envelope v1 key commitment";
+pub(crate) const INFO_PAYLOAD: &[u8] = b"liaison-envelope v2 payload key";
+/// HKDF info of the key commitment (followed by the sender's public key).
+pub(crate) const INFO_COMMITMENT: &[u8] = b"liaison-envelope v2 key commitment";
 /// Prefix of the content digest.
-pub(crate) const CONTENT_PREFIX: &[u8] = b"liaison-envelope v1 content";
-/// Prefix of every signed message.
-pub(crate) const SIGNATURE_PREFIX: &[u8] = b"liaison-envelope v1 signature";
+pub(crate) const CONTENT_PREFIX: &[u8] = b"liaison-envelope v2 content";
+/// Prefix of every layer's final signed message.
+pub(crate) const SIGNATURE_PREFIX: &[u8] = b"liaison-envelope v2 signature";
+/// Prefix of the header signature's message.
+pub(crate) const HEADER_SIGNATURE_PREFIX: &[u8] = b"liaison-envelope v2 header signature";
 
 /// A 32-byte data key, wiped on drop.
 pub(crate) type DataKey = Zeroizing<[u8; 32]>;
@@ -41,21 +42,32 @@ pub(crate) fn core_digest(core: &Core) -> [u8; 32] {
     Sha256::digest(&bytes).into()
 }
 
-/// The payload key and the key commitment of a data key.
-pub(crate) fn derive_payload(data_key: &[u8; 32], salt: &[u8; 32]) -> (DataKey, [u8; 32]) {
+/// The payload key and the key commitment of a data key. The commitment
+/// also binds the sender's Ed25519 public key.
+pub(crate) fn derive_payload(
+    data_key: &[u8; 32],
+    salt: &[u8; 32],
+    sender: &[u8; 32],
+) -> (DataKey, [u8; 32]) {
     let hk = Hkdf::<Sha256>::new(Some(salt), data_key);
     let mut key = Zeroizing::new([0u8; 32]);
     let mut commitment = [0u8; 32];
     // 32 bytes is always a valid HKDF-SHA256 output length.
     let _ = hk.expand(INFO_PAYLOAD, key.as_mut_slice());
-    let _ = hk.expand(INFO_COMMITMENT, &mut commitment);
+    let _ = hk.expand_multi_info(&[INFO_COMMITMENT, sender], &mut commitment);
     (key, commitment)
 }
 
 /// Checks the data key against the commitment in the core, in constant time.
 pub(crate) fn check_commitment(core: &Core, data_key: &[u8; 32]) -> Option<DataKey> {
-    let (payload_key, commitment) = derive_payload(data_key, &core.payload_salt);
+    let (payload_key, commitment) = derive_payload(data_key, &core.payload_salt, &core.sender);
     bool::from(commitment.ct_eq(&core.key_commitment)).then_some(payload_key)
+}
+
+/// A ChaCha20-Poly1305 instance for a 32-byte key, without copying the key
+/// onto the stack (the instance wipes its own copy when dropped).
+fn cipher_for(key: &[u8; 32]) -> ChaCha20Poly1305 {
+    ChaCha20Poly1305::new(key.into())
 }
 
 /// Why wrapping failed.
@@ -97,18 +109,19 @@ fn wrap_key(shared: &[u8; 32], ephemeral: &[u8; 32], recipient: &[u8; 32]) -> Da
 /// Wraps the data key for one X25519 recipient with a fresh ephemeral key.
 pub(crate) fn wrap(
     rng: &mut Randomness,
-    recipient: &PublicPoint,
+    recipient: &PublicKey,
     key_id: Option<KeyId>,
     data_key: &[u8; 32],
     core_digest: &[u8; 32],
 ) -> Result<Stanza, WrapError> {
-    let secret = StaticSecret::from(*rng.array32().map_err(WrapError::Random)?);
+    let secret = rng.x25519_secret().map_err(WrapError::Random)?;
     let ephemeral = PublicKey::from(&secret).to_bytes();
-    let shared = recipient
-        .agree(secret.as_bytes())
-        .ok_or(WrapError::LowOrder)?;
-    let key = wrap_key(&shared, &ephemeral, recipient.as_bytes());
-    let cipher = ChaCha20Poly1305::new(&Key::from(*key));
+    let shared = secret.diffie_hellman(recipient);
+    if !shared.was_contributory() {
+        return Err(WrapError::LowOrder);
+    }
+    let key = wrap_key(shared.as_bytes(), &ephemeral, recipient.as_bytes());
+    let cipher = cipher_for(&key);
     let mut wrapped = [0u8; WRAPPED_KEY_LEN];
     let (body, tag_out) = wrapped.split_at_mut(32);
     body.copy_from_slice(data_key);
@@ -137,9 +150,12 @@ pub(crate) fn unwrap(
     wrapped: &[u8; WRAPPED_KEY_LEN],
     core_digest: &[u8; 32],
 ) -> Option<DataKey> {
-    let shared = PublicPoint::new(*ephemeral).agree(secret.as_bytes())?;
-    let key = wrap_key(&shared, ephemeral, recipient);
-    let cipher = ChaCha20Poly1305::new(&Key::from(*key));
+    let shared = secret.diffie_hellman(&PublicKey::from(*ephemeral));
+    if !shared.was_contributory() {
+        return None;
+    }
+    let key = wrap_key(shared.as_bytes(), ephemeral, recipient);
+    let cipher = cipher_for(&key);
     let (body, tag) = wrapped.split_at(32);
     let tag = Tag::try_from(tag).ok()?;
     let mut out = Zeroizing::new([0u8; 32]);
@@ -165,7 +181,7 @@ pub(crate) fn chunk_nonce(index: u64, last: bool) -> Nonce {
 
 /// The payload cipher of a payload key.
 pub(crate) fn payload_cipher(payload_key: &[u8; 32]) -> ChaCha20Poly1305 {
-    ChaCha20Poly1305::new(&Key::from(*payload_key))
+    cipher_for(payload_key)
 }
 
 /// Encrypts one chunk: `plaintext` into `out` (same length plus a tag), and
@@ -243,19 +259,13 @@ impl ContentDigest {
 /// index, SHA-256 of the header up to and including that layer (core, then
 /// each earlier layer followed by its signature, then the layer itself; the
 /// layer count byte is not included), and the content digest.
-pub(crate) fn transcript(
-    core: &Core,
-    layers: &[Layer],
-    signatures: &[[u8; SIGNATURE_LEN]],
-    index: usize,
-    content_digest: &[u8; 32],
-) -> Vec<u8> {
+pub(crate) fn transcript(header: &Header, index: usize, content_digest: &[u8; 32]) -> Vec<u8> {
     let mut prefix = Vec::with_capacity(512);
-    format::write_core(core, &mut prefix);
-    for (i, layer) in layers.iter().enumerate().take(index + 1) {
+    format::write_core(&header.core, &mut prefix);
+    for (i, layer) in header.layers.iter().enumerate().take(index + 1) {
         format::write_layer(layer, &mut prefix);
         if i < index
-            && let Some(sig) = signatures.get(i)
+            && let Some(sig) = header.signatures.get(i)
         {
             prefix.extend_from_slice(sig);
         }
@@ -268,24 +278,49 @@ pub(crate) fn transcript(
     msg
 }
 
-/// Signs the last layer of `header`.
+/// The message of the header signature: the prefix, the index of the last
+/// layer (whose signer signs), and SHA-256 of the whole header (layer count
+/// included, header signature excluded).
+pub(crate) fn header_transcript(header: &Header) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(512);
+    format::write_header(header, &mut bytes);
+    let index = header.layers.len().saturating_sub(1);
+    let mut msg = Vec::with_capacity(HEADER_SIGNATURE_PREFIX.len() + 33);
+    msg.extend_from_slice(HEADER_SIGNATURE_PREFIX);
+    msg.push(u8::try_from(index).unwrap_or(u8::MAX));
+    msg.extend_from_slice(&Sha256::digest(&bytes));
+    msg
+}
+
+/// Signs the header of `header` as its last layer's signer, and stores the
+/// signature in it.
+pub(crate) fn sign_header(key: &SigningKey, header: &mut Header) {
+    header.header_signature = key.sign(&header_transcript(header)).to_bytes();
+}
+
+/// Verifies the header signature (strict Ed25519 verification) with the
+/// last layer's signer key.
+pub(crate) fn verify_header(key: &VerifyingKey, header: &Header) -> bool {
+    key.verify_strict(
+        &header_transcript(header),
+        &Signature::from_bytes(&header.header_signature),
+    )
+    .is_ok()
+}
+
+/// Signs the last layer of `header` over the content digest.
 pub(crate) fn sign_last(
     key: &SigningKey,
     header: &Header,
     content_digest: &[u8; 32],
 ) -> [u8; SIGNATURE_LEN] {
     let index = header.layers.len().saturating_sub(1);
-    let msg = transcript(
-        &header.core,
-        &header.layers,
-        &header.signatures,
-        index,
-        content_digest,
-    );
-    key.sign(&msg).to_bytes()
+    key.sign(&transcript(header, index, content_digest))
+        .to_bytes()
 }
 
-/// Verifies the signature of layer `index` (strict Ed25519 verification).
+/// Verifies the final signature of layer `index` (strict Ed25519
+/// verification).
 pub(crate) fn verify_layer(
     key: &VerifyingKey,
     header: &Header,
@@ -293,13 +328,9 @@ pub(crate) fn verify_layer(
     signature: &[u8; SIGNATURE_LEN],
     content_digest: &[u8; 32],
 ) -> bool {
-    let msg = transcript(
-        &header.core,
-        &header.layers,
-        &header.signatures,
-        index,
-        content_digest,
-    );
-    key.verify_strict(&msg, &Signature::from_bytes(signature))
-        .is_ok()
+    key.verify_strict(
+        &transcript(header, index, content_digest),
+        &Signature::from_bytes(signature),
+    )
+    .is_ok()
 }

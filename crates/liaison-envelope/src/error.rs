@@ -90,6 +90,16 @@ pub enum SealError {
         /// The card's agency id.
         agency: String,
     },
+    /// A rewrap would make the header longer than the format allows.
+    #[error(
+        "the rewrapped header would be {len} bytes, more than the {max} bytes allowed: rekey the envelope for fewer recipients instead"
+    )]
+    HeaderTooLarge {
+        /// The header's length.
+        len: usize,
+        /// The maximum.
+        max: usize,
+    },
     /// The envelope given to rewrap or rekey could not be opened.
     #[error("cannot use the envelope: {0}")]
     Open(#[from] OpenError),
@@ -115,13 +125,15 @@ pub enum OpenError {
     #[error("not a liaison envelope (the first bytes are not the envelope magic)")]
     NotAnEnvelope,
     /// The format version is not one this library reads.
-    #[error("unsupported envelope format version {version} (this library reads version 1)")]
+    #[error(
+        "unsupported envelope format version {version}: this library reads version 2 only (ask the sender to seal it again with a current version)"
+    )]
     UnsupportedVersion {
         /// The version byte found.
         version: u8,
     },
     /// The cipher suite is not one this library implements.
-    #[error("unsupported cipher suite {suite:#06x} (this library implements suite 0x0001)")]
+    #[error("unsupported cipher suite {suite:#06x}: this library implements suite 0x0002 only")]
     UnsupportedSuite {
         /// The suite id found.
         suite: u16,
@@ -170,6 +182,13 @@ pub enum OpenError {
     /// Reading the envelope failed (streaming only).
     #[error("cannot read the envelope: {0}")]
     Io(#[from] io::Error),
+    /// The spool of [`crate::open_spooled`] could not be written or read
+    /// back, or was altered while the envelope was verified.
+    #[error("cannot use the spool file: {0}")]
+    Spool(#[source] io::Error),
+    /// Writing the verified payload failed ([`crate::open_spooled`]).
+    #[error("cannot write the opened payload: {0}")]
+    Output(#[source] io::Error),
 }
 
 /// Why an armored envelope could not be decoded.

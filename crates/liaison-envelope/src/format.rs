@@ -14,9 +14,10 @@ use crate::keys::{KEY_ID_LEN, KeyId};
 /// The first 8 bytes of every envelope: 0x89 then `LIAISON`.
 pub const MAGIC: [u8; 8] = *b"\x89LIAISON";
 /// The format version this library reads and writes.
-pub const VERSION: u8 = 1;
-/// Suite 1: X25519, HKDF-SHA256, ChaCha20-Poly1305, SHA-256, Ed25519.
-pub const SUITE_X25519_CHACHA20POLY1305_ED25519: u16 = 0x0001;
+pub const VERSION: u8 = 2;
+/// Suite 2 (format 2): X25519, HKDF-SHA256, ChaCha20-Poly1305, SHA-256,
+/// BLAKE3, Ed25519, with the sender bound into the key schedule.
+pub const SUITE_X25519_CHACHA20POLY1305_ED25519: u16 = 0x0002;
 /// Plaintext bytes per payload chunk (the last chunk may be shorter).
 pub const CHUNK_SIZE: usize = 64 * 1024;
 /// Poly1305 tag length.
@@ -25,8 +26,13 @@ pub const TAG_LEN: usize = 16;
 pub const SEALED_CHUNK_SIZE: usize = CHUNK_SIZE + TAG_LEN;
 /// Ed25519 signature length.
 pub const SIGNATURE_LEN: usize = 64;
+/// Ed25519 public key length.
+pub const PUBLIC_KEY_LEN: usize = 32;
 /// Largest label, in bytes.
-pub const MAX_LABEL_LEN: usize = 1 << 20;
+pub const MAX_LABEL_LEN: usize = 64 * 1024;
+/// Largest header (magic to the end of the last layer), in bytes. A reader
+/// refuses a longer one before holding more of it.
+pub const MAX_HEADER_LEN: usize = 1 << 20;
 /// Most stanzas in one layer.
 pub const MAX_STANZAS: usize = 1024;
 /// Most signing layers (one plus the rewraps).
@@ -37,18 +43,25 @@ pub const STANZA_X25519: u8 = 0x01;
 pub const STANZA_X25519_ANONYMOUS: u8 = 0x02;
 /// Length of a wrapped data key: 32 bytes and a 16-byte tag.
 pub const WRAPPED_KEY_LEN: usize = 32 + TAG_LEN;
+/// Body length of a named X25519 stanza.
+pub const STANZA_X25519_LEN: usize = KEY_ID_LEN + 32 + WRAPPED_KEY_LEN;
+/// Body length of an anonymous X25519 stanza.
+pub const STANZA_X25519_ANONYMOUS_LEN: usize = 32 + WRAPPED_KEY_LEN;
 
 /// The part of the header that no rewrap may change: it is bound into the
 /// associated data of every AEAD operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Core {
-    /// Format version (1).
+    /// Format version.
     pub version: u8,
     /// Cipher suite id.
     pub suite: u16,
+    /// The Ed25519 public key of the sender (the first layer's signer):
+    /// bound into every stanza, every chunk and the key commitment.
+    pub sender: [u8; PUBLIC_KEY_LEN],
     /// Random salt of the payload key derivation.
     pub payload_salt: [u8; 32],
-    /// Commitment to the data key (HKDF output), checked by every reader.
+    /// Commitment to the data key and the sender, checked by every reader.
     pub key_commitment: [u8; 32],
     /// The label: opaque bytes.
     pub label: Vec<u8>,
@@ -78,22 +91,33 @@ pub enum Stanza {
 /// A signing layer: who signed, for which recipients.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layer {
-    /// Key id of the signer's Ed25519 key.
-    pub signer: KeyId,
+    /// The signer's Ed25519 public key.
+    pub signer: [u8; PUBLIC_KEY_LEN],
     /// The recipient stanzas.
     pub stanzas: Vec<Stanza>,
 }
 
-/// A parsed header.
+impl Layer {
+    /// The key id of the layer's signer.
+    #[must_use]
+    pub fn signer_key_id(&self) -> KeyId {
+        KeyId::of_public_key(&self.signer)
+    }
+}
+
+/// A parsed header and its header signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Header {
     /// The immutable core.
     pub core: Core,
     /// The layers, oldest first; at least one.
     pub layers: Vec<Layer>,
-    /// The signatures of every layer but the last (which is in the trailer),
-    /// in the same order.
+    /// The final signatures of every layer but the last (which is in the
+    /// trailer), in the same order.
     pub signatures: Vec<[u8; SIGNATURE_LEN]>,
+    /// The last layer's signer's signature over the header, which follows
+    /// the header: checked before any payload byte is released.
+    pub header_signature: [u8; SIGNATURE_LEN],
 }
 
 impl Header {
@@ -109,6 +133,7 @@ pub fn write_core(core: &Core, out: &mut Vec<u8>) {
     out.extend_from_slice(&MAGIC);
     out.push(core.version);
     out.extend_from_slice(&core.suite.to_be_bytes());
+    out.extend_from_slice(&core.sender);
     out.extend_from_slice(&core.payload_salt);
     out.extend_from_slice(&core.key_commitment);
     let len = u32::try_from(core.label.len()).unwrap_or(u32::MAX);
@@ -125,8 +150,8 @@ pub fn write_stanza(stanza: &Stanza, out: &mut Vec<u8>) {
             wrapped,
         } => {
             let (kind, len) = match key_id {
-                Some(_) => (STANZA_X25519, KEY_ID_LEN + 32 + WRAPPED_KEY_LEN),
-                None => (STANZA_X25519_ANONYMOUS, 32 + WRAPPED_KEY_LEN),
+                Some(_) => (STANZA_X25519, STANZA_X25519_LEN),
+                None => (STANZA_X25519_ANONYMOUS, STANZA_X25519_ANONYMOUS_LEN),
             };
             out.push(kind);
             out.extend_from_slice(&u16::try_from(len).unwrap_or(u16::MAX).to_be_bytes());
@@ -145,9 +170,9 @@ pub fn write_stanza(stanza: &Stanza, out: &mut Vec<u8>) {
     }
 }
 
-/// Serializes one layer (signer key id, stanza count, stanzas).
+/// Serializes one layer (signer public key, stanza count, stanzas).
 pub fn write_layer(layer: &Layer, out: &mut Vec<u8>) {
-    out.extend_from_slice(&layer.signer.to_bytes());
+    out.extend_from_slice(&layer.signer);
     let count = u16::try_from(layer.stanzas.len()).unwrap_or(u16::MAX);
     out.extend_from_slice(&count.to_be_bytes());
     for stanza in &layer.stanzas {
@@ -155,7 +180,8 @@ pub fn write_layer(layer: &Layer, out: &mut Vec<u8>) {
     }
 }
 
-/// Serializes the whole header.
+/// Serializes the header without its header signature: the bytes the header
+/// signature covers.
 pub fn write_header(header: &Header, out: &mut Vec<u8>) {
     write_core(&header.core, out);
     out.push(u8::try_from(header.layers.len()).unwrap_or(u8::MAX));
@@ -167,7 +193,23 @@ pub fn write_header(header: &Header, out: &mut Vec<u8>) {
     }
 }
 
-/// A reader that counts bytes, so errors can name an offset.
+/// Serializes the header followed by its header signature: everything that
+/// precedes the payload chunks.
+pub fn write_signed_header(header: &Header, out: &mut Vec<u8>) {
+    write_header(header, out);
+    out.extend_from_slice(&header.header_signature);
+}
+
+/// The length of a serialized header (without its header signature).
+#[must_use]
+pub fn header_len(header: &Header) -> usize {
+    let mut out = Vec::with_capacity(4096);
+    write_header(header, &mut out);
+    out.len()
+}
+
+/// A reader that counts bytes, so errors can name an offset, and that
+/// refuses to read a header past [`MAX_HEADER_LEN`].
 struct Counting<R> {
     inner: R,
     offset: u64,
@@ -178,6 +220,18 @@ impl<R: Read> Counting<R> {
         let mut buf = [0u8; N];
         self.fill(&mut buf, what)?;
         Ok(buf)
+    }
+
+    /// Checks, before reading, that `len` more header bytes stay within
+    /// the header bound.
+    fn within_bound(&self, len: usize) -> Result<(), OpenError> {
+        if self.offset.saturating_add(len as u64) > MAX_HEADER_LEN as u64 {
+            return Err(self.malformed(
+                self.offset,
+                format!("the header would exceed the maximum of {MAX_HEADER_LEN} bytes"),
+            ));
+        }
+        Ok(())
     }
 
     fn fill(&mut self, buf: &mut [u8], what: &str) -> Result<(), OpenError> {
@@ -204,15 +258,29 @@ impl<R: Read> Counting<R> {
     }
 
     fn u8(&mut self, what: &str) -> Result<u8, OpenError> {
-        Ok(u8::from_be_bytes(self.bytes::<1>(what)?))
+        Ok(u8::from_be_bytes(self.header_bytes::<1>(what)?))
     }
 
     fn u16(&mut self, what: &str) -> Result<u16, OpenError> {
-        Ok(u16::from_be_bytes(self.bytes::<2>(what)?))
+        Ok(u16::from_be_bytes(self.header_bytes::<2>(what)?))
     }
 
     fn u32(&mut self, what: &str) -> Result<u32, OpenError> {
-        Ok(u32::from_be_bytes(self.bytes::<4>(what)?))
+        Ok(u32::from_be_bytes(self.header_bytes::<4>(what)?))
+    }
+
+    /// Reads `N` bytes of the header (within the header bound).
+    fn header_bytes<const N: usize>(&mut self, what: &str) -> Result<[u8; N], OpenError> {
+        self.within_bound(N)?;
+        self.bytes::<N>(what)
+    }
+
+    /// Reads `len` bytes of the header (within the header bound).
+    fn header_vec(&mut self, len: usize, what: &str) -> Result<Vec<u8>, OpenError> {
+        self.within_bound(len)?;
+        let mut buf = vec![0u8; len];
+        self.fill(&mut buf, what)?;
+        Ok(buf)
     }
 
     fn malformed(&self, at: u64, problem: impl Into<String>) -> OpenError {
@@ -223,32 +291,38 @@ impl<R: Read> Counting<R> {
     }
 }
 
-/// Parses a header from the start of `reader`, reading exactly its bytes.
-/// Returns the header and its length in bytes.
+/// Parses a header and its header signature from the start of `reader`,
+/// reading exactly their bytes. Returns the header and the offset of the
+/// first payload chunk.
 ///
 /// # Errors
 ///
-/// [`OpenError::NotAnEnvelope`] for a wrong magic,
-/// [`OpenError::UnsupportedVersion`], [`OpenError::UnsupportedSuite`],
-/// [`OpenError::Malformed`] with the offset of a structural problem, and
-/// [`OpenError::Io`] if reading fails.
+/// [`OpenError::NotAnEnvelope`] if the input does not start with the 8-byte
+/// magic (a shorter input included), [`OpenError::UnsupportedVersion`],
+/// [`OpenError::UnsupportedSuite`], [`OpenError::Malformed`] with the offset
+/// of a structural problem, and [`OpenError::Io`] if reading fails.
 pub fn read_header<R: Read>(reader: R) -> Result<(Header, u64), OpenError> {
     let mut r = Counting {
         inner: reader,
         offset: 0,
     };
-    // The magic is read byte by byte so that a short non-envelope input is
-    // still reported as "not an envelope".
-    for expected in MAGIC {
-        let mut b = [0u8; 1];
-        match r.inner.read(&mut b) {
-            Ok(1) if b == [expected] => r.offset += 1,
-            Ok(1) => return Err(OpenError::NotAnEnvelope),
-            Ok(_) if r.offset == 0 => return Err(OpenError::NotAnEnvelope),
-            Ok(_) => return Err(r.malformed(r.offset, "the envelope ends inside the magic")),
+    let mut magic = [0u8; 8];
+    let mut got = 0;
+    while let Some(rest) = magic.get_mut(got..) {
+        if rest.is_empty() {
+            break;
+        }
+        match r.inner.read(rest) {
+            Ok(0) => return Err(OpenError::NotAnEnvelope),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(OpenError::Io(e)),
         }
     }
+    if magic != MAGIC {
+        return Err(OpenError::NotAnEnvelope);
+    }
+    r.offset = MAGIC.len() as u64;
     let version = r.u8("format version")?;
     if version != VERSION {
         return Err(OpenError::UnsupportedVersion { version });
@@ -257,8 +331,9 @@ pub fn read_header<R: Read>(reader: R) -> Result<(Header, u64), OpenError> {
     if suite != SUITE_X25519_CHACHA20POLY1305_ED25519 {
         return Err(OpenError::UnsupportedSuite { suite });
     }
-    let payload_salt = r.bytes::<32>("payload salt")?;
-    let key_commitment = r.bytes::<32>("key commitment")?;
+    let sender = r.header_bytes::<PUBLIC_KEY_LEN>("sender key")?;
+    let payload_salt = r.header_bytes::<32>("payload salt")?;
+    let key_commitment = r.header_bytes::<32>("key commitment")?;
     let at = r.offset;
     let label_len = r.u32("label length")?;
     let label_len = usize::try_from(label_len).unwrap_or(usize::MAX);
@@ -268,8 +343,7 @@ pub fn read_header<R: Read>(reader: R) -> Result<(Header, u64), OpenError> {
             format!("label length {label_len} exceeds the maximum {MAX_LABEL_LEN}"),
         ));
     }
-    let mut label = vec![0u8; label_len];
-    r.fill(&mut label, "label")?;
+    let label = r.header_vec(label_len, "label")?;
     let at = r.offset;
     let layer_count = usize::from(r.u8("layer count")?);
     if layer_count == 0 || layer_count > MAX_LAYERS {
@@ -281,27 +355,39 @@ pub fn read_header<R: Read>(reader: R) -> Result<(Header, u64), OpenError> {
     let mut layers = Vec::with_capacity(layer_count);
     let mut signatures = Vec::with_capacity(layer_count - 1);
     for i in 0..layer_count {
-        layers.push(read_layer(&mut r)?);
+        let at = r.offset;
+        let layer = read_layer(&mut r)?;
+        if i == 0 && layer.signer != sender {
+            return Err(r.malformed(
+                at,
+                "the first layer's signer is not the sender named in the core",
+            ));
+        }
+        layers.push(layer);
         if i + 1 < layer_count {
-            signatures.push(r.bytes::<SIGNATURE_LEN>("signature of an earlier layer")?);
+            signatures.push(r.header_bytes::<SIGNATURE_LEN>("signature of an earlier layer")?);
         }
     }
+    // The header signature follows the header and is not part of it.
+    let header_signature = r.bytes::<SIGNATURE_LEN>("header signature")?;
     let header = Header {
         core: Core {
             version,
             suite,
+            sender,
             payload_salt,
             key_commitment,
             label,
         },
         layers,
         signatures,
+        header_signature,
     };
     Ok((header, r.offset))
 }
 
 fn read_layer<R: Read>(r: &mut Counting<R>) -> Result<Layer, OpenError> {
-    let signer = KeyId::from_bytes(r.bytes::<KEY_ID_LEN>("signer key id")?);
+    let signer = r.header_bytes::<PUBLIC_KEY_LEN>("signer key")?;
     let at = r.offset;
     let count = usize::from(r.u16("stanza count")?);
     if count == 0 || count > MAX_STANZAS {
@@ -320,11 +406,13 @@ fn read_layer<R: Read>(r: &mut Counting<R>) -> Result<Layer, OpenError> {
 fn read_stanza<R: Read>(r: &mut Counting<R>) -> Result<Stanza, OpenError> {
     let at = r.offset;
     let kind = r.u8("stanza type")?;
+    if kind == 0 {
+        return Err(r.malformed(at, "stanza type 0 is reserved"));
+    }
     let len = usize::from(r.u16("stanza length")?);
     let expected = match kind {
-        STANZA_X25519 => Some(KEY_ID_LEN + 32 + WRAPPED_KEY_LEN),
-        STANZA_X25519_ANONYMOUS => Some(32 + WRAPPED_KEY_LEN),
-        0 => return Err(r.malformed(at, "stanza type 0 is reserved")),
+        STANZA_X25519 => Some(STANZA_X25519_LEN),
+        STANZA_X25519_ANONYMOUS => Some(STANZA_X25519_ANONYMOUS_LEN),
         _ => None,
     };
     if let Some(expected) = expected
@@ -338,12 +426,14 @@ fn read_stanza<R: Read>(r: &mut Counting<R>) -> Result<Stanza, OpenError> {
     match kind {
         STANZA_X25519 | STANZA_X25519_ANONYMOUS => {
             let key_id = if kind == STANZA_X25519 {
-                Some(KeyId::from_bytes(r.bytes::<KEY_ID_LEN>("stanza key id")?))
+                Some(KeyId::from_bytes(
+                    r.header_bytes::<KEY_ID_LEN>("stanza key id")?,
+                ))
             } else {
                 None
             };
-            let ephemeral = r.bytes::<32>("stanza ephemeral key")?;
-            let wrapped = r.bytes::<WRAPPED_KEY_LEN>("wrapped key")?;
+            let ephemeral = r.header_bytes::<32>("stanza ephemeral key")?;
+            let wrapped = r.header_bytes::<WRAPPED_KEY_LEN>("wrapped key")?;
             Ok(Stanza::X25519 {
                 key_id,
                 ephemeral,
@@ -351,8 +441,7 @@ fn read_stanza<R: Read>(r: &mut Counting<R>) -> Result<Stanza, OpenError> {
             })
         }
         _ => {
-            let mut body = vec![0u8; len];
-            r.fill(&mut body, "stanza body")?;
+            let body = r.header_vec(len, "stanza body")?;
             Ok(Stanza::Unknown { kind, body })
         }
     }
@@ -374,6 +463,21 @@ pub fn split_body(body: &[u8], offset: u64) -> Result<(&[u8], [u8; SIGNATURE_LEN
     };
     check_chunks_len(chunks.len(), offset)?;
     Ok((chunks, *sig))
+}
+
+/// Splits a whole envelope into its parsed header, the payload chunks and
+/// the trailing signature.
+///
+/// # Errors
+///
+/// As [`read_header`] and [`split_body`].
+pub fn split_envelope(envelope: &[u8]) -> Result<(Header, &[u8], [u8; SIGNATURE_LEN]), OpenError> {
+    let (header, header_len) = read_header(envelope)?;
+    let body = envelope
+        .get(usize::try_from(header_len).unwrap_or(usize::MAX)..)
+        .unwrap_or_default();
+    let (chunks, signature) = split_body(body, header_len)?;
+    Ok((header, chunks, signature))
 }
 
 /// Checks that `len` bytes of sealed chunks have a possible structure: at
@@ -417,13 +521,14 @@ mod tests {
             core: Core {
                 version: VERSION,
                 suite: SUITE_X25519_CHACHA20POLY1305_ED25519,
+                sender: [3; 32],
                 payload_salt: [1; 32],
                 key_commitment: [2; 32],
                 label: b"SECRET".to_vec(),
             },
             layers: vec![
                 Layer {
-                    signer: KeyId::from_bytes([3; 8]),
+                    signer: [3; 32],
                     stanzas: vec![
                         Stanza::X25519 {
                             key_id: Some(KeyId::from_bytes([4; 8])),
@@ -437,7 +542,7 @@ mod tests {
                     ],
                 },
                 Layer {
-                    signer: KeyId::from_bytes([8; 8]),
+                    signer: [8; 32],
                     stanzas: vec![Stanza::X25519 {
                         key_id: None,
                         ephemeral: [9; 32],
@@ -446,45 +551,95 @@ mod tests {
                 },
             ],
             signatures: vec![[11; 64]],
+            header_signature: [12; 64],
         }
+    }
+
+    fn bytes_of(h: &Header) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        write_signed_header(h, &mut bytes);
+        bytes
     }
 
     #[test]
     fn header_round_trips_exactly() {
         let h = header();
-        let mut bytes = Vec::new();
-        write_header(&h, &mut bytes);
+        let bytes = bytes_of(&h);
         let (back, len) = read_header(bytes.as_slice()).unwrap();
         assert_eq!(back, h);
         assert_eq!(len, bytes.len() as u64);
+        assert_eq!(header_len(&h) + SIGNATURE_LEN, bytes.len());
         for cut in 0..bytes.len() {
             assert!(read_header(&bytes[..cut]).is_err());
         }
     }
 
+    fn malformed_at(bytes: &[u8]) -> u64 {
+        match read_header(bytes) {
+            Err(OpenError::Malformed { offset, .. }) => offset,
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn errors_name_the_problem() {
-        assert!(matches!(
-            read_header(&b"hello world"[..]),
-            Err(OpenError::NotAnEnvelope)
-        ));
-        assert!(matches!(
-            read_header(&b""[..]),
-            Err(OpenError::NotAnEnvelope)
-        ));
-        let mut bytes = Vec::new();
-        write_header(&header(), &mut bytes);
-        bytes[8] = 2;
+        for short in [&b""[..], b"\x89LIAISO", b"hello world"] {
+            assert!(matches!(read_header(short), Err(OpenError::NotAnEnvelope)));
+        }
+        let mut bytes = bytes_of(&header());
+        assert_eq!(malformed_at(&bytes[..8]), 8);
+        bytes[8] = 1;
         assert!(matches!(
             read_header(bytes.as_slice()),
-            Err(OpenError::UnsupportedVersion { version: 2 })
+            Err(OpenError::UnsupportedVersion { version: 1 })
         ));
-        bytes[8] = 1;
+        bytes[8] = VERSION;
         bytes[10] = 9;
         assert!(matches!(
             read_header(bytes.as_slice()),
             Err(OpenError::UnsupportedSuite { suite: 9 })
         ));
+    }
+
+    #[test]
+    fn the_first_signer_must_be_the_core_sender() {
+        let mut h = header();
+        h.layers[0].signer = [8; 32];
+        let core_len = 8 + 1 + 2 + 32 + 32 + 32 + 4 + 6;
+        assert_eq!(malformed_at(&bytes_of(&h)), core_len as u64 + 1);
+    }
+
+    #[test]
+    fn stanza_type_zero_and_wrong_lengths_are_refused_where_they_stand() {
+        let core_len = (8 + 1 + 2 + 32 + 32 + 32 + 4 + 6) as u64;
+        let first_stanza = core_len + 1 + 32 + 2;
+        let mut h = header();
+        h.layers[0].stanzas[1] = Stanza::Unknown {
+            kind: 0,
+            body: vec![],
+        };
+        let second_stanza = first_stanza + 3 + 88;
+        assert_eq!(malformed_at(&bytes_of(&h)), second_stanza);
+        let mut bytes = bytes_of(&header());
+        bytes[first_stanza as usize + 2] = 89;
+        assert_eq!(malformed_at(&bytes), first_stanza);
+    }
+
+    #[test]
+    fn the_header_is_bounded() {
+        let mut h = header();
+        h.layers[0].stanzas = (0..17)
+            .map(|_| Stanza::Unknown {
+                kind: 0x40,
+                body: vec![0; 65_535],
+            })
+            .collect();
+        let bytes = bytes_of(&h);
+        let offset = malformed_at(&bytes);
+        assert!(offset <= MAX_HEADER_LEN as u64, "{offset}");
+        assert!(offset + 65_535 > MAX_HEADER_LEN as u64, "{offset}");
+        // Refused before the body is read: the input may stop right there.
+        assert_eq!(malformed_at(&bytes[..offset as usize]), offset);
     }
 
     #[test]

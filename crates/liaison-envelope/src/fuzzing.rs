@@ -1,6 +1,7 @@
 //! Hooks for the fuzz targets and their seeds: fixed keys, so that a fuzzer
-//! can reach every check of [`crate::open`]. Not part of the API; never use
-//! these keys for anything real.
+//! can reach every check of [`crate::open`]. Built only with the
+//! `test-vectors` feature (off by default); never use these keys for
+//! anything real.
 
 use std::sync::OnceLock;
 
@@ -61,15 +62,4 @@ pub fn seal_fixed(payload: &[u8], label: &[u8], anonymous: bool) -> Result<Vec<u
         .anonymous(anonymous)
         .at(AT)
         .seal(payload)
-}
-
-/// X25519(`secret`, `u`) as the envelope computes it (all zero for a
-/// low-order `u`), beside `x25519-dalek`'s result, for the differential
-/// fuzz target.
-#[must_use]
-pub fn x25519_both(secret: [u8; 32], u: [u8; 32]) -> ([u8; 32], [u8; 32]) {
-    let ours = crate::x25519::PublicPoint::new(u)
-        .agree(&secret)
-        .map_or([0u8; 32], |s| *s);
-    (ours, x25519_dalek::x25519(secret, u))
 }

@@ -60,7 +60,7 @@ pub fn inspect(envelope: &[u8]) -> Result<Inspection, OpenError> {
         .layers
         .iter()
         .map(|l| InspectedLayer {
-            signer_key_id: l.signer,
+            signer_key_id: l.signer_key_id(),
             recipients: l.stanzas.iter().map(RecipientInfo::of).collect(),
         })
         .collect();

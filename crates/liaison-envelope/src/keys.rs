@@ -17,7 +17,6 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::KeyError;
 use crate::rng::Randomness;
-use crate::x25519::PublicPoint;
 
 /// The length of a key id in bytes.
 pub const KEY_ID_LEN: usize = 8;
@@ -104,7 +103,7 @@ pub struct Identity {
     agency_id: String,
     x25519: StaticSecret,
     /// Computed once: every derivation of it is a scalar multiplication.
-    x25519_public: PublicPoint,
+    x25519_public: PublicKey,
     encryption_key_id: KeyId,
     signing_key_id: KeyId,
     signing: SigningKey,
@@ -142,17 +141,35 @@ impl Identity {
         rng.fill(x.as_mut_slice())
             .and_then(|()| rng.fill(e.as_mut_slice()))
             .map_err(|err| KeyError::Random(err.to_string()))?;
-        Identity::from_secret_bytes(agency_id, &x, &e, not_before, not_after)
+        Identity::from_secrets(agency_id, &x, &e, not_before, not_after)
     }
 
-    /// Builds an identity from raw secret bytes (for test vectors and
-    /// reproducible fixtures; real keys come from [`Identity::generate`]).
+    /// Builds an identity from raw secret bytes, for test vectors and
+    /// reproducible fixtures only: real keys come from
+    /// [`Identity::generate`] or an identity file. Available with the
+    /// `test-vectors` feature, which is off by default.
     ///
     /// # Errors
     ///
     /// [`KeyError::Invalid`] as for [`Identity::generate`].
-    #[doc(hidden)]
+    #[cfg(feature = "test-vectors")]
     pub fn from_secret_bytes(
+        agency_id: &str,
+        x25519_secret: &[u8; 32],
+        ed25519_secret: &[u8; 32],
+        not_before: OffsetDateTime,
+        not_after: OffsetDateTime,
+    ) -> Result<Identity, KeyError> {
+        Identity::from_secrets(
+            agency_id,
+            x25519_secret,
+            ed25519_secret,
+            not_before,
+            not_after,
+        )
+    }
+
+    fn from_secrets(
         agency_id: &str,
         x25519_secret: &[u8; 32],
         ed25519_secret: &[u8; 32],
@@ -162,7 +179,7 @@ impl Identity {
         check_agency_id(agency_id)?;
         let (not_before, not_after) = check_window(not_before, not_after)?;
         let x25519 = StaticSecret::from(*x25519_secret);
-        let x25519_public = PublicPoint::new(PublicKey::from(&x25519).to_bytes());
+        let x25519_public = PublicKey::from(&x25519);
         let signing = SigningKey::from_bytes(ed25519_secret);
         Ok(Identity {
             agency_id: agency_id.to_owned(),
@@ -263,7 +280,7 @@ impl Identity {
         let e = decode_key(WHAT, "/ed25519_secret", &file.ed25519_secret.0)?;
         let not_before = parse_time(WHAT, "/not_before", &file.not_before)?;
         let not_after = parse_time(WHAT, "/not_after", &file.not_after)?;
-        Identity::from_secret_bytes(&file.agency_id, &x, &e, not_before, not_after)
+        Identity::from_secrets(&file.agency_id, &x, &e, not_before, not_after)
     }
 }
 
@@ -272,8 +289,9 @@ impl Identity {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Card {
     agency_id: String,
-    /// With its Edwards point, computed once (see `x25519.rs`).
-    x25519: PublicPoint,
+    /// Checked when the card was made: on the curve, canonical, not of
+    /// small order.
+    x25519: PublicKey,
     ed25519: VerifyingKey,
     /// Computed once: a key id is a hash of its key.
     encryption_key_id: KeyId,
@@ -312,25 +330,21 @@ impl Card {
         const WHAT: &str = "card";
         check_agency_id(agency_id)?;
         let (not_before, not_after) = check_window(not_before, not_after)?;
-        if is_low_order(&x25519_public) {
+        if let Some(problem) = x25519_key_problem(&x25519_public) {
             return Err(KeyError::Field {
                 what: WHAT,
                 pointer: "/x25519_public",
-                problem: "the key is a low-order point, which no honest key generator produces"
-                    .to_owned(),
+                problem: problem.to_owned(),
             });
         }
-        let ed25519 = VerifyingKey::from_bytes(&ed25519_public)
-            .ok()
-            .filter(|k| !k.is_weak())
-            .ok_or_else(|| KeyError::Field {
-                what: WHAT,
-                pointer: "/ed25519_public",
-                problem: "not a valid Ed25519 public key".to_owned(),
-            })?;
+        let ed25519 = ed25519_key(&ed25519_public).ok_or_else(|| KeyError::Field {
+            what: WHAT,
+            pointer: "/ed25519_public",
+            problem: "not a valid Ed25519 public key (the canonical encoding of a point that is not of small order)".to_owned(),
+        })?;
         Ok(Card {
             agency_id: agency_id.to_owned(),
-            x25519: PublicPoint::new(x25519_public),
+            x25519: PublicKey::from(x25519_public),
             encryption_key_id: KeyId::of_public_key(&x25519_public),
             signing_key_id: KeyId::of_public_key(ed25519.as_bytes()),
             ed25519,
@@ -387,7 +401,17 @@ impl Card {
         self.not_before <= at && at <= self.not_after
     }
 
-    pub(crate) fn x25519_key(&self) -> &PublicPoint {
+    /// The card with its cached key ids replaced: lets the tests make two
+    /// cards whose short key ids collide, which would otherwise take 2^32
+    /// key generations.
+    #[cfg(test)]
+    pub(crate) fn with_colliding_ids(mut self, encryption: KeyId, signing: KeyId) -> Card {
+        self.encryption_key_id = encryption;
+        self.signing_key_id = signing;
+        self
+    }
+
+    pub(crate) fn x25519_key(&self) -> &PublicKey {
         &self.x25519
     }
 
@@ -632,12 +656,38 @@ fn check_window(
     Ok((nb, na))
 }
 
-/// Whether an X25519 public key is a point of small order: multiplying it by
-/// a clamped scalar (a multiple of the cofactor 8) gives the identity, which
-/// X25519 encodes as all-zero bytes.
-pub(crate) fn is_low_order(public: &[u8; 32]) -> bool {
-    let out = x25519_dalek::x25519([0x11; 32], *public);
-    bool::from(out.ct_eq(&[0u8; 32]))
+/// What makes 32 bytes unusable as an X25519 public key on a card, if
+/// anything: a `u` that is not canonical (at least p = 2^255 - 19, or the
+/// top bit set), that lies on the curve's twist rather than on Curve25519,
+/// or that is a point of small order (the all-zero output of X25519 for a
+/// clamped scalar, a multiple of the cofactor). No honest key generator
+/// produces any of these. The checks are `curve25519-dalek`'s: the point is
+/// mapped to the Edwards form (which exists only for points on the curve)
+/// and back.
+pub(crate) fn x25519_key_problem(public: &[u8; 32]) -> Option<&'static str> {
+    if bool::from(x25519_dalek::x25519([0x11; 32], *public).ct_eq(&[0u8; 32])) {
+        return Some("the key is a point of small order, which no honest key generator produces");
+    }
+    let montgomery = curve25519_dalek::montgomery::MontgomeryPoint(*public);
+    let Some(edwards) = montgomery.to_edwards(0) else {
+        return Some("the key is not a point of Curve25519 (it lies on the twist)");
+    };
+    if edwards.to_montgomery().to_bytes() != *public {
+        return Some("the key is not canonically encoded (u must be less than 2^255 - 19)");
+    }
+    None
+}
+
+/// An Ed25519 public key from 32 bytes that are the canonical encoding of a
+/// point that is not of small order.
+fn ed25519_key(public: &[u8; 32]) -> Option<VerifyingKey> {
+    let point = curve25519_dalek::edwards::CompressedEdwardsY(*public).decompress()?;
+    if point.compress().to_bytes() != *public {
+        return None;
+    }
+    VerifyingKey::from_bytes(public)
+        .ok()
+        .filter(|k| !k.is_weak())
 }
 
 #[cfg(test)]
@@ -646,7 +696,7 @@ mod tests {
     use time::macros::datetime;
 
     fn identity() -> Identity {
-        Identity::from_secret_bytes(
+        Identity::from_secrets(
             "FR-DGSI",
             &[1; 32],
             &[2; 32],
@@ -708,6 +758,71 @@ mod tests {
             card.not_after(),
         );
         assert!(zero.is_err());
+    }
+
+    fn card_with_x25519(u: [u8; 32]) -> Result<Card, KeyError> {
+        let card = identity().card();
+        Card::from_public_keys(
+            "X",
+            u,
+            card.ed25519_public(),
+            card.not_before(),
+            card.not_after(),
+        )
+    }
+
+    fn u_bytes(value: u64) -> [u8; 32] {
+        let mut u = [0u8; 32];
+        u[..8].copy_from_slice(&value.to_le_bytes());
+        u
+    }
+
+    #[test]
+    fn twist_and_non_canonical_card_keys_are_rejected() {
+        // u = 2 and u = 3 lie on the twist: u^3 + 486662 u^2 + u is not a
+        // square modulo p. u = 4 and u = 9 lie on the curve.
+        for twist in [2, 3, 5] {
+            let err = card_with_x25519(u_bytes(twist)).unwrap_err().to_string();
+            assert!(err.contains("twist"), "{err}");
+        }
+        assert!(card_with_x25519(u_bytes(4)).is_ok());
+        assert!(card_with_x25519(u_bytes(9)).is_ok());
+        // 9 + p and 9 with the top bit set encode the same point as 9.
+        let mut top = u_bytes(9);
+        top[31] |= 0x80;
+        let mut plus_p = [0xffu8; 32];
+        plus_p[31] = 0x7f;
+        plus_p[0] = 0xed + 9;
+        for bad in [top, plus_p] {
+            let err = card_with_x25519(bad).unwrap_err().to_string();
+            assert!(err.contains("canonical"), "{err}");
+        }
+        let honest = identity().card().x25519_public();
+        assert!(card_with_x25519(honest).is_ok());
+    }
+
+    #[test]
+    fn non_canonical_and_small_order_ed25519_keys_are_rejected() {
+        let card = identity().card();
+        let make = |e: [u8; 32]| {
+            Card::from_public_keys(
+                "X",
+                card.x25519_public(),
+                e,
+                card.not_before(),
+                card.not_after(),
+            )
+        };
+        // The identity point (small order), canonically encoded.
+        let mut identity_point = [0u8; 32];
+        identity_point[0] = 1;
+        assert!(make(identity_point).is_err());
+        // y = 1 + p: the identity again, not canonically encoded.
+        let mut non_canonical = [0xffu8; 32];
+        non_canonical[31] = 0x7f;
+        non_canonical[0] = 0xee;
+        assert!(make(non_canonical).is_err());
+        assert!(make(card.ed25519_public()).is_ok());
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod armor;
 mod crypto;
 mod error;
 pub mod format;
+#[cfg(feature = "test-vectors")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod inspect;
@@ -14,7 +15,6 @@ mod rewrap;
 mod rng;
 mod seal;
 mod stream;
-mod x25519;
 
 // The public interface is:
 pub use armor::{armor, dearmor};
@@ -24,4 +24,4 @@ pub use keys::{Card, Identity, KEY_ID_LEN, KeyId};
 pub use open::{LayerInfo, Opened, RecipientInfo, RecipientKind, open};
 pub use rewrap::{RecipientChange, rekey, rewrap};
 pub use seal::{Sealer, seal};
-pub use stream::{StreamOpened, StreamOpener, StreamSealer};
+pub use stream::{StreamOpened, StreamOpener, StreamSealer, open_spooled};

@@ -108,11 +108,7 @@ pub fn open(
     trusted_senders: &[Card],
     at: OffsetDateTime,
 ) -> Result<Opened, OpenError> {
-    let (header, header_len) = format::read_header(envelope)?;
-    let body = envelope
-        .get(usize::try_from(header_len).unwrap_or(usize::MAX)..)
-        .unwrap_or_default();
-    let (chunks, signature) = format::split_body(body, header_len)?;
+    let (header, chunks, signature) = format::split_envelope(envelope)?;
     let unlocked = unlock(header, identity, trusted_senders, at)?;
     let cipher = crypto::payload_cipher(&unlocked.payload_key);
     let (payload, digest) =
@@ -183,8 +179,9 @@ impl Unlocked {
     }
 }
 
-/// Resolves the signers, finds and unwraps this identity's stanza, and
-/// checks the key commitment.
+/// Resolves every layer's signer among the trusted cards, verifies the
+/// header signature, finds and unwraps this identity's stanza, and checks
+/// the key commitment: the order of section 7 of the format.
 pub(crate) fn unlock(
     header: Header,
     identity: &Identity,
@@ -194,9 +191,14 @@ pub(crate) fn unlock(
     let signers = header
         .layers
         .iter()
-        .map(|layer| trusted_signer(layer.signer, trusted_senders, at))
+        .map(|layer| trusted_signer(&layer.signer, trusted_senders, at))
         .collect::<Result<Vec<_>, _>>()?;
     let sender = signers.first().cloned().ok_or(OpenError::CannotOpen)?;
+    let last = signers.last().ok_or(OpenError::CannotOpen)?;
+    // Before any secret-key operation: the header is the last signer's.
+    if !crypto::verify_header(last.verifying_key(), &header) {
+        return Err(OpenError::CannotOpen);
+    }
     let aad = crypto::core_digest(&header.core);
     let data_key = find_data_key(&header, identity, &aad)?;
     let payload_key =
@@ -211,11 +213,20 @@ pub(crate) fn unlock(
     })
 }
 
-fn trusted_signer(key_id: KeyId, trusted: &[Card], at: OffsetDateTime) -> Result<Card, OpenError> {
+/// The trusted card whose Ed25519 public key is `signer` (compared whole,
+/// in constant time: two cards whose short key ids collide are told
+/// apart), which must be valid at `at`.
+fn trusted_signer(
+    signer: &[u8; 32],
+    trusted: &[Card],
+    at: OffsetDateTime,
+) -> Result<Card, OpenError> {
     let card = trusted
         .iter()
-        .find(|c| bool::from(c.signing_key_id().ct_eq(&key_id)))
-        .ok_or(OpenError::UntrustedSender { key_id })?;
+        .find(|c| bool::from(c.ed25519_public().ct_eq(signer)))
+        .ok_or_else(|| OpenError::UntrustedSender {
+            key_id: KeyId::of_public_key(signer),
+        })?;
     if !card.is_valid_at(at) {
         let (not_before, not_after) = card.window_strings();
         return Err(OpenError::SenderCardNotValid {
@@ -229,7 +240,11 @@ fn trusted_signer(key_id: KeyId, trusted: &[Card], at: OffsetDateTime) -> Result
 }
 
 /// Only the current (last) layer's stanzas open the envelope: the stanzas of
-/// earlier layers are kept for the signatures only.
+/// earlier layers are kept for the signatures only. The stanzas are tried in
+/// their order: every named stanza whose key id is this identity's (a
+/// failing one does not end the search: another agency's key may share the
+/// short id) and every anonymous stanza. The first that unwraps gives the
+/// data key.
 fn find_data_key(
     header: &Header,
     identity: &Identity,
@@ -268,5 +283,63 @@ fn find_data_key(
         Err(OpenError::CannotOpen)
     } else {
         Err(OpenError::NotRecipient { key_id: my_id })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::seal::Sealer;
+
+    const AT: OffsetDateTime = datetime!(2026-06-01 12:00 UTC);
+
+    fn identity(name: &str, seed: u8) -> Identity {
+        Identity::from_secret_bytes(
+            name,
+            &[seed; 32],
+            &[seed ^ 0x80; 32],
+            datetime!(2026-01-01 0:00 UTC),
+            datetime!(2028-01-01 0:00 UTC),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn colliding_recipient_key_ids_do_not_lock_each_other_out() {
+        let sender = identity("FR-A", 1);
+        let bob = identity("DE-B", 2);
+        let carol = identity("NL-C", 3);
+        // Carol's card carries Bob's key id: her stanza, first in the
+        // envelope, names Bob but does not unwrap with Bob's key.
+        let carol_card = carol
+            .card()
+            .with_colliding_ids(bob.encryption_key_id(), carol.signing_key_id());
+        let sealed = Sealer::new(&sender)
+            .recipient(&carol_card)
+            .recipient(&bob.card())
+            .at(AT)
+            .seal(b"for both")
+            .unwrap();
+        let opened = open(&sealed, &bob, &[sender.card()], AT).unwrap();
+        assert_eq!(opened.payload, b"for both");
+    }
+
+    #[test]
+    fn colliding_signer_key_ids_do_not_hide_the_real_signer() {
+        let sender = identity("FR-A", 1);
+        let bob = identity("DE-B", 2);
+        let other = identity("XX-O", 4);
+        let impostor = other
+            .card()
+            .with_colliding_ids(other.encryption_key_id(), sender.signing_key_id());
+        let sealed = Sealer::new(&sender)
+            .recipient(&bob.card())
+            .at(AT)
+            .seal(b"x")
+            .unwrap();
+        let opened = open(&sealed, &bob, &[impostor, sender.card()], AT).unwrap();
+        assert_eq!(opened.sender.agency_id(), "FR-A");
     }
 }

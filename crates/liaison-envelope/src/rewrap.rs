@@ -54,11 +54,7 @@ pub fn rewrap(
     change: RecipientChange<'_>,
 ) -> Result<Vec<u8>, SealError> {
     check_card(&identity.card(), at)?;
-    let (header, header_len) = format::read_header(envelope)?;
-    let body = envelope
-        .get(usize::try_from(header_len).unwrap_or(usize::MAX)..)
-        .unwrap_or_default();
-    let (chunks, trailer) = format::split_body(body, header_len)?;
+    let (header, chunks, trailer) = format::split_envelope(envelope)?;
     let unlocked = unlock(header, identity, trusted_senders, at)?;
     let digest = payload::digest(chunks);
     unlocked.verify(&trailer, &digest)?;
@@ -113,11 +109,19 @@ pub fn rewrap(
     let mut header = unlocked.header;
     header.signatures.push(trailer);
     header.layers.push(Layer {
-        signer: identity.signing_key_id(),
+        signer: identity.signing_key().verifying_key().to_bytes(),
         stanzas,
     });
+    let len = format::header_len(&header);
+    if len > format::MAX_HEADER_LEN {
+        return Err(SealError::HeaderTooLarge {
+            len,
+            max: format::MAX_HEADER_LEN,
+        });
+    }
+    crypto::sign_header(identity.signing_key(), &mut header);
     let mut out = Vec::with_capacity(envelope.len() + 512);
-    format::write_header(&header, &mut out);
+    format::write_signed_header(&header, &mut out);
     out.extend_from_slice(chunks);
     out.extend_from_slice(&crypto::sign_last(identity.signing_key(), &header, &digest));
     Ok(out)

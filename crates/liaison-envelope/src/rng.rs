@@ -32,9 +32,9 @@ impl Randomness {
         Randomness::Os
     }
 
-    pub(crate) fn seeded(seed: [u8; 32]) -> Self {
+    pub(crate) fn seeded(seed: &Zeroizing<[u8; 32]>) -> Self {
         Randomness::Seeded {
-            seed: Zeroizing::new(seed),
+            seed: seed.clone(),
             counter: 0,
         }
     }
@@ -61,5 +61,12 @@ impl Randomness {
         let mut out = Zeroizing::new([0u8; 32]);
         self.fill(out.as_mut_slice())?;
         Ok(out)
+    }
+
+    /// A fresh X25519 secret (one request of 32 bytes). The only copy left
+    /// is the one inside the secret, which wipes itself when dropped.
+    pub(crate) fn x25519_secret(&mut self) -> Result<x25519_dalek::StaticSecret, RandomError> {
+        let bytes = self.array32()?;
+        Ok(x25519_dalek::StaticSecret::from(*bytes))
     }
 }

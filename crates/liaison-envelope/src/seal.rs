@@ -1,8 +1,10 @@
 //! Sealing: the [`Sealer`] builder and the one-call [`seal`].
 
+use std::fmt;
 use std::io::Write;
 
 use time::OffsetDateTime;
+use zeroize::Zeroizing;
 
 use crate::crypto::{self, DataKey, WrapError};
 use crate::error::SealError;
@@ -48,14 +50,28 @@ pub fn seal(
 }
 
 /// Options of a seal: sender, recipients, label, anonymity, time.
-#[derive(Debug)]
 pub struct Sealer<'a> {
     sender: &'a Identity,
     recipients: Vec<Card>,
     label: Vec<u8>,
     anonymous: bool,
     at: Option<OffsetDateTime>,
-    seed: Option<[u8; 32]>,
+    seed: Option<Zeroizing<[u8; 32]>>,
+}
+
+impl fmt::Debug for Sealer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The seed of deterministic test randomness is a secret: every key
+        // of the envelope derives from it.
+        f.debug_struct("Sealer")
+            .field("sender", self.sender)
+            .field("recipients", &self.recipients)
+            .field("label_len", &self.label.len())
+            .field("anonymous", &self.anonymous)
+            .field("at", &self.at)
+            .field("deterministic", &self.seed.is_some())
+            .finish()
+    }
 }
 
 /// What a seal has prepared before the payload: the header (one layer, not
@@ -118,16 +134,20 @@ impl<'a> Sealer<'a> {
     }
 
     /// Deterministic randomness from a seed, for test vectors only: never
-    /// use it for real envelopes.
-    #[doc(hidden)]
+    /// use it for real envelopes. Available with the `test-vectors`
+    /// feature, which is off by default. The seed is wiped when the sealer
+    /// is dropped and never printed.
+    #[cfg(feature = "test-vectors")]
     #[must_use]
     pub fn deterministic(mut self, seed: [u8; 32]) -> Self {
-        self.seed = Some(seed);
+        self.seed = Some(Zeroizing::new(seed));
         self
     }
 
     pub(crate) fn randomness(&self) -> Randomness {
-        self.seed.map_or_else(Randomness::os, Randomness::seeded)
+        self.seed
+            .as_ref()
+            .map_or_else(Randomness::os, Randomness::seeded)
     }
 
     /// Seals `payload` in one call.
@@ -142,7 +162,7 @@ impl<'a> Sealer<'a> {
         let mut rng = self.randomness();
         let prepared = self.prepare(&mut rng)?;
         let mut header = Vec::with_capacity(256 + self.label.len() + 100 * self.recipients.len());
-        format::write_header(&prepared.header, &mut header);
+        format::write_signed_header(&prepared.header, &mut header);
         let body_len = payload::sealed_len(payload.len());
         // One zeroed allocation for the whole envelope: a large one comes
         // from the allocator as untouched zero pages, so each worker faults
@@ -189,25 +209,30 @@ impl<'a> Sealer<'a> {
         let random = |e: crate::rng::RandomError| SealError::Random(e.to_string());
         let data_key = rng.array32().map_err(random)?;
         let salt = rng.array32().map_err(random)?;
-        let (payload_key, key_commitment) = crypto::derive_payload(&data_key, &salt);
+        let sender = self.sender.signing_key().verifying_key().to_bytes();
+        let (payload_key, key_commitment) = crypto::derive_payload(&data_key, &salt, &sender);
         let core = Core {
             version: VERSION,
             suite: SUITE_X25519_CHACHA20POLY1305_ED25519,
+            sender,
             payload_salt: *salt,
             key_commitment,
             label: self.label.clone(),
         };
         let aad = crypto::core_digest(&core);
         let stanzas = wrap_all(rng, &recipients, self.anonymous, &data_key, &aad)?;
+        let mut header = Header {
+            core,
+            layers: vec![Layer {
+                signer: sender,
+                stanzas,
+            }],
+            signatures: Vec::new(),
+            header_signature: [0; format::SIGNATURE_LEN],
+        };
+        crypto::sign_header(self.sender.signing_key(), &mut header);
         Ok(Prepared {
-            header: Header {
-                core,
-                layers: vec![Layer {
-                    signer: self.sender.signing_key_id(),
-                    stanzas,
-                }],
-                signatures: Vec::new(),
-            },
+            header,
             payload_key,
             aad,
         })

@@ -4,14 +4,17 @@
 //!
 //! # What a streaming reader may trust, and when
 //!
-//! Every chunk is authenticated (its Poly1305 tag verified) before any of its
-//! bytes are returned, and the last-chunk flag in the nonce makes truncation
-//! at a chunk boundary fail. The sender's signature, however, covers the
-//! digest of *all* chunks and sits after them, so it can only be checked at
-//! the end of the stream. Until then, the bytes returned are authenticated
-//! under the data key, which every recipient holds: a co-recipient (or an
-//! attacker who wrapped a key of their own for you) could have forged them.
-//! Hence:
+//! [`StreamOpener::new`] returns only once the header signature has been
+//! verified with the key of a trusted signer (and the data key unwrapped
+//! and checked against its commitment): nobody but a trusted signer can
+//! make a reader accept a header, so nobody else can choose the data key.
+//! Every chunk is then authenticated (its Poly1305 tag verified) before any
+//! of its bytes are returned, and the last-chunk flag in the nonce makes
+//! truncation at a chunk boundary fail. The final signatures, however,
+//! cover the digest of *all* chunks and sit after them, so they can only be
+//! checked at the end of the stream. Until then, the bytes returned are
+//! *provisional*: they are authenticated under the data key, which every
+//! recipient holds, so a co-recipient could have replaced them. Hence:
 //!
 //! - the last chunk is returned only after every signature has verified;
 //! - `read` returns `Ok(0)` only after every signature has verified; if any
@@ -21,11 +24,12 @@
 //!
 //! A consumer must treat the output as provisional until `read` has returned
 //! `Ok(0)` (write it to a temporary file and rename it on success, as the
-//! `liaison` command does), or use the one-call [`crate::open`], which
-//! returns nothing until everything is verified.
+//! `liaison` command does), or use [`open_spooled`] (bounded memory, output
+//! only after full verification) or the one-call [`crate::open`], which
+//! return nothing until everything is verified.
 
 use std::fmt;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use chacha20poly1305::ChaCha20Poly1305;
 use ed25519_dalek::SigningKey;
@@ -37,6 +41,7 @@ use crate::error::{OpenError, SealError};
 use crate::format::{self, CHUNK_SIZE, Header, SEALED_CHUNK_SIZE, SIGNATURE_LEN, TAG_LEN};
 use crate::keys::{Card, Identity};
 use crate::open::{LayerInfo, RecipientInfo, Unlocked, unlock};
+use crate::rng::Randomness;
 use crate::seal::Prepared;
 
 /// Seals a payload written to it; made by [`crate::Sealer::stream`].
@@ -69,7 +74,7 @@ impl<W: Write> StreamSealer<W> {
         mut inner: W,
     ) -> Result<Self, SealError> {
         let mut head = Vec::new();
-        format::write_header(&prepared.header, &mut head);
+        format::write_signed_header(&prepared.header, &mut head);
         inner.write_all(&head)?;
         Ok(StreamSealer {
             inner,
@@ -220,14 +225,6 @@ impl<R: Read> StreamOpener<R> {
         })
     }
 
-    /// The label as read from the header. It is bound to the data key (the
-    /// stanza only unwraps with this label) but the signature over it is only
-    /// verified at the end: use [`StreamOpener::finish`] for the verified one.
-    #[must_use]
-    pub fn unverified_label(&self) -> &[u8] {
-        &self.unlocked.header.core.label
-    }
-
     /// After `read` has returned `Ok(0)`: the verified sender, label and
     /// recipients.
     ///
@@ -359,4 +356,98 @@ impl<R: Read> Read for StreamOpener<R> {
             self.next_chunk()?;
         }
     }
+}
+
+/// Opens a streamed envelope and writes its payload to `out` only after
+/// every check has passed, in bounded memory whatever the payload's size.
+///
+/// Each authenticated chunk is encrypted again (ChaCha20-Poly1305) under a
+/// fresh random key that exists only in this process's memory and written
+/// to `spool`, which should be an unnamed temporary file; once every final
+/// signature has verified, the spool is read back from its start, each
+/// piece is authenticated and decrypted, and the payload is written to
+/// `out`. Nothing reaches `out` before the whole envelope has verified, and
+/// the spool holds no plaintext. Memory: about three chunks (200 KiB).
+///
+/// # Errors
+///
+/// As [`StreamOpener::new`] and [`StreamOpener::finish`] for the envelope;
+/// [`OpenError::Spool`] if the spool cannot be written, read back, or was
+/// altered; [`OpenError::Output`] if writing to `out` fails (then `out`
+/// may hold part of the verified payload).
+pub fn open_spooled<R: Read, S: Read + Write + Seek, W: Write>(
+    input: R,
+    identity: &Identity,
+    trusted_senders: &[Card],
+    at: OffsetDateTime,
+    mut spool: S,
+    mut out: W,
+) -> Result<StreamOpened, OpenError> {
+    let mut opener = StreamOpener::new(input, identity, trusted_senders, at)?;
+    let key = Randomness::os()
+        .array32()
+        .map_err(|e| OpenError::Spool(io::Error::other(e.to_string())))?;
+    let cipher = crypto::payload_cipher(&key);
+    let mut plain = Zeroizing::new(vec![0u8; CHUNK_SIZE]);
+    let mut sealed = vec![0u8; SEALED_CHUNK_SIZE];
+    let mut lengths: Vec<usize> = Vec::new();
+    spool.seek(SeekFrom::Start(0)).map_err(OpenError::Spool)?;
+    loop {
+        let len = fill_from(&mut opener, plain.as_mut_slice())?;
+        if len == 0 {
+            break;
+        }
+        let piece = plain.get(..len).unwrap_or_default();
+        let out_piece = sealed.get_mut(..len + TAG_LEN).unwrap_or_default();
+        crypto::seal_chunk(
+            &cipher,
+            &[0; 32],
+            lengths.len() as u64,
+            false,
+            piece,
+            out_piece,
+        )
+        .ok_or(OpenError::CannotOpen)?;
+        spool.write_all(out_piece).map_err(OpenError::Spool)?;
+        lengths.push(len);
+    }
+    let opened = opener.finish()?;
+    spool.flush().map_err(OpenError::Spool)?;
+    spool.seek(SeekFrom::Start(0)).map_err(OpenError::Spool)?;
+    let altered = || OpenError::Spool(io::Error::other("the spooled payload was altered"));
+    for (index, len) in lengths.iter().enumerate() {
+        let sealed_piece = sealed.get_mut(..len + TAG_LEN).unwrap_or_default();
+        spool.read_exact(sealed_piece).map_err(OpenError::Spool)?;
+        let piece = plain.get_mut(..*len).unwrap_or_default();
+        crypto::open_chunk(&cipher, &[0; 32], index as u64, false, sealed_piece, piece)
+            .ok_or_else(altered)?;
+        out.write_all(piece).map_err(OpenError::Output)?;
+    }
+    out.flush().map_err(OpenError::Output)?;
+    Ok(opened)
+}
+
+/// Reads from `opener` until `buf` is full or the stream has ended and
+/// verified; returns the number of bytes read.
+fn fill_from<R: Read>(opener: &mut StreamOpener<R>, buf: &mut [u8]) -> Result<usize, OpenError> {
+    let mut filled = 0;
+    while let Some(room) = buf.get_mut(filled..) {
+        if room.is_empty() {
+            break;
+        }
+        match opener.read(room) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Err(
+                    match e.get_ref().and_then(|i| i.downcast_ref::<OpenError>()) {
+                        Some(_) => OpenError::CannotOpen,
+                        None => OpenError::Io(e),
+                    },
+                );
+            }
+        }
+    }
+    Ok(filled)
 }

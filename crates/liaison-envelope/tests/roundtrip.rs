@@ -246,8 +246,8 @@ fn inspect_reads_without_keys() {
         .seal(&[1u8; 70_000])
         .unwrap();
     let info = liaison_envelope::inspect(&sealed).unwrap();
-    assert_eq!(info.version, 1);
-    assert_eq!(info.suite, 1);
+    assert_eq!(info.version, 2);
+    assert_eq!(info.suite, 2);
     assert_eq!(info.sender_key_id, a.signing_key_id());
     assert_eq!(info.recipients[0].key_id, Some(b.encryption_key_id()));
     assert_eq!(info.payload_len, 70_000);

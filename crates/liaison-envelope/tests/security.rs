@@ -13,7 +13,11 @@ mod common;
 use common::reference::{self as spec, Parts};
 use common::{NOW, identity};
 use liaison_envelope::format::Stanza;
-use liaison_envelope::{Card, Identity, OpenError, RecipientChange, Sealer, open, rewrap};
+use std::io::Read as _;
+
+use liaison_envelope::{
+    Card, Identity, OpenError, RecipientChange, Sealer, StreamOpener, open, open_spooled, rewrap,
+};
 use proptest::prelude::*;
 
 fn sender() -> Identity {
@@ -32,6 +36,10 @@ fn carol() -> Identity {
 fn mallory() -> Identity {
     identity("XX-M", 4)
 }
+
+/// The Ed25519 seeds of the sender and of Mallory.
+const SENDER_SEED: [u8; 32] = [0x80 ^ 1; 32];
+const MALLORY_SEED: [u8; 32] = [0x80 ^ 4; 32];
 
 fn trusted() -> Vec<Card> {
     vec![sender().card(), mallory().card(), bob().card()]
@@ -193,8 +201,7 @@ fn a_label_cannot_be_stripped_changed_or_moved() {
         // As is (the signature breaks) and re-signed by a trusted party (the
         // stanza and chunks are bound to the label).
         assert!(open(&spec::join(&parts), &b, &trusted(), NOW).is_err());
-        parts.header.layers[0].signer = mallory().signing_key_id();
-        spec::resign(&mut parts, [0x80 ^ 4; 32]);
+        spec::sign_as_is(&mut parts, SENDER_SEED);
         assert!(matches!(
             open(&spec::join(&parts), &b, &trusted(), NOW),
             Err(OpenError::CannotOpen)
@@ -247,7 +254,8 @@ fn no_one_without_the_signing_key_can_claim_the_sender() {
         .seal(b"x")
         .unwrap();
     let mut parts = spec::split(&forged);
-    parts.header.layers[0].signer = sender().signing_key_id();
+    parts.header.core.sender = sender().card().ed25519_public();
+    parts.header.layers[0].signer = sender().card().ed25519_public();
     assert!(matches!(
         open(&spec::join(&parts), &b, &[sender().card()], NOW),
         Err(OpenError::CannotOpen)
@@ -385,8 +393,7 @@ fn low_order_points_are_rejected_as_card_keys_and_ephemeral_keys() {
             ephemeral: point,
             wrapped: spec::wrap_with(&zero_key, &aad, &data_key),
         };
-        parts.header.layers[0].signer = mallory().signing_key_id();
-        spec::resign(&mut parts, [0x80 ^ 4; 32]);
+        spec::sign_as_is(&mut parts, SENDER_SEED);
         assert!(
             matches!(
                 open(&spec::join(&parts), &b, &trusted(), NOW),
@@ -442,7 +449,11 @@ fn the_library_matches_the_spec_derivations() {
     let parts = spec::split(&envelope);
     let data_key = spec::unwrap_data_key(&parts.header, [2; 32]);
     assert_eq!(
-        spec::key_commitment(&data_key, &parts.header.core.payload_salt),
+        spec::key_commitment(
+            &data_key,
+            &parts.header.core.payload_salt,
+            &parts.header.core.sender
+        ),
         parts.header.core.key_commitment
     );
     let key = spec::payload_key(&data_key, &parts.header.core.payload_salt);
@@ -454,4 +465,184 @@ fn the_library_matches_the_spec_derivations() {
     let sig = ed25519_dalek::Signature::from_bytes(&parts.signature);
     let vk = ed25519_dalek::VerifyingKey::from_bytes(&sender().card().ed25519_public()).unwrap();
     vk.verify_strict(&msg, &sig).unwrap();
+    let header_sig = ed25519_dalek::Signature::from_bytes(&parts.header.header_signature);
+    vk.verify_strict(&spec::header_transcript(&parts.header), &header_sig)
+        .unwrap();
+    assert_eq!(parts.header.core.sender, sender().card().ed25519_public());
+}
+
+// Format 2: the sender is bound into the key schedule.
+
+#[test]
+fn a_trusted_third_party_cannot_re_sign_an_envelope_as_its_own() {
+    let b = bob();
+    let envelope = seal_small(b"the sender's report", b"SECRET", &[&b], false);
+    // Mallory, trusted by Bob but not a recipient, strips the sender's
+    // signatures and signs the header and content digest herself.
+    let mut as_is = spec::split(&envelope);
+    as_is.header.layers[0].signer = mallory().card().ed25519_public();
+    spec::sign_as_is(&mut as_is, MALLORY_SEED);
+    assert!(matches!(
+        open(&spec::join(&as_is), &b, &trusted(), NOW),
+        Err(OpenError::Malformed { .. })
+    ));
+    // Naming herself in the core as well changes the core digest, so the
+    // stanza no longer unwraps (and the key commitment no longer matches).
+    let mut renamed = spec::split(&envelope);
+    renamed.header.core.sender = mallory().card().ed25519_public();
+    renamed.header.layers[0].signer = mallory().card().ed25519_public();
+    spec::sign_as_is(&mut renamed, MALLORY_SEED);
+    let renamed = spec::join(&renamed);
+    assert!(matches!(
+        open(&renamed, &b, &trusted(), NOW),
+        Err(OpenError::CannotOpen)
+    ));
+    assert!(StreamOpener::new(renamed.as_slice(), &b, &trusted(), NOW).is_err());
+    assert!(
+        rewrap(
+            &renamed,
+            &b,
+            &trusted(),
+            NOW,
+            RecipientChange::Add(&[carol().card()])
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn no_plaintext_is_released_before_the_sender_is_proven() {
+    // An outsider who holds Bob's public card builds an envelope that names
+    // the trusted sender, with a data key of its own and chosen content.
+    let b = bob();
+    let outsider = identity("ZZ-O", 9);
+    let payload = vec![0x41u8; 3 * spec::CHUNK];
+    let own = Sealer::new(&outsider)
+        .recipient(&b.card())
+        .at(NOW)
+        .seal(&payload)
+        .unwrap();
+    let mut parts = spec::split(&own);
+    let data_key = spec::unwrap_data_key(&parts.header, [2; 32]);
+    parts.header.core.sender = sender().card().ed25519_public();
+    parts.header.layers[0].signer = sender().card().ed25519_public();
+    parts.header.core.key_commitment = spec::key_commitment(
+        &data_key,
+        &parts.header.core.payload_salt,
+        &parts.header.core.sender,
+    );
+    let eph = x25519_dalek::StaticSecret::from([0x21; 32]);
+    let eph_pub = x25519_dalek::PublicKey::from(&eph);
+    let bob_public = x25519_dalek::PublicKey::from(b.card().x25519_public());
+    let shared = eph.diffie_hellman(&bob_public);
+    let wk = spec::wrap_key(shared.as_bytes(), eph_pub.as_bytes(), bob_public.as_bytes());
+    let kid = b.encryption_key_id();
+    let aad = spec::wrap_aad(&parts.header.core, Some(kid.to_bytes()));
+    parts.header.layers[0].stanzas[0] = Stanza::X25519 {
+        key_id: Some(kid),
+        ephemeral: eph_pub.to_bytes(),
+        wrapped: spec::wrap_with(&wk, &aad, &data_key),
+    };
+    let key = spec::payload_key(&data_key, &parts.header.core.payload_salt);
+    parts.chunks = spec::seal_chunks(&key, &parts.header.core, &payload);
+    // Every chunk authenticates under that data key; the header signature
+    // is the outsider's, not the sender's.
+    spec::sign_as_is(&mut parts, [9 ^ 0x80; 32]);
+    let forged = spec::join(&parts);
+    assert_eq!(
+        spec::open_chunks(&key, &parts.header.core, &parts.chunks),
+        payload
+    );
+    match StreamOpener::new(forged.as_slice(), &b, &[sender().card()], NOW) {
+        Err(OpenError::CannotOpen) => {}
+        Err(other) => panic!("unexpected error {other}"),
+        Ok(mut opener) => {
+            let mut first = vec![0u8; 1024];
+            let n = opener.read(&mut first).unwrap_or(0);
+            panic!("the opener accepted the header and released {n} bytes");
+        }
+    }
+}
+
+#[test]
+fn the_spooled_opener_writes_nothing_unless_everything_verified() {
+    let b = bob();
+    let c = carol();
+    let payload: Vec<u8> = (0..(3 * spec::CHUNK + 17))
+        .map(|i| (i % 251) as u8)
+        .collect();
+    let envelope = seal_small(&payload, b"L", &[&b, &c], false);
+    let mut out = Vec::new();
+    let mut spool = std::io::Cursor::new(Vec::new());
+    let opened = open_spooled(
+        envelope.as_slice(),
+        &b,
+        &trusted(),
+        NOW,
+        &mut spool,
+        &mut out,
+    )
+    .unwrap();
+    assert_eq!(out, payload);
+    assert_eq!(opened.sender, sender().card());
+    // The spool holds no plaintext: no 64-byte run of the payload.
+    let spooled = spool.into_inner();
+    assert!(spooled.len() >= payload.len());
+    assert!(!spooled.windows(64).any(|w| w == &payload[1000..1064]));
+    // A co-recipient's forgery fails only at the final signature: nothing
+    // has been written by then.
+    let mut parts = spec::split(&envelope);
+    let data_key = spec::unwrap_data_key(&parts.header, [3; 32]);
+    let key = spec::payload_key(&data_key, &parts.header.core.payload_salt);
+    parts.chunks = spec::seal_chunks(&key, &parts.header.core, &vec![0x42; 3 * spec::CHUNK]);
+    let mut out = Vec::new();
+    let result = open_spooled(
+        spec::join(&parts).as_slice(),
+        &b,
+        &trusted(),
+        NOW,
+        std::io::Cursor::new(Vec::new()),
+        &mut out,
+    );
+    assert!(matches!(result, Err(OpenError::CannotOpen)), "{result:?}");
+    assert!(out.is_empty());
+    // A spool altered while the envelope is verified is refused.
+    let mut out = Vec::new();
+    let result = open_spooled(
+        envelope.as_slice(),
+        &b,
+        &trusted(),
+        NOW,
+        FlipOnRead(std::io::Cursor::new(Vec::new())),
+        &mut out,
+    );
+    assert!(matches!(result, Err(OpenError::Spool(_))), "{result:?}");
+}
+
+/// A spool that flips one bit of what is read back.
+struct FlipOnRead(std::io::Cursor<Vec<u8>>);
+
+impl std::io::Read for FlipOnRead {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        if let Some(b) = buf.get_mut(n / 2) {
+            *b ^= 1;
+        }
+        Ok(n)
+    }
+}
+
+impl std::io::Write for FlipOnRead {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl std::io::Seek for FlipOnRead {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.0.seek(pos)
+    }
 }

@@ -1,7 +1,10 @@
 //! Runs every test vector in `tests/vectors/`. Each file is a small header of
-//! `key: value` lines, a blank line, then the envelope in armored form (see
-//! `tests/vectors/README.md`). Success vectors also say the seed of the
-//! deterministic randomness: sealing again with it must give the same bytes.
+//! `key: value` lines, a blank line, then the envelope in armored form; the
+//! keys it names are identity and card files in `tests/vectors/keys/` (see
+//! `tests/vectors/README.md` and section 13 of `docs/envelope-format.md`).
+//! Success vectors with a `seed` must be reproduced byte for byte by sealing
+//! again; every vector must give the same result through the streaming
+//! opener as through the one-call opener.
 //!
 //! The vectors are written by the ignored test `generate` (run it with
 //! `LIAISON_WRITE_VECTORS=1 cargo test -p liaison-envelope --test vectors --
@@ -17,13 +20,19 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use common::reference as spec;
-use liaison_envelope::format::Stanza;
+use curve25519_dalek::Scalar;
+use curve25519_dalek::edwards::CompressedEdwardsY;
+use ed25519_dalek::SigningKey;
+use liaison_envelope::format::{self, Stanza};
 use liaison_envelope::{
-    Card, Identity, OpenError, RecipientChange, Sealer, armor, dearmor, open, rewrap,
+    Card, Identity, OpenError, Opened, RecipientChange, RecipientKind, Sealer, StreamOpener, armor,
+    dearmor, open, rewrap,
 };
+use sha2::{Digest as _, Sha512};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -60,10 +69,6 @@ impl Vector {
     fn hex(&self, key: &str) -> Vec<u8> {
         hex::decode(self.one(key)).unwrap()
     }
-
-    fn key(&self, key: &str) -> [u8; 32] {
-        self.hex(key).try_into().unwrap()
-    }
 }
 
 fn parse(path: &Path) -> Vector {
@@ -86,16 +91,81 @@ fn time(s: &str) -> OffsetDateTime {
     OffsetDateTime::parse(s, &Rfc3339).unwrap()
 }
 
-fn identity_from(v: &Vector, prefix: &str, name: &str) -> Identity {
-    let (nb, na) = v.one("validity").split_once(' ').unwrap();
-    Identity::from_secret_bytes(
-        name,
-        &v.key(&format!("{prefix}_x25519_secret")),
-        &v.key(&format!("{prefix}_ed25519_secret")),
-        time(nb),
-        time(na),
-    )
-    .unwrap()
+fn identity_file(name: &str) -> Identity {
+    let path = dir().join("keys").join(format!("{name}.identity.json"));
+    Identity::from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn card_file(name: &str) -> Card {
+    let path = dir().join("keys").join(format!("{name}.card.json"));
+    Card::from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// `key id` for a named stanza, `anonymous` otherwise.
+fn describe_recipients(recipients: &[liaison_envelope::RecipientInfo]) -> String {
+    recipients
+        .iter()
+        .map(|r| match (&r.kind, r.key_id) {
+            (RecipientKind::X25519, Some(id)) => id.to_string(),
+            (RecipientKind::X25519, None) => "anonymous".to_owned(),
+            (RecipientKind::Unknown(t), _) => format!("type {t}"),
+            (kind, _) => format!("{kind:?}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn check_success(name: &str, v: &Vector, opened: &Opened, bytes: &[u8], at: OffsetDateTime) {
+    assert_eq!(opened.payload, v.hex("payload"), "{name}");
+    assert_eq!(opened.label, v.hex("label"), "{name}");
+    assert_eq!(opened.sender, card_file(v.one("sender")), "{name}: sender");
+    assert_eq!(
+        describe_recipients(&opened.recipients),
+        v.one("recipients"),
+        "{name}: recipients"
+    );
+    let history: Vec<String> = opened
+        .history
+        .iter()
+        .map(|layer| {
+            let signer = ["sender", "recipient", "other", "forwarder", "outsider"]
+                .into_iter()
+                .find(|n| card_file(n) == layer.signer)
+                .unwrap_or("unknown");
+            format!("{signer} -> {}", describe_recipients(&layer.recipients))
+        })
+        .collect();
+    assert_eq!(history, v.all("history"), "{name}: history");
+    if let Some(seed) = v.opt("seed") {
+        let seed: [u8; 32] = hex::decode(seed).unwrap().try_into().unwrap();
+        let cards: Vec<Card> = v.one("sealed_for").split(", ").map(card_file).collect();
+        let again = Sealer::new(&identity_file(v.one("sender")))
+            .recipients(&cards)
+            .label(&v.hex("label"))
+            .anonymous(v.one("anonymous") == "yes")
+            .at(at)
+            .deterministic(seed)
+            .seal(&v.hex("payload"))
+            .unwrap();
+        assert!(
+            again == bytes,
+            "{name}: sealing with the seed gives other bytes"
+        );
+    }
+}
+
+fn stream_open(
+    bytes: &[u8],
+    identity: &Identity,
+    trusted: &[Card],
+    at: OffsetDateTime,
+) -> Result<Vec<u8>, String> {
+    let mut opener =
+        StreamOpener::new(bytes, identity, trusted, at).map_err(|e| format!("{e:?}"))?;
+    let mut out = Vec::new();
+    opener.read_to_end(&mut out).map_err(|e| format!("{e:?}"))?;
+    opener.finish().map_err(|e| format!("{e:?}"))?;
+    Ok(out)
 }
 
 #[test]
@@ -104,30 +174,17 @@ fn every_vector_gives_the_expected_result() {
     let mut paths: Vec<_> = std::fs::read_dir(dir())
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_none())
+        .filter(|p| p.is_file() && p.extension().is_none())
         .collect();
     paths.sort();
     for path in paths {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let v = parse(&path);
-        let sender = identity_from(&v, "sender", "sender");
-        let recipient = identity_from(&v, "recipient", "recipient");
-        let mut trusted = vec![sender.card()];
-        for extra in v.all("also_trusted_ed25519_secret") {
-            let mut i = identity_from(&v, "recipient", "extra");
-            let key: [u8; 32] = hex::decode(extra).unwrap().try_into().unwrap();
-            i = Identity::from_secret_bytes(
-                "extra",
-                &[0x77; 32],
-                &key,
-                i.card().not_before(),
-                i.card().not_after(),
-            )
-            .unwrap();
-            trusted.push(i.card());
-        }
+        let identity = identity_file(v.one("identity"));
+        let trusted: Vec<Card> = v.all("trusted").into_iter().map(card_file).collect();
         let at = time(v.one("at"));
         let expect = v.one("expect");
+        assert!(!v.all("rule").is_empty(), "{name}: no rule named");
         let bytes = match dearmor(&v.body) {
             Ok(b) => b,
             Err(e) => {
@@ -136,108 +193,89 @@ fn every_vector_gives_the_expected_result() {
                 continue;
             }
         };
-        let result = open(&bytes, &recipient, &trusted, at);
+        let result = open(&bytes, &identity, &trusted, at);
         match (expect, &result) {
-            ("success", Ok(opened)) => {
-                assert_eq!(opened.payload, v.hex("payload"), "{name}");
-                assert_eq!(opened.label, v.hex("label"), "{name}");
-                if let Some(seed) = v.opt("seed") {
-                    let seed: [u8; 32] = hex::decode(seed).unwrap().try_into().unwrap();
-                    let cards = recipients_of(&v, &recipient);
-                    let again = Sealer::new(&sender)
-                        .recipients(&cards)
-                        .label(&v.hex("label"))
-                        .anonymous(v.one("anonymous") == "yes")
-                        .at(at)
-                        .deterministic(seed)
-                        .seal(&v.hex("payload"))
-                        .unwrap();
-                    assert!(
-                        again == bytes,
-                        "{name}: sealing with the seed gives other bytes"
-                    );
-                }
+            ("success", Ok(opened)) => check_success(&name, &v, opened, &bytes, at),
+            ("malformed", Err(OpenError::Malformed { offset, .. })) => {
+                assert_eq!(
+                    offset.to_string(),
+                    v.one("offset"),
+                    "{name}: malformed at another offset"
+                );
             }
-            ("no match", Err(OpenError::NotRecipient { .. }))
+            ("not a recipient", Err(OpenError::NotRecipient { .. }))
             | ("untrusted sender", Err(OpenError::UntrustedSender { .. }))
             | ("sender card not valid", Err(OpenError::SenderCardNotValid { .. }))
             | ("not an envelope", Err(OpenError::NotAnEnvelope))
             | ("unsupported version", Err(OpenError::UnsupportedVersion { .. }))
             | ("unsupported suite", Err(OpenError::UnsupportedSuite { .. }))
-            | ("malformed", Err(OpenError::Malformed { .. }))
             | ("cannot open", Err(OpenError::CannotOpen)) => {}
             (expect, result) => panic!("{name}: expected {expect}, got {result:?}"),
         }
+        // The streaming opener agrees: same payload, or a failure.
+        let streamed = stream_open(&bytes, &identity, &trusted, at);
+        match &result {
+            Ok(opened) => assert_eq!(streamed.as_deref(), Ok(opened.payload.as_slice())),
+            Err(_) => assert!(streamed.is_err(), "{name}: the stream opened"),
+        }
         seen += 1;
     }
-    assert!(seen >= 20, "only {seen} vectors");
-}
-
-fn recipients_of(v: &Vector, recipient: &Identity) -> Vec<Card> {
-    let mut cards = vec![recipient.card()];
-    for other in v.all("other_recipient_x25519_secret") {
-        let key: [u8; 32] = hex::decode(other).unwrap().try_into().unwrap();
-        let c = recipient.card();
-        let i =
-            Identity::from_secret_bytes("other", &key, &[0x66; 32], c.not_before(), c.not_after())
-                .unwrap();
-        cards.push(i.card());
-    }
-    cards
+    assert!(seen >= 40, "only {seen} vectors");
 }
 
 // ---------------------------------------------------------------------------
 // The generator.
 
-const SENDER_X: [u8; 32] = [0x01; 32];
-const SENDER_E: [u8; 32] = [0x02; 32];
-const RECIPIENT_X: [u8; 32] = [0x03; 32];
-const RECIPIENT_E: [u8; 32] = [0x04; 32];
-const OTHER_X: [u8; 32] = [0x05; 32];
-const MALLORY_E: [u8; 32] = [0x06; 32];
-const VALIDITY: &str = "2026-01-01T00:00:00Z 2028-01-01T00:00:00Z";
 const AT: &str = "2026-06-01T12:00:00Z";
+const NOT_BEFORE: &str = "2026-01-01T00:00:00Z";
+const NOT_AFTER: &str = "2028-01-01T00:00:00Z";
 
-/// What a success vector was sealed from: payload, label, other recipient,
-/// anonymous, seed byte.
-type SealInputs<'a> = (&'a [u8], &'a [u8], bool, bool, u8);
+/// The vector keys: (file stem, X25519 secret byte, Ed25519 seed byte).
+const KEYS: [(&str, u8, u8); 5] = [
+    ("sender", 0x01, 0x02),
+    ("recipient", 0x03, 0x04),
+    ("other", 0x05, 0x66),
+    ("forwarder", 0x77, 0x06),
+    ("outsider", 0x08, 0x09),
+];
+
+fn ed25519_seed(name: &str) -> [u8; 32] {
+    [KEYS.iter().find(|k| k.0 == name).unwrap().2; 32]
+}
+
+fn x25519_secret(name: &str) -> [u8; 32] {
+    [KEYS.iter().find(|k| k.0 == name).unwrap().1; 32]
+}
 
 struct Gen {
-    sender: Identity,
-    recipient: Identity,
-    other: Identity,
-    mallory: Identity,
     at: OffsetDateTime,
 }
 
+/// The header lines of one vector.
+struct Meta<'a> {
+    expect: &'a str,
+    rule: &'a str,
+    comment: &'a str,
+    identity: &'a str,
+    trusted: &'a [&'a str],
+    extra: Vec<String>,
+}
+
 impl Gen {
-    fn new() -> Self {
-        let (nb, na) = VALIDITY.split_once(' ').unwrap();
-        let id = |x: &[u8; 32], e: &[u8; 32], n: &str| {
-            Identity::from_secret_bytes(n, x, e, time(nb), time(na)).unwrap()
-        };
-        Gen {
-            sender: id(&SENDER_X, &SENDER_E, "sender"),
-            recipient: id(&RECIPIENT_X, &RECIPIENT_E, "recipient"),
-            other: id(&OTHER_X, &[0x66; 32], "other"),
-            mallory: id(&[0x77; 32], &MALLORY_E, "extra"),
-            at: time(AT),
-        }
+    fn id(&self, name: &str) -> Identity {
+        identity_file(name)
     }
 
     fn seal(
         &self,
         payload: &[u8],
         label: &[u8],
-        others: bool,
+        to: &[&str],
         anonymous: bool,
         seed: u8,
     ) -> Vec<u8> {
-        let mut cards = vec![self.recipient.card()];
-        if others {
-            cards.push(self.other.card());
-        }
-        Sealer::new(&self.sender)
+        let cards: Vec<Card> = to.iter().map(|n| card_file(n)).collect();
+        Sealer::new(&self.id("sender"))
             .recipients(&cards)
             .label(label)
             .anonymous(anonymous)
@@ -247,35 +285,16 @@ impl Gen {
             .unwrap()
     }
 
-    #[allow(clippy::too_many_arguments, reason = "one line per header field")]
-    fn write(
-        &self,
-        name: &str,
-        expect: &str,
-        comment: &str,
-        seal: Option<SealInputs<'_>>,
-        extra: &[String],
-        body: &str,
-    ) {
-        let mut text = format!("expect: {expect}\ncomment: {comment}\n");
-        text += &format!("sender_x25519_secret: {}\n", hex::encode(SENDER_X));
-        text += &format!("sender_ed25519_secret: {}\n", hex::encode(SENDER_E));
-        text += &format!("recipient_x25519_secret: {}\n", hex::encode(RECIPIENT_X));
-        text += &format!("recipient_ed25519_secret: {}\n", hex::encode(RECIPIENT_E));
-        text += &format!("validity: {VALIDITY}\nat: {AT}\n");
-        if let Some((payload, label, others, anonymous, seed)) = seal {
-            text += &format!(
-                "payload: {}\nlabel: {}\n",
-                hex::encode(payload),
-                hex::encode(label)
-            );
-            if others {
-                text += &format!("other_recipient_x25519_secret: {}\n", hex::encode(OTHER_X));
-            }
-            text += &format!("anonymous: {}\n", if anonymous { "yes" } else { "no" });
-            text += &format!("seed: {}\n", hex::encode([seed; 32]));
+    fn write(&self, name: &str, meta: &Meta<'_>, body: &str) {
+        let mut text = format!(
+            "expect: {}\nrule: {}\ncomment: {}\nidentity: {}\n",
+            meta.expect, meta.rule, meta.comment, meta.identity
+        );
+        for t in meta.trusted {
+            text += &format!("trusted: {t}\n");
         }
-        for line in extra {
+        text += &format!("at: {AT}\n");
+        for line in &meta.extra {
             text += line;
             text.push('\n');
         }
@@ -284,9 +303,115 @@ impl Gen {
         std::fs::write(dir().join(name), text).unwrap();
     }
 
-    fn fail(&self, name: &str, expect: &str, comment: &str, bytes: &[u8], extra: &[String]) {
-        self.write(name, expect, comment, None, extra, &armor(bytes));
+    /// A failure vector opened by `recipient`, trusting `trusted`.
+    fn fail(
+        &self,
+        name: &str,
+        expect: &str,
+        rule: &str,
+        comment: &str,
+        bytes: &[u8],
+        trusted: &[&str],
+    ) {
+        let mut extra = Vec::new();
+        if expect == "malformed" {
+            let Err(OpenError::Malformed { offset, .. }) =
+                open(bytes, &self.id("recipient"), &[], self.at)
+            else {
+                panic!("{name} is not malformed")
+            };
+            extra.push(format!("offset: {offset}"));
+        }
+        let meta = Meta {
+            expect,
+            rule,
+            comment,
+            identity: "recipient",
+            trusted,
+            extra,
+        };
+        self.write(name, &meta, &armor(bytes));
     }
+
+    #[allow(clippy::too_many_arguments, reason = "one argument per header field")]
+    fn success(
+        &self,
+        name: &str,
+        rule: &str,
+        comment: &str,
+        bytes: &[u8],
+        trusted: &[&str],
+        sealed: Option<(&[&str], bool, u8)>,
+    ) {
+        let opened = open(
+            bytes,
+            &self.id("recipient"),
+            &trusted.iter().map(|n| card_file(n)).collect::<Vec<_>>(),
+            self.at,
+        )
+        .unwrap();
+        let mut extra = vec![
+            format!("payload: {}", hex::encode(&opened.payload)),
+            format!("label: {}", hex::encode(&opened.label)),
+            "sender: sender".to_owned(),
+            format!("recipients: {}", describe_recipients(&opened.recipients)),
+        ];
+        for layer in &opened.history {
+            let signer = KEYS
+                .iter()
+                .map(|k| k.0)
+                .find(|n| card_file(n) == layer.signer)
+                .unwrap();
+            extra.push(format!(
+                "history: {signer} -> {}",
+                describe_recipients(&layer.recipients)
+            ));
+        }
+        if let Some((to, anonymous, seed)) = sealed {
+            extra.push(format!("sealed_for: {}", to.join(", ")));
+            extra.push(format!(
+                "anonymous: {}",
+                if anonymous { "yes" } else { "no" }
+            ));
+            extra.push(format!("seed: {}", hex::encode([seed; 32])));
+        }
+        let meta = Meta {
+            expect: "success",
+            rule,
+            comment,
+            identity: "recipient",
+            trusted,
+            extra,
+        };
+        self.write(name, &meta, &armor(bytes));
+    }
+}
+
+/// A signature of `msg` by `seed` whose `R` is the identity point (of small
+/// order), with `S = k * a`: it satisfies the cofactorless equation, so a
+/// non-strict verifier accepts it, but strict verification refuses it.
+fn small_order_r_signature(seed: [u8; 32], msg: &[u8]) -> [u8; 64] {
+    let key = SigningKey::from_bytes(&seed);
+    let mut r = [0u8; 32];
+    r[0] = 1;
+    let mut h = Sha512::new();
+    h.update(r);
+    h.update(key.verifying_key().as_bytes());
+    h.update(msg);
+    let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
+    let s = k * key.to_scalar();
+    let mut sig = [0u8; 64];
+    sig[..32].copy_from_slice(&r);
+    sig[32..].copy_from_slice(s.as_bytes());
+    // The forgery is real: the plain equation holds.
+    use ed25519_dalek::Verifier as _;
+    assert!(
+        key.verifying_key()
+            .verify(msg, &ed25519_dalek::Signature::from_bytes(&sig))
+            .is_ok()
+    );
+    assert!(CompressedEdwardsY(r).decompress().unwrap().is_small_order());
+    sig
 }
 
 #[test]
@@ -295,232 +420,476 @@ fn generate() {
     if std::env::var_os("LIAISON_WRITE_VECTORS").is_none() {
         return;
     }
-    let g = Gen::new();
-    let mallory_line = vec![format!(
-        "also_trusted_ed25519_secret: {}",
-        hex::encode(MALLORY_E)
-    )];
-    std::fs::create_dir_all(dir()).unwrap();
-
-    // Successes, reproducible from the seed.
-    let cases: [(&str, &str, SealInputs<'_>); 5] = [
-        (
-            "success_small",
-            "one recipient, short payload and label",
-            (
-                b"liaison test vector",
-                b"SECRET//REL TO DEU",
-                false,
-                false,
-                1,
-            ),
-        ),
-        (
-            "success_empty",
-            "empty payload and label: one empty last chunk",
-            (b"", b"", false, false, 2),
-        ),
-        (
-            "success_two_recipients",
-            "two recipients named by key id",
-            (b"for both of you", b"RESTRICTED", true, false, 3),
-        ),
-        (
-            "success_anonymous",
-            "two anonymous recipients: stanzas without key id",
-            (b"who is it for?", b"L", true, true, 4),
-        ),
-        (
-            "success_two_chunks",
-            "65537 bytes: a full chunk then a one-byte last chunk",
-            (&[0x61; 65537], b"L", false, false, 5),
-        ),
-    ];
-    for (name, comment, inputs) in cases {
-        let (payload, label, others, anonymous, seed) = inputs;
-        let bytes = g.seal(payload, label, others, anonymous, seed);
-        g.write(name, "success", comment, Some(inputs), &[], &armor(&bytes));
-    }
-
-    // A rewrapped envelope: two layers (not reproducible: rewrap draws fresh
-    // randomness), opened by the new recipient, the rewrapper being trusted.
-    let first = Sealer::new(&g.sender)
-        .recipient(&g.other.card())
-        .label(b"L")
-        .at(g.at)
-        .deterministic([6; 32])
-        .seal(b"forwarded")
+    let keys = dir().join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    for (name, x, e) in KEYS {
+        let identity = Identity::from_secret_bytes(
+            name,
+            &[x; 32],
+            &[e; 32],
+            time(NOT_BEFORE),
+            time(NOT_AFTER),
+        )
         .unwrap();
+        std::fs::write(
+            keys.join(format!("{name}.identity.json")),
+            &*identity.to_json(),
+        )
+        .unwrap();
+        std::fs::write(
+            keys.join(format!("{name}.card.json")),
+            identity.card().to_json(),
+        )
+        .unwrap();
+    }
+    for entry in std::fs::read_dir(dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() && path.extension().is_none() {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let g = Gen { at: time(AT) };
+    let sender = ["sender"];
+    let sender_forwarder = ["sender", "forwarder"];
+
+    // Successes, reproducible from their seed.
+    let base = g.seal(b"liaison test vector", b"SECRET", &["recipient"], false, 1);
+    g.success(
+        "success_small",
+        "6",
+        "one recipient, a short payload and label",
+        &base,
+        &sender,
+        Some((&["recipient"], false, 1)),
+    );
+    let e = g.seal(b"", b"", &["recipient"], false, 2);
+    g.success(
+        "success_empty",
+        "4",
+        "empty payload and label: one empty last chunk (the tag alone)",
+        &e,
+        &sender,
+        Some((&["recipient"], false, 2)),
+    );
+    let two = g.seal(&[0x61; 65_540], b"L", &["recipient"], false, 3);
+    g.success(
+        "success_two_chunks",
+        "4, 5.4",
+        "a full chunk, then a last chunk of 4 bytes",
+        &two,
+        &sender,
+        Some((&["recipient"], false, 3)),
+    );
+    let full = g.seal(&[0x62; 65_536], b"L", &["recipient"], false, 4);
+    g.success(
+        "success_full_last_chunk",
+        "4, 5.4",
+        "exactly 64 KiB: one full chunk, which is the last",
+        &full,
+        &sender,
+        Some((&["recipient"], false, 4)),
+    );
+    let both = g.seal(
+        b"for two agencies",
+        b"REL TO B, C",
+        &["other", "recipient"],
+        false,
+        5,
+    );
+    g.success(
+        "success_two_recipients",
+        "7.7",
+        "two named recipients; the reader's stanza is the second",
+        &both,
+        &sender,
+        Some((&["other", "recipient"], false, 5)),
+    );
+    let anon = g.seal(b"anonymous", b"L", &["other", "recipient"], true, 6);
+    g.success("success_anonymous", "7.7", "two anonymous stanzas; the reader's is the second, so every anonymous stanza must be tried", &anon, &sender, Some((&["other", "recipient"], true, 6)));
+
+    // Successes built with the reference implementation.
+    let mut p = spec::split(&base);
+    p.header.layers[0].stanzas.insert(
+        0,
+        Stanza::Unknown {
+            kind: 0x40,
+            body: b"a future recipient type".to_vec(),
+        },
+    );
+    spec::sign_as_is(&mut p, ed25519_seed("sender"));
+    g.success(
+        "success_unknown_stanza",
+        "4, 7.7",
+        "an unknown stanza type (0x40) before the reader's stanza: kept and skipped",
+        &spec::join(&p),
+        &sender,
+        None,
+    );
+    let mut p = spec::split(&base);
+    let Stanza::X25519 { key_id, .. } = p.header.layers[0].stanzas[0].clone() else {
+        panic!()
+    };
+    p.header.layers[0].stanzas.insert(
+        0,
+        Stanza::X25519 {
+            key_id,
+            ephemeral: [9; 32],
+            wrapped: [0x55; 48],
+        },
+    );
+    spec::sign_as_is(&mut p, ed25519_seed("sender"));
+    g.success("success_colliding_key_id", "7.7", "a stanza that names the reader's key id but does not unwrap, before the reader's real stanza: a failing named stanza does not end the search", &spec::join(&p), &sender, None);
+    let for_forwarder = g.seal(b"forwarded", b"L", &["forwarder"], false, 7);
     let forwarded = rewrap(
-        &first,
-        &g.other,
-        &[g.sender.card()],
+        &for_forwarder,
+        &g.id("forwarder"),
+        &[card_file("sender")],
         g.at,
-        RecipientChange::Replace(&[g.recipient.card()]),
+        RecipientChange::Replace(&[card_file("recipient")]),
     )
     .unwrap();
-    let other_trusted = vec![format!(
-        "also_trusted_ed25519_secret: {}",
-        hex::encode([0x66; 32])
-    )];
-    let mut text_fields = other_trusted.clone();
-    text_fields.push(format!("payload: {}", hex::encode(b"forwarded")));
-    text_fields.push(format!("label: {}", hex::encode(b"L")));
-    g.write(
+    g.success(
         "success_rewrapped",
-        "success",
-        "sealed for another agency, rewrapped by it for the recipient: two layers",
+        "8",
+        "sealed for the forwarder, rewrapped by it for the reader: two layers",
+        &forwarded,
+        &sender_forwarder,
         None,
-        &text_fields,
-        &armor(&forwarded),
     );
-
-    let base = g.seal(b"liaison test vector", b"SECRET", false, false, 1);
-    let parts = || spec::split(&base);
 
     // User-fixable failures.
-    let not_mine = Sealer::new(&g.sender)
-        .recipient(&g.other.card())
-        .at(g.at)
-        .deterministic([7; 32])
-        .seal(b"x")
-        .unwrap();
+    let not_mine = g.seal(b"x", b"L", &["other"], false, 8);
     g.fail(
-        "no_match",
-        "no match",
+        "not_a_recipient",
+        "not a recipient",
+        "7.7",
         "sealed for another agency only",
         &not_mine,
-        &[],
+        &sender,
     );
-    let by_mallory = Sealer::new(&g.mallory)
-        .recipient(&g.recipient.card())
+    let away = rewrap(
+        &base,
+        &g.id("recipient"),
+        &[card_file("sender")],
+        g.at,
+        RecipientChange::Replace(&[card_file("other")]),
+    )
+    .unwrap();
+    // The reader's own rewrap: it must now trust itself as a signer too.
+    let recipient_forwarded = ["sender", "recipient"];
+    g.fail("not_a_recipient_after_rewrap", "not a recipient", "7.7", "the reader's stanza is only in the first layer (rewrapped away): only the last layer's stanzas open", &away, &recipient_forwarded);
+    let outsider = Sealer::new(&g.id("outsider"))
+        .recipient(&card_file("recipient"))
         .at(g.at)
-        .deterministic([8; 32])
+        .deterministic([9; 32])
         .seal(b"x")
         .unwrap();
     g.fail(
         "untrusted_sender",
         "untrusted sender",
+        "7.3",
         "signed by a key that is not among the trusted cards",
-        &by_mallory,
-        &[],
+        &outsider,
+        &sender,
     );
-    g.write(
-        "sender_card_expired",
-        "sender card not valid",
-        "opened after the sender card's validity window",
-        None,
-        &[],
-        &armor(&base),
-    );
-    // The 'at' line is rewritten for that one.
-    let p = dir().join("sender_card_expired");
-    let t = std::fs::read_to_string(&p)
+    let via = Sealer::new(&g.id("outsider"))
+        .recipient(&card_file("forwarder"))
+        .at(g.at)
+        .deterministic([10; 32])
+        .seal(b"x")
+        .unwrap();
+    let via = rewrap(
+        &via,
+        &g.id("forwarder"),
+        &[card_file("outsider")],
+        g.at,
+        RecipientChange::Replace(&[card_file("recipient")]),
+    )
+    .unwrap();
+    g.fail("untrusted_first_signer", "untrusted sender", "7.3", "rewrapped by a trusted forwarder, but sealed by an untrusted key: trust is checked on every layer", &via, &["forwarder"]);
+    let meta = Meta {
+        expect: "sender card not valid",
+        rule: "7.3",
+        comment: "opened after the sender card's validity window",
+        identity: "recipient",
+        trusted: &sender,
+        extra: vec![],
+    };
+    let mut text = armor(&base);
+    g.write("sender_card_expired", &meta, &text);
+    let t = std::fs::read_to_string(dir().join("sender_card_expired"))
         .unwrap()
         .replace(&format!("at: {AT}"), "at: 2029-01-01T00:00:00Z");
-    std::fs::write(&p, t).unwrap();
+    std::fs::write(dir().join("sender_card_expired"), t).unwrap();
     g.fail(
         "not_an_envelope",
         "not an envelope",
+        "7.1",
         "an age file header is not a liaison envelope",
         b"age-encryption.org/v1\n-> X25519 abc\n",
-        &[],
+        &sender,
+    );
+    g.fail(
+        "not_an_envelope_short",
+        "not an envelope",
+        "7.1",
+        "the first 7 bytes of the magic only",
+        &base[..7],
+        &sender,
     );
     let mut b = base.clone();
-    b[8] = 2;
+    b[8] = 1;
     g.fail(
-        "unknown_version",
+        "unsupported_version_1",
         "unsupported version",
-        "format version 2",
+        "7.1",
+        "format version 1, which this format replaces",
         &b,
-        &[],
+        &sender,
     );
     let mut b = base.clone();
-    b[10] = 2;
+    b[10] = 1;
     g.fail(
-        "unknown_suite",
+        "unsupported_suite",
         "unsupported suite",
-        "suite 0x0002 (reserved for a hybrid post-quantum suite)",
+        "7.1",
+        "suite 0x0001, the suite of format 1",
         &b,
-        &[],
+        &sender,
     );
     g.fail(
-        "truncated_header",
+        "malformed_no_version",
         "malformed",
+        "7.1",
+        "the magic alone: the input ends where the version should be",
+        &base[..8],
+        &sender,
+    );
+    g.fail(
+        "malformed_truncated_header",
+        "malformed",
+        "7.2",
         "the envelope ends inside the label",
-        &base[..80],
-        &[],
+        &base[..120],
+        &sender,
+    );
+    let label_len_at = 8 + 1 + 2 + 32 + 32 + 32;
+    let mut b = base.clone();
+    b[label_len_at..label_len_at + 4].copy_from_slice(&65_537u32.to_be_bytes());
+    g.fail(
+        "malformed_label_too_long",
+        "malformed",
+        "7.2",
+        "label length 65 537, beyond the 65 536 maximum (the input is long enough to hold it)",
+        &[b.clone(), vec![0; 70_000]].concat(),
+        &sender,
+    );
+    let layer_count_at = label_len_at + 4 + 6;
+    let mut b = base.clone();
+    b[layer_count_at] = 0;
+    g.fail(
+        "malformed_layer_count_zero",
+        "malformed",
+        "7.2",
+        "layer count 0",
+        &b,
+        &sender,
+    );
+    let first_stanza = layer_count_at + 1 + 32 + 2;
+    let mut b = base.clone();
+    b[first_stanza] = 0;
+    g.fail(
+        "malformed_stanza_type_zero",
+        "malformed",
+        "7.2",
+        "stanza type 0 (reserved) with the length of a named stanza",
+        &b,
+        &sender,
+    );
+    let mut p = spec::split(&base);
+    p.header.layers[0].stanzas.push(Stanza::Unknown {
+        kind: 0,
+        body: vec![],
+    });
+    spec::sign_as_is(&mut p, ed25519_seed("sender"));
+    g.fail(
+        "malformed_stanza_type_zero_signed",
+        "malformed",
+        "7.2",
+        "a second stanza of type 0, the header signed by the sender",
+        &spec::join(&p),
+        &sender,
     );
     let mut b = base.clone();
-    let label_len_at = 8 + 1 + 2 + 32 + 32;
-    b[label_len_at..label_len_at + 4].copy_from_slice(&u32::MAX.to_be_bytes());
+    b[first_stanza + 2] = 89;
+    let mut b2 = b[..first_stanza + 3].to_vec();
+    b2.push(0);
+    b2.extend_from_slice(&b[first_stanza + 3..]);
     g.fail(
-        "label_too_long",
+        "malformed_stanza_length",
         "malformed",
-        "label length beyond the 1 MiB maximum",
-        &b,
-        &[],
+        "7.2",
+        "a named X25519 stanza whose body is 89 bytes (one byte added)",
+        &b2,
+        &sender,
+    );
+    let mut p = spec::split(&base);
+    for _ in 0..16 {
+        p.header.layers[0].stanzas.push(Stanza::Unknown {
+            kind: 0x40,
+            body: vec![0; 65_535],
+        });
+    }
+    let mut big = spec::join(&p);
+    let over = open(&big, &g.id("recipient"), &[], g.at);
+    let Err(OpenError::Malformed { offset, .. }) = over else {
+        panic!("{over:?}")
+    };
+    big.truncate(offset as usize + 70_000);
+    g.fail("malformed_header_too_large", "malformed", "7.2", "unknown stanza bodies that take the header past 1 MiB: refused before the stanza that would cross the bound is read", &big, &sender);
+    let mut p = spec::split(&base);
+    p.header.layers[0].signer = spec::public_of(ed25519_seed("forwarder"));
+    spec::sign_as_is(&mut p, ed25519_seed("forwarder"));
+    g.fail("malformed_first_signer_not_sender", "malformed", "7.2", "the sender's signatures replaced by a trusted third party's, naming itself as the first layer's signer: it is not the sender in the core", &spec::join(&p), &sender_forwarder);
+    let header_end = {
+        let (_, len) = format::read_header(base.as_slice()).unwrap();
+        len as usize
+    };
+    let short_chunk = [&base[..header_end], &[0u8; 10], &base[base.len() - 64..]].concat();
+    g.fail(
+        "malformed_last_chunk_too_short",
+        "malformed",
+        "7.2",
+        "a chunk area of 10 bytes, shorter than a tag",
+        &short_chunk,
+        &sender,
+    );
+    g.fail(
+        "malformed_no_signature",
+        "malformed",
+        "7.2",
+        "the header and 40 bytes: no room for a chunk and the signature",
+        &[&base[..header_end], &[0u8; 40]].concat(),
+        &sender,
+    );
+    g.fail(
+        "malformed_header_signature_missing",
+        "malformed",
+        "7.2",
+        "the envelope ends inside the header signature",
+        &base[..header_end - 10],
+        &sender,
     );
 
     // Cryptographic failures: all opaque.
+    let mut p = spec::split(&base);
+    p.header.core.sender = spec::public_of(ed25519_seed("forwarder"));
+    p.header.layers[0].signer = p.header.core.sender;
+    spec::sign_as_is(&mut p, ed25519_seed("forwarder"));
+    g.fail("resigned_by_trusted_third_party", "cannot open", "7.8", "a trusted third party stripped the sender's signatures, named itself as sender in the core and signed: the sender is bound into the stanza's associated data, which no longer unwraps", &spec::join(&p), &sender_forwarder);
     let mut b = base.clone();
-    let n = b.len();
-    b[n - 64 - 3] ^= 0x01;
+    b[header_end - 1] ^= 0x01;
     g.fail(
-        "stream_bad_tag",
+        "header_signature_bad",
         "cannot open",
-        "one bit of the last chunk's tag flipped",
+        "7.5",
+        "one bit of the header signature flipped",
         &b,
-        &[],
+        &sender,
+    );
+    let mut p = spec::split(&base);
+    let msg = spec::header_transcript(&p.header);
+    p.header.header_signature = SigningKey::from_bytes(&ed25519_seed("forwarder")).sign_msg(&msg);
+    g.fail(
+        "header_signed_by_another",
+        "cannot open",
+        "7.5",
+        "the header signature made by another trusted key than the last layer's signer",
+        &spec::join(&p),
+        &sender_forwarder,
+    );
+    let mut p = spec::split(&base);
+    let msg = spec::header_transcript(&p.header);
+    p.header.header_signature = small_order_r_signature(ed25519_seed("sender"), &msg);
+    g.fail("header_signature_not_strict", "cannot open", "7.5, 2.1", "a header signature with a small-order R that satisfies the cofactorless equation: only strict verification refuses it", &spec::join(&p), &sender);
+    let mut p = spec::split(&base);
+    let digest = spec::content_digest(&p.chunks);
+    p.signature = small_order_r_signature(
+        ed25519_seed("sender"),
+        &spec::transcript(&p.header, 0, &digest),
+    );
+    g.fail(
+        "signature_not_strict",
+        "cannot open",
+        "7.10, 2.1",
+        "a final signature with a small-order R that satisfies the cofactorless equation",
+        &spec::join(&p),
+        &sender,
     );
     let mut b = base.clone();
+    let n = b.len();
     b[n - 1] ^= 0x80;
     g.fail(
         "signature_bad",
         "cannot open",
-        "one bit of the signature flipped",
+        "7.10",
+        "one bit of the final signature flipped",
         &b,
-        &[],
+        &sender,
+    );
+    let mut b = base.clone();
+    b[n - 64 - 3] ^= 0x01;
+    g.fail(
+        "chunk_bad_tag",
+        "cannot open",
+        "7.9",
+        "one bit of the last chunk's tag flipped",
+        &b,
+        &sender,
     );
     let mut b = base.clone();
     b.push(0);
-    g.fail("extended", "cannot open", "one byte appended", &b, &[]);
-
-    let two = g.seal(&[0x62; 65540], b"L", false, false, 9);
-    let mut p2 = spec::split(&two);
-    p2.chunks.truncate(spec::SEALED_CHUNK);
-    p2.header.layers[0].signer = g.mallory.signing_key_id();
-    spec::resign(&mut p2, MALLORY_E);
-    g.fail("truncated_last_chunk", "cannot open", "the last chunk dropped and the rest re-signed by a trusted key: the remaining chunk lacks the last-chunk flag", &spec::join(&p2), &mallory_line);
-
-    let mut p = parts();
+    g.fail(
+        "extended",
+        "cannot open",
+        "7.9",
+        "one byte appended",
+        &b,
+        &sender,
+    );
+    let mut p = spec::split(&two);
+    p.chunks.truncate(spec::SEALED_CHUNK);
+    spec::sign_as_is(&mut p, ed25519_seed("sender"));
+    g.fail("truncated_last_chunk", "cannot open", "7.9, 5.4", "the last chunk dropped and the rest signed again by the sender: the remaining chunk lacks the last-chunk flag", &spec::join(&p), &sender);
+    let mut p = spec::split(&base);
     p.header.core.label = b"PUBLIC".to_vec();
     g.fail(
         "label_swapped",
         "cannot open",
-        "the label replaced, signature left as is",
+        "7.5",
+        "the label replaced, signatures left as they are",
         &spec::join(&p),
-        &[],
+        &sender,
     );
-    p.header.layers[0].signer = g.mallory.signing_key_id();
-    spec::resign(&mut p, MALLORY_E);
-    g.fail("label_swapped_resigned", "cannot open", "the label replaced and re-signed by a trusted key: the stanza and chunks are bound to the label", &spec::join(&p), &mallory_line);
-    let mut p = parts();
+    spec::sign_as_is(&mut p, ed25519_seed("sender"));
+    g.fail("label_swapped_resigned", "cannot open", "7.7", "the label replaced and everything signed again by the sender itself: the stanza and chunks are bound to the label", &spec::join(&p), &sender);
+    let mut p = spec::split(&base);
     p.header.core.label.clear();
+    spec::sign_as_is(&mut p, ed25519_seed("sender"));
     g.fail(
         "label_stripped",
         "cannot open",
-        "the label removed",
+        "7.7",
+        "the label removed and everything signed again by the sender",
         &spec::join(&p),
-        &[],
+        &sender,
     );
-
-    let mut p = parts();
-    let data_key = spec::unwrap_data_key(&p.header, RECIPIENT_X);
+    let mut p = spec::split(&both);
+    let data_key = spec::unwrap_data_key(&p.header, x25519_secret("recipient"));
     let key = spec::payload_key(&data_key, &p.header.core.payload_salt);
-    p.chunks = spec::seal_chunks(&key, &p.header.core, b"forged by a recipient");
-    g.fail("payload_forged_by_recipient", "cannot open", "a recipient re-encrypted another payload under the data key: every tag verifies, the signed content digest does not", &spec::join(&p), &[]);
-
+    p.chunks = spec::seal_chunks(&key, &p.header.core, b"forged by a co-recipient");
+    g.fail("payload_forged_by_recipient", "cannot open", "7.10", "a co-recipient re-encrypted another payload under the data key: the header signature and every tag verify, the signed content digest does not", &spec::join(&p), &sender);
+    let recipient_card = card_file("recipient");
     for (i, point) in [
         "0000000000000000000000000000000000000000000000000000000000000000",
         "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
@@ -530,62 +899,130 @@ fn generate() {
     .enumerate()
     {
         let point: [u8; 32] = hex::decode(point).unwrap().try_into().unwrap();
-        let mut p = parts();
-        let kid = g.recipient.encryption_key_id();
-        let aad = spec::wrap_aad(&p.header.core, Some(kid.to_bytes()));
-        let zero_key = spec::wrap_key(&[0; 32], &point, &g.recipient.card().x25519_public());
-        p.header.layers[0].stanzas[0] = Stanza::X25519 {
-            key_id: Some(kid),
-            ephemeral: point,
-            wrapped: spec::wrap_with(&zero_key, &aad, &data_key),
-        };
-        p.header.layers[0].signer = g.mallory.signing_key_id();
-        spec::resign(&mut p, MALLORY_E);
-        g.fail(&format!("x25519_low_order_{i}"), "cannot open", "the stanza's ephemeral key is a low-order point and the data key is wrapped under the all-zero shared secret", &spec::join(&p), &mallory_line);
+        for anonymous in [false, true] {
+            let mut p = spec::split(&base);
+            let data_key = spec::unwrap_data_key(&p.header, x25519_secret("recipient"));
+            let kid = (!anonymous).then(|| recipient_card.encryption_key_id());
+            let aad = spec::wrap_aad(&p.header.core, kid.map(|k| k.to_bytes()));
+            let zero_key = spec::wrap_key(&[0; 32], &point, &recipient_card.x25519_public());
+            p.header.layers[0].stanzas[0] = Stanza::X25519 {
+                key_id: kid,
+                ephemeral: point,
+                wrapped: spec::wrap_with(&zero_key, &aad, &data_key),
+            };
+            spec::sign_as_is(&mut p, ed25519_seed("sender"));
+            if anonymous {
+                g.fail(&format!("x25519_low_order_anonymous_{i}"), "not a recipient", "7.7", "the only stanza is anonymous, its ephemeral key a low-order point, the data key wrapped under the all-zero shared secret: the stanza is skipped", &spec::join(&p), &sender);
+            } else {
+                g.fail(&format!("x25519_low_order_{i}"), "cannot open", "7.7", "the named stanza's ephemeral key is a low-order point and the data key is wrapped under the all-zero shared secret", &spec::join(&p), &sender);
+            }
+        }
     }
-
-    let mut p = spec::split(&by_mallory);
-    p.header.layers[0].stanzas[0] = parts().header.layers[0].stanzas[0].clone();
-    spec::resign(&mut p, MALLORY_E);
+    let mut p = spec::split(&not_mine);
+    p.header.layers[0].stanzas[0] = spec::split(&base).header.layers[0].stanzas[0].clone();
+    spec::sign_as_is(&mut p, ed25519_seed("sender"));
     g.fail(
         "stanza_moved",
         "cannot open",
-        "the recipient's stanza copied from another envelope, re-signed by a trusted key",
+        "7.7",
+        "the reader's stanza copied from another envelope, signed again by the sender",
         &spec::join(&p),
-        &mallory_line,
+        &sender,
     );
-
-    let mut p = parts();
+    let mut p = spec::split(&base);
+    let data_key = spec::unwrap_data_key(&p.header, x25519_secret("recipient"));
     p.header.core.key_commitment[0] ^= 1;
-    p.header.layers[0].signer = g.mallory.signing_key_id();
     // The commitment is in the core, so the stanza no longer unwraps either:
-    // re-wrap the data key under the new core to isolate the commitment check.
-    let Stanza::X25519 { key_id, .. } = p.header.layers[0].stanzas[0].clone() else {
-        panic!()
-    };
+    // wrap the data key again under the new core to isolate the commitment.
     let eph = x25519_dalek::StaticSecret::from([0x44; 32]);
     let eph_pub = x25519_dalek::PublicKey::from(&eph);
     let shared = eph.diffie_hellman(&x25519_dalek::PublicKey::from(
-        g.recipient.card().x25519_public(),
+        recipient_card.x25519_public(),
     ));
     let wk = spec::wrap_key(
         shared.as_bytes(),
         eph_pub.as_bytes(),
-        &g.recipient.card().x25519_public(),
+        &recipient_card.x25519_public(),
     );
-    let aad = spec::wrap_aad(&p.header.core, key_id.map(|k| k.to_bytes()));
+    let kid = Some(recipient_card.encryption_key_id().to_bytes());
+    let aad = spec::wrap_aad(&p.header.core, kid);
     p.header.layers[0].stanzas[0] = Stanza::X25519 {
-        key_id,
+        key_id: Some(recipient_card.encryption_key_id()),
         ephemeral: eph_pub.to_bytes(),
         wrapped: spec::wrap_with(&wk, &aad, &data_key),
     };
-    spec::resign(&mut p, MALLORY_E);
-    g.fail("key_commitment_mismatch", "cannot open", "the key commitment does not match the data key (stanza re-wrapped, re-signed by a trusted key)", &spec::join(&p), &mallory_line);
+    spec::sign_as_is(&mut p, ed25519_seed("sender"));
+    g.fail("key_commitment_mismatch", "cannot open", "7.8", "the key commitment does not match the data key (the stanza wrapped again under the changed core, everything signed by the sender)", &spec::join(&p), &sender);
+    let mut p = spec::split(&forwarded);
+    p.header.signatures[0][5] ^= 0x10;
+    spec::sign_as_is(&mut p, ed25519_seed("forwarder"));
+    g.fail("earlier_layer_signature_bad", "cannot open", "7.10", "a rewrapped envelope whose first layer's signature is altered, the last layer signed again by the forwarder: every layer's signature is verified", &spec::join(&p), &sender_forwarder);
+
+    // Armor failures.
+    text = armor(&base);
+    let armor_meta = |rule: &'static str, comment: &'static str| Meta {
+        expect: "armor failure",
+        rule,
+        comment,
+        identity: "recipient",
+        trusted: &["sender"],
+        extra: vec![],
+    };
+    g.write(
+        "armor_crlf",
+        &armor_meta("10", "CRLF line ends"),
+        &text.replace('\n', "\r\n"),
+    );
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines[1].remove(0);
+    g.write(
+        "armor_short_line",
+        &armor_meta("10", "a data line of 63 characters before the last line"),
+        &(lines.join("\n") + "\n"),
+    );
+    let cut = base.len() - usize::from(base.len().is_multiple_of(3));
+    g.write(
+        "armor_no_padding",
+        &armor_meta("10", "the base64 padding removed"),
+        &armor(&base[..cut]).replace('=', ""),
+    );
+    g.write(
+        "armor_trailing_text",
+        &armor_meta("10", "text after the END line"),
+        &format!("{text}extra\n"),
+    );
+    g.write(
+        "armor_no_final_line_feed",
+        &armor_meta("10", "no line feed after the END line"),
+        text.trim_end(),
+    );
+    // Non-zero trailing bits: an envelope whose length is 1 mod 3 ends in
+    // `X==`, where X carries 4 unused bits.
+    let mut odd = base.clone();
+    while odd.len() % 3 != 1 {
+        odd.push(0);
+    }
+    let odd_text = armor(&odd);
+    let pos = odd_text.find("==").unwrap() - 1;
+    let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let c = odd_text.as_bytes()[pos] as char;
+    let idx = alphabet.find(c).unwrap();
+    let bumped = alphabet.as_bytes()[idx | 1] as char;
+    assert_ne!(bumped, c);
+    let mut bad_bits = odd_text.clone();
+    bad_bits.replace_range(pos..=pos, &bumped.to_string());
+    g.write(
+        "armor_trailing_bits",
+        &armor_meta("10", "non-zero unused bits in the last base64 group"),
+        &bad_bits,
+    );
 
     // Seeds for the fuzz targets: small valid envelopes for the fixed keys.
     let seeds = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds");
     for target in ["envelope_open", "envelope_parse"] {
-        std::fs::create_dir_all(seeds.join(target)).unwrap();
+        let d = seeds.join(target);
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
     }
     let small = [
         (
@@ -610,42 +1047,16 @@ fn generate() {
         armor(&small[1].1),
     )
     .unwrap();
+}
 
-    // Armor failures.
-    let text = armor(&base);
-    g.write(
-        "armor_crlf",
-        "armor failure",
-        "CRLF line ends",
-        None,
-        &[],
-        &text.replace('\n', "\r\n"),
-    );
-    let mut lines: Vec<String> = text.lines().map(String::from).collect();
-    lines[1].remove(0);
-    g.write(
-        "armor_short_line",
-        "armor failure",
-        "a data line of 63 characters before the last line",
-        None,
-        &[],
-        &(lines.join("\n") + "\n"),
-    );
-    let cut = base.len() - usize::from(base.len().is_multiple_of(3));
-    g.write(
-        "armor_no_padding",
-        "armor failure",
-        "the base64 padding removed",
-        None,
-        &[],
-        &armor(&base[..cut]).replace('=', ""),
-    );
-    g.write(
-        "armor_trailing_text",
-        "armor failure",
-        "text after the END line",
-        None,
-        &[],
-        &format!("{text}extra\n"),
-    );
+/// Signing a message with a seed, returning the signature bytes.
+trait SignMsg {
+    fn sign_msg(&self, msg: &[u8]) -> [u8; 64];
+}
+
+impl SignMsg for SigningKey {
+    fn sign_msg(&self, msg: &[u8]) -> [u8; 64] {
+        use ed25519_dalek::Signer as _;
+        self.sign(msg).to_bytes()
+    }
 }

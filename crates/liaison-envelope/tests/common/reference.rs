@@ -15,7 +15,8 @@ use x25519_dalek::{PublicKey, StaticSecret};
 pub(crate) const CHUNK: usize = 65536;
 pub(crate) const SEALED_CHUNK: usize = CHUNK + 16;
 
-/// An envelope taken apart: header, sealed chunks, trailing signature.
+/// An envelope taken apart: header (with its header signature), sealed
+/// chunks, trailing signature.
 pub(crate) struct Parts {
     pub(crate) header: Header,
     pub(crate) chunks: Vec<u8>,
@@ -35,7 +36,7 @@ pub(crate) fn split(envelope: &[u8]) -> Parts {
 
 pub(crate) fn join(parts: &Parts) -> Vec<u8> {
     let mut out = Vec::new();
-    format::write_header(&parts.header, &mut out);
+    format::write_signed_header(&parts.header, &mut out);
     out.extend_from_slice(&parts.chunks);
     out.extend_from_slice(&parts.signature);
     out
@@ -59,7 +60,7 @@ pub(crate) fn hkdf(salt: &[u8], ikm: &[u8], info: &[u8]) -> [u8; 32] {
 /// || recipient public key).
 pub(crate) fn wrap_key(shared: &[u8; 32], ephemeral: &[u8; 32], recipient: &[u8; 32]) -> [u8; 32] {
     let salt = [ephemeral.as_slice(), recipient.as_slice()].concat();
-    hkdf(&salt, shared, b"liaison-envelope v1 x25519 wrap")
+    hkdf(&salt, shared, b"liaison-envelope v2 x25519 wrap")
 }
 
 pub(crate) fn wrap_aad(core: &Core, key_id: Option<[u8; 8]>) -> Vec<u8> {
@@ -117,11 +118,12 @@ pub(crate) fn unwrap_data_key(header: &Header, secret: [u8; 32]) -> [u8; 32] {
 }
 
 pub(crate) fn payload_key(data_key: &[u8; 32], salt: &[u8; 32]) -> [u8; 32] {
-    hkdf(salt, data_key, b"liaison-envelope v1 payload key")
+    hkdf(salt, data_key, b"liaison-envelope v2 payload key")
 }
 
-pub(crate) fn key_commitment(data_key: &[u8; 32], salt: &[u8; 32]) -> [u8; 32] {
-    hkdf(salt, data_key, b"liaison-envelope v1 key commitment")
+pub(crate) fn key_commitment(data_key: &[u8; 32], salt: &[u8; 32], sender: &[u8; 32]) -> [u8; 32] {
+    let info = [b"liaison-envelope v2 key commitment".as_slice(), sender].concat();
+    hkdf(salt, data_key, &info)
 }
 
 fn nonce(index: u64, last: bool) -> Nonce {
@@ -180,7 +182,7 @@ pub(crate) fn open_chunks(key: &[u8; 32], core: &Core, sealed: &[u8]) -> Vec<u8>
 
 pub(crate) fn content_digest(sealed: &[u8]) -> [u8; 32] {
     let mut h = blake3::Hasher::new();
-    h.update(b"liaison-envelope v1 content");
+    h.update(b"liaison-envelope v2 content");
     let mut n = 0u64;
     for chunk in sealed.chunks(SEALED_CHUNK) {
         h.update(blake3::hash(chunk).as_bytes());
@@ -200,18 +202,48 @@ pub(crate) fn transcript(header: &Header, index: usize, digest: &[u8; 32]) -> Ve
             prefix.extend_from_slice(&header.signatures[i]);
         }
     }
-    let mut msg = b"liaison-envelope v1 signature".to_vec();
+    let mut msg = b"liaison-envelope v2 signature".to_vec();
     msg.push(index as u8);
     msg.extend_from_slice(&Sha256::digest(&prefix));
     msg.extend_from_slice(digest);
     msg
 }
 
-/// Signs the last layer anew with `signing_secret` (an adversary holding a
-/// trusted signing key).
+/// The message of the header signature.
+pub(crate) fn header_transcript(header: &Header) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    format::write_header(header, &mut bytes);
+    let mut msg = b"liaison-envelope v2 header signature".to_vec();
+    msg.push((header.layers.len() - 1) as u8);
+    msg.extend_from_slice(&Sha256::digest(&bytes));
+    msg
+}
+
+/// The Ed25519 public key of a seed.
+pub(crate) fn public_of(signing_secret: [u8; 32]) -> [u8; 32] {
+    SigningKey::from_bytes(&signing_secret)
+        .verifying_key()
+        .to_bytes()
+}
+
+/// Signs the header and the last layer anew with `signing_secret` (an
+/// adversary holding a trusted signing key), naming it as the last layer's
+/// signer (and, for a one-layer envelope, as the core's sender if
+/// `claim_core` is set).
 pub(crate) fn resign(parts: &mut Parts, signing_secret: [u8; 32]) {
     let key = SigningKey::from_bytes(&signing_secret);
+    let last = parts.header.layers.len() - 1;
+    parts.header.layers[last].signer = key.verifying_key().to_bytes();
+    sign_as_is(parts, signing_secret);
+}
+
+/// Signs the header and the last layer with `signing_secret`, changing
+/// nothing else.
+pub(crate) fn sign_as_is(parts: &mut Parts, signing_secret: [u8; 32]) {
+    let key = SigningKey::from_bytes(&signing_secret);
+    let last = parts.header.layers.len() - 1;
+    parts.header.header_signature = key.sign(&header_transcript(&parts.header)).to_bytes();
     let digest = content_digest(&parts.chunks);
-    let msg = transcript(&parts.header, parts.header.layers.len() - 1, &digest);
+    let msg = transcript(&parts.header, last, &digest);
     parts.signature = key.sign(&msg).to_bytes();
 }
