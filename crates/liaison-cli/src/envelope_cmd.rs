@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use liaison_envelope::{
-    Card, Identity, OpenError, Sealer, StreamOpener, armor, dearmor, inspect, open,
+    Card, Identity, OpenError, Sealer, Spooled, StreamOpener, armor, dearmor, inspect, open,
 };
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -316,12 +316,39 @@ fn open_cmd(args: &OpenArgs) -> Result<(), Failure> {
             .map_err(|e| Failure::unusable(format!("cannot write the payload: {e}")))?;
         return finish_open(args, sink, &opened.label);
     }
-    // Streamed: every chunk is authenticated before it is written, and the
-    // output is put in place only once the whole envelope has verified
-    // (renamed into place for `-o`; for standard output, held in memory,
-    // so that plaintext never reaches the disk unasked).
-    let mut stream = StreamOpener::new(reader, &identity, &trusted, OffsetDateTime::now_utc())
-        .map_err(|e| open_failure(input, &e))?;
+    let at = OffsetDateTime::now_utc();
+    let to_stdout = args
+        .output
+        .as_deref()
+        .is_none_or(|p| p == Path::new("-"));
+    if to_stdout {
+        // Standard output gets nothing until the whole envelope has
+        // verified, in bounded memory: the authenticated chunks wait in an
+        // unnamed temporary file, encrypted under a key held only in memory.
+        let spool = tempfile::tempfile()
+            .map_err(|e| Failure::unusable(format!("cannot create a spool file: {e}")))?;
+        let spooled = Spooled::verify(reader, &identity, &trusted, at, spool)
+            .map_err(|e| open_failure(input, &e))?;
+        if let Some(path) = &args.label_out {
+            write_file_atomically(path, &spooled.opened().label).map_err(|e| {
+                Failure::unusable(format!("cannot write `{}`: {e}", path.display()))
+            })?;
+        }
+        let written = spooled
+            .write_to(std::io::stdout().lock())
+            .map_err(|e| Failure::unusable(format!("cannot write the payload: {e}")));
+        if written.is_err()
+            && let Some(path) = &args.label_out
+        {
+            let _ = fs::remove_file(path);
+        }
+        return written.map(|_| ());
+    }
+    // Streamed into a temporary file beside the output: every chunk is
+    // authenticated before it is written, and the file is renamed into place
+    // only once the whole envelope has verified.
+    let mut stream =
+        StreamOpener::new(reader, &identity, &trusted, at).map_err(|e| open_failure(input, &e))?;
     let mut sink = Sink::create(args.output.as_deref(), Hold::Memory, true)?;
     let mut buf = Zeroizing::new(vec![0u8; 1 << 16]);
     pump(

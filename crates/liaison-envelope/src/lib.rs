@@ -24,4 +24,4 @@ pub use keys::{Card, Identity, KEY_ID_LEN, KeyId};
 pub use open::{LayerInfo, Opened, RecipientInfo, RecipientKind, open};
 pub use rewrap::{RecipientChange, rekey, rewrap};
 pub use seal::{Sealer, seal};
-pub use stream::{StreamOpened, StreamOpener, StreamSealer, open_spooled};
+pub use stream::{Spooled, StreamOpened, StreamOpener, StreamSealer, open_spooled};

@@ -359,72 +359,128 @@ impl<R: Read> Read for StreamOpener<R> {
 }
 
 /// Opens a streamed envelope and writes its payload to `out` only after
-/// every check has passed, in bounded memory whatever the payload's size.
-///
-/// Each authenticated chunk is encrypted again (ChaCha20-Poly1305) under a
-/// fresh random key that exists only in this process's memory and written
-/// to `spool`, which should be an unnamed temporary file; once every final
-/// signature has verified, the spool is read back from its start, each
-/// piece is authenticated and decrypted, and the payload is written to
-/// `out`. Nothing reaches `out` before the whole envelope has verified, and
-/// the spool holds no plaintext. Memory: about three chunks (200 KiB).
+/// every check has passed, in bounded memory whatever the payload's size:
+/// [`Spooled::verify`] then [`Spooled::write_to`].
 ///
 /// # Errors
 ///
-/// As [`StreamOpener::new`] and [`StreamOpener::finish`] for the envelope;
-/// [`OpenError::Spool`] if the spool cannot be written, read back, or was
-/// altered; [`OpenError::Output`] if writing to `out` fails (then `out`
-/// may hold part of the verified payload).
+/// As [`Spooled::verify`] and [`Spooled::write_to`]. When it fails for the
+/// envelope, nothing has been written to `out`.
 pub fn open_spooled<R: Read, S: Read + Write + Seek, W: Write>(
     input: R,
     identity: &Identity,
     trusted_senders: &[Card],
     at: OffsetDateTime,
-    mut spool: S,
-    mut out: W,
+    spool: S,
+    out: W,
 ) -> Result<StreamOpened, OpenError> {
-    let mut opener = StreamOpener::new(input, identity, trusted_senders, at)?;
-    let key = Randomness::os()
-        .array32()
-        .map_err(|e| OpenError::Spool(io::Error::other(e.to_string())))?;
-    let cipher = crypto::payload_cipher(&key);
-    let mut plain = Zeroizing::new(vec![0u8; CHUNK_SIZE]);
-    let mut sealed = vec![0u8; SEALED_CHUNK_SIZE];
-    let mut lengths: Vec<usize> = Vec::new();
-    spool.seek(SeekFrom::Start(0)).map_err(OpenError::Spool)?;
-    loop {
-        let len = fill_from(&mut opener, plain.as_mut_slice())?;
-        if len == 0 {
-            break;
+    Spooled::verify(input, identity, trusted_senders, at, spool)?.write_to(out)
+}
+
+/// A streamed envelope that has been read to its end and fully verified,
+/// its payload held in a spool, encrypted under a key that exists only in
+/// this value.
+///
+/// Each authenticated chunk is encrypted again (ChaCha20-Poly1305) under a
+/// fresh random key and written to the spool, which should be an unnamed
+/// temporary file; [`Spooled::write_to`] reads the spool back from its
+/// start, authenticates and decrypts each piece and writes the payload out.
+/// The spool never holds plaintext, and nothing is written out before the
+/// whole envelope has verified. Memory: about three chunks (200 KiB)
+/// whatever the payload's size.
+pub struct Spooled<S> {
+    spool: S,
+    cipher: ChaCha20Poly1305,
+    lengths: Vec<usize>,
+    opened: StreamOpened,
+}
+
+impl<S> fmt::Debug for Spooled<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Spooled")
+            .field("chunks", &self.lengths.len())
+            .field("opened", &self.opened)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Read + Write + Seek> Spooled<S> {
+    /// Reads and verifies the whole envelope from `input`, spooling its
+    /// payload to `spool` (written from its start).
+    ///
+    /// # Errors
+    ///
+    /// As [`StreamOpener::new`] and [`StreamOpener::finish`] for the
+    /// envelope; [`OpenError::Spool`] if the spool cannot be written.
+    pub fn verify<R: Read>(
+        input: R,
+        identity: &Identity,
+        trusted_senders: &[Card],
+        at: OffsetDateTime,
+        mut spool: S,
+    ) -> Result<Self, OpenError> {
+        let mut opener = StreamOpener::new(input, identity, trusted_senders, at)?;
+        let key = Randomness::os()
+            .array32()
+            .map_err(|e| OpenError::Spool(io::Error::other(e.to_string())))?;
+        let cipher = crypto::payload_cipher(&key);
+        let mut plain = Zeroizing::new(vec![0u8; CHUNK_SIZE]);
+        let mut sealed = vec![0u8; SEALED_CHUNK_SIZE];
+        let mut lengths: Vec<usize> = Vec::new();
+        spool.seek(SeekFrom::Start(0)).map_err(OpenError::Spool)?;
+        loop {
+            let len = fill_from(&mut opener, plain.as_mut_slice())?;
+            if len == 0 {
+                break;
+            }
+            let piece = plain.get(..len).unwrap_or_default();
+            let out_piece = sealed.get_mut(..len + TAG_LEN).unwrap_or_default();
+            crypto::seal_chunk(&cipher, &[0; 32], lengths.len() as u64, false, piece, out_piece)
+                .ok_or(OpenError::CannotOpen)?;
+            spool.write_all(out_piece).map_err(OpenError::Spool)?;
+            lengths.push(len);
         }
-        let piece = plain.get(..len).unwrap_or_default();
-        let out_piece = sealed.get_mut(..len + TAG_LEN).unwrap_or_default();
-        crypto::seal_chunk(
-            &cipher,
-            &[0; 32],
-            lengths.len() as u64,
-            false,
-            piece,
-            out_piece,
-        )
-        .ok_or(OpenError::CannotOpen)?;
-        spool.write_all(out_piece).map_err(OpenError::Spool)?;
-        lengths.push(len);
+        let opened = opener.finish()?;
+        spool.flush().map_err(OpenError::Spool)?;
+        Ok(Spooled {
+            spool,
+            cipher,
+            lengths,
+            opened,
+        })
     }
-    let opened = opener.finish()?;
-    spool.flush().map_err(OpenError::Spool)?;
-    spool.seek(SeekFrom::Start(0)).map_err(OpenError::Spool)?;
-    let altered = || OpenError::Spool(io::Error::other("the spooled payload was altered"));
-    for (index, len) in lengths.iter().enumerate() {
-        let sealed_piece = sealed.get_mut(..len + TAG_LEN).unwrap_or_default();
-        spool.read_exact(sealed_piece).map_err(OpenError::Spool)?;
-        let piece = plain.get_mut(..*len).unwrap_or_default();
-        crypto::open_chunk(&cipher, &[0; 32], index as u64, false, sealed_piece, piece)
-            .ok_or_else(altered)?;
-        out.write_all(piece).map_err(OpenError::Output)?;
+
+    /// What the verified envelope proved: sender, label, recipients.
+    #[must_use]
+    pub fn opened(&self) -> &StreamOpened {
+        &self.opened
     }
-    out.flush().map_err(OpenError::Output)?;
-    Ok(opened)
+
+    /// Writes the verified payload to `out`.
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError::Spool`] if the spool cannot be read back or was altered
+    /// (then `out` may hold the pieces before the altered one);
+    /// [`OpenError::Output`] if writing to `out` fails.
+    pub fn write_to<W: Write>(mut self, mut out: W) -> Result<StreamOpened, OpenError> {
+        self.spool.seek(SeekFrom::Start(0)).map_err(OpenError::Spool)?;
+        let altered = || OpenError::Spool(io::Error::other("the spooled payload was altered"));
+        let mut plain = Zeroizing::new(vec![0u8; CHUNK_SIZE]);
+        let mut sealed = vec![0u8; SEALED_CHUNK_SIZE];
+        for (index, len) in self.lengths.iter().enumerate() {
+            let sealed_piece = sealed.get_mut(..len + TAG_LEN).unwrap_or_default();
+            self.spool
+                .read_exact(sealed_piece)
+                .map_err(OpenError::Spool)?;
+            let piece = plain.get_mut(..*len).unwrap_or_default();
+            crypto::open_chunk(&self.cipher, &[0; 32], index as u64, false, sealed_piece, piece)
+                .ok_or_else(altered)?;
+            out.write_all(piece).map_err(OpenError::Output)?;
+        }
+        out.flush().map_err(OpenError::Output)?;
+        Ok(self.opened)
+    }
 }
 
 /// Reads from `opener` until `buf` is full or the stream has ended and
