@@ -97,7 +97,9 @@ pub(crate) struct OpenArgs {
     /// Write to this file instead of standard output. The payload streams
     /// into a temporary file beside it (mode 0600), renamed into place once
     /// the whole envelope has verified, so memory stays bounded at any
-    /// size; for standard output the payload is held in memory until then.
+    /// size. For standard output, nothing is written until then either: the
+    /// authenticated chunks wait in an unnamed temporary file, encrypted
+    /// under a key held only in memory (bounded memory too).
     #[arg(short, long)]
     output: Option<PathBuf>,
     /// The envelope (binary or armored); standard input when absent.
