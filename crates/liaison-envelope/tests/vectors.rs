@@ -498,14 +498,14 @@ fn generate() {
     );
     g.success(
         "success_two_recipients",
-        "7.7",
+        "7.5",
         "two named recipients; the reader's stanza is the second",
         &both,
         &sender,
         Some((&["other", "recipient"], false, 5)),
     );
     let anon = g.seal(b"anonymous", b"L", &["other", "recipient"], true, 6);
-    g.success("success_anonymous", "7.7", "two anonymous stanzas; the reader's is the second, so every anonymous stanza must be tried", &anon, &sender, Some((&["other", "recipient"], true, 6)));
+    g.success("success_anonymous", "7.5", "two anonymous stanzas; the reader's is the second, so every anonymous stanza must be tried", &anon, &sender, Some((&["other", "recipient"], true, 6)));
 
     // Successes built with the reference implementation.
     let mut p = spec::split(&base);
@@ -519,7 +519,7 @@ fn generate() {
     spec::sign_as_is(&mut p, ed25519_seed("sender"));
     g.success(
         "success_unknown_stanza",
-        "4, 7.7",
+        "4, 7.5",
         "an unknown stanza type (0x40) before the reader's stanza: kept and skipped",
         &spec::join(&p),
         &sender,
@@ -538,7 +538,7 @@ fn generate() {
         },
     );
     spec::sign_as_is(&mut p, ed25519_seed("sender"));
-    g.success("success_colliding_key_id", "7.7", "a stanza that names the reader's key id but does not unwrap, before the reader's real stanza: a failing named stanza does not end the search", &spec::join(&p), &sender, None);
+    g.success("success_colliding_key_id", "7.5", "a stanza that names the reader's key id but does not unwrap, before the reader's real stanza: a failing named stanza does not end the search", &spec::join(&p), &sender, None);
     let for_forwarder = g.seal(b"forwarded", b"L", &["forwarder"], false, 7);
     let forwarded = rewrap(
         &for_forwarder,
@@ -562,7 +562,7 @@ fn generate() {
     g.fail(
         "not_a_recipient",
         "not a recipient",
-        "7.7",
+        "7.5",
         "sealed for another agency only",
         &not_mine,
         &sender,
@@ -577,7 +577,7 @@ fn generate() {
     .unwrap();
     // The reader's own rewrap: it must now trust itself as a signer too.
     let recipient_forwarded = ["sender", "recipient"];
-    g.fail("not_a_recipient_after_rewrap", "not a recipient", "7.7", "the reader's stanza is only in the first layer (rewrapped away): only the last layer's stanzas open", &away, &recipient_forwarded);
+    g.fail("not_a_recipient_after_rewrap", "not a recipient", "7.5", "the reader's stanza is only in the first layer (rewrapped away): only the last layer's stanzas open", &away, &recipient_forwarded);
     let outsider = Sealer::new(&g.id("outsider"))
         .recipient(&card_file("recipient"))
         .at(g.at)
@@ -786,13 +786,13 @@ fn generate() {
     p.header.core.sender = spec::public_of(ed25519_seed("forwarder"));
     p.header.layers[0].signer = p.header.core.sender;
     spec::sign_as_is(&mut p, ed25519_seed("forwarder"));
-    g.fail("resigned_by_trusted_third_party", "cannot open", "7.8", "a trusted third party stripped the sender's signatures, named itself as sender in the core and signed: the sender is bound into the stanza's associated data, which no longer unwraps", &spec::join(&p), &sender_forwarder);
+    g.fail("resigned_by_trusted_third_party", "cannot open", "7.5", "a trusted third party stripped the sender's signatures, named itself as sender in the core and signed: the sender is bound into the stanza's associated data, which no longer unwraps", &spec::join(&p), &sender_forwarder);
     let mut b = base.clone();
     b[header_end - 1] ^= 0x01;
     g.fail(
         "header_signature_bad",
         "cannot open",
-        "7.5",
+        "7.4",
         "one bit of the header signature flipped",
         &b,
         &sender,
@@ -803,7 +803,7 @@ fn generate() {
     g.fail(
         "header_signed_by_another",
         "cannot open",
-        "7.5",
+        "7.4",
         "the header signature made by another trusted key than the last layer's signer",
         &spec::join(&p),
         &sender_forwarder,
@@ -811,7 +811,7 @@ fn generate() {
     let mut p = spec::split(&base);
     let msg = spec::header_transcript(&p.header);
     p.header.header_signature = small_order_r_signature(ed25519_seed("sender"), &msg);
-    g.fail("header_signature_not_strict", "cannot open", "7.5, 2.1", "a header signature with a small-order R that satisfies the cofactorless equation: only strict verification refuses it", &spec::join(&p), &sender);
+    g.fail("header_signature_not_strict", "cannot open", "7.4, 2.1", "a header signature with a small-order R that satisfies the cofactorless equation: only strict verification refuses it", &spec::join(&p), &sender);
     let mut p = spec::split(&base);
     let digest = spec::content_digest(&p.chunks);
     p.signature = small_order_r_signature(
@@ -821,7 +821,7 @@ fn generate() {
     g.fail(
         "signature_not_strict",
         "cannot open",
-        "7.10, 2.1",
+        "7.8, 2.1",
         "a final signature with a small-order R that satisfies the cofactorless equation",
         &spec::join(&p),
         &sender,
@@ -832,7 +832,7 @@ fn generate() {
     g.fail(
         "signature_bad",
         "cannot open",
-        "7.10",
+        "7.8",
         "one bit of the final signature flipped",
         &b,
         &sender,
@@ -842,7 +842,7 @@ fn generate() {
     g.fail(
         "chunk_bad_tag",
         "cannot open",
-        "7.9",
+        "7.7",
         "one bit of the last chunk's tag flipped",
         &b,
         &sender,
@@ -852,7 +852,7 @@ fn generate() {
     g.fail(
         "extended",
         "cannot open",
-        "7.9",
+        "7.7",
         "one byte appended",
         &b,
         &sender,
@@ -860,26 +860,26 @@ fn generate() {
     let mut p = spec::split(&two);
     p.chunks.truncate(spec::SEALED_CHUNK);
     spec::sign_as_is(&mut p, ed25519_seed("sender"));
-    g.fail("truncated_last_chunk", "cannot open", "7.9, 5.4", "the last chunk dropped and the rest signed again by the sender: the remaining chunk lacks the last-chunk flag", &spec::join(&p), &sender);
+    g.fail("truncated_last_chunk", "cannot open", "7.7, 5.4", "the last chunk dropped and the rest signed again by the sender: the remaining chunk lacks the last-chunk flag", &spec::join(&p), &sender);
     let mut p = spec::split(&base);
     p.header.core.label = b"PUBLIC".to_vec();
     g.fail(
         "label_swapped",
         "cannot open",
-        "7.5",
+        "7.4",
         "the label replaced, signatures left as they are",
         &spec::join(&p),
         &sender,
     );
     spec::sign_as_is(&mut p, ed25519_seed("sender"));
-    g.fail("label_swapped_resigned", "cannot open", "7.7", "the label replaced and everything signed again by the sender itself: the stanza and chunks are bound to the label", &spec::join(&p), &sender);
+    g.fail("label_swapped_resigned", "cannot open", "7.5", "the label replaced and everything signed again by the sender itself: the stanza and chunks are bound to the label", &spec::join(&p), &sender);
     let mut p = spec::split(&base);
     p.header.core.label.clear();
     spec::sign_as_is(&mut p, ed25519_seed("sender"));
     g.fail(
         "label_stripped",
         "cannot open",
-        "7.7",
+        "7.5",
         "the label removed and everything signed again by the sender",
         &spec::join(&p),
         &sender,
@@ -888,7 +888,7 @@ fn generate() {
     let data_key = spec::unwrap_data_key(&p.header, x25519_secret("recipient"));
     let key = spec::payload_key(&data_key, &p.header.core.payload_salt);
     p.chunks = spec::seal_chunks(&key, &p.header.core, b"forged by a co-recipient");
-    g.fail("payload_forged_by_recipient", "cannot open", "7.10", "a co-recipient re-encrypted another payload under the data key: the header signature and every tag verify, the signed content digest does not", &spec::join(&p), &sender);
+    g.fail("payload_forged_by_recipient", "cannot open", "7.8", "a co-recipient re-encrypted another payload under the data key: the header signature and every tag verify, the signed content digest does not", &spec::join(&p), &sender);
     let recipient_card = card_file("recipient");
     for (i, point) in [
         "0000000000000000000000000000000000000000000000000000000000000000",
@@ -912,9 +912,9 @@ fn generate() {
             };
             spec::sign_as_is(&mut p, ed25519_seed("sender"));
             if anonymous {
-                g.fail(&format!("x25519_low_order_anonymous_{i}"), "not a recipient", "7.7", "the only stanza is anonymous, its ephemeral key a low-order point, the data key wrapped under the all-zero shared secret: the stanza is skipped", &spec::join(&p), &sender);
+                g.fail(&format!("x25519_low_order_anonymous_{i}"), "not a recipient", "7.5", "the only stanza is anonymous, its ephemeral key a low-order point, the data key wrapped under the all-zero shared secret: the stanza is skipped", &spec::join(&p), &sender);
             } else {
-                g.fail(&format!("x25519_low_order_{i}"), "cannot open", "7.7", "the named stanza's ephemeral key is a low-order point and the data key is wrapped under the all-zero shared secret", &spec::join(&p), &sender);
+                g.fail(&format!("x25519_low_order_{i}"), "cannot open", "7.5", "the named stanza's ephemeral key is a low-order point and the data key is wrapped under the all-zero shared secret", &spec::join(&p), &sender);
             }
         }
     }
@@ -924,7 +924,7 @@ fn generate() {
     g.fail(
         "stanza_moved",
         "cannot open",
-        "7.7",
+        "7.5",
         "the reader's stanza copied from another envelope, signed again by the sender",
         &spec::join(&p),
         &sender,
@@ -952,11 +952,11 @@ fn generate() {
         wrapped: spec::wrap_with(&wk, &aad, &data_key),
     };
     spec::sign_as_is(&mut p, ed25519_seed("sender"));
-    g.fail("key_commitment_mismatch", "cannot open", "7.8", "the key commitment does not match the data key (the stanza wrapped again under the changed core, everything signed by the sender)", &spec::join(&p), &sender);
+    g.fail("key_commitment_mismatch", "cannot open", "7.6", "the key commitment does not match the data key (the stanza wrapped again under the changed core, everything signed by the sender)", &spec::join(&p), &sender);
     let mut p = spec::split(&forwarded);
     p.header.signatures[0][5] ^= 0x10;
     spec::sign_as_is(&mut p, ed25519_seed("forwarder"));
-    g.fail("earlier_layer_signature_bad", "cannot open", "7.10", "a rewrapped envelope whose first layer's signature is altered, the last layer signed again by the forwarder: every layer's signature is verified", &spec::join(&p), &sender_forwarder);
+    g.fail("earlier_layer_signature_bad", "cannot open", "7.8", "a rewrapped envelope whose first layer's signature is altered, the last layer signed again by the forwarder: every layer's signature is verified", &spec::join(&p), &sender_forwarder);
 
     // Armor failures.
     text = armor(&base);
