@@ -442,6 +442,20 @@ fn debug_never_shows_secret_key_bytes() {
 }
 
 #[test]
+fn a_sealer_never_shows_its_seed() {
+    let id = identity("FR-A", 0x5a);
+    let seed = [0xc3u8; 32];
+    let sealer = Sealer::new(&id)
+        .recipient(&bob().card())
+        .deterministic(seed);
+    let debug = format!("{sealer:?} {sealer:#?}");
+    assert!(debug.contains("deterministic: true"), "{debug}");
+    assert!(!debug.contains(&hex::encode(&seed[..4])), "{debug}");
+    assert!(!debug.contains("195, 195"), "{debug}");
+    assert!(!debug.contains(&format!("{seed:?}")), "{debug}");
+}
+
+#[test]
 fn the_library_matches_the_spec_derivations() {
     let b = bob();
     let payload: Vec<u8> = (0..(spec::CHUNK + 300)).map(|i| i as u8).collect();
