@@ -319,10 +319,7 @@ fn open_cmd(args: &OpenArgs) -> Result<(), Failure> {
         return finish_open(args, sink, &opened.label);
     }
     let at = OffsetDateTime::now_utc();
-    let to_stdout = args
-        .output
-        .as_deref()
-        .is_none_or(|p| p == Path::new("-"));
+    let to_stdout = args.output.as_deref().is_none_or(|p| p == Path::new("-"));
     if to_stdout {
         // Standard output gets nothing until the whole envelope has
         // verified, in bounded memory: the authenticated chunks wait in an

@@ -29,6 +29,9 @@ pub(crate) const INFO_COMMITMENT: &[u8] = b"liaison-envelope v2 key commitment";
 pub(crate) const CONTENT_PREFIX: &[u8] = b"liaison-envelope v2 content";
 /// Prefix of every layer's final signed message.
 pub(crate) const SIGNATURE_PREFIX: &[u8] = b"liaison-envelope v2 signature";
+/// HKDF info of a layer's holder proof (followed by the layer index and the
+/// signer's public key).
+pub(crate) const INFO_HOLDER_PROOF: &[u8] = b"liaison-envelope v2 holder proof";
 /// Prefix of the header signature's message.
 pub(crate) const HEADER_SIGNATURE_PREFIX: &[u8] = b"liaison-envelope v2 header signature";
 
@@ -255,57 +258,87 @@ impl ContentDigest {
     }
 }
 
-/// The message signed by the signer of layer `index`: the prefix, the layer
-/// index, SHA-256 of the header up to and including that layer (core, then
-/// each earlier layer followed by its signature, then the layer itself; the
-/// layer count byte is not included), and the content digest.
-pub(crate) fn transcript(header: &Header, index: usize, content_digest: &[u8; 32]) -> Vec<u8> {
+/// SHA-256 of the prefix of layer `index`: the core, then each earlier
+/// layer followed by its header signature and its final signature, then
+/// the layer itself (the layer count byte is not included: earlier signers
+/// signed before later layers existed).
+fn prefix_digest(header: &Header, index: usize) -> [u8; 32] {
     let mut prefix = Vec::with_capacity(512);
     format::write_core(&header.core, &mut prefix);
-    for (i, layer) in header.layers.iter().enumerate().take(index + 1) {
+    format::write_layers(header, index, &mut prefix);
+    if let Some(layer) = header.layers.get(index) {
         format::write_layer(layer, &mut prefix);
-        if i < index
-            && let Some(sig) = header.signatures.get(i)
-        {
-            prefix.extend_from_slice(sig);
-        }
     }
+    Sha256::digest(&prefix).into()
+}
+
+/// The message of layer `index`'s final signature: the prefix string, the
+/// layer index, the digest of the layer's prefix, and the content digest.
+pub(crate) fn transcript(header: &Header, index: usize, content_digest: &[u8; 32]) -> Vec<u8> {
     let mut msg = Vec::with_capacity(SIGNATURE_PREFIX.len() + 65);
     msg.extend_from_slice(SIGNATURE_PREFIX);
     msg.push(u8::try_from(index).unwrap_or(u8::MAX));
-    msg.extend_from_slice(&Sha256::digest(&prefix));
+    msg.extend_from_slice(&prefix_digest(header, index));
     msg.extend_from_slice(content_digest);
     msg
 }
 
-/// The message of the header signature: the prefix, the index of the last
-/// layer (whose signer signs), and SHA-256 of the whole header (layer count
-/// included, header signature excluded).
-pub(crate) fn header_transcript(header: &Header) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(512);
-    format::write_header(header, &mut bytes);
-    let index = header.layers.len().saturating_sub(1);
+/// The message of layer `index`'s header signature: the prefix string, the
+/// layer index and the digest of the layer's prefix.
+pub(crate) fn header_transcript(header: &Header, index: usize) -> Vec<u8> {
     let mut msg = Vec::with_capacity(HEADER_SIGNATURE_PREFIX.len() + 33);
     msg.extend_from_slice(HEADER_SIGNATURE_PREFIX);
     msg.push(u8::try_from(index).unwrap_or(u8::MAX));
-    msg.extend_from_slice(&Sha256::digest(&bytes));
+    msg.extend_from_slice(&prefix_digest(header, index));
     msg
 }
 
-/// Signs the header of `header` as its last layer's signer, and stores the
-/// signature in it.
+/// Signs the header of the last layer of `header` as its signer, and
+/// appends the signature to the header signatures.
 pub(crate) fn sign_header(key: &SigningKey, header: &mut Header) {
-    header.header_signature = key.sign(&header_transcript(header)).to_bytes();
+    let index = header.layers.len().saturating_sub(1);
+    let signature = key.sign(&header_transcript(header, index)).to_bytes();
+    header.header_signatures.truncate(index);
+    header.header_signatures.push(signature);
 }
 
-/// Verifies the header signature (strict Ed25519 verification) with the
-/// last layer's signer key.
-pub(crate) fn verify_header(key: &VerifyingKey, header: &Header) -> bool {
+/// Verifies the header signature of layer `index` (strict Ed25519
+/// verification) with its signer's key.
+pub(crate) fn verify_header(key: &VerifyingKey, header: &Header, index: usize) -> bool {
+    let Some(signature) = header.header_signatures.get(index) else {
+        return false;
+    };
     key.verify_strict(
-        &header_transcript(header),
-        &Signature::from_bytes(&header.header_signature),
+        &header_transcript(header, index),
+        &Signature::from_bytes(signature),
     )
     .is_ok()
+}
+
+/// The proof that the signer of layer `index` holds the data key.
+pub(crate) fn holder_proof(
+    data_key: &[u8; 32],
+    salt: &[u8; 32],
+    index: usize,
+    signer: &[u8; 32],
+) -> [u8; 32] {
+    let hk = Hkdf::<Sha256>::new(Some(salt), data_key);
+    let mut proof = [0u8; 32];
+    let index = [u8::try_from(index).unwrap_or(u8::MAX)];
+    // 32 bytes is always a valid HKDF-SHA256 output length.
+    let _ = hk.expand_multi_info(&[INFO_HOLDER_PROOF, &index, signer], &mut proof);
+    proof
+}
+
+/// Whether every layer's holder proof matches the data key (each compared
+/// in constant time; every layer is checked whatever the result).
+pub(crate) fn check_holder_proofs(header: &Header, data_key: &[u8; 32]) -> bool {
+    let mut ok = subtle::Choice::from(1);
+    for (i, layer) in header.layers.iter().enumerate() {
+        let expected = holder_proof(data_key, &header.core.payload_salt, i, &layer.signer);
+        ok &= expected.ct_eq(&layer.holder_proof);
+    }
+    bool::from(ok)
 }
 
 /// Signs the last layer of `header` over the content digest.

@@ -162,6 +162,19 @@ pub enum OpenError {
         /// The signing key id found in the envelope.
         key_id: KeyId,
     },
+    /// Two different trusted cards hold the same signing key: which agency
+    /// signed cannot be told.
+    #[error(
+        "the trusted cards give the signing key `{key_id}` to more than one card (`{first}` and `{second}`): keep one card per key"
+    )]
+    AmbiguousSigner {
+        /// The signing key's key id.
+        key_id: KeyId,
+        /// The agency of the first matching card.
+        first: String,
+        /// The agency of another matching card.
+        second: String,
+    },
     /// The signer's card is outside its validity window.
     #[error(
         "the card of sender `{agency}` is not valid at {at} (valid from {not_before} to {not_after})"

@@ -30,8 +30,9 @@ pub const SIGNATURE_LEN: usize = 64;
 pub const PUBLIC_KEY_LEN: usize = 32;
 /// Largest label, in bytes.
 pub const MAX_LABEL_LEN: usize = 64 * 1024;
-/// Largest header (magic to the end of the last layer), in bytes. A reader
-/// refuses a longer one before holding more of it.
+/// Largest header (everything before the payload chunks, signatures
+/// included), in bytes. A reader refuses a longer one before holding more
+/// of it.
 pub const MAX_HEADER_LEN: usize = 1 << 20;
 /// Most stanzas in one layer.
 pub const MAX_STANZAS: usize = 1024;
@@ -93,6 +94,9 @@ pub enum Stanza {
 pub struct Layer {
     /// The signer's Ed25519 public key.
     pub signer: [u8; PUBLIC_KEY_LEN],
+    /// The signer's proof that it holds the data key (an HKDF output of
+    /// the data key naming the layer and its signer), checked by readers.
+    pub holder_proof: [u8; 32],
     /// The recipient stanzas.
     pub stanzas: Vec<Stanza>,
 }
@@ -105,19 +109,20 @@ impl Layer {
     }
 }
 
-/// A parsed header and its header signature.
+/// A parsed header: everything before the payload chunks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Header {
     /// The immutable core.
     pub core: Core,
     /// The layers, oldest first; at least one.
     pub layers: Vec<Layer>,
+    /// The header signature of every layer, in the same order: each
+    /// signer's signature over the header up to its layer, checked before
+    /// any payload byte is released.
+    pub header_signatures: Vec<[u8; SIGNATURE_LEN]>,
     /// The final signatures of every layer but the last (which is in the
     /// trailer), in the same order.
     pub signatures: Vec<[u8; SIGNATURE_LEN]>,
-    /// The last layer's signer's signature over the header, which follows
-    /// the header: checked before any payload byte is released.
-    pub header_signature: [u8; SIGNATURE_LEN],
 }
 
 impl Header {
@@ -170,9 +175,11 @@ pub fn write_stanza(stanza: &Stanza, out: &mut Vec<u8>) {
     }
 }
 
-/// Serializes one layer (signer public key, stanza count, stanzas).
+/// Serializes one layer (signer public key, holder proof, stanza count,
+/// stanzas).
 pub fn write_layer(layer: &Layer, out: &mut Vec<u8>) {
     out.extend_from_slice(&layer.signer);
+    out.extend_from_slice(&layer.holder_proof);
     let count = u16::try_from(layer.stanzas.len()).unwrap_or(u16::MAX);
     out.extend_from_slice(&count.to_be_bytes());
     for stanza in &layer.stanzas {
@@ -180,27 +187,31 @@ pub fn write_layer(layer: &Layer, out: &mut Vec<u8>) {
     }
 }
 
-/// Serializes the header without its header signature: the bytes the header
-/// signature covers.
+/// Serializes the whole header: core, layer count, then each layer followed
+/// by its header signature and, for every layer but the last, its final
+/// signature.
 pub fn write_header(header: &Header, out: &mut Vec<u8>) {
     write_core(&header.core, out);
     out.push(u8::try_from(header.layers.len()).unwrap_or(u8::MAX));
-    for (i, layer) in header.layers.iter().enumerate() {
+    write_layers(header, header.layers.len(), out);
+}
+
+/// Serializes the first `count` layers, each with its header signature and
+/// (if it is not the last of the header) its final signature: the layers
+/// of the signed prefixes.
+pub(crate) fn write_layers(header: &Header, count: usize, out: &mut Vec<u8>) {
+    for (i, layer) in header.layers.iter().enumerate().take(count) {
         write_layer(layer, out);
+        if let Some(sig) = header.header_signatures.get(i) {
+            out.extend_from_slice(sig);
+        }
         if let Some(sig) = header.signatures.get(i) {
             out.extend_from_slice(sig);
         }
     }
 }
 
-/// Serializes the header followed by its header signature: everything that
-/// precedes the payload chunks.
-pub fn write_signed_header(header: &Header, out: &mut Vec<u8>) {
-    write_header(header, out);
-    out.extend_from_slice(&header.header_signature);
-}
-
-/// The length of a serialized header (without its header signature).
+/// The length of a serialized header.
 #[must_use]
 pub fn header_len(header: &Header) -> usize {
     let mut out = Vec::with_capacity(4096);
@@ -291,9 +302,8 @@ impl<R: Read> Counting<R> {
     }
 }
 
-/// Parses a header and its header signature from the start of `reader`,
-/// reading exactly their bytes. Returns the header and the offset of the
-/// first payload chunk.
+/// Parses a header from the start of `reader`, reading exactly its bytes.
+/// Returns the header and the offset of the first payload chunk.
 ///
 /// # Errors
 ///
@@ -353,6 +363,7 @@ pub fn read_header<R: Read>(reader: R) -> Result<(Header, u64), OpenError> {
         ));
     }
     let mut layers = Vec::with_capacity(layer_count);
+    let mut header_signatures = Vec::with_capacity(layer_count);
     let mut signatures = Vec::with_capacity(layer_count - 1);
     for i in 0..layer_count {
         let at = r.offset;
@@ -364,12 +375,12 @@ pub fn read_header<R: Read>(reader: R) -> Result<(Header, u64), OpenError> {
             ));
         }
         layers.push(layer);
+        header_signatures.push(r.header_bytes::<SIGNATURE_LEN>("header signature")?);
         if i + 1 < layer_count {
-            signatures.push(r.header_bytes::<SIGNATURE_LEN>("signature of an earlier layer")?);
+            signatures
+                .push(r.header_bytes::<SIGNATURE_LEN>("final signature of an earlier layer")?);
         }
     }
-    // The header signature follows the header and is not part of it.
-    let header_signature = r.bytes::<SIGNATURE_LEN>("header signature")?;
     let header = Header {
         core: Core {
             version,
@@ -380,14 +391,15 @@ pub fn read_header<R: Read>(reader: R) -> Result<(Header, u64), OpenError> {
             label,
         },
         layers,
+        header_signatures,
         signatures,
-        header_signature,
     };
     Ok((header, r.offset))
 }
 
 fn read_layer<R: Read>(r: &mut Counting<R>) -> Result<Layer, OpenError> {
     let signer = r.header_bytes::<PUBLIC_KEY_LEN>("signer key")?;
+    let holder_proof = r.header_bytes::<32>("holder proof")?;
     let at = r.offset;
     let count = usize::from(r.u16("stanza count")?);
     if count == 0 || count > MAX_STANZAS {
@@ -400,7 +412,11 @@ fn read_layer<R: Read>(r: &mut Counting<R>) -> Result<Layer, OpenError> {
     for _ in 0..count {
         stanzas.push(read_stanza(r)?);
     }
-    Ok(Layer { signer, stanzas })
+    Ok(Layer {
+        signer,
+        holder_proof,
+        stanzas,
+    })
 }
 
 fn read_stanza<R: Read>(r: &mut Counting<R>) -> Result<Stanza, OpenError> {
@@ -529,6 +545,7 @@ mod tests {
             layers: vec![
                 Layer {
                     signer: [3; 32],
+                    holder_proof: [13; 32],
                     stanzas: vec![
                         Stanza::X25519 {
                             key_id: Some(KeyId::from_bytes([4; 8])),
@@ -543,6 +560,7 @@ mod tests {
                 },
                 Layer {
                     signer: [8; 32],
+                    holder_proof: [14; 32],
                     stanzas: vec![Stanza::X25519 {
                         key_id: None,
                         ephemeral: [9; 32],
@@ -550,14 +568,14 @@ mod tests {
                     }],
                 },
             ],
+            header_signatures: vec![[12; 64], [15; 64]],
             signatures: vec![[11; 64]],
-            header_signature: [12; 64],
         }
     }
 
     fn bytes_of(h: &Header) -> Vec<u8> {
         let mut bytes = Vec::new();
-        write_signed_header(h, &mut bytes);
+        write_header(h, &mut bytes);
         bytes
     }
 
@@ -568,7 +586,7 @@ mod tests {
         let (back, len) = read_header(bytes.as_slice()).unwrap();
         assert_eq!(back, h);
         assert_eq!(len, bytes.len() as u64);
-        assert_eq!(header_len(&h) + SIGNATURE_LEN, bytes.len());
+        assert_eq!(header_len(&h), bytes.len());
         for cut in 0..bytes.len() {
             assert!(read_header(&bytes[..cut]).is_err());
         }
@@ -612,7 +630,7 @@ mod tests {
     #[test]
     fn stanza_type_zero_and_wrong_lengths_are_refused_where_they_stand() {
         let core_len = (8 + 1 + 2 + 32 + 32 + 32 + 4 + 6) as u64;
-        let first_stanza = core_len + 1 + 32 + 2;
+        let first_stanza = core_len + 1 + 32 + 32 + 2;
         let mut h = header();
         h.layers[0].stanzas[1] = Stanza::Unknown {
             kind: 0,

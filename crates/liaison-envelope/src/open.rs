@@ -194,15 +194,20 @@ pub(crate) fn unlock(
         .map(|layer| trusted_signer(&layer.signer, trusted_senders, at))
         .collect::<Result<Vec<_>, _>>()?;
     let sender = signers.first().cloned().ok_or(OpenError::CannotOpen)?;
-    let last = signers.last().ok_or(OpenError::CannotOpen)?;
-    // Before any secret-key operation: the header is the last signer's.
-    if !crypto::verify_header(last.verifying_key(), &header) {
-        return Err(OpenError::CannotOpen);
+    // Before any secret-key operation: every layer's header is its signer's.
+    for (i, signer) in signers.iter().enumerate() {
+        if !crypto::verify_header(signer.verifying_key(), &header, i) {
+            return Err(OpenError::CannotOpen);
+        }
     }
     let aad = crypto::core_digest(&header.core);
     let data_key = find_data_key(&header, identity, &aad)?;
     let payload_key =
         crypto::check_commitment(&header.core, &data_key).ok_or(OpenError::CannotOpen)?;
+    // Every signer held the data key: no one forwards what it cannot open.
+    if !crypto::check_holder_proofs(&header, &data_key) {
+        return Err(OpenError::CannotOpen);
+    }
     Ok(Unlocked {
         header,
         signers,
@@ -213,20 +218,29 @@ pub(crate) fn unlock(
     })
 }
 
-/// The trusted card whose Ed25519 public key is `signer` (compared whole,
-/// in constant time: two cards whose short key ids collide are told
-/// apart), which must be valid at `at`.
+/// The one trusted card whose Ed25519 public key is `signer` (compared
+/// whole, in constant time: two cards whose short key ids collide are told
+/// apart), which must be valid at `at`. Two different trusted cards with
+/// the same key are refused: the signer's agency would depend on their
+/// order.
 fn trusted_signer(
     signer: &[u8; 32],
     trusted: &[Card],
     at: OffsetDateTime,
 ) -> Result<Card, OpenError> {
-    let card = trusted
+    let mut matching = trusted
         .iter()
-        .find(|c| bool::from(c.ed25519_public().ct_eq(signer)))
-        .ok_or_else(|| OpenError::UntrustedSender {
+        .filter(|c| bool::from(c.ed25519_public().ct_eq(signer)));
+    let card = matching.next().ok_or_else(|| OpenError::UntrustedSender {
+        key_id: KeyId::of_public_key(signer),
+    })?;
+    if let Some(other) = matching.find(|c| *c != card) {
+        return Err(OpenError::AmbiguousSigner {
             key_id: KeyId::of_public_key(signer),
-        })?;
+            first: card.agency_id().to_owned(),
+            second: other.agency_id().to_owned(),
+        });
+    }
     if !card.is_valid_at(at) {
         let (not_before, not_after) = card.window_strings();
         return Err(OpenError::SenderCardNotValid {

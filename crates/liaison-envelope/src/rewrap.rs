@@ -65,24 +65,21 @@ pub fn rewrap(
         .header
         .current_layer()
         .ok_or(OpenError::CannotOpen)?;
-    let anonymous = current
-        .stanzas
-        .iter()
-        .all(|s| matches!(s, Stanza::X25519 { key_id: None, .. }));
+    // New stanzas name their recipients unless the current layer names
+    // nobody.
+    let anonymous = !current.stanzas.iter().any(|s| {
+        matches!(
+            s,
+            Stanza::X25519 {
+                key_id: Some(_),
+                ..
+            }
+        )
+    });
+    // Every added card gets its stanza, even if a current stanza carries its
+    // key id: a key id can be planted, so it proves nothing.
     let (kept, added) = match change {
-        RecipientChange::Add(cards) => {
-            let fresh: Vec<&Card> = dedup(cards)
-                .into_iter()
-                .filter(|c| {
-                    let id = c.encryption_key_id();
-                    !current
-                        .stanzas
-                        .iter()
-                        .any(|s| matches!(s, Stanza::X25519 { key_id: Some(k), .. } if *k == id))
-                })
-                .collect();
-            (current.stanzas.clone(), fresh)
-        }
+        RecipientChange::Add(cards) => (current.stanzas.clone(), dedup(cards)),
         RecipientChange::Replace(cards) => (Vec::new(), dedup(cards)),
     };
     if added.is_empty() && kept.is_empty() {
@@ -108,10 +105,19 @@ pub fn rewrap(
     )?);
     let mut header = unlocked.header;
     header.signatures.push(trailer);
+    let signer = identity.signing_key().verifying_key().to_bytes();
+    let holder_proof = crypto::holder_proof(
+        &unlocked.data_key,
+        &header.core.payload_salt,
+        header.layers.len(),
+        &signer,
+    );
     header.layers.push(Layer {
-        signer: identity.signing_key().verifying_key().to_bytes(),
+        signer,
+        holder_proof,
         stanzas,
     });
+    crypto::sign_header(identity.signing_key(), &mut header);
     let len = format::header_len(&header);
     if len > format::MAX_HEADER_LEN {
         return Err(SealError::HeaderTooLarge {
@@ -119,9 +125,8 @@ pub fn rewrap(
             max: format::MAX_HEADER_LEN,
         });
     }
-    crypto::sign_header(identity.signing_key(), &mut header);
     let mut out = Vec::with_capacity(envelope.len() + 512);
-    format::write_signed_header(&header, &mut out);
+    format::write_header(&header, &mut out);
     out.extend_from_slice(chunks);
     out.extend_from_slice(&crypto::sign_last(identity.signing_key(), &header, &digest));
     Ok(out)

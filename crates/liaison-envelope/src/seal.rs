@@ -162,7 +162,7 @@ impl<'a> Sealer<'a> {
         let mut rng = self.randomness();
         let prepared = self.prepare(&mut rng)?;
         let mut header = Vec::with_capacity(256 + self.label.len() + 100 * self.recipients.len());
-        format::write_signed_header(&prepared.header, &mut header);
+        format::write_header(&prepared.header, &mut header);
         let body_len = payload::sealed_len(payload.len());
         // One zeroed allocation for the whole envelope: a large one comes
         // from the allocator as untouched zero pages, so each worker faults
@@ -221,14 +221,16 @@ impl<'a> Sealer<'a> {
         };
         let aad = crypto::core_digest(&core);
         let stanzas = wrap_all(rng, &recipients, self.anonymous, &data_key, &aad)?;
+        let holder_proof = crypto::holder_proof(&data_key, &core.payload_salt, 0, &sender);
         let mut header = Header {
             core,
             layers: vec![Layer {
                 signer: sender,
+                holder_proof,
                 stanzas,
             }],
+            header_signatures: Vec::new(),
             signatures: Vec::new(),
-            header_signature: [0; format::SIGNATURE_LEN],
         };
         crypto::sign_header(self.sender.signing_key(), &mut header);
         Ok(Prepared {

@@ -74,7 +74,7 @@ impl<W: Write> StreamSealer<W> {
         mut inner: W,
     ) -> Result<Self, SealError> {
         let mut head = Vec::new();
-        format::write_signed_header(&prepared.header, &mut head);
+        format::write_header(&prepared.header, &mut head);
         inner.write_all(&head)?;
         Ok(StreamSealer {
             inner,
@@ -435,8 +435,15 @@ impl<S: Read + Write + Seek> Spooled<S> {
             }
             let piece = plain.get(..len).unwrap_or_default();
             let out_piece = sealed.get_mut(..len + TAG_LEN).unwrap_or_default();
-            crypto::seal_chunk(&cipher, &[0; 32], lengths.len() as u64, false, piece, out_piece)
-                .ok_or(OpenError::CannotOpen)?;
+            crypto::seal_chunk(
+                &cipher,
+                &[0; 32],
+                lengths.len() as u64,
+                false,
+                piece,
+                out_piece,
+            )
+            .ok_or(OpenError::CannotOpen)?;
             spool.write_all(out_piece).map_err(OpenError::Spool)?;
             lengths.push(len);
         }
@@ -464,7 +471,9 @@ impl<S: Read + Write + Seek> Spooled<S> {
     /// (then `out` may hold the pieces before the altered one);
     /// [`OpenError::Output`] if writing to `out` fails.
     pub fn write_to<W: Write>(mut self, mut out: W) -> Result<StreamOpened, OpenError> {
-        self.spool.seek(SeekFrom::Start(0)).map_err(OpenError::Spool)?;
+        self.spool
+            .seek(SeekFrom::Start(0))
+            .map_err(OpenError::Spool)?;
         let altered = || OpenError::Spool(io::Error::other("the spooled payload was altered"));
         let mut plain = Zeroizing::new(vec![0u8; CHUNK_SIZE]);
         let mut sealed = vec![0u8; SEALED_CHUNK_SIZE];
@@ -474,8 +483,15 @@ impl<S: Read + Write + Seek> Spooled<S> {
                 .read_exact(sealed_piece)
                 .map_err(OpenError::Spool)?;
             let piece = plain.get_mut(..*len).unwrap_or_default();
-            crypto::open_chunk(&self.cipher, &[0; 32], index as u64, false, sealed_piece, piece)
-                .ok_or_else(altered)?;
+            crypto::open_chunk(
+                &self.cipher,
+                &[0; 32],
+                index as u64,
+                false,
+                sealed_piece,
+                piece,
+            )
+            .ok_or_else(altered)?;
             out.write_all(piece).map_err(OpenError::Output)?;
         }
         out.flush().map_err(OpenError::Output)?;

@@ -123,7 +123,7 @@ fn truncation_at_a_chunk_boundary_is_rejected() {
     let envelope = seal_small(&vec![1u8; 2 * spec::CHUNK + 10], b"", &[&b], false);
     let mut parts = spec::split(&envelope);
     parts.chunks.truncate(2 * spec::SEALED_CHUNK);
-    spec::resign(&mut parts, [0x80 ^ 1; 32]);
+    spec::sign_as_is(&mut parts, [0x80 ^ 1; 32]);
     assert!(matches!(
         open(&spec::join(&parts), &b, &trusted(), NOW),
         Err(OpenError::CannotOpen)
@@ -182,7 +182,7 @@ fn a_stanza_cannot_be_moved_to_another_envelope() {
         .unwrap();
     let mut parts = spec::split(&second);
     parts.header.layers[0].stanzas[0] = first.header.layers[0].stanzas[0].clone();
-    spec::resign(&mut parts, [0x80 ^ 4; 32]);
+    spec::sign_as_is(&mut parts, [0x80 ^ 4; 32]);
     assert!(matches!(
         open(&spec::join(&parts), &b, &trusted(), NOW),
         Err(OpenError::CannotOpen)
@@ -290,9 +290,15 @@ fn the_key_commitment_is_checked() {
         ephemeral: eph.to_bytes(),
         wrapped: spec::wrap_with(&wrap_key, &aad, &other_key),
     };
-    spec::resign(&mut parts, [0x80 ^ 4; 32]);
+    spec::sign_as_is(&mut parts, [0x80 ^ 4; 32]);
     let envelope = spec::join(&parts);
     assert!(open(&envelope, &b, &trusted(), NOW).is_ok());
+    // Carol's key decrypts nothing here; but even chunks encrypted under
+    // her key, all signed, are refused: only the commitment tells.
+    let carol_payload_key = spec::payload_key(&other_key, &parts.header.core.payload_salt);
+    parts.chunks = spec::seal_chunks(&carol_payload_key, &parts.header.core, b"for Carol");
+    spec::sign_as_is(&mut parts, [0x80 ^ 4; 32]);
+    let envelope = spec::join(&parts);
     assert!(matches!(
         open(&envelope, &c, &trusted(), NOW),
         Err(OpenError::CannotOpen)
@@ -479,8 +485,8 @@ fn the_library_matches_the_spec_derivations() {
     let sig = ed25519_dalek::Signature::from_bytes(&parts.signature);
     let vk = ed25519_dalek::VerifyingKey::from_bytes(&sender().card().ed25519_public()).unwrap();
     vk.verify_strict(&msg, &sig).unwrap();
-    let header_sig = ed25519_dalek::Signature::from_bytes(&parts.header.header_signature);
-    vk.verify_strict(&spec::header_transcript(&parts.header), &header_sig)
+    let header_sig = ed25519_dalek::Signature::from_bytes(&parts.header.header_signatures[0]);
+    vk.verify_strict(&spec::header_transcript(&parts.header, 0), &header_sig)
         .unwrap();
     assert_eq!(parts.header.core.sender, sender().card().ed25519_public());
 }

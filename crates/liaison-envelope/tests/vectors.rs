@@ -128,8 +128,9 @@ fn check_success(name: &str, v: &Vector, opened: &Opened, bytes: &[u8], at: Offs
         .history
         .iter()
         .map(|layer| {
-            let signer = ["sender", "recipient", "other", "forwarder", "outsider"]
-                .into_iter()
+            let signer = KEYS
+                .iter()
+                .map(|k| k.0)
                 .find(|n| card_file(n) == layer.signer)
                 .unwrap_or("unknown");
             format!("{signer} -> {}", describe_recipients(&layer.recipients))
@@ -206,6 +207,7 @@ fn every_vector_gives_the_expected_result() {
             ("not a recipient", Err(OpenError::NotRecipient { .. }))
             | ("untrusted sender", Err(OpenError::UntrustedSender { .. }))
             | ("sender card not valid", Err(OpenError::SenderCardNotValid { .. }))
+            | ("ambiguous signer", Err(OpenError::AmbiguousSigner { .. }))
             | ("not an envelope", Err(OpenError::NotAnEnvelope))
             | ("unsupported version", Err(OpenError::UnsupportedVersion { .. }))
             | ("unsupported suite", Err(OpenError::UnsupportedSuite { .. }))
@@ -231,12 +233,13 @@ const NOT_BEFORE: &str = "2026-01-01T00:00:00Z";
 const NOT_AFTER: &str = "2028-01-01T00:00:00Z";
 
 /// The vector keys: (file stem, X25519 secret byte, Ed25519 seed byte).
-const KEYS: [(&str, u8, u8); 5] = [
+const KEYS: [(&str, u8, u8); 6] = [
     ("sender", 0x01, 0x02),
     ("recipient", 0x03, 0x04),
     ("other", 0x05, 0x66),
     ("forwarder", 0x77, 0x06),
     ("outsider", 0x08, 0x09),
+    ("retired", 0x0a, 0x0b),
 ];
 
 fn ed25519_seed(name: &str) -> [u8; 32] {
@@ -423,12 +426,18 @@ fn generate() {
     let keys = dir().join("keys");
     std::fs::create_dir_all(&keys).unwrap();
     for (name, x, e) in KEYS {
+        // One key whose card was retired early, for expired-signer cases.
+        let not_after = if name == "retired" {
+            "2026-03-01T00:00:00Z"
+        } else {
+            NOT_AFTER
+        };
         let identity = Identity::from_secret_bytes(
             name,
             &[x; 32],
             &[e; 32],
             time(NOT_BEFORE),
-            time(NOT_AFTER),
+            time(not_after),
         )
         .unwrap();
         std::fs::write(
@@ -695,7 +704,7 @@ fn generate() {
         &b,
         &sender,
     );
-    let first_stanza = layer_count_at + 1 + 32 + 2;
+    let first_stanza = layer_count_at + 1 + 32 + 32 + 2;
     let mut b = base.clone();
     b[first_stanza] = 0;
     g.fail(
@@ -798,8 +807,9 @@ fn generate() {
         &sender,
     );
     let mut p = spec::split(&base);
-    let msg = spec::header_transcript(&p.header);
-    p.header.header_signature = SigningKey::from_bytes(&ed25519_seed("forwarder")).sign_msg(&msg);
+    let msg = spec::header_transcript(&p.header, 0);
+    p.header.header_signatures[0] =
+        SigningKey::from_bytes(&ed25519_seed("forwarder")).sign_msg(&msg);
     g.fail(
         "header_signed_by_another",
         "cannot open",
@@ -809,8 +819,8 @@ fn generate() {
         &sender_forwarder,
     );
     let mut p = spec::split(&base);
-    let msg = spec::header_transcript(&p.header);
-    p.header.header_signature = small_order_r_signature(ed25519_seed("sender"), &msg);
+    let msg = spec::header_transcript(&p.header, 0);
+    p.header.header_signatures[0] = small_order_r_signature(ed25519_seed("sender"), &msg);
     g.fail("header_signature_not_strict", "cannot open", "7.4, 2.1", "a header signature with a small-order R that satisfies the cofactorless equation: only strict verification refuses it", &spec::join(&p), &sender);
     let mut p = spec::split(&base);
     let digest = spec::content_digest(&p.chunks);
@@ -930,10 +940,10 @@ fn generate() {
         &sender,
     );
     let mut p = spec::split(&base);
-    let data_key = spec::unwrap_data_key(&p.header, x25519_secret("recipient"));
-    p.header.core.key_commitment[0] ^= 1;
-    // The commitment is in the core, so the stanza no longer unwraps either:
-    // wrap the data key again under the new core to isolate the commitment.
+    // The sender commits to one data key but wraps another for the reader
+    // and encrypts the chunks under that other key: every tag and
+    // signature verifies, only the commitment tells.
+    let other_key = [0x42u8; 32];
     let eph = x25519_dalek::StaticSecret::from([0x44; 32]);
     let eph_pub = x25519_dalek::PublicKey::from(&eph);
     let shared = eph.diffie_hellman(&x25519_dalek::PublicKey::from(
@@ -949,14 +959,233 @@ fn generate() {
     p.header.layers[0].stanzas[0] = Stanza::X25519 {
         key_id: Some(recipient_card.encryption_key_id()),
         ephemeral: eph_pub.to_bytes(),
-        wrapped: spec::wrap_with(&wk, &aad, &data_key),
+        wrapped: spec::wrap_with(&wk, &aad, &other_key),
     };
+    let other_payload_key = spec::payload_key(&other_key, &p.header.core.payload_salt);
+    p.chunks = spec::seal_chunks(&other_payload_key, &p.header.core, b"another payload");
     spec::sign_as_is(&mut p, ed25519_seed("sender"));
-    g.fail("key_commitment_mismatch", "cannot open", "7.6", "the key commitment does not match the data key (the stanza wrapped again under the changed core, everything signed by the sender)", &spec::join(&p), &sender);
+    g.fail("key_commitment_mismatch", "cannot open", "7.6", "the sender committed to one data key but wrapped another for the reader and encrypted the chunks under it, and signed everything: only the key commitment refuses it", &spec::join(&p), &sender);
     let mut p = spec::split(&forwarded);
     p.header.signatures[0][5] ^= 0x10;
     spec::sign_as_is(&mut p, ed25519_seed("forwarder"));
     g.fail("earlier_layer_signature_bad", "cannot open", "7.8", "a rewrapped envelope whose first layer's signature is altered, the last layer signed again by the forwarder: every layer's signature is verified", &spec::join(&p), &sender_forwarder);
+
+    // A trusted third party that is not a recipient appends a forwarding
+    // layer, copying the stanzas: it cannot prove it holds the data key.
+    let mut p = spec::split(&base);
+    let stanzas = p.header.layers[0].stanzas.clone();
+    spec::append_layer(&mut p, ed25519_seed("forwarder"), stanzas, [0x5a; 32]);
+    g.fail("forwarded_without_the_data_key", "cannot open", "7.6", "a trusted forwarder that is not a recipient appended a layer copying the current stanzas, signed it, and gave a holder proof it could not compute", &spec::join(&p), &sender_forwarder);
+    // A trusted forwarder fabricates a first layer that names the sender,
+    // under a data key of its own: it cannot make the sender's header
+    // signature, so nothing is released.
+    let own = Sealer::new(&g.id("forwarder"))
+        .recipient(&recipient_card)
+        .at(g.at)
+        .deterministic([11; 32])
+        .seal(&[0x46; 70_000])
+        .unwrap();
+    let mut p = spec::split(&own);
+    let dk = spec::unwrap_data_key(&p.header, x25519_secret("recipient"));
+    p.header.core.sender = spec::public_of(ed25519_seed("sender"));
+    p.header.layers[0].signer = p.header.core.sender;
+    p.header.core.key_commitment =
+        spec::key_commitment(&dk, &p.header.core.payload_salt, &p.header.core.sender);
+    let eph = x25519_dalek::StaticSecret::from([0x45; 32]);
+    let eph_pub = x25519_dalek::PublicKey::from(&eph);
+    let shared = eph.diffie_hellman(&x25519_dalek::PublicKey::from(
+        recipient_card.x25519_public(),
+    ));
+    let wk = spec::wrap_key(
+        shared.as_bytes(),
+        eph_pub.as_bytes(),
+        &recipient_card.x25519_public(),
+    );
+    let aad = spec::wrap_aad(
+        &p.header.core,
+        Some(recipient_card.encryption_key_id().to_bytes()),
+    );
+    let stanza = Stanza::X25519 {
+        key_id: Some(recipient_card.encryption_key_id()),
+        ephemeral: eph_pub.to_bytes(),
+        wrapped: spec::wrap_with(&wk, &aad, &dk),
+    };
+    p.header.layers[0].stanzas = vec![stanza.clone()];
+    p.header.layers[0].holder_proof = spec::holder_proof(&p.header, 0, &dk);
+    p.header.header_signatures[0] = SigningKey::from_bytes(&ed25519_seed("forwarder"))
+        .sign_msg(&spec::header_transcript(&p.header, 0));
+    let key = spec::payload_key(&dk, &p.header.core.payload_salt);
+    p.chunks = spec::seal_chunks(&key, &p.header.core, &[0x46; 70_000]);
+    let proof = {
+        let mut h = p.header.clone();
+        h.layers.push(liaison_envelope::format::Layer {
+            signer: spec::public_of(ed25519_seed("forwarder")),
+            holder_proof: [0; 32],
+            stanzas: vec![],
+        });
+        spec::holder_proof(&h, 1, &dk)
+    };
+    spec::append_layer(&mut p, ed25519_seed("forwarder"), vec![stanza], proof);
+    g.fail("fabricated_first_layer", "cannot open", "7.4", "a trusted forwarder built a first layer naming the sender, with its own data key, and forwarded it with a valid layer of its own: the first layer's header signature is not the sender's, so no byte is released", &spec::join(&p), &sender_forwarder);
+    // Signature malleability: S + L instead of S.
+    let add_l = |sig: &mut [u8; 64]| {
+        let l: [u8; 32] =
+            hex::decode("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010")
+                .unwrap()
+                .try_into()
+                .unwrap();
+        let mut carry = 0u16;
+        for i in 0..32 {
+            let v = u16::from(sig[32 + i]) + u16::from(l[i]) + carry;
+            sig[32 + i] = v as u8;
+            carry = v >> 8;
+        }
+        assert_eq!(carry, 0);
+    };
+    let mut p = spec::split(&base);
+    add_l(&mut p.header.header_signatures[0]);
+    g.fail("header_signature_s_plus_l", "cannot open", "7.4, 2.1", "the header signature's S replaced by S + L (the same point equation, a non-canonical scalar)", &spec::join(&p), &sender);
+    let mut p = spec::split(&base);
+    add_l(&mut p.signature);
+    g.fail(
+        "signature_s_plus_l",
+        "cannot open",
+        "7.8, 2.1",
+        "the final signature's S replaced by S + L",
+        &spec::join(&p),
+        &sender,
+    );
+    // A bad tag that the sender signed: only the tag check refuses it.
+    let mut p = spec::split(&two);
+    p.chunks[100] ^= 0x01;
+    spec::sign_as_is(&mut p, ed25519_seed("sender"));
+    g.fail("chunk_bad_tag_signed", "cannot open", "7.7", "one bit of the first chunk flipped, and the content digest over the altered chunks signed by the sender: only the chunk tag refuses it", &spec::join(&p), &sender);
+    // Every low-order point, canonical or not, as a named ephemeral key.
+    for (i, line) in include_str!("low_order_points.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .enumerate()
+    {
+        let point: [u8; 32] = hex::decode(line).unwrap().try_into().unwrap();
+        let mut p = spec::split(&base);
+        let data_key = spec::unwrap_data_key(&p.header, x25519_secret("recipient"));
+        let kid = recipient_card.encryption_key_id();
+        let aad = spec::wrap_aad(&p.header.core, Some(kid.to_bytes()));
+        let zero_key = spec::wrap_key(&[0; 32], &point, &recipient_card.x25519_public());
+        p.header.layers[0].stanzas[0] = Stanza::X25519 {
+            key_id: Some(kid),
+            ephemeral: point,
+            wrapped: spec::wrap_with(&zero_key, &aad, &data_key),
+        };
+        spec::sign_as_is(&mut p, ed25519_seed("sender"));
+        g.fail(&format!("x25519_low_order_all_{i:02}"), "cannot open", "7.5", &format!("ephemeral key {line} (low order, see the points file of the tests), the data key wrapped under the all-zero shared secret"), &spec::join(&p), &sender);
+    }
+    // Structural bounds.
+    let mut b = base.clone();
+    b[layer_count_at] = 17;
+    g.fail(
+        "malformed_layer_count_17",
+        "malformed",
+        "7.2",
+        "layer count 17",
+        &b,
+        &sender,
+    );
+    let stanza_count_at = layer_count_at + 1 + 32 + 32;
+    let mut b = base.clone();
+    b[stanza_count_at..stanza_count_at + 2].copy_from_slice(&0u16.to_be_bytes());
+    g.fail(
+        "malformed_stanza_count_zero",
+        "malformed",
+        "7.2",
+        "stanza count 0",
+        &b,
+        &sender,
+    );
+    let mut b = base.clone();
+    b[stanza_count_at..stanza_count_at + 2].copy_from_slice(&1025u16.to_be_bytes());
+    g.fail(
+        "malformed_stanza_count_1025",
+        "malformed",
+        "7.2",
+        "stanza count 1025",
+        &b,
+        &sender,
+    );
+    let mut b = anon.clone();
+    // The anonymous vector's label is 1 byte, the base's 6.
+    b[stanza_count_at - 5 + 2 + 2] = 81;
+    g.fail(
+        "malformed_anonymous_stanza_length",
+        "malformed",
+        "7.2",
+        "an anonymous stanza whose length field says 81",
+        &b,
+        &sender,
+    );
+    let short_last = [&two[..two.len() - 64 - 5], &two[two.len() - 64..]].concat();
+    g.fail(
+        "malformed_short_last_chunk_of_two",
+        "malformed",
+        "7.2",
+        "two chunks whose last is 15 bytes, shorter than a tag",
+        &short_last,
+        &sender,
+    );
+    // Signer validity.
+    let via_retired = Sealer::new(&g.id("sender"))
+        .recipient(&card_file("retired"))
+        .at(time("2026-02-01T00:00:00Z"))
+        .deterministic([12; 32])
+        .seal(b"x")
+        .unwrap();
+    let via_retired = rewrap(
+        &via_retired,
+        &g.id("retired"),
+        &[card_file("sender")],
+        time("2026-02-01T00:00:00Z"),
+        RecipientChange::Replace(&[card_file("recipient")]),
+    )
+    .unwrap();
+    g.fail(
+        "forwarder_card_expired",
+        "sender card not valid",
+        "7.3",
+        "forwarded by an agency whose card expired before the opening time",
+        &via_retired,
+        &["sender", "retired"],
+    );
+    let meta = Meta {
+        expect: "sender card not valid",
+        rule: "7.3",
+        comment: "opened before the sender card's validity window",
+        identity: "recipient",
+        trusted: &sender,
+        extra: vec![],
+    };
+    g.write("sender_card_not_yet_valid", &meta, &armor(&base));
+    let t = std::fs::read_to_string(dir().join("sender_card_not_yet_valid"))
+        .unwrap()
+        .replace(&format!("at: {AT}"), "at: 2025-12-01T00:00:00Z");
+    std::fs::write(dir().join("sender_card_not_yet_valid"), t).unwrap();
+    // Two trusted cards with the sender's signing key.
+    let impostor = Card::from_public_keys(
+        "impostor",
+        card_file("other").x25519_public(),
+        card_file("sender").ed25519_public(),
+        time(NOT_BEFORE),
+        time(NOT_AFTER),
+    )
+    .unwrap();
+    std::fs::write(dir().join("keys/impostor.card.json"), impostor.to_json()).unwrap();
+    g.fail(
+        "ambiguous_signer",
+        "ambiguous signer",
+        "7.3",
+        "two trusted cards, of the sender and of another agency, hold the sender's signing key",
+        &base,
+        &["sender", "impostor"],
+    );
 
     // Armor failures.
     text = armor(&base);

@@ -36,7 +36,7 @@ pub(crate) fn split(envelope: &[u8]) -> Parts {
 
 pub(crate) fn join(parts: &Parts) -> Vec<u8> {
     let mut out = Vec::new();
-    format::write_signed_header(&parts.header, &mut out);
+    format::write_header(&parts.header, &mut out);
     out.extend_from_slice(&parts.chunks);
     out.extend_from_slice(&parts.signature);
     out
@@ -192,31 +192,46 @@ pub(crate) fn content_digest(sealed: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// The message signed for layer `index`.
-pub(crate) fn transcript(header: &Header, index: usize, digest: &[u8; 32]) -> Vec<u8> {
+/// SHA-256 of the prefix of layer `index`: the core, each earlier layer
+/// with its header signature and final signature, then layer `index`.
+fn prefix_digest(header: &Header, index: usize) -> [u8; 32] {
     let mut prefix = Vec::new();
     format::write_core(&header.core, &mut prefix);
-    for i in 0..=index {
+    for i in 0..index {
         format::write_layer(&header.layers[i], &mut prefix);
-        if i < index {
-            prefix.extend_from_slice(&header.signatures[i]);
-        }
+        prefix.extend_from_slice(&header.header_signatures[i]);
+        prefix.extend_from_slice(&header.signatures[i]);
     }
+    format::write_layer(&header.layers[index], &mut prefix);
+    Sha256::digest(&prefix).into()
+}
+
+/// The message of layer `index`'s final signature.
+pub(crate) fn transcript(header: &Header, index: usize, digest: &[u8; 32]) -> Vec<u8> {
     let mut msg = b"liaison-envelope v2 signature".to_vec();
     msg.push(index as u8);
-    msg.extend_from_slice(&Sha256::digest(&prefix));
+    msg.extend_from_slice(&prefix_digest(header, index));
     msg.extend_from_slice(digest);
     msg
 }
 
-/// The message of the header signature.
-pub(crate) fn header_transcript(header: &Header) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    format::write_header(header, &mut bytes);
+/// The message of layer `index`'s header signature.
+pub(crate) fn header_transcript(header: &Header, index: usize) -> Vec<u8> {
     let mut msg = b"liaison-envelope v2 header signature".to_vec();
-    msg.push((header.layers.len() - 1) as u8);
-    msg.extend_from_slice(&Sha256::digest(&bytes));
+    msg.push(index as u8);
+    msg.extend_from_slice(&prefix_digest(header, index));
     msg
+}
+
+/// The holder proof of layer `index` for `data_key`.
+pub(crate) fn holder_proof(header: &Header, index: usize, data_key: &[u8; 32]) -> [u8; 32] {
+    let info = [
+        b"liaison-envelope v2 holder proof".as_slice(),
+        &[index as u8],
+        &header.layers[index].signer,
+    ]
+    .concat();
+    hkdf(&header.core.payload_salt, data_key, &info)
 }
 
 /// The Ed25519 public key of a seed.
@@ -226,24 +241,45 @@ pub(crate) fn public_of(signing_secret: [u8; 32]) -> [u8; 32] {
         .to_bytes()
 }
 
-/// Signs the header and the last layer anew with `signing_secret` (an
-/// adversary holding a trusted signing key), naming it as the last layer's
-/// signer (and, for a one-layer envelope, as the core's sender if
-/// `claim_core` is set).
-pub(crate) fn resign(parts: &mut Parts, signing_secret: [u8; 32]) {
+/// Names `signing_secret`'s key as the last layer's signer, with the holder
+/// proof for `data_key`, and signs the header and the last layer anew (an
+/// adversary holding a trusted signing key and the data key).
+pub(crate) fn resign(parts: &mut Parts, signing_secret: [u8; 32], data_key: &[u8; 32]) {
     let key = SigningKey::from_bytes(&signing_secret);
     let last = parts.header.layers.len() - 1;
     parts.header.layers[last].signer = key.verifying_key().to_bytes();
+    parts.header.layers[last].holder_proof = holder_proof(&parts.header, last, data_key);
     sign_as_is(parts, signing_secret);
 }
 
-/// Signs the header and the last layer with `signing_secret`, changing
-/// nothing else.
+/// Signs the last layer's header signature and final signature with
+/// `signing_secret`, changing nothing else.
 pub(crate) fn sign_as_is(parts: &mut Parts, signing_secret: [u8; 32]) {
     let key = SigningKey::from_bytes(&signing_secret);
     let last = parts.header.layers.len() - 1;
-    parts.header.header_signature = key.sign(&header_transcript(&parts.header)).to_bytes();
+    parts.header.header_signatures[last] =
+        key.sign(&header_transcript(&parts.header, last)).to_bytes();
     let digest = content_digest(&parts.chunks);
     let msg = transcript(&parts.header, last, &digest);
     parts.signature = key.sign(&msg).to_bytes();
+}
+
+/// Appends a layer signed by `signing_secret` with the given stanzas and
+/// holder proof, moving the old trailing signature into the header, and
+/// signs its header signature and final signature.
+pub(crate) fn append_layer(
+    parts: &mut Parts,
+    signing_secret: [u8; 32],
+    stanzas: Vec<Stanza>,
+    holder_proof: [u8; 32],
+) {
+    let signer = public_of(signing_secret);
+    parts.header.signatures.push(parts.signature);
+    parts.header.layers.push(format::Layer {
+        signer,
+        holder_proof,
+        stanzas,
+    });
+    parts.header.header_signatures.push([0; 64]);
+    sign_as_is(parts, signing_secret);
 }
