@@ -600,6 +600,18 @@ fn parse_time(
     pointer: &'static str,
     text: &str,
 ) -> Result<OffsetDateTime, KeyError> {
+    // One form only, so that a time has one spelling: whole seconds, `T`
+    // and `Z` in upper case.
+    let bytes = text.as_bytes();
+    if bytes.len() != 20 || bytes.get(10) != Some(&b'T') || bytes.get(19) != Some(&b'Z') {
+        return Err(KeyError::Field {
+            what,
+            pointer,
+            problem: format!(
+                "`{text}` is not of the form `2026-01-31T00:00:00Z` (whole seconds, UTC, upper-case `T` and `Z`)"
+            ),
+        });
+    }
     let t = OffsetDateTime::parse(text, &Rfc3339).map_err(|e| KeyError::Field {
         what,
         pointer,
