@@ -828,7 +828,7 @@ fn generate() {
         panic!("{over:?}")
     };
     big.truncate(offset as usize + 70_000);
-    g.fail("malformed_header_too_large", "malformed", "7.2", "unknown stanza bodies that take the header past 1 MiB: refused before the stanza that would cross the bound is read", &big, &sender);
+    g.fail("malformed_header_too_large", "malformed", "7.2", "unknown stanza bodies that take the header past 1 MiB: refused at the body of the stanza that would cross the bound, after its type and length are read and before any of its body is", &big, &sender);
     let mut p = spec::split(&base);
     p.header.layers[0].signer = spec::public_of(ed25519_seed("forwarder"));
     spec::sign_as_is(&mut p, ed25519_seed("forwarder"));
@@ -850,7 +850,7 @@ fn generate() {
         "malformed_no_signature",
         "malformed",
         "7.2",
-        "the header and 40 bytes: no room for a chunk and the signature",
+        "the header (its signatures included) and 40 bytes: no room for a chunk and the trailing signature",
         &[&base[..header_end], &[0u8; 40]].concat(),
         &sender,
     );
@@ -1034,6 +1034,9 @@ fn generate() {
         ephemeral: eph_pub.to_bytes(),
         wrapped: spec::wrap_with(&wk, &aad, &other_key),
     };
+    // The holder proof, a commitment of its own, is made for the other key,
+    // so that the key commitment in the core is the one check that tells.
+    p.header.layers[0].holder_proof = spec::holder_proof(&p.header, 0, &other_key);
     let other_payload_key = spec::payload_key(&other_key, &p.header.core.payload_salt);
     p.chunks = spec::seal_chunks(&other_payload_key, &p.header.core, b"another payload");
     spec::sign_as_is(&mut p, ed25519_seed("sender"));
