@@ -280,6 +280,7 @@ impl Identity {
         let e = decode_key(WHAT, "/ed25519_secret", &file.ed25519_secret.0)?;
         let not_before = parse_time(WHAT, "/not_before", &file.not_before)?;
         let not_after = parse_time(WHAT, "/not_after", &file.not_after)?;
+        check_file_fields(WHAT, &file.agency_id, not_before, not_after)?;
         Identity::from_secrets(&file.agency_id, &x, &e, not_before, not_after)
     }
 }
@@ -458,6 +459,7 @@ impl Card {
         let e = decode_key(WHAT, "/ed25519_public", &file.ed25519_public)?;
         let not_before = parse_time(WHAT, "/not_before", &file.not_before)?;
         let not_after = parse_time(WHAT, "/not_after", &file.not_after)?;
+        check_file_fields(WHAT, &file.agency_id, not_before, not_after)?;
         let card = Card::from_public_keys(&file.agency_id, *x, *e, not_before, not_after).map_err(
             |err| match err {
                 KeyError::Field {
@@ -637,11 +639,34 @@ fn check_agency_id(agency_id: &str) -> Result<(), KeyError> {
     if agency_id.is_empty() || agency_id.len() > 256 || agency_id.chars().any(char::is_control) {
         return Err(KeyError::Invalid {
             problem: format!(
-                "agency id `{}` is unusable: give 1 to 256 characters without control characters",
+                "agency id `{}` is unusable: give 1 to 256 bytes of UTF-8 without control characters",
                 agency_id.escape_debug()
             ),
         });
     }
+    Ok(())
+}
+
+/// The agency id and window checks of a key file, each reported at the
+/// JSON pointer of its field.
+fn check_file_fields(
+    what: &'static str,
+    agency_id: &str,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+) -> Result<(), KeyError> {
+    let at = |pointer: &'static str| {
+        move |e: KeyError| match e {
+            KeyError::Invalid { problem } => KeyError::Field {
+                what,
+                pointer,
+                problem,
+            },
+            other => other,
+        }
+    };
+    check_agency_id(agency_id).map_err(at("/agency_id"))?;
+    check_window(not_before, not_after).map_err(at("/not_after"))?;
     Ok(())
 }
 

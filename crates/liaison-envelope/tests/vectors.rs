@@ -214,6 +214,15 @@ fn every_vector_gives_the_expected_result() {
             | ("cannot open", Err(OpenError::CannotOpen)) => {}
             (expect, result) => panic!("{name}: expected {expect}, got {result:?}"),
         }
+        // Refused before any chunk (steps 7.3 to 7.6): the streaming
+        // opener refuses it before releasing a byte.
+        let first_rule = v.one("rule").split(", ").next().unwrap_or_default();
+        if result.is_err() && ["7.3", "7.4", "7.5", "7.6"].contains(&first_rule) {
+            assert!(
+                StreamOpener::new(bytes.as_slice(), &identity, &trusted, at).is_err(),
+                "{name}: the stream opener accepted the header"
+            );
+        }
         // The streaming opener agrees: same payload, or a failure.
         let streamed = stream_open(&bytes, &identity, &trusted, at);
         match &result {
@@ -230,7 +239,10 @@ fn every_bad_card_is_refused_at_its_field() {
     let cards = dir().join("cards");
     let index = std::fs::read_to_string(cards.join("index")).unwrap();
     let mut seen = 0;
-    for line in index.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in index
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let (name, rest) = line.split_once(": ").unwrap();
         let (pointer, _comment) = rest.split_once(": ").unwrap();
         let text = std::fs::read_to_string(cards.join(format!("{name}.card.json"))).unwrap();
@@ -264,29 +276,171 @@ fn write_bad_cards() {
     nine_plus_p[0] = 0xed + 9;
     let mut nine_top = u(9);
     nine_top[31] = 0x80;
+    let mut ed_y_p_plus_3 = [0xffu8; 32];
+    ed_y_p_plus_3[31] = 0x7f;
+    ed_y_p_plus_3[0] = 0xf0;
     let mut ed_non_canonical = [0xffu8; 32];
     ed_non_canonical[31] = 0x7f;
     ed_non_canonical[0] = 0xee;
-    let order8: [u8; 32] = hex::decode("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800").unwrap().try_into().unwrap();
+    let order8: [u8; 32] =
+        hex::decode("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800")
+            .unwrap()
+            .try_into()
+            .unwrap();
     // (name, field, new value, the pointer of the problem, comment)
     let cases: Vec<(&str, &str, serde_json::Value, &str, &str)> = vec![
-        ("x25519_twist", "x25519_public", b64(&u(2)).into(), "/x25519_public", "u = 2 lies on the twist"),
-        ("x25519_non_canonical", "x25519_public", b64(&nine_plus_p).into(), "/x25519_public", "u = 9 + p, a non-canonical encoding of the base point"),
-        ("x25519_top_bit", "x25519_public", b64(&nine_top).into(), "/x25519_public", "u = 9 with the top bit set"),
-        ("x25519_zero", "x25519_public", b64(&u(0)).into(), "/x25519_public", "u = 0, of order 2"),
-        ("x25519_order_8", "x25519_public", b64(&order8).into(), "/x25519_public", "a point of order 8"),
-        ("ed25519_identity", "ed25519_public", b64(&u(1)).into(), "/ed25519_public", "the identity point"),
-        ("ed25519_non_canonical", "ed25519_public", b64(&ed_non_canonical).into(), "/ed25519_public", "y = 1 + p, a non-canonical encoding of the identity"),
-        ("ed25519_not_a_point", "ed25519_public", b64(&u(2)).into(), "/ed25519_public", "y = 2 is not the y of a curve point"),
-        ("key_id_mismatch", "x25519_key_id", "0000000000000000".into(), "/x25519_key_id", "a key id that is not the key's"),
-        ("key_id_upper_case", "ed25519_key_id", value["ed25519_key_id"].as_str().unwrap().to_uppercase().into(), "/ed25519_key_id", "the right key id in upper-case hex"),
-        ("base64_no_padding", "x25519_public", value["x25519_public"].as_str().unwrap().trim_end_matches('=').into(), "/x25519_public", "the key's base64 without padding"),
-        ("time_fraction", "not_before", "2026-01-01T00:00:00.5Z".into(), "/not_before", "fractional seconds"),
-        ("time_lower_case_z", "not_after", "2028-01-01T00:00:00z".into(), "/not_after", "a lower-case z"),
-        ("time_offset", "not_after", "2028-01-01T01:00:00+01:00".into(), "/not_after", "an offset other than Z"),
-        ("version_2", "version", 2.into(), "/version", "card file version 2"),
+        (
+            "x25519_twist",
+            "x25519_public",
+            b64(&u(2)).into(),
+            "/x25519_public",
+            "u = 2 lies on the twist",
+        ),
+        (
+            "x25519_non_canonical",
+            "x25519_public",
+            b64(&nine_plus_p).into(),
+            "/x25519_public",
+            "u = 9 + p, a non-canonical encoding of the base point",
+        ),
+        (
+            "x25519_top_bit",
+            "x25519_public",
+            b64(&nine_top).into(),
+            "/x25519_public",
+            "u = 9 with the top bit set",
+        ),
+        (
+            "x25519_zero",
+            "x25519_public",
+            b64(&u(0)).into(),
+            "/x25519_public",
+            "u = 0, of order 2",
+        ),
+        (
+            "x25519_order_8",
+            "x25519_public",
+            b64(&order8).into(),
+            "/x25519_public",
+            "a point of order 8",
+        ),
+        (
+            "ed25519_identity",
+            "ed25519_public",
+            b64(&u(1)).into(),
+            "/ed25519_public",
+            "the identity point",
+        ),
+        (
+            "ed25519_non_canonical",
+            "ed25519_public",
+            b64(&ed_non_canonical).into(),
+            "/ed25519_public",
+            "y = 1 + p, a non-canonical encoding of the identity",
+        ),
+        (
+            "ed25519_not_a_point",
+            "ed25519_public",
+            b64(&u(2)).into(),
+            "/ed25519_public",
+            "y = 2 is not the y of a curve point",
+        ),
+        (
+            "key_id_mismatch",
+            "x25519_key_id",
+            "0000000000000000".into(),
+            "/x25519_key_id",
+            "a key id that is not the key's",
+        ),
+        (
+            "key_id_upper_case",
+            "ed25519_key_id",
+            value["ed25519_key_id"]
+                .as_str()
+                .unwrap()
+                .to_uppercase()
+                .into(),
+            "/ed25519_key_id",
+            "the right key id in upper-case hex",
+        ),
+        (
+            "base64_no_padding",
+            "x25519_public",
+            value["x25519_public"]
+                .as_str()
+                .unwrap()
+                .trim_end_matches('=')
+                .into(),
+            "/x25519_public",
+            "the key's base64 without padding",
+        ),
+        (
+            "time_fraction",
+            "not_before",
+            "2026-01-01T00:00:00.5Z".into(),
+            "/not_before",
+            "fractional seconds",
+        ),
+        (
+            "time_lower_case_z",
+            "not_after",
+            "2028-01-01T00:00:00z".into(),
+            "/not_after",
+            "a lower-case z",
+        ),
+        (
+            "time_offset",
+            "not_after",
+            "2028-01-01T01:00:00+01:00".into(),
+            "/not_after",
+            "an offset other than Z",
+        ),
+        (
+            "version_2",
+            "version",
+            2.into(),
+            "/version",
+            "card file version 2",
+        ),
+        (
+            "ed25519_non_canonical_point",
+            "ed25519_public",
+            b64(&ed_y_p_plus_3).into(),
+            "/ed25519_public",
+            "y = 3 + p: a non-canonical encoding (of y = 3, whatever that point is)",
+        ),
+        (
+            "window_reversed",
+            "not_after",
+            "2025-01-01T00:00:00Z".into(),
+            "/not_after",
+            "not_after before not_before",
+        ),
+        (
+            "agency_id_empty",
+            "agency_id",
+            "".into(),
+            "/agency_id",
+            "an empty agency id",
+        ),
+        (
+            "agency_id_too_long",
+            "agency_id",
+            "A".repeat(257).into(),
+            "/agency_id",
+            "an agency id of 257 bytes",
+        ),
+        (
+            "agency_id_control",
+            "agency_id",
+            "FR-\u{7}DGSI".into(),
+            "/agency_id",
+            "an agency id with a control character",
+        ),
     ];
-    let mut index = String::from("# NAME: POINTER: what is wrong. Each file is the sender's card with one field changed.\n");
+    let mut index = String::from(
+        "# NAME: POINTER: what is wrong. Each file is the sender's card with one field changed.\n",
+    );
     for (name, field, new, pointer, comment) in cases {
         let mut v = value.clone();
         v[field] = new;
@@ -294,6 +448,18 @@ fn write_bad_cards() {
         std::fs::write(cards.join(format!("{name}.card.json")), text).unwrap();
         index += &format!("{name}: {pointer}: {comment}\n");
     }
+    // A member given twice: the second copy carries another agency's key.
+    let outsider_key = card_file("outsider").ed25519_public();
+    let twice = good.replacen(
+        "\"ed25519_public\"",
+        &format!(
+            "\"ed25519_public\": \"{}\",\n  \"ed25519_public\"",
+            b64(&outsider_key)
+        ),
+        1,
+    );
+    std::fs::write(cards.join("duplicate_member.card.json"), twice).unwrap();
+    index += "duplicate_member: ed25519_public: the member ed25519_public given twice\n";
     std::fs::write(cards.join("index"), index).unwrap();
 }
 
@@ -1263,6 +1429,81 @@ fn generate() {
         &["sender", "impostor"],
     );
 
+    // A rewrapped envelope whose first layer's header signature is altered,
+    // the layer after it signed again: only the check of every layer's
+    // header signature refuses it (the final signatures do not cover it).
+    let mut p = spec::split(&forwarded);
+    p.header.header_signatures[0][7] ^= 0x04;
+    spec::sign_as_is(&mut p, ed25519_seed("forwarder"));
+    g.fail("earlier_layer_header_signature_bad", "cannot open", "7.4", "a rewrapped envelope whose first layer's header signature is altered and whose second layer is signed again by the forwarder", &spec::join(&p), &sender_forwarder);
+    // Three layers: a forwarder without the data key in the middle, then a
+    // holder: every layer's proof is checked, not the last one's only.
+    let mut p = spec::split(&base);
+    let data_key = spec::unwrap_data_key(&p.header, x25519_secret("recipient"));
+    let stanzas = p.header.layers[0].stanzas.clone();
+    spec::append_layer(
+        &mut p,
+        ed25519_seed("forwarder"),
+        stanzas.clone(),
+        [0x5a; 32],
+    );
+    spec::append_layer(&mut p, ed25519_seed("other"), stanzas, [0; 32]);
+    p.header.layers[2].holder_proof = spec::holder_proof(&p.header, 2, &data_key);
+    spec::sign_as_is(&mut p, ed25519_seed("other"));
+    g.fail("middle_layer_holder_proof_bad", "cannot open", "7.6", "three layers: the forwarder in the middle could not prove it held the data key, the last signer could", &spec::join(&p), &["sender", "forwarder", "other"]);
+    // The sender's card copied under another agency id.
+    let renamed = card_file("sender")
+        .to_json()
+        .replace("\"agency_id\": \"sender\"", "\"agency_id\": \"renamed\"");
+    assert!(renamed.contains("renamed"));
+    std::fs::write(dir().join("keys/renamed.card.json"), renamed).unwrap();
+    g.fail(
+        "ambiguous_signer_renamed",
+        "ambiguous signer",
+        "7.3",
+        "the sender's card and a copy of it under another agency id, both trusted",
+        &base,
+        &["sender", "renamed"],
+    );
+    // Trust comes before the signatures.
+    let mut b = outsider.clone();
+    let n = b.len();
+    b[n - 1] ^= 0x80;
+    g.fail(
+        "untrusted_sender_bad_signature",
+        "untrusted sender",
+        "7.3",
+        "signed by an untrusted key, with a broken final signature: the trust check comes first",
+        &b,
+        &sender,
+    );
+    // A reader's own expired identity still opens what was sealed for it.
+    let for_retired = Sealer::new(&g.id("sender"))
+        .recipient(&card_file("retired"))
+        .at(time("2026-02-01T00:00:00Z"))
+        .deterministic([13; 32])
+        .seal(b"sealed while the key was current")
+        .unwrap();
+    let opened = open(&for_retired, &g.id("retired"), &[card_file("sender")], g.at).unwrap();
+    let meta = Meta {
+        expect: "success",
+        rule: "7.3",
+        comment: "opened by an identity whose card expired after the sealing: the reader's own validity is not checked",
+        identity: "retired",
+        trusted: &sender,
+        extra: vec![
+            format!("payload: {}", hex::encode(&opened.payload)),
+            format!("label: {}", hex::encode(&opened.label)),
+            "sender: sender".to_owned(),
+            format!("recipients: {}", describe_recipients(&opened.recipients)),
+            format!(
+                "history: sender -> {}",
+                describe_recipients(&opened.recipients)
+            ),
+        ],
+    };
+    g.write("success_expired_reader", &meta, &armor(&for_retired));
+
     // Armor failures.
     text = armor(&base);
     let armor_meta = |rule: &'static str, comment: &'static str| Meta {
@@ -1301,6 +1542,10 @@ fn generate() {
         &armor_meta("10", "no line feed after the END line"),
         text.trim_end(),
     );
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let moved = lines[2].remove(0);
+    lines[1].push(moved);
+    g.write("armor_long_line", &armor_meta("10", "a character moved from the second data line to the first: 65 then 63 characters, the same base64"), &(lines.join("\n") + "\n"));
     // Non-zero trailing bits: an envelope whose length is 1 mod 3 ends in
     // `X==`, where X carries 4 unused bits.
     let mut odd = base.clone();
