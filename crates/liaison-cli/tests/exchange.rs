@@ -308,11 +308,24 @@ fn audit_verify_names_the_first_bad_entry() {
         stderr(&out)
     );
 
-    // A torn last line is reported apart, and the entries before it verify.
+    // A torn last line is a finding (exit 1), named with its line.
     fs::write(&log, format!("{}\n{}\n{{\"agree", lines[0], lines[1])).unwrap();
     let out = liaison(&["audit", "verify", s(&log)]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("incomplete write"));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("line 3 is unterminated"),
+        "{}",
+        stderr(&out)
+    );
+    // So is a last entry whose line feed alone was removed.
+    fs::write(&log, format!("{}\n{}", lines[0], lines[1])).unwrap();
+    let out = liaison(&["audit", "verify", s(&log)]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("line 2 is unterminated"),
+        "{}",
+        stderr(&out)
+    );
 
     // Missing file, malformed head: unusable.
     let out = liaison(&["audit", "verify", s(&setup.path("nope.jsonl"))]);
