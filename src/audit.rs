@@ -11,8 +11,13 @@
 //! agency can verify a log with its own tools.
 //!
 //! By default the log is a JSON Lines file on local disk ([`FileStore`]),
-//! every append made durable before it returns. Storage sits behind the
-//! [`AuditStore`] trait so an agency can keep the log in its own database.
+//! shared by any number of writing processes, every append made durable
+//! before it returns, a torn tail moved to a quarantine file rather than
+//! deleted. With the `postgres` feature, `PostgresStore` keeps it in a
+//! database shared by several machines. The log also keeps the ids of
+//! accepted parcels: a receipt and its parcel id are recorded in one
+//! durable step. Storage sits behind the [`AuditStore`] trait so an agency
+//! can keep the log in its own database.
 //!
 //! ```
 //! use liaison::audit::{AuditEvent, AuditLog, AuditOutcome, EntryKind};
