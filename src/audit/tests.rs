@@ -619,3 +619,35 @@ impl ConcatLines for Vec<Vec<u8>> {
         bytes
     }
 }
+
+#[test]
+fn a_receipt_whose_line_feed_was_cut_still_refuses_its_parcel() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    let parcel = Uuid::from_u128(5);
+    let log = AuditLog::open(&path).unwrap();
+    let mut e = event(1);
+    e.kind = EntryKind::Receipt;
+    e.outcome = AuditOutcome::Accepted;
+    e.parcel = Some(parcel);
+    log.record(
+        vec![PendingReceipt {
+            event: e,
+            accepts: Some(parcel),
+        }],
+        None,
+    )
+    .unwrap();
+    drop(log);
+    let mut bytes = fs::read(&path).unwrap();
+    assert_eq!(bytes.pop(), Some(b'\n'));
+    fs::write(&path, &bytes).unwrap();
+    // An unterminated last line is a finding for a verifier ...
+    assert!(verify_file(&path).unwrap().torn_tail.is_some());
+    // ... and the writer quarantines it, but never forgets the parcel.
+    let log = AuditLog::open(&path).unwrap();
+    assert_eq!(log.entries().unwrap()[0].kind, EntryKind::Recovery);
+    assert!(log.is_accepted(&parcel).unwrap());
+    drop(log);
+    assert!(AuditLog::open(&path).unwrap().is_accepted(&parcel).unwrap());
+}
