@@ -315,14 +315,15 @@ impl AuditLog {
         Ok(made.into_iter().unzip())
     }
 
-    /// The last entry's sequence number and hash; `None` while empty.
-    /// Record it somewhere the log's writer cannot change, and pass it to
-    /// [`AuditLog::verify_against`] later.
+    /// The last entry's sequence number and hash as of this log's last
+    /// open or append (other writers of the store may have appended
+    /// since); `None` while empty. Record it somewhere the log's writer
+    /// cannot change, and pass it to [`AuditLog::verify_against`] later.
     pub fn head(&self) -> Option<ChainHead> {
         self.lock().head.clone()
     }
 
-    /// The number of entries.
+    /// The number of entries, as of this log's last open or append.
     pub fn len(&self) -> u64 {
         self.lock().head.as_ref().map_or(0, |h| h.seq)
     }

@@ -28,10 +28,40 @@ const MIGRATION_LOCK: i64 = 0x006c_6961_6973_6f6e;
 /// Audit lines and accepted parcel ids in a PostgreSQL database.
 pub struct PostgresStore {
     client: Mutex<postgres::Client>,
+    statements: Statements,
     /// The URL without its password, for messages.
     shown: String,
     /// When this store last pruned the replay ids.
     pruned: Option<Timestamp>,
+}
+
+/// The statements of a durable step, prepared once per connection.
+struct Statements {
+    head: postgres::Statement,
+    accepted: postgres::Statement,
+    insert_entry: postgres::Statement,
+    insert_id: postgres::Statement,
+}
+
+impl Statements {
+    fn prepare(client: &mut postgres::Client) -> Result<Self, AuditError> {
+        Ok(Self {
+            head: client
+                .prepare("SELECT seq, hash FROM liaison_audit ORDER BY seq DESC LIMIT 1")
+                .map_err(db_error)?,
+            accepted: client
+                .prepare("SELECT 1 FROM liaison_replay WHERE parcel = $1::text::uuid")
+                .map_err(db_error)?,
+            insert_entry: client
+                .prepare("INSERT INTO liaison_audit (seq, hash, prev, line) VALUES ($1, $2, $3, $4)")
+                .map_err(db_error)?,
+            insert_id: client
+                .prepare(
+                    "INSERT INTO liaison_replay (parcel, received_at) VALUES ($1::text::uuid, $2::text::timestamptz)",
+                )
+                .map_err(db_error)?,
+        })
+    }
 }
 
 impl fmt::Debug for PostgresStore {
@@ -100,7 +130,9 @@ impl PostgresStore {
             .map_err(db_error)?;
         tx.batch_execute(Self::MIGRATION).map_err(db_error)?;
         tx.commit().map_err(db_error)?;
+        let statements = Statements::prepare(&mut client)?;
         Ok(Self {
+            statements,
             client: Mutex::new(client),
             shown,
             pruned: None,
@@ -116,6 +148,7 @@ impl PostgresStore {
 
 struct PgTransaction<'a, 'b> {
     tx: &'a mut postgres::Transaction<'b>,
+    accepted: &'a postgres::Statement,
     head: Option<ChainHead>,
     pruned: &'a mut Option<Timestamp>,
 }
@@ -128,10 +161,7 @@ impl Transaction for PgTransaction<'_, '_> {
     fn is_accepted(&mut self, parcel: &Uuid) -> Result<bool, AuditError> {
         let row = self
             .tx
-            .query_opt(
-                "SELECT 1 FROM liaison_replay WHERE parcel = $1::text::uuid",
-                &[&parcel.hyphenated().to_string()],
-            )
+            .query_opt(self.accepted, &[&parcel.hyphenated().to_string()])
             .map_err(db_error)?;
         Ok(row.is_some())
     }
@@ -165,11 +195,9 @@ impl AuditStore for PostgresStore {
             "SELECT pg_advisory_xact_lock_shared({MIGRATION_LOCK}); LOCK TABLE liaison_audit IN SHARE ROW EXCLUSIVE MODE"
         ))
         .map_err(db_error)?;
+        let statements = &self.statements;
         let head = tx
-            .query_opt(
-                "SELECT seq, hash FROM liaison_audit ORDER BY seq DESC LIMIT 1",
-                &[],
-            )
+            .query_opt(&statements.head, &[])
             .map_err(db_error)?
             .map(|row| -> Result<ChainHead, AuditError> {
                 let seq: i64 = row.try_get(0).map_err(db_error)?;
@@ -181,6 +209,7 @@ impl AuditStore for PostgresStore {
             .transpose()?;
         let lines = step(&mut PgTransaction {
             tx: &mut tx,
+            accepted: &statements.accepted,
             head: head.clone(),
             pruned: &mut pruned,
         })?;
@@ -194,24 +223,17 @@ impl AuditStore for PostgresStore {
             self.pruned = pruned;
             return Ok(head);
         };
-        let insert_entry = tx
-            .prepare("INSERT INTO liaison_audit (seq, hash, prev, line) VALUES ($1, $2, $3, $4)")
-            .map_err(db_error)?;
-        let insert_id = tx
-            .prepare(
-                "INSERT INTO liaison_replay (parcel, received_at) VALUES ($1::text::uuid, $2::text::timestamptz)",
-            )
-            .map_err(db_error)?;
+        let (insert_entry, insert_id) = (&statements.insert_entry, &statements.insert_id);
         for line in &lines {
             let seq = i64::try_from(line.seq).map_err(|_| AuditError::Full)?;
             let text = std::str::from_utf8(&line.bytes).map_err(|e| AuditError::Store {
                 source: io::Error::new(io::ErrorKind::InvalidInput, e),
             })?;
-            tx.execute(&insert_entry, &[&seq, &line.hash, &line.prev, &text])
+            tx.execute(insert_entry, &[&seq, &line.hash, &line.prev, &text])
                 .map_err(db_error)?;
             if let Some((parcel, at)) = &line.accepted {
                 tx.execute(
-                    &insert_id,
+                    insert_id,
                     &[&parcel.hyphenated().to_string(), &at.to_string()],
                 )
                 .map_err(db_error)?;

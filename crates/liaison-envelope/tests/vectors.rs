@@ -230,7 +230,10 @@ fn every_bad_card_is_refused_at_its_field() {
     let cards = dir().join("cards");
     let index = std::fs::read_to_string(cards.join("index")).unwrap();
     let mut seen = 0;
-    for line in index.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in index
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let (name, rest) = line.split_once(": ").unwrap();
         let (pointer, _comment) = rest.split_once(": ").unwrap();
         let text = std::fs::read_to_string(cards.join(format!("{name}.card.json"))).unwrap();
@@ -267,26 +270,130 @@ fn write_bad_cards() {
     let mut ed_non_canonical = [0xffu8; 32];
     ed_non_canonical[31] = 0x7f;
     ed_non_canonical[0] = 0xee;
-    let order8: [u8; 32] = hex::decode("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800").unwrap().try_into().unwrap();
+    let order8: [u8; 32] =
+        hex::decode("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800")
+            .unwrap()
+            .try_into()
+            .unwrap();
     // (name, field, new value, the pointer of the problem, comment)
     let cases: Vec<(&str, &str, serde_json::Value, &str, &str)> = vec![
-        ("x25519_twist", "x25519_public", b64(&u(2)).into(), "/x25519_public", "u = 2 lies on the twist"),
-        ("x25519_non_canonical", "x25519_public", b64(&nine_plus_p).into(), "/x25519_public", "u = 9 + p, a non-canonical encoding of the base point"),
-        ("x25519_top_bit", "x25519_public", b64(&nine_top).into(), "/x25519_public", "u = 9 with the top bit set"),
-        ("x25519_zero", "x25519_public", b64(&u(0)).into(), "/x25519_public", "u = 0, of order 2"),
-        ("x25519_order_8", "x25519_public", b64(&order8).into(), "/x25519_public", "a point of order 8"),
-        ("ed25519_identity", "ed25519_public", b64(&u(1)).into(), "/ed25519_public", "the identity point"),
-        ("ed25519_non_canonical", "ed25519_public", b64(&ed_non_canonical).into(), "/ed25519_public", "y = 1 + p, a non-canonical encoding of the identity"),
-        ("ed25519_not_a_point", "ed25519_public", b64(&u(2)).into(), "/ed25519_public", "y = 2 is not the y of a curve point"),
-        ("key_id_mismatch", "x25519_key_id", "0000000000000000".into(), "/x25519_key_id", "a key id that is not the key's"),
-        ("key_id_upper_case", "ed25519_key_id", value["ed25519_key_id"].as_str().unwrap().to_uppercase().into(), "/ed25519_key_id", "the right key id in upper-case hex"),
-        ("base64_no_padding", "x25519_public", value["x25519_public"].as_str().unwrap().trim_end_matches('=').into(), "/x25519_public", "the key's base64 without padding"),
-        ("time_fraction", "not_before", "2026-01-01T00:00:00.5Z".into(), "/not_before", "fractional seconds"),
-        ("time_lower_case_z", "not_after", "2028-01-01T00:00:00z".into(), "/not_after", "a lower-case z"),
-        ("time_offset", "not_after", "2028-01-01T01:00:00+01:00".into(), "/not_after", "an offset other than Z"),
-        ("version_2", "version", 2.into(), "/version", "card file version 2"),
+        (
+            "x25519_twist",
+            "x25519_public",
+            b64(&u(2)).into(),
+            "/x25519_public",
+            "u = 2 lies on the twist",
+        ),
+        (
+            "x25519_non_canonical",
+            "x25519_public",
+            b64(&nine_plus_p).into(),
+            "/x25519_public",
+            "u = 9 + p, a non-canonical encoding of the base point",
+        ),
+        (
+            "x25519_top_bit",
+            "x25519_public",
+            b64(&nine_top).into(),
+            "/x25519_public",
+            "u = 9 with the top bit set",
+        ),
+        (
+            "x25519_zero",
+            "x25519_public",
+            b64(&u(0)).into(),
+            "/x25519_public",
+            "u = 0, of order 2",
+        ),
+        (
+            "x25519_order_8",
+            "x25519_public",
+            b64(&order8).into(),
+            "/x25519_public",
+            "a point of order 8",
+        ),
+        (
+            "ed25519_identity",
+            "ed25519_public",
+            b64(&u(1)).into(),
+            "/ed25519_public",
+            "the identity point",
+        ),
+        (
+            "ed25519_non_canonical",
+            "ed25519_public",
+            b64(&ed_non_canonical).into(),
+            "/ed25519_public",
+            "y = 1 + p, a non-canonical encoding of the identity",
+        ),
+        (
+            "ed25519_not_a_point",
+            "ed25519_public",
+            b64(&u(2)).into(),
+            "/ed25519_public",
+            "y = 2 is not the y of a curve point",
+        ),
+        (
+            "key_id_mismatch",
+            "x25519_key_id",
+            "0000000000000000".into(),
+            "/x25519_key_id",
+            "a key id that is not the key's",
+        ),
+        (
+            "key_id_upper_case",
+            "ed25519_key_id",
+            value["ed25519_key_id"]
+                .as_str()
+                .unwrap()
+                .to_uppercase()
+                .into(),
+            "/ed25519_key_id",
+            "the right key id in upper-case hex",
+        ),
+        (
+            "base64_no_padding",
+            "x25519_public",
+            value["x25519_public"]
+                .as_str()
+                .unwrap()
+                .trim_end_matches('=')
+                .into(),
+            "/x25519_public",
+            "the key's base64 without padding",
+        ),
+        (
+            "time_fraction",
+            "not_before",
+            "2026-01-01T00:00:00.5Z".into(),
+            "/not_before",
+            "fractional seconds",
+        ),
+        (
+            "time_lower_case_z",
+            "not_after",
+            "2028-01-01T00:00:00z".into(),
+            "/not_after",
+            "a lower-case z",
+        ),
+        (
+            "time_offset",
+            "not_after",
+            "2028-01-01T01:00:00+01:00".into(),
+            "/not_after",
+            "an offset other than Z",
+        ),
+        (
+            "version_2",
+            "version",
+            2.into(),
+            "/version",
+            "card file version 2",
+        ),
     ];
-    let mut index = String::from("# NAME: POINTER: what is wrong. Each file is the sender's card with one field changed.\n");
+    let mut index = String::from(
+        "# NAME: POINTER: what is wrong. Each file is the sender's card with one field changed.\n",
+    );
     for (name, field, new, pointer, comment) in cases {
         let mut v = value.clone();
         v[field] = new;
