@@ -1,9 +1,9 @@
-//! An agency: its identity, its partners, its agreements, its audit log and
-//! its replay store; and the exchange, [`share`](Agency::share) and
-//! [`receive`](Agency::receive).
+//! An agency: its identity, its partners, its agreements, its audit log
+//! (which also keeps the ids of accepted parcels) and its replay window;
+//! and the exchange, [`share`](Agency::share) and [`receive`](Agency::receive).
 
 mod receive;
-pub use receive::CLOCK_SKEW;
+pub use receive::{CLOCK_SKEW, DEFAULT_REPLAY_WINDOW};
 mod share;
 
 use std::fmt;
@@ -16,12 +16,12 @@ use liaison_record::{AgencyId, Purpose, Record, Timestamp};
 use crate::audit::{AuditAgreement, AuditEvent, AuditLog, AuditOutcome, EntryKind};
 use crate::directory::Directory;
 use crate::error::SetupError;
-use crate::replay::ReplayStore;
 
 /// One agency's end of the exchange.
 ///
 /// Share and receive take `&self` and may be called from many threads at
-/// once; the audit log and the replay store serialize what must be.
+/// once, and several agencies (processes, machines) may share one audit
+/// store; the store serializes what must be.
 pub struct Agency {
     id: AgencyId,
     /// Oldest first; the newest valid one signs, every one can open.
@@ -29,7 +29,7 @@ pub struct Agency {
     directory: Directory,
     policies: PolicySet,
     audit: AuditLog,
-    replay: ReplayStore,
+    replay_window: time::Duration,
 }
 
 impl fmt::Debug for Agency {
@@ -43,6 +43,7 @@ impl fmt::Debug for Agency {
             .field("partners", &self.directory.partners().collect::<Vec<_>>())
             .field("agreements", &self.policies.agreements().count())
             .field("audit_entries", &self.audit.len())
+            .field("replay_window", &self.replay_window)
             .finish_non_exhaustive()
     }
 }
@@ -55,19 +56,14 @@ pub struct AgencyBuilder {
     directory: Directory,
     policies: Option<PolicySet>,
     audit: Option<AuditChoice>,
-    replay: Option<ReplayChoice>,
+    replay_window: time::Duration,
 }
 
 #[derive(Debug)]
 enum AuditChoice {
     File(PathBuf),
+    Location(String),
     Log(AuditLog),
-}
-
-#[derive(Debug)]
-enum ReplayChoice {
-    File(PathBuf),
-    Store(ReplayStore),
 }
 
 impl Agency {
@@ -78,7 +74,7 @@ impl Agency {
             directory: Directory::new(),
             policies: None,
             audit: None,
-            replay: None,
+            replay_window: DEFAULT_REPLAY_WINDOW,
         }
     }
 
@@ -108,9 +104,11 @@ impl Agency {
         &self.audit
     }
 
-    /// The replay store.
-    pub fn replay(&self) -> &ReplayStore {
-        &self.replay
+    /// The replay window: parcels sealed longer ago than this before the
+    /// time of receipt are refused, and the ids of parcels received longer
+    /// ago than this (and [`CLOCK_SKEW`]) are forgotten.
+    pub fn replay_window(&self) -> time::Duration {
+        self.replay_window
     }
 
     /// Decides, without releasing anything, whether `record` may go to
@@ -139,7 +137,7 @@ impl Agency {
         event.reasons = decision
             .reasons
             .iter()
-            .map(crate::error::reason_text)
+            .map(crate::error::reason_code)
             .collect();
         self.audit.append(event)?;
         Ok(decision)
@@ -203,10 +201,20 @@ impl AgencyBuilder {
         self
     }
 
-    /// Keeps the audit log in the JSON Lines file at `path` (created when
-    /// missing; verified when it exists).
+    /// Keeps the audit log, and with it the ids of accepted parcels, in
+    /// the JSON Lines file at `path` (created when missing; verified, and a
+    /// torn tail recovered, when it exists). Other processes may use the
+    /// same file at the same time.
     pub fn audit_file(mut self, path: impl AsRef<Path>) -> Self {
         self.audit = Some(AuditChoice::File(path.as_ref().to_path_buf()));
+        self
+    }
+
+    /// Keeps the audit log where `location` says: a `postgres://` or
+    /// `postgresql://` URL (with the `postgres` feature), or a file path.
+    /// See [`AuditLog::open_location`].
+    pub fn audit_location(mut self, location: impl Into<String>) -> Self {
+        self.audit = Some(AuditChoice::Location(location.into()));
         self
     }
 
@@ -217,16 +225,9 @@ impl AgencyBuilder {
         self
     }
 
-    /// Keeps the ids of accepted parcels in the file at `path`, so that a
-    /// restart does not forget them. Without it they are kept in memory.
-    pub fn replay_file(mut self, path: impl AsRef<Path>) -> Self {
-        self.replay = Some(ReplayChoice::File(path.as_ref().to_path_buf()));
-        self
-    }
-
-    /// Uses `store` as the replay store.
-    pub fn replay_store(mut self, store: ReplayStore) -> Self {
-        self.replay = Some(ReplayChoice::Store(store));
+    /// The replay window; [`DEFAULT_REPLAY_WINDOW`] unless set.
+    pub fn replay_window(mut self, window: time::Duration) -> Self {
+        self.replay_window = window;
         self
     }
 
@@ -237,8 +238,7 @@ impl AgencyBuilder {
     /// [`SetupError::IdentityAgency`] when the identity's agency id is not
     /// `CCC-CODE`; [`SetupError::MixedIdentities`] when identities of two
     /// agencies are given; [`SetupError::NoAuditLog`] when no audit log was
-    /// chosen; [`SetupError::Audit`] and [`SetupError::Replay`] when the
-    /// audit log or replay file cannot be opened.
+    /// chosen; [`SetupError::Audit`] when the audit log cannot be opened.
     pub fn build(self) -> Result<Agency, SetupError> {
         let first = self
             .identities
@@ -266,12 +266,10 @@ impl AgencyBuilder {
             AuditChoice::File(path) => {
                 AuditLog::open(path).map_err(|source| SetupError::Audit { source })?
             }
+            AuditChoice::Location(location) => {
+                AuditLog::open_location(&location).map_err(|source| SetupError::Audit { source })?
+            }
             AuditChoice::Log(log) => log,
-        };
-        let replay = match self.replay {
-            None => ReplayStore::in_memory(),
-            Some(ReplayChoice::File(path)) => ReplayStore::open(path)?,
-            Some(ReplayChoice::Store(store)) => store,
         };
         Ok(Agency {
             id,
@@ -286,7 +284,7 @@ impl AgencyBuilder {
             directory: self.directory,
             policies: self.policies.unwrap_or_else(|| PolicySet::new(Vec::new())),
             audit,
-            replay,
+            replay_window: self.replay_window,
         })
     }
 }

@@ -11,8 +11,13 @@
 //! agency can verify a log with its own tools.
 //!
 //! By default the log is a JSON Lines file on local disk ([`FileStore`]),
-//! every append made durable before it returns. Storage sits behind the
-//! [`AuditStore`] trait so an agency can keep the log in its own database.
+//! shared by any number of writing processes, every append made durable
+//! before it returns, a torn tail moved to a quarantine file rather than
+//! deleted. With the `postgres` feature, `PostgresStore` keeps it in a
+//! database shared by several machines. The log also keeps the ids of
+//! accepted parcels: a receipt and its parcel id are recorded in one
+//! durable step. Storage sits behind the [`AuditStore`] trait so an agency
+//! can keep the log in its own database.
 //!
 //! ```
 //! use liaison::audit::{AuditEvent, AuditLog, AuditOutcome, EntryKind};
@@ -35,6 +40,9 @@
 
 mod entry;
 mod file;
+#[cfg(feature = "postgres")]
+mod postgres;
+mod quarantine;
 mod store;
 mod verify;
 
@@ -42,13 +50,22 @@ use std::io;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
+use liaison_record::Timestamp;
+use uuid::Uuid;
+
 pub use entry::{
     AuditAgreement, AuditEntry, AuditEvent, AuditOutcome, ChainHead, ENTRY_FORMAT_VERSION,
-    EntryKind, GENESIS_HASH,
+    EntryKind, GENESIS_HASH, Recovered,
 };
 pub use file::FileStore;
-pub use store::{AuditStore, MemoryStore, StoredLine, StoredLines};
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
+pub use store::{AuditStore, MemoryStore, NewLine, Step, StoredLine, StoredLines, Transaction};
 pub use verify::{AuditVerifyError, Problem, TornTail, VerifyReport, verify_lines};
+
+/// The reason code of a receipt refused because its parcel was accepted
+/// before.
+pub const REPLAYED: &str = "replayed";
 
 /// Why the audit log could not be opened or appended to.
 #[derive(Debug, thiserror::Error)]
@@ -74,7 +91,7 @@ pub enum AuditError {
     /// The existing content ends with an incomplete line that the store did
     /// not recover.
     #[error(
-        "the audit log ends with an incomplete line {line}; the store must remove an interrupted append before the log is reopened"
+        "the audit log ends with an incomplete line {line}; the store must move an interrupted append to quarantine before the log is reopened"
     )]
     Torn {
         /// The line number of the incomplete line.
@@ -95,7 +112,8 @@ pub enum AuditError {
 
 /// An append-only, hash-chained audit log, safe to share between threads.
 ///
-/// Appends from several threads are serialized: each gets the next sequence
+/// Appends from several threads are serialized here, and appends from
+/// several processes or machines by the store: each gets the next sequence
 /// number and chains to the entry before it, and none is lost.
 #[derive(Debug)]
 pub struct AuditLog {
@@ -108,21 +126,59 @@ struct Chain {
     head: Option<ChainHead>,
 }
 
+/// A receipt to record: its entry, and the parcel it accepts if the parcel
+/// was not accepted before.
+#[derive(Debug)]
+pub(crate) struct PendingReceipt {
+    pub(crate) event: AuditEvent,
+    pub(crate) accepts: Option<Uuid>,
+}
+
 impl AuditLog {
     /// Opens (or creates) the JSON Lines log at `path` through a
-    /// [`FileStore`], and verifies what it already holds.
+    /// [`FileStore`]: verifies what it holds and recovers a torn tail.
     ///
     /// # Errors
     ///
-    /// [`AuditError::Store`] when the file cannot be opened or is open for
-    /// writing in another process; [`AuditError::Damaged`] when its content
-    /// does not verify.
+    /// [`AuditError::Store`] when the file cannot be opened, read or
+    /// written; [`AuditError::Damaged`] when its content does not verify.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, AuditError> {
-        let store = FileStore::open(path).map_err(|source| AuditError::Store { source })?;
-        Self::with_store(store)
+        // The file store verified every line as it read them.
+        let store = FileStore::open(path)?;
+        let head = store.head().cloned();
+        Ok(Self {
+            chain: Mutex::new(Chain {
+                store: Box::new(store),
+                head,
+            }),
+        })
     }
 
-    /// A log in memory, for tests, benchmarks and short-lived tools.
+    /// Opens the log where `location` says: a `postgres://` or
+    /// `postgresql://` URL opens a [`PostgresStore`] (feature `postgres`),
+    /// anything else is the path of a JSON Lines file ([`AuditLog::open`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`AuditLog::open`] or `PostgresStore::connect`; a URL given to a
+    /// build without the `postgres` feature is [`AuditError::Store`].
+    pub fn open_location(location: &str) -> Result<Self, AuditError> {
+        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+            #[cfg(feature = "postgres")]
+            return Self::with_store(PostgresStore::connect(location)?);
+            #[cfg(not(feature = "postgres"))]
+            return Err(AuditError::Store {
+                source: io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "this build has no PostgreSQL store; build with the `postgres` feature or give a file path",
+                ),
+            });
+        }
+        Self::open(location)
+    }
+
+    /// A log in memory, for tests, benchmarks and short-lived tools: it
+    /// forgets everything, accepted parcels included, when dropped.
     pub fn in_memory() -> Self {
         Self {
             chain: Mutex::new(Chain {
@@ -170,57 +226,104 @@ impl AuditLog {
     }
 
     /// Appends `events` as the next entries, in order, made durable
-    /// together (one write and one flush to disk for a [`FileStore`]: group
-    /// commit), and returns the entries.
+    /// together (one write and one flush to disk for a [`FileStore`], one
+    /// transaction for a database: group commit), and returns the entries.
     ///
     /// # Errors
     ///
     /// [`AuditError::Store`] when the store fails; none of the entries is
-    /// then acknowledged, and the chain goes on from whatever the store
-    /// holds.
+    /// then stored.
     pub fn append_all(&self, events: Vec<AuditEvent>) -> Result<Vec<AuditEntry>, AuditError> {
-        let mut chain = self.lock();
-        let (mut seq, mut prev) = match &chain.head {
-            Some(h) => (h.seq, h.hash.clone()),
-            None => (0, GENESIS_HASH.to_owned()),
-        };
-        let mut entries = Vec::with_capacity(events.len());
-        let mut lines = Vec::with_capacity(events.len());
-        for event in events {
-            seq = seq.checked_add(1).ok_or(AuditError::Full)?;
-            let (entry, line) = AuditEntry::chain_line(event, seq, prev)
-                .map_err(|source| AuditError::Encode { source })?;
-            lines.push(line);
-            prev = entry.hash.clone();
-            entries.push(entry);
-        }
-        if let Err(source) = chain.store.append_many(&lines) {
-            // Part of the lines may have been stored: go on from what the
-            // store holds, so the chain stays whole.
-            if let Ok(report) = chain
-                .store
-                .lines()
-                .map_err(|source| AuditVerifyError::Read { source })
-                .and_then(|lines| verify_lines(lines, None))
-            {
-                chain.head = report.head;
-            }
-            return Err(AuditError::Store { source });
-        }
-        if let Some(last) = entries.last() {
-            chain.head = Some(last.head());
-        }
-        Ok(entries)
+        let pending = events
+            .into_iter()
+            .map(|event| PendingReceipt {
+                event,
+                accepts: None,
+            })
+            .collect();
+        self.record(pending, None).map(|(entries, _)| entries)
     }
 
-    /// The last entry's sequence number and hash; `None` while empty.
-    /// Record it somewhere the log's writer cannot change, and pass it to
-    /// [`AuditLog::verify_against`] later.
+    /// Whether the parcel `parcel` was accepted (by any writer of the
+    /// store) and is still within the replay window.
+    ///
+    /// # Errors
+    ///
+    /// [`AuditError::Store`] when the store cannot be read.
+    pub fn is_accepted(&self, parcel: &Uuid) -> Result<bool, AuditError> {
+        let mut chain = self.lock();
+        let mut found = false;
+        chain.store.transact(&mut |tx: &mut dyn Transaction| {
+            found = tx.is_accepted(parcel)?;
+            Ok(Vec::new())
+        })?;
+        Ok(found)
+    }
+
+    /// Records receipts in one durable step: a receipt that accepts a
+    /// parcel already accepted (by any writer, or earlier in `pending`)
+    /// becomes a refusal with the reason [`REPLAYED`]. Returns the entries
+    /// and, for each, whether it accepted its parcel. Ids of parcels
+    /// received before `prune_before` are forgotten first.
+    pub(crate) fn record(
+        &self,
+        pending: Vec<PendingReceipt>,
+        prune_before: Option<Timestamp>,
+    ) -> Result<(Vec<AuditEntry>, Vec<bool>), AuditError> {
+        let mut chain = self.lock();
+        let mut pending = Some(pending);
+        let mut made: Vec<(AuditEntry, bool)> = Vec::new();
+        let head = chain.store.transact(&mut |tx: &mut dyn Transaction| {
+            made.clear();
+            let pending = pending.take().unwrap_or_default();
+            if let Some(before) = prune_before {
+                tx.prune(before)?;
+            }
+            let (mut seq, mut prev) = match tx.head() {
+                Some(h) => (h.seq, h.hash.clone()),
+                None => (0, GENESIS_HASH.to_owned()),
+            };
+            let mut lines = Vec::with_capacity(pending.len());
+            let mut in_batch = std::collections::HashSet::new();
+            for PendingReceipt { mut event, accepts } in pending {
+                let mut accepted = None;
+                if let Some(parcel) = accepts {
+                    if in_batch.contains(&parcel) || tx.is_accepted(&parcel)? {
+                        event.outcome = AuditOutcome::Refused;
+                        event.reasons = vec![REPLAYED.to_owned()];
+                    } else {
+                        in_batch.insert(parcel);
+                        accepted = Some((parcel, event.at));
+                    }
+                }
+                seq = seq.checked_add(1).ok_or(AuditError::Full)?;
+                let (entry, bytes) = AuditEntry::chain_line(event, seq, prev)
+                    .map_err(|source| AuditError::Encode { source })?;
+                prev = entry.hash.clone();
+                lines.push(NewLine {
+                    seq,
+                    hash: entry.hash.clone(),
+                    prev: entry.prev.clone(),
+                    bytes,
+                    accepted,
+                });
+                made.push((entry, accepted.is_some()));
+            }
+            Ok(lines)
+        })?;
+        chain.head = head;
+        Ok(made.into_iter().unzip())
+    }
+
+    /// The last entry's sequence number and hash as of this log's last
+    /// open or append (other writers of the store may have appended
+    /// since); `None` while empty. Record it somewhere the log's writer
+    /// cannot change, and pass it to [`AuditLog::verify_against`] later.
     pub fn head(&self) -> Option<ChainHead> {
         self.lock().head.clone()
     }
 
-    /// The number of entries.
+    /// The number of entries, as of this log's last open or append.
     pub fn len(&self) -> u64 {
         self.lock().head.as_ref().map_or(0, |h| h.seq)
     }

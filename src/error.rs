@@ -77,14 +77,6 @@ pub enum SetupError {
         "no audit log chosen: call `audit_file(path)` for a log on disk, or `audit_log(log)` with any other log"
     )]
     NoAuditLog,
-    /// The replay store could not be opened.
-    #[error("replay store `{path}`: {problem}")]
-    Replay {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong and how to fix it.
-        problem: String,
-    },
 }
 
 /// Why a record was not shared. Every failure is also recorded in the audit
@@ -151,9 +143,39 @@ pub enum ShareError {
         #[source]
         source: AuditError,
     },
+    /// The parcel could not be written, so the release was not recorded
+    /// and did not happen.
+    #[error(
+        "the parcel could not be written ({problem}), so nothing was released; fix the output and share again"
+    )]
+    Output {
+        /// What went wrong.
+        problem: String,
+    },
+    /// The release was recorded but the parcel could not be put in place.
+    #[error("the release was recorded but the parcel could not be put in place: {problem}")]
+    NotDelivered {
+        /// What went wrong, and where the parcel was kept.
+        problem: String,
+    },
 }
 
 impl ShareError {
+    /// The problem code of the error, as the audit log records it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Refused { .. } => "refused",
+            Self::NotHolder { .. } => "not-holder",
+            Self::UnknownPartner { .. } => "unknown-partner",
+            Self::NoValidKey { .. } => "no-valid-partner-key",
+            Self::NoValidIdentity { .. } => "no-valid-identity",
+            Self::Parcel { .. } => "parcel-not-made",
+            Self::Audit { .. } => "audit-failed",
+            Self::Output { .. } => "output-not-written",
+            Self::NotDelivered { .. } => "output-not-in-place",
+        }
+    }
+
     /// The refusal, when the agreements refused the release.
     pub fn refusal(&self) -> Option<&Refusal> {
         match self {
@@ -196,6 +218,37 @@ pub(crate) fn refusing_reasons(decision: &liaison_policy::Decision) -> Vec<Strin
     }
 }
 
+/// One reason as the audit log records it: the rule's code, with the
+/// agreement and clause ids; never the message, which may quote values.
+pub(crate) fn reason_code(r: &liaison_policy::Reason) -> String {
+    let rule = serde_json::to_value(&r.rule)
+        .ok()
+        .and_then(|v| v.get("rule").and_then(|n| n.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| "rule".to_owned());
+    match (&r.agreement, &r.clause) {
+        (Some(a), Some(c)) => format!("{rule} agreement `{a}` clause `{c}`"),
+        (Some(a), None) => format!("{rule} agreement `{a}`"),
+        _ => rule,
+    }
+}
+
+/// The codes of the reasons that made a decision a refusal or a referral
+/// (all reasons when none is marked as such).
+pub(crate) fn refusing_reason_codes(decision: &liaison_policy::Decision) -> Vec<String> {
+    use liaison_policy::ReasonEffect;
+    let decisive: Vec<String> = decision
+        .reasons
+        .iter()
+        .filter(|r| matches!(r.effect, ReasonEffect::Deny | ReasonEffect::Refer))
+        .map(reason_code)
+        .collect();
+    if decisive.is_empty() {
+        decision.reasons.iter().map(reason_code).collect()
+    } else {
+        decisive
+    }
+}
+
 /// One reason in words, naming its agreement and clause.
 pub(crate) fn reason_text(r: &liaison_policy::Reason) -> String {
     match (&r.agreement, &r.clause) {
@@ -219,6 +272,43 @@ fn refusal_message(refusal: &Refusal) -> String {
         d.id,
         refusal.reasons().join("; ")
     )
+}
+
+impl ReceiveError {
+    /// The problem code of the error, as the audit log records it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotAParcel { .. } => "not-a-parcel",
+            Self::UnknownSender { .. } => "unknown-sender",
+            Self::SenderKeyNotValid { .. } => "sender-key-not-valid",
+            Self::NotForUs { .. } => "not-for-us",
+            Self::CannotOpen => "cannot-open",
+            Self::RetiredKey { .. } => "retired-key",
+            Self::SealedInFuture { .. } => "sealed-in-future",
+            Self::BadLabel { .. } => "bad-label",
+            Self::InvalidRecord { .. } => "invalid-record",
+            Self::LabelMismatch { .. } => "label-mismatch",
+            Self::Replayed { .. } => crate::audit::REPLAYED,
+            Self::TooOld { .. } => "too-old",
+            Self::Output { .. } => "output-not-written",
+            Self::NotDelivered { .. } => "output-not-in-place",
+            Self::Audit { .. } => "audit-failed",
+        }
+    }
+
+    /// The reasons the audit log records: the code, and for an invalid
+    /// record one `invalid-record at POINTER` per problem, or for a label
+    /// mismatch the member that differs; never a value.
+    pub(crate) fn audit_reasons(&self) -> Vec<String> {
+        match self {
+            Self::InvalidRecord { pointers, .. } if !pointers.is_empty() => pointers
+                .iter()
+                .map(|p| format!("invalid-record at `{p}`"))
+                .collect(),
+            Self::LabelMismatch { field } => vec![format!("label-mismatch {field}")],
+            other => vec![other.code().to_owned()],
+        }
+    }
 }
 
 /// Why a parcel was refused. Every refusal is also recorded in the audit
@@ -299,6 +389,8 @@ pub enum ReceiveError {
     InvalidRecord {
         /// Every problem, with its JSON pointer.
         problems: Vec<String>,
+        /// The JSON pointer of each problem (what the audit log records).
+        pointers: Vec<String>,
     },
     /// The label does not match the record inside: it was made for another
     /// record or another release.
@@ -315,12 +407,32 @@ pub enum ReceiveError {
         /// The parcel id.
         parcel: Uuid,
     },
-    /// The replay store could not record the parcel.
+    /// The parcel was sealed longer ago than the replay window: its id may
+    /// have been forgotten, so it is refused by its age.
     #[error(
-        "the parcel could not be recorded as received ({problem}); check the replay store's file and try again"
+        "the parcel was sealed at {sealed_at}, older than the replay window of {window} before the time of receipt {at}; ask the sender to share the record again"
     )]
-    Replay {
+    TooOld {
+        /// When the label says it was sealed.
+        sealed_at: String,
+        /// The time of receipt.
+        at: String,
+        /// The replay window.
+        window: String,
+    },
+    /// The record could not be written, so the receipt was not recorded and
+    /// the parcel can be received again.
+    #[error(
+        "the record could not be written ({problem}), so the parcel was not accepted; fix the output and receive it again"
+    )]
+    Output {
         /// What went wrong.
+        problem: String,
+    },
+    /// The receipt was recorded but the record could not be put in place.
+    #[error("the parcel was accepted but the record could not be put in place: {problem}")]
+    NotDelivered {
+        /// What went wrong, and where the record was kept.
         problem: String,
     },
     /// The audit log could not record the receipt; the parcel is not accepted.

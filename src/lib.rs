@@ -89,23 +89,26 @@
 //! `docs/exchange.md`.
 
 pub mod audit;
+pub mod delivery;
+pub mod files;
 
 mod agency;
 mod directory;
 mod error;
 mod label;
 mod parcel;
-mod replay;
 
 // The public interface is:
 pub use agency::{Agency, AgencyBuilder, load_agreements, load_identity};
+pub use delivery::{Delivery, FileDelivery, NoDelivery};
 pub use directory::Directory;
 pub use error::{ReceiveError, Refusal, SetupError, ShareError};
 pub use parcel::{Parcel, Received};
-pub use replay::ReplayStore;
 
 /// How far in the future a parcel's sealing time may lie on receipt.
 pub use agency::CLOCK_SKEW;
+/// The replay window an agency uses unless it sets another.
+pub use agency::DEFAULT_REPLAY_WINDOW;
 
 // The record model, the keys and the agreements users work with.
 pub use liaison_envelope::{Card, Identity, KeyId};

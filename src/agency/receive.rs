@@ -1,12 +1,14 @@
 //! Receiving: identify the sender, open and verify, validate the record,
-//! check the label against it, refuse replays, audit.
+//! check the label against it and its age, stage the output, then record
+//! the receipt and the parcel id in one durable step, then deliver.
 
 use liaison_envelope::{OpenError, Opened, inspect, open};
 use liaison_record::{Record, Timestamp, sha256};
 use rayon::prelude::*;
 
 use super::{Agency, OwnKey};
-use crate::audit::{AuditAgreement, AuditEvent, AuditOutcome, EntryKind};
+use crate::audit::{AuditAgreement, AuditEvent, AuditOutcome, EntryKind, PendingReceipt};
+use crate::delivery::{Delivery, NoDelivery};
 use crate::error::ReceiveError;
 use crate::label::{Label, LabelError};
 use crate::parcel::Received;
@@ -14,6 +16,10 @@ use crate::parcel::Received;
 /// How far in the future (by the receiver's clock) a parcel's sealing time
 /// may lie, to allow for clocks that are not quite in step.
 pub const CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
+
+/// The replay window unless the agency sets another: parcels sealed more
+/// than 30 days before their receipt are refused as too old.
+pub const DEFAULT_REPLAY_WINDOW: time::Duration = time::Duration::days(30);
 
 impl Agency {
     /// Receives a parcel now. See [`Agency::receive_at`].
@@ -29,8 +35,10 @@ impl Agency {
     /// card is valid, opens the envelope and verifies the signature,
     /// validates the record, checks that the bound label matches the record
     /// (id, version, digest, marking, and the provenance entry of this
-    /// release with its obligations), refuses a parcel accepted before, and
-    /// records the receipt in the audit log.
+    /// release with its obligations), refuses a parcel sealed longer ago
+    /// than the [replay window](Agency::replay_window), and records the
+    /// receipt in the audit log, refusing a parcel accepted before (by any
+    /// writer of the audit store) in the same durable step.
     ///
     /// # Errors
     ///
@@ -39,22 +47,70 @@ impl Agency {
     /// [`ReceiveError::Audit`], when the log cannot record it (the parcel
     /// is then not accepted either).
     pub fn receive_at(&self, parcel: &[u8], at: Timestamp) -> Result<Received, ReceiveError> {
-        let (result, event) = self.receive_unlogged(parcel, at);
-        match self.audit.append(event) {
-            Ok(_) => result,
-            Err(source) => {
-                if let Ok(received) = &result {
-                    self.replay.forget(&received.parcel);
-                }
-                Err(ReceiveError::Audit { source })
-            }
-        }
+        self.receive_into_at(parcel, at, &mut NoDelivery)
     }
 
-    /// Receives many parcels at `at`, in parallel on Rayon's thread pool;
-    /// one result per parcel, in order. The audit entries are written
-    /// together with one flush to disk; if that write fails, every result
-    /// is [`ReceiveError::Audit`] and no parcel is accepted.
+    /// Receives a parcel at `at` as [`Agency::receive_at`] does, delivering
+    /// the record through `delivery`: staged before the receipt is
+    /// recorded, put in place after (see [`crate::delivery`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Agency::receive_at`]; and [`ReceiveError::Output`] when the
+    /// record cannot be staged (a receipt entry with the code
+    /// `output-not-written` is recorded, the parcel is not accepted and can
+    /// be received again), [`ReceiveError::NotDelivered`] when it was
+    /// accepted but cannot be put in place (the staged output is kept).
+    pub fn receive_into_at(
+        &self,
+        parcel: &[u8],
+        at: Timestamp,
+        delivery: &mut dyn Delivery<Received>,
+    ) -> Result<Received, ReceiveError> {
+        let (result, mut event) = self.receive_unlogged(parcel, at);
+        let audit = |source| ReceiveError::Audit { source };
+        let received = match result {
+            Ok(received) => received,
+            Err(error) => {
+                self.audit.append(event).map_err(audit)?;
+                return Err(error);
+            }
+        };
+        if let Err(e) = delivery.stage(&received) {
+            let error = ReceiveError::Output {
+                problem: e.to_string(),
+            };
+            event.outcome = AuditOutcome::Refused;
+            event.reasons = error.audit_reasons();
+            self.audit.append(event).map_err(audit)?;
+            return Err(error);
+        }
+        let (_, accepted) = self
+            .audit
+            .record(
+                vec![PendingReceipt {
+                    event,
+                    accepts: Some(received.parcel),
+                }],
+                Some(self.prune_before(at)),
+            )
+            .map_err(audit)?;
+        if accepted.first() != Some(&true) {
+            return Err(ReceiveError::Replayed {
+                parcel: received.parcel,
+            });
+        }
+        delivery.commit().map_err(|e| ReceiveError::NotDelivered {
+            problem: e.to_string(),
+        })?;
+        Ok(received)
+    }
+
+    /// Receives many parcels at `at`, checked in parallel on Rayon's thread
+    /// pool; one result per parcel, in order. The receipts are recorded
+    /// together in one durable step (one flush to disk); a parcel that
+    /// comes twice in the batch is accepted once. If that step fails,
+    /// every result is [`ReceiveError::Audit`] and no parcel is accepted.
     pub fn receive_batch_at<P>(
         &self,
         parcels: &[P],
@@ -63,20 +119,30 @@ impl Agency {
     where
         P: AsRef<[u8]> + Sync,
     {
-        let (results, events): (Vec<_>, Vec<_>) = parcels
+        let (results, pending): (Vec<_>, Vec<_>) = parcels
             .par_iter()
-            .map(|p| self.receive_unlogged(p.as_ref(), at))
+            .map(|p| {
+                let (result, event) = self.receive_unlogged(p.as_ref(), at);
+                let accepts = result.as_ref().ok().map(|r| r.parcel);
+                (result, PendingReceipt { event, accepts })
+            })
             .unzip();
-        match self.audit.append_all(events) {
-            Ok(_) => results,
+        match self.audit.record(pending, Some(self.prune_before(at))) {
+            Ok((_, accepted)) => results
+                .into_iter()
+                .zip(accepted)
+                .map(|(result, accepted)| match result {
+                    Ok(received) if !accepted => Err(ReceiveError::Replayed {
+                        parcel: received.parcel,
+                    }),
+                    other => other,
+                })
+                .collect(),
             Err(source) => {
                 let message = source.to_string();
                 results
                     .into_iter()
-                    .map(|r| {
-                        if let Ok(received) = &r {
-                            self.replay.forget(&received.parcel);
-                        }
+                    .map(|_| {
                         Err(ReceiveError::Audit {
                             source: crate::audit::AuditError::Store {
                                 source: std::io::Error::other(message.clone()),
@@ -88,6 +154,14 @@ impl Agency {
         }
     }
 
+    /// Ids of parcels received before this can be forgotten: any parcel
+    /// sealed so long ago is refused by its age.
+    fn prune_before(&self, at: Timestamp) -> Timestamp {
+        Timestamp::from_offset_date_time(at.to_offset_date_time() - self.replay_window - CLOCK_SKEW)
+    }
+
+    /// Every check but the replay check, and the receipt's event (with the
+    /// outcome it has if the parcel was not accepted before).
     fn receive_unlogged(
         &self,
         bytes: &[u8],
@@ -96,16 +170,8 @@ impl Agency {
         let mut event = AuditEvent::new(EntryKind::Receipt, AuditOutcome::Refused, at);
         let result = self.check_parcel(bytes, at, &mut event);
         match &result {
-            Ok(received) => {
-                event.outcome = AuditOutcome::Accepted;
-                if let Some(p) = received.record.provenance.last() {
-                    event.reasons.push(format!(
-                        "released by `{}` for `{}` under agreement `{}` version {}",
-                        p.from, p.purpose, p.agreement.id, p.agreement.version
-                    ));
-                }
-            }
-            Err(error) => event.reasons.push(error.to_string()),
+            Ok(_) => event.outcome = AuditOutcome::Accepted,
+            Err(error) => event.reasons = error.audit_reasons(),
         }
         (result, event)
     }
@@ -182,6 +248,11 @@ impl Agency {
         let record =
             Record::from_json(&opened.payload).map_err(|e| ReceiveError::InvalidRecord {
                 problems: e.problems().iter().map(ToString::to_string).collect(),
+                pointers: e
+                    .problems()
+                    .iter()
+                    .map(|p| p.pointer().to_owned())
+                    .collect(),
             })?;
         event.record = Some(record.id);
 
@@ -231,6 +302,13 @@ impl Agency {
                 at: at.to_string(),
             });
         }
+        if sealed < when - self.replay_window {
+            return Err(ReceiveError::TooOld {
+                sealed_at: label.sealed_at.to_string(),
+                at: at.to_string(),
+                window: format!("{} hours", self.replay_window.whole_hours()),
+            });
+        }
         if !own.card.is_valid_at(sealed) {
             return Err(ReceiveError::RetiredKey {
                 key_id: own.card.encryption_key_id().to_string(),
@@ -250,19 +328,6 @@ impl Agency {
             });
         }
 
-        match self.replay.insert(label.parcel) {
-            Ok(true) => {}
-            Ok(false) => {
-                return Err(ReceiveError::Replayed {
-                    parcel: label.parcel,
-                });
-            }
-            Err(e) => {
-                return Err(ReceiveError::Replay {
-                    problem: e.to_string(),
-                });
-            }
-        }
         Ok(Received {
             from: sender.clone(),
             parcel: label.parcel,

@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use super::{Agency, decision_event};
 use crate::audit::{AuditEvent, AuditOutcome, EntryKind};
-use crate::error::{Refusal, ShareError, reason_text, refusing_reasons};
+use crate::delivery::{Delivery, NoDelivery};
+use crate::error::{Refusal, ShareError, reason_code, refusing_reason_codes};
 use crate::label::{LABEL_TYPE, LABEL_VERSION, Label};
 use crate::parcel::Parcel;
 
@@ -55,11 +56,54 @@ impl Agency {
         purpose: &Purpose,
         at: Timestamp,
     ) -> Result<Parcel, ShareError> {
-        let (result, event) = self.share_unlogged(record, to, purpose, at);
-        self.audit
-            .append(event)
-            .map_err(|source| ShareError::Audit { source })?;
-        result
+        self.share_into_at(record, to, purpose, at, &mut NoDelivery)
+    }
+
+    /// Shares as [`Agency::share_at`] does, delivering the parcel through
+    /// `delivery`: staged before the release is recorded, put in place
+    /// after (see [`crate::delivery`]), so that the audit log records a
+    /// release only once its parcel is written.
+    ///
+    /// # Errors
+    ///
+    /// As [`Agency::share_at`]; and [`ShareError::Output`] when the parcel
+    /// cannot be written (a refusal entry with the code
+    /// `output-not-written` is recorded instead of the release),
+    /// [`ShareError::NotDelivered`] when the release was recorded but the
+    /// parcel cannot be put in place (the staged parcel is kept).
+    pub fn share_into_at(
+        &self,
+        record: &Record,
+        to: &AgencyId,
+        purpose: &Purpose,
+        at: Timestamp,
+        delivery: &mut dyn Delivery<Parcel>,
+    ) -> Result<Parcel, ShareError> {
+        let (result, mut event) = self.share_unlogged(record, to, purpose, at);
+        let audit = |source| ShareError::Audit { source };
+        let parcel = match result {
+            Ok(parcel) => parcel,
+            Err(error) => {
+                self.audit.append(event).map_err(audit)?;
+                return Err(error);
+            }
+        };
+        if let Err(e) = delivery.stage(&parcel) {
+            let error = ShareError::Output {
+                problem: e.to_string(),
+            };
+            event.kind = EntryKind::Refusal;
+            event.outcome = AuditOutcome::Failed;
+            event.parcel = None;
+            event.reasons = vec![error.code().to_owned()];
+            self.audit.append(event).map_err(audit)?;
+            return Err(error);
+        }
+        self.audit.append(event).map_err(audit)?;
+        delivery.commit().map_err(|e| ShareError::NotDelivered {
+            problem: e.to_string(),
+        })?;
+        Ok(parcel)
     }
 
     /// Shares many records with one partner for one purpose, now, using
@@ -85,12 +129,66 @@ impl Agency {
         purpose: &Purpose,
         at: Timestamp,
     ) -> Vec<Result<Parcel, ShareError>> {
-        let (results, events): (Vec<_>, Vec<_>) = records
+        self.share_batch_into_at(records, to, purpose, at, |_| NoDelivery)
+    }
+
+    /// Shares a batch as [`Agency::share_batch_at`] does, delivering each
+    /// parcel through the delivery `deliver` makes for its record: every
+    /// parcel is staged, then the batch's entries are recorded in one
+    /// durable step (a parcel that could not be staged is recorded as a
+    /// failed release), then every staged parcel is put in place.
+    pub fn share_batch_into_at<D>(
+        &self,
+        records: &[Record],
+        to: &AgencyId,
+        purpose: &Purpose,
+        at: Timestamp,
+        deliver: impl Fn(&Record) -> D + Sync,
+    ) -> Vec<Result<Parcel, ShareError>>
+    where
+        D: Delivery<Parcel> + Send,
+    {
+        let staged: Vec<_> = records
             .par_iter()
-            .map(|r| self.share_unlogged(r, to, purpose, at))
-            .unzip();
+            .map(|r| {
+                let (result, mut event) = self.share_unlogged(r, to, purpose, at);
+                let mut delivery = deliver(r);
+                let result = result.and_then(|parcel| match delivery.stage(&parcel) {
+                    Ok(()) => Ok(parcel),
+                    Err(e) => {
+                        let error = ShareError::Output {
+                            problem: e.to_string(),
+                        };
+                        event.kind = EntryKind::Refusal;
+                        event.outcome = AuditOutcome::Failed;
+                        event.parcel = None;
+                        event.reasons = vec![error.code().to_owned()];
+                        Err(error)
+                    }
+                });
+                (result, event, delivery)
+            })
+            .collect();
+        let mut results = Vec::with_capacity(staged.len());
+        let mut events = Vec::with_capacity(staged.len());
+        let mut deliveries = Vec::with_capacity(staged.len());
+        for (result, event, delivery) in staged {
+            results.push(result);
+            events.push(event);
+            deliveries.push(delivery);
+        }
         match self.audit.append_all(events) {
-            Ok(_) => results,
+            Ok(_) => results
+                .into_iter()
+                .zip(deliveries)
+                .map(|(result, mut delivery)| {
+                    let parcel = result?;
+                    delivery.commit().map_err(|e| ShareError::NotDelivered {
+                        problem: e.to_string(),
+                    })?;
+                    Ok(parcel)
+                })
+                .collect(),
             Err(source) => {
                 let message = source.to_string();
                 results
@@ -120,7 +218,7 @@ impl Agency {
         event.purpose = Some(purpose.clone());
         event.record = Some(record.id);
         let fail = |mut event: AuditEvent, error: ShareError| {
-            event.reasons.push(error.to_string());
+            event.reasons.push(error.code().to_owned());
             (Err(error), event)
         };
 
@@ -149,7 +247,7 @@ impl Agency {
             };
             let mut event = decision_event(EntryKind::Refusal, outcome, &decision);
             event.record_digest = Some(decision.record_digest.to_string());
-            event.reasons = refusing_reasons(&decision);
+            event.reasons = refusing_reason_codes(&decision);
             let error = ShareError::Refused {
                 refusal: Box::new(Refusal { decision }),
             };
@@ -189,7 +287,7 @@ impl Agency {
                     .reasons
                     .iter()
                     .filter(|r| r.effect != liaison_policy::ReasonEffect::NotApplicable)
-                    .map(reason_text)
+                    .map(reason_code)
                     .collect();
                 (Ok(parcel), event)
             }

@@ -32,6 +32,9 @@ pub enum EntryKind {
     Refusal,
     /// A parcel arrived from a partner, accepted or refused.
     Receipt,
+    /// A torn tail (an interrupted append) was moved to the quarantine
+    /// file; the entry's `recovered` member says what was moved.
+    Recovery,
 }
 
 /// How the event ended.
@@ -52,6 +55,21 @@ pub enum AuditOutcome {
     Accepted,
     /// A received parcel was refused.
     Refused,
+    /// Bytes were moved out of the log into its quarantine file.
+    Quarantined,
+}
+
+/// What a recovery moved out of the log: the torn tail's place, length and
+/// digest (the bytes themselves are in the quarantine file).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recovered {
+    /// How many bytes the torn tail held.
+    pub bytes: u64,
+    /// Where in the log it started (the length of the log before it).
+    pub offset: u64,
+    /// Lowercase hex SHA-256 of the torn tail's bytes.
+    pub sha256: String,
 }
 
 /// One agreement a decision relied on.
@@ -96,8 +114,11 @@ pub struct AuditEvent {
     pub parcel: Option<Uuid>,
     /// The agreements the decision relied on.
     pub agreements: Vec<AuditAgreement>,
-    /// Why, in words: the decision's reasons, or why a parcel was refused.
+    /// Why: problem codes, agreement and clause ids, JSON pointers; never a
+    /// value taken from a record.
     pub reasons: Vec<String>,
+    /// For a recovery, what was moved to the quarantine file.
+    pub recovered: Option<Recovered>,
 }
 
 impl AuditEvent {
@@ -115,6 +136,7 @@ impl AuditEvent {
             parcel: None,
             agreements: Vec::new(),
             reasons: Vec::new(),
+            recovered: None,
         }
     }
 }
@@ -153,7 +175,7 @@ pub struct AuditEntry {
     /// The purpose of the release.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<Purpose>,
-    /// Why, in words.
+    /// Why: problem codes and ids, never record content.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<String>,
     /// The record id.
@@ -162,6 +184,9 @@ pub struct AuditEntry {
     /// Lowercase hex SHA-256 of the record's canonical form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_digest: Option<String>,
+    /// For a recovery, what was moved to the quarantine file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovered: Option<Recovered>,
     /// The sequence number, from 1, one more than the previous entry's.
     pub seq: u64,
     /// The entry format version, [`ENTRY_FORMAT_VERSION`].
@@ -184,6 +209,7 @@ impl AuditEntry {
             reasons: event.reasons,
             record: event.record,
             record_digest: event.record_digest,
+            recovered: event.recovered,
             seq,
             v: ENTRY_FORMAT_VERSION,
         }

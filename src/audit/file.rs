@@ -1,147 +1,342 @@
-//! The default store: JSON Lines in a local file, each append made durable.
+//! The default store: JSON Lines in a local file, shared by any number of
+//! writers, each append made durable.
 //!
-//! Every append is one `write` of the whole line and its line feed to a
-//! file opened in append mode, followed by `fsync` (`File::sync_data`). An
-//! append returns only after both, so an acknowledged entry survives a
-//! crash or a power cut. A crash during an append can leave at most one
-//! incomplete line, at the end of the file. Readers report it apart from
-//! tampering ([`VerifyReport::torn_tail`](crate::audit::VerifyReport)) and
-//! verify everything before it. The writer, when it opens the file again,
-//! **truncates** that incomplete line: it is an append that was never
-//! acknowledged, so no caller was told it had been recorded; its length is
-//! kept in [`FileStore::recovered_bytes`]. If an append fails while the
-//! writer runs (a full disk), the writer cuts the file back to its last
-//! complete line; if even that fails it refuses further appends until the
-//! file is opened again.
+//! Every append takes an exclusive lock on the file (`flock`), so writers
+//! in several processes take turns; under the lock the writer first reads
+//! and verifies whatever other writers appended since its last turn (so it
+//! chains to the true last entry and knows every accepted parcel id), then
+//! writes its lines and their line feeds with one `write` to the file
+//! opened in append mode, then `fsync`s (`File::sync_data`), then unlocks.
+//! An append returns only after all of that, so an acknowledged entry
+//! survives a crash or a power cut. Readers take a shared lock, so they
+//! never see a writer's line half written.
 //!
-//! The file is locked for writing (an advisory lock), so a second writer in
-//! another process is refused rather than allowed to interleave lines.
+//! A crash during an append can leave an incomplete line, a torn tail, at
+//! the end of the file. The next writer to take the lock never deletes it:
+//! it copies the tail into the [quarantine file](super::quarantine) and
+//! makes that durable, cuts the log back to its last complete line, and
+//! appends a chained `recovery` entry recording the tail's offset, length
+//! and digest. A crash between those steps is finished by the next writer:
+//! a quarantine record with no `recovery` entry gets its entry.
+//! If an append fails while the writer runs (a full disk), the writer cuts
+//! the file back to its last complete line; if even that fails it refuses
+//! further appends until the file is opened again.
+//!
+//! The ids of accepted parcels are read from the log's own receipt
+//! entries: the entry that accepts a parcel is the record that it was
+//! accepted, written in the same `write` and `fsync`.
 
-use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::collections::HashSet;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use super::store::{AuditStore, StoredLine, StoredLines};
+use super::AuditError;
+use super::entry::{AuditEntry, AuditEvent, AuditOutcome, ChainHead, EntryKind, GENESIS_HASH};
+use super::quarantine;
+use super::store::{
+    AuditStore, IndexTransaction, NewLine, ReplayIndex, Step, StoredLine, StoredLines,
+    check_no_line_feed,
+};
+use super::verify::{AuditVerifyError, check_entry};
 
 /// Audit lines in a local file, one JSON object per line.
 #[derive(Debug)]
 pub struct FileStore {
     path: PathBuf,
+    quarantine: PathBuf,
     file: File,
-    /// The length of the file up to its last complete line.
-    len: u64,
+    /// The length of the file up to its last verified line.
+    offset: u64,
+    /// The number of verified lines.
+    lines: u64,
+    head: Option<ChainHead>,
+    index: ReplayIndex,
+    /// The `(offset, sha256)` of every recovery entry in the log.
+    recoveries: HashSet<(u64, String)>,
+    /// The quarantine file's length when last reconciled with the log.
+    quarantine_len: u64,
     /// Set when a failed append could not be rolled back.
     broken: bool,
     recovered: u64,
+    /// Write lines in pieces of this many bytes (0: one write).
+    piece: usize,
 }
 
 impl FileStore {
-    /// Opens the log at `path` for appending, creating it (and nothing
-    /// else: the folder must exist) when it does not exist, and truncating
-    /// an incomplete last line left by a crash.
+    /// Opens the log at `path`, creating it (and nothing else: the folder
+    /// must exist) when it does not exist; verifies it, and recovers a
+    /// torn tail left by a crash (see the module documentation).
     ///
     /// # Errors
     ///
-    /// The file cannot be created, read or locked, or another process
-    /// holds it open for writing.
-    pub fn open(path: impl AsRef<Path>) -> io::Result<Self> {
+    /// [`AuditError::Store`] when the file cannot be created, read, locked
+    /// or written; [`AuditError::Damaged`] when its content does not verify.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, AuditError> {
         let path = path.as_ref().to_path_buf();
+        let store_error = |source| AuditError::Store { source };
         let existed = path.exists();
-        let mut file = OpenOptions::new()
+        let file = OpenOptions::new()
             .read(true)
             .append(true)
             .create(true)
-            .open(&path)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::WouldBlock,
-                    format!(
-                        "the audit log `{}` is open for writing in another process; use one writer per log",
-                        path.display()
-                    ),
-                ));
-            }
-            Err(TryLockError::Error(e)) => return Err(e),
-        }
+            .open(&path)
+            .map_err(store_error)?;
         if !existed {
-            file.sync_all()?;
-            sync_folder(&path)?;
+            file.sync_all().map_err(store_error)?;
+            crate::files::sync_folder_of(&path).map_err(store_error)?;
         }
-        let total = file.metadata()?.len();
-        let len = end_of_last_complete_line(&mut file, total)?;
-        let recovered = total.saturating_sub(len);
-        if recovered > 0 {
-            file.set_len(len)?;
-            file.sync_all()?;
-        }
-        Ok(Self {
+        let mut store = Self {
+            quarantine: quarantine::path_for(&path),
             path,
             file,
-            len,
+            offset: 0,
+            lines: 0,
+            head: None,
+            index: ReplayIndex::default(),
+            recoveries: HashSet::new(),
+            quarantine_len: 0,
             broken: false,
-            recovered,
-        })
+            recovered: 0,
+            piece: 0,
+        };
+        store.locked(|s| s.catch_up())?;
+        Ok(store)
     }
 
-    /// The file's path.
+    /// How many bytes of torn tails this store moved to the quarantine file.
+    pub fn recovered_bytes(&self) -> u64 {
+        self.recovered
+    }
+
+    /// Writes each group of lines in pieces of `bytes` bytes, one `write`
+    /// each, instead of one `write`: what a slow or network disk may do.
+    /// For crash tests, which need kills to land inside a write.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn write_in_pieces(mut self, bytes: usize) -> Self {
+        self.piece = bytes;
+        self
+    }
+
+    /// The last verified entry (the store verifies everything it reads).
+    pub(crate) fn head(&self) -> Option<&ChainHead> {
+        self.head.as_ref()
+    }
+
+    /// The log's path.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// How many bytes of an incomplete last line were truncated on open
-    /// (0 when the file ended cleanly).
-    pub fn recovered_bytes(&self) -> u64 {
-        self.recovered
+    /// The quarantine file's path: `PATH.quarantine`.
+    pub fn quarantine_path(&self) -> &Path {
+        &self.quarantine
+    }
+
+    /// Runs `f` holding the exclusive lock on the file.
+    fn locked<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, AuditError>,
+    ) -> Result<T, AuditError> {
+        self.file
+            .lock()
+            .map_err(|source| AuditError::Store { source })?;
+        let result = f(self);
+        let unlocked = self.file.unlock();
+        let value = result?;
+        unlocked.map_err(|source| AuditError::Store { source })?;
+        Ok(value)
+    }
+
+    /// Reads and verifies what other writers appended, recovers a torn
+    /// tail, and gives every quarantine record its recovery entry. Runs
+    /// under the lock.
+    fn catch_up(&mut self) -> Result<(), AuditError> {
+        let store_error = |source| AuditError::Store { source };
+        let len = self.file.metadata().map_err(store_error)?.len();
+        if len < self.offset {
+            return Err(store_error(io::Error::other(format!(
+                "the audit log `{}` is shorter than when it was last read, so entries were removed; keep it for investigation",
+                self.path.display()
+            ))));
+        }
+        let mut torn = None;
+        if len > self.offset {
+            let handle = self.file.try_clone().map_err(store_error)?;
+            let mut reader = BufReader::with_capacity(1 << 16, handle);
+            reader
+                .seek(SeekFrom::Start(self.offset))
+                .map_err(store_error)?;
+            let mut bytes = Vec::new();
+            loop {
+                bytes.clear();
+                let n = reader.read_until(b'\n', &mut bytes).map_err(store_error)?;
+                if n == 0 {
+                    break;
+                }
+                if bytes.last() != Some(&b'\n') {
+                    torn = Some(std::mem::take(&mut bytes));
+                    break;
+                }
+                bytes.pop();
+                let line = self.lines.saturating_add(1);
+                let entry = check_entry(&bytes, self.head.as_ref()).map_err(|(seq, problem)| {
+                    AuditError::Damaged {
+                        source: AuditVerifyError::Broken { line, seq, problem },
+                    }
+                })?;
+                self.ingest(&entry);
+                self.lines = line;
+                self.offset = self.offset.saturating_add(n as u64);
+            }
+        }
+        if let Some(tail) = torn {
+            let record = quarantine::describe(self.offset, &tail);
+            let known = quarantine::read(&self.quarantine)
+                .map_err(store_error)?
+                .iter()
+                .any(|(r, _)| *r == record);
+            if !known {
+                quarantine::append(&self.quarantine, &record, &tail).map_err(store_error)?;
+            }
+            self.file
+                .set_len(self.offset)
+                .and_then(|()| self.file.sync_all())
+                .map_err(store_error)?;
+            self.recovered = self.recovered.saturating_add(record.bytes);
+        }
+        self.reconcile()
+    }
+
+    /// Appends a recovery entry for every quarantine record without one.
+    fn reconcile(&mut self) -> Result<(), AuditError> {
+        let store_error = |source| AuditError::Store { source };
+        let len = match self.quarantine.metadata() {
+            Ok(m) => m.len(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(store_error(e)),
+        };
+        if len == self.quarantine_len {
+            return Ok(());
+        }
+        let mut lines = Vec::new();
+        let (mut seq, mut prev) = match &self.head {
+            Some(h) => (h.seq, h.hash.clone()),
+            None => (0, GENESIS_HASH.to_owned()),
+        };
+        for (record, bytes) in quarantine::read(&self.quarantine).map_err(store_error)? {
+            // Fail safe: a quarantined receipt that accepted a parcel
+            // (written whole, its line feed missing) still counts as
+            // accepted, so the parcel cannot come in a second time.
+            if let Ok(entry) = AuditEntry::from_line(&bytes) {
+                self.index.ingest(&entry);
+            }
+            if self
+                .recoveries
+                .contains(&(record.offset, record.sha256.clone()))
+            {
+                continue;
+            }
+            let mut event = AuditEvent::new(
+                EntryKind::Recovery,
+                AuditOutcome::Quarantined,
+                liaison_record::Timestamp::now(),
+            );
+            event.reasons.push("torn-tail".to_owned());
+            event.recovered = Some(record);
+            seq = seq.checked_add(1).ok_or(AuditError::Full)?;
+            let (entry, bytes) = AuditEntry::chain_line(event, seq, prev)
+                .map_err(|source| AuditError::Encode { source })?;
+            prev = entry.hash.clone();
+            lines.push(NewLine {
+                seq,
+                hash: entry.hash,
+                prev: entry.prev,
+                bytes,
+                accepted: None,
+            });
+        }
+        if !lines.is_empty() {
+            self.write_lines(&lines)?;
+        }
+        self.quarantine_len = len;
+        Ok(())
+    }
+
+    fn ingest(&mut self, entry: &AuditEntry) {
+        self.index.ingest(entry);
+        if let Some(r) = &entry.recovered {
+            self.recoveries.insert((r.offset, r.sha256.clone()));
+        }
+        self.head = Some(entry.head());
+    }
+
+    /// Writes `lines` with one write and one fsync, or cuts the file back.
+    fn write_lines(&mut self, lines: &[NewLine]) -> Result<(), AuditError> {
+        if self.broken {
+            return Err(AuditError::Store {
+                source: io::Error::other(format!(
+                    "an earlier failed append to `{}` could not be rolled back; open the log again",
+                    self.path.display()
+                )),
+            });
+        }
+        check_no_line_feed(lines)?;
+        let total: usize = lines.iter().map(|l| l.bytes.len() + 1).sum();
+        let mut buf = Vec::with_capacity(total);
+        for line in lines {
+            buf.extend_from_slice(&line.bytes);
+            buf.push(b'\n');
+        }
+        let written = if self.piece == 0 {
+            self.file.write_all(&buf)
+        } else {
+            buf.chunks(self.piece)
+                .try_for_each(|piece| self.file.write_all(piece))
+        }
+        .and_then(|()| self.file.sync_data());
+        if let Err(source) = written {
+            // Cut back to the last complete line: the failed lines were
+            // never acknowledged, and a torn tail would stop the next append.
+            if self
+                .file
+                .set_len(self.offset)
+                .and_then(|()| self.file.sync_data())
+                .is_err()
+            {
+                self.broken = true;
+            }
+            return Err(AuditError::Store { source });
+        }
+        self.offset = self.offset.saturating_add(buf.len() as u64);
+        self.lines = self.lines.saturating_add(lines.len() as u64);
+        for line in lines {
+            if let Some((parcel, at)) = line.accepted {
+                self.index.insert(parcel, at);
+            }
+            self.head = Some(ChainHead {
+                seq: line.seq,
+                hash: line.hash.clone(),
+            });
+        }
+        Ok(())
     }
 }
 
 impl AuditStore for FileStore {
-    fn append(&mut self, line: &[u8]) -> io::Result<()> {
-        self.append_many(std::slice::from_ref(&line.to_vec()))
-    }
-
-    fn append_many(&mut self, lines: &[Vec<u8>]) -> io::Result<()> {
-        if self.broken {
-            return Err(io::Error::other(format!(
-                "an earlier write to the audit log `{}` failed and could not be undone; open the log again to recover",
-                self.path.display()
-            )));
-        }
-        if lines.iter().any(|l| l.contains(&b'\n')) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "an audit line must not hold a line feed",
-            ));
-        }
-        let total: usize = lines.iter().map(|l| l.len().saturating_add(1)).sum();
-        let mut buf = Vec::with_capacity(total);
-        for line in lines {
-            buf.extend_from_slice(line);
-            buf.push(b'\n');
-        }
-        let written = self
-            .file
-            .write_all(&buf)
-            .and_then(|()| self.file.sync_data());
-        match written {
-            Ok(()) => {
-                self.len = self.len.saturating_add(buf.len() as u64);
-                Ok(())
+    fn transact(&mut self, step: &mut Step<'_>) -> Result<Option<ChainHead>, AuditError> {
+        self.locked(|s| {
+            s.catch_up()?;
+            let lines = step(&mut IndexTransaction {
+                head: s.head.as_ref(),
+                index: &mut s.index,
+            })?;
+            if !lines.is_empty() {
+                s.write_lines(&lines)?;
             }
-            Err(e) => {
-                // Cut the file back to its last acknowledged line.
-                let undone = self
-                    .file
-                    .set_len(self.len)
-                    .and_then(|()| self.file.sync_data());
-                if undone.is_err() {
-                    self.broken = true;
-                }
-                Err(e)
-            }
-        }
+            Ok(s.head.clone())
+        })
     }
 
     fn lines(&self) -> io::Result<StoredLines<'_>> {
@@ -149,14 +344,21 @@ impl AuditStore for FileStore {
     }
 }
 
-/// Reads the lines of the log file at `path`, without opening it for
-/// writing (so without recovering an incomplete last line).
+/// Reads the lines of the log file at `path` holding a shared lock on it
+/// (so never a line half written by a writer), without writing to it.
 ///
 /// # Errors
 ///
 /// The file cannot be opened; reading errors come through the iterator.
 pub(crate) fn read_lines(path: &Path) -> io::Result<StoredLines<'static>> {
-    let reader = BufReader::with_capacity(1 << 16, File::open(path)?);
+    let file = File::open(path)?;
+    match file.lock_shared() {
+        Ok(()) => {}
+        // A copy on a file system without locks is still read.
+        Err(e) if e.kind() == io::ErrorKind::Unsupported => {}
+        Err(e) => return Err(e),
+    }
+    let reader = BufReader::with_capacity(1 << 16, file);
     Ok(Box::new(LineReader {
         reader,
         done: false,
@@ -198,48 +400,17 @@ impl Iterator for LineReader {
     }
 }
 
-/// The offset just after the last line feed of the file (0 when there is none).
-fn end_of_last_complete_line(file: &mut File, total: u64) -> io::Result<u64> {
-    const CHUNK: u64 = 1 << 16;
-    let mut end = total;
-    let mut buf = vec![0u8; CHUNK as usize];
-    while end > 0 {
-        let start = end.saturating_sub(CHUNK);
-        let n = usize::try_from(end - start).map_err(io::Error::other)?;
-        let chunk = buf.get_mut(..n).ok_or_else(|| io::Error::other("chunk"))?;
-        file.seek(SeekFrom::Start(start))?;
-        file.read_exact(chunk)?;
-        if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
-            return Ok(start + i as u64 + 1);
-        }
-        end = start;
-    }
-    Ok(0)
-}
-
-/// Makes a new file's directory entry durable.
-fn sync_folder(path: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        let folder = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        fs::File::open(folder)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = path;
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::AuditLog;
+    use std::fs;
 
-    fn collect(store: &FileStore) -> Vec<StoredLine> {
-        store.lines().unwrap().map(|l| l.unwrap()).collect()
+    fn event(i: i64) -> AuditEvent {
+        let at = liaison_record::Timestamp::from_offset_date_time(
+            time::macros::datetime!(2026-11-26 08:00 UTC) + time::Duration::seconds(i),
+        );
+        AuditEvent::new(EntryKind::Decision, AuditOutcome::Denied, at)
     }
 
     #[test]
@@ -247,74 +418,76 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.jsonl");
         {
-            let mut store = FileStore::open(&path).unwrap();
-            store.append(b"{\"a\":1}").unwrap();
-            store.append(b"{\"a\":2}").unwrap();
+            let log = AuditLog::open(&path).unwrap();
+            log.append(event(1)).unwrap();
+            log.append(event(2)).unwrap();
         }
         let store = FileStore::open(&path).unwrap();
         assert_eq!(store.recovered_bytes(), 0);
-        let lines = collect(&store);
+        let lines: Vec<_> = store.lines().unwrap().map(|l| l.unwrap()).collect();
         assert_eq!(lines.len(), 2);
-        assert_eq!(lines[1].bytes, b"{\"a\":2}");
         assert!(lines.iter().all(|l| l.complete));
-        assert_eq!(fs::read(&path).unwrap(), b"{\"a\":1}\n{\"a\":2}\n");
+        assert_eq!(store.head.as_ref().map(|h| h.seq), Some(2));
     }
 
     #[test]
-    fn torn_last_line_is_read_as_incomplete_and_truncated_on_open() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("audit.jsonl");
-        fs::write(&path, b"{\"a\":1}\n{\"a\":2}\n{\"a\":").unwrap();
-        let lines: Vec<_> = read_lines(&path).unwrap().map(|l| l.unwrap()).collect();
-        assert_eq!(lines.len(), 3);
-        assert!(!lines[2].complete);
-        assert_eq!(lines[2].bytes, b"{\"a\":");
-        let mut store = FileStore::open(&path).unwrap();
-        assert_eq!(store.recovered_bytes(), 5);
-        store.append(b"{\"a\":3}").unwrap();
-        assert_eq!(
-            fs::read(&path).unwrap(),
-            b"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n"
-        );
-    }
-
-    #[test]
-    fn a_file_with_no_complete_line_is_emptied() {
+    fn a_file_with_no_complete_line_is_quarantined_not_emptied() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.jsonl");
         fs::write(&path, vec![b'x'; 200_000]).unwrap();
         let store = FileStore::open(&path).unwrap();
         assert_eq!(store.recovered_bytes(), 200_000);
-        assert_eq!(fs::metadata(&path).unwrap().len(), 0);
+        let quarantined = quarantine::read(store.quarantine_path()).unwrap();
+        assert_eq!(quarantined.len(), 1);
+        assert_eq!(quarantined[0].1, vec![b'x'; 200_000]);
+        // The log now holds the recovery entry, and nothing else.
+        assert_eq!(store.lines, 1);
     }
 
     #[test]
-    fn a_long_last_line_is_found_across_chunks() {
+    fn a_junk_line_is_an_error_not_an_empty_store() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.jsonl");
-        let mut content = b"first\n".to_vec();
-        content.extend(std::iter::repeat_n(b'y', 150_000));
-        fs::write(&path, &content).unwrap();
-        let store = FileStore::open(&path).unwrap();
-        assert_eq!(store.recovered_bytes(), 150_000);
-        assert_eq!(fs::read(&path).unwrap(), b"first\n");
-    }
-
-    #[test]
-    fn a_second_writer_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("audit.jsonl");
-        let _first = FileStore::open(&path).unwrap();
-        let second = FileStore::open(&path).unwrap_err();
-        assert_eq!(second.kind(), io::ErrorKind::WouldBlock);
-        assert!(second.to_string().contains("another process"));
+        fs::write(&path, b"junk\n").unwrap();
+        let err = FileStore::open(&path).unwrap_err();
+        assert!(matches!(err, AuditError::Damaged { .. }), "{err}");
+        assert_eq!(fs::read(&path).unwrap(), b"junk\n");
     }
 
     #[test]
     fn a_line_feed_in_a_line_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = FileStore::open(dir.path().join("a.jsonl")).unwrap();
-        assert!(store.append(b"a\nb").is_err());
-        assert!(collect(&store).is_empty());
+        let result = store.transact(&mut |_: &mut dyn crate::audit::Transaction| {
+            Ok(vec![NewLine {
+                seq: 1,
+                hash: String::new(),
+                prev: String::new(),
+                bytes: b"a\nb".to_vec(),
+                accepted: None,
+            }])
+        });
+        assert!(result.is_err());
+        assert_eq!(store.lines().unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_writer_waits_for_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let log = AuditLog::open(&path).unwrap();
+        let holder = File::open(&path).unwrap();
+        holder.lock().unwrap();
+        let appended = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&appended);
+        let writer = std::thread::spawn(move || {
+            log.append(event(1)).unwrap();
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(!appended.load(std::sync::atomic::Ordering::SeqCst));
+        holder.unlock().unwrap();
+        writer.join().unwrap();
+        assert!(appended.load(std::sync::atomic::Ordering::SeqCst));
     }
 }

@@ -1,7 +1,15 @@
-//! Where audit lines are kept: the [`AuditStore`] trait and an in-memory store.
+//! Where audit lines are kept: the [`AuditStore`] trait, what one durable
+//! step hands a store ([`NewLine`], [`Transaction`]), and an in-memory store.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io;
+
+use liaison_record::Timestamp;
+use uuid::Uuid;
+
+use super::AuditError;
+use super::entry::{AuditEntry, AuditOutcome, ChainHead, EntryKind};
 
 /// One stored line of an audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,35 +25,69 @@ pub struct StoredLine {
 /// The lines of a store, in order.
 pub type StoredLines<'a> = Box<dyn Iterator<Item = io::Result<StoredLine>> + 'a>;
 
-/// Storage for audit lines: append one, read them all back in order.
-///
-/// [`FileStore`](crate::audit::FileStore) keeps JSON Lines on local disk and
-/// [`MemoryStore`] keeps them in memory; an agency that keeps its audit
-/// trail in its own database implements this trait over a table with one
-/// row per line. The [`AuditLog`](crate::audit::AuditLog) serializes calls,
-/// so an implementation needs no locking of its own.
-pub trait AuditStore: Send + fmt::Debug {
-    /// Appends one line (it holds no line feed) and returns only once the
-    /// line is durable.
-    ///
-    /// # Errors
-    ///
-    /// Any storage failure. After an error the line must either be absent
-    /// or be the last, incomplete line of the store.
-    fn append(&mut self, line: &[u8]) -> io::Result<()>;
+/// A line the log asks a store to append, with what the store indexes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NewLine {
+    /// The entry's sequence number.
+    pub seq: u64,
+    /// The entry's hash.
+    pub hash: String,
+    /// The hash of the entry before it.
+    pub prev: String,
+    /// The line, without a line feed.
+    pub bytes: Vec<u8>,
+    /// For an accepted receipt: the parcel id and the time of receipt,
+    /// which the store must remember as accepted in the same durable step.
+    pub accepted: Option<(Uuid, Timestamp)>,
+}
 
-    /// Appends several lines and returns once all are durable. A store that
-    /// can make them durable together (one write and one flush: group
-    /// commit) should override the default, which appends them one by one.
+/// What a store offers the log inside one durable step, while it holds
+/// the store exclusively (against every other writer, in this process or
+/// another, on this machine or another).
+pub trait Transaction {
+    /// The last entry as the store holds it now, every writer's appends
+    /// included; `None` while the store is empty.
+    fn head(&self) -> Option<&ChainHead>;
+
+    /// Whether a parcel with this id was accepted (and not pruned).
     ///
     /// # Errors
     ///
-    /// Any storage failure. After an error, any prefix of the lines may be
-    /// stored (the last one possibly incomplete); the log reads the store
-    /// again to find where its chain ends.
-    fn append_many(&mut self, lines: &[Vec<u8>]) -> io::Result<()> {
-        lines.iter().try_for_each(|l| self.append(l))
-    }
+    /// [`AuditError::Store`] when the store cannot be read.
+    fn is_accepted(&mut self, parcel: &Uuid) -> Result<bool, AuditError>;
+
+    /// Forgets the ids of parcels received before `before`: the replay
+    /// window refuses those parcels by their age.
+    ///
+    /// # Errors
+    ///
+    /// [`AuditError::Store`] when the store cannot be written.
+    fn prune(&mut self, before: Timestamp) -> Result<(), AuditError>;
+}
+
+/// The step a store runs inside its exclusive hold: it reads what the
+/// transaction shows and returns the lines to append.
+pub type Step<'a> = dyn FnMut(&mut dyn Transaction) -> Result<Vec<NewLine>, AuditError> + 'a;
+
+/// Storage for audit lines and for the ids of accepted parcels.
+///
+/// [`FileStore`](crate::audit::FileStore) keeps JSON Lines on local disk,
+/// [`MemoryStore`] keeps them in memory, and `PostgresStore` (feature
+/// `postgres`) keeps them in a database shared by several machines. An
+/// implementation must make each [`transact`](AuditStore::transact)
+/// exclusive against every other writer of the same store, and durable as
+/// one step: either all its lines and accepted ids are stored, or none.
+pub trait AuditStore: Send + fmt::Debug {
+    /// Takes the store exclusively, runs `step` with the store's current
+    /// head and replay ids, stores the lines it returns (and the accepted
+    /// parcel ids they carry) durably in one step, and returns the new head.
+    ///
+    /// # Errors
+    ///
+    /// [`AuditError::Store`] for any storage failure, and whatever `step`
+    /// returns; after an error nothing of this step is stored.
+    fn transact(&mut self, step: &mut Step<'_>) -> Result<Option<ChainHead>, AuditError>;
 
     /// Reads every line, oldest first.
     ///
@@ -55,11 +97,89 @@ pub trait AuditStore: Send + fmt::Debug {
     fn lines(&self) -> io::Result<StoredLines<'_>>;
 }
 
+/// The ids of accepted parcels and when each was received: what the file
+/// and memory stores keep in memory, read from the log's receipt entries.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ReplayIndex {
+    accepted: HashMap<Uuid, Timestamp>,
+    /// The last pruning time, so that pruning runs once a minute at most.
+    pruned: Option<Timestamp>,
+}
+
+impl ReplayIndex {
+    /// Takes note of an entry read from the log.
+    pub(crate) fn ingest(&mut self, entry: &AuditEntry) {
+        if entry.kind == EntryKind::Receipt
+            && entry.outcome == AuditOutcome::Accepted
+            && let Some(parcel) = entry.parcel
+        {
+            self.insert(parcel, entry.at);
+        }
+    }
+
+    pub(crate) fn insert(&mut self, parcel: Uuid, at: Timestamp) {
+        let pruned = self.pruned.is_some_and(|p| at < p);
+        if !pruned {
+            self.accepted.insert(parcel, at);
+        }
+    }
+
+    pub(crate) fn contains(&self, parcel: &Uuid) -> bool {
+        self.accepted.contains_key(parcel)
+    }
+
+    pub(crate) fn prune(&mut self, before: Timestamp) {
+        let due = self.pruned.is_none_or(|p| {
+            before.to_offset_date_time() - p.to_offset_date_time() >= time::Duration::MINUTE
+        });
+        if due {
+            self.accepted.retain(|_, at| *at >= before);
+            self.pruned = Some(before);
+        }
+    }
+}
+
+/// The transaction of a store that keeps its index in memory.
+pub(crate) struct IndexTransaction<'a> {
+    pub(crate) head: Option<&'a ChainHead>,
+    pub(crate) index: &'a mut ReplayIndex,
+}
+
+impl Transaction for IndexTransaction<'_> {
+    fn head(&self) -> Option<&ChainHead> {
+        self.head
+    }
+
+    fn is_accepted(&mut self, parcel: &Uuid) -> Result<bool, AuditError> {
+        Ok(self.index.contains(parcel))
+    }
+
+    fn prune(&mut self, before: Timestamp) -> Result<(), AuditError> {
+        self.index.prune(before);
+        Ok(())
+    }
+}
+
+/// Refuses a line that holds a line feed (it would split into two).
+pub(crate) fn check_no_line_feed(lines: &[NewLine]) -> Result<(), AuditError> {
+    if lines.iter().any(|l| l.bytes.contains(&b'\n')) {
+        return Err(AuditError::Store {
+            source: io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "an audit line must not hold a line feed",
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Audit lines kept in memory: for tests, benchmarks and short-lived tools.
-/// Nothing survives the process.
+/// Nothing survives the process, the ids of accepted parcels included.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
     lines: Vec<Vec<u8>>,
+    head: Option<ChainHead>,
+    index: ReplayIndex,
 }
 
 impl MemoryStore {
@@ -69,9 +189,20 @@ impl MemoryStore {
     }
 
     /// A store holding `lines` (without line feeds), for instance read from
-    /// another system to verify them.
+    /// another system to verify them. Lines that are not entries are kept
+    /// as they are (verification reports them).
     pub fn from_lines(lines: Vec<Vec<u8>>) -> Self {
-        Self { lines }
+        let mut store = Self {
+            lines,
+            ..Self::default()
+        };
+        for line in &store.lines {
+            if let Ok(entry) = AuditEntry::from_line(line) {
+                store.index.ingest(&entry);
+                store.head = Some(entry.head());
+            }
+        }
+        store
     }
 
     /// The stored lines.
@@ -81,15 +212,23 @@ impl MemoryStore {
 }
 
 impl AuditStore for MemoryStore {
-    fn append(&mut self, line: &[u8]) -> io::Result<()> {
-        if line.contains(&b'\n') {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "an audit line must not hold a line feed",
-            ));
+    fn transact(&mut self, step: &mut Step<'_>) -> Result<Option<ChainHead>, AuditError> {
+        let lines = step(&mut IndexTransaction {
+            head: self.head.as_ref(),
+            index: &mut self.index,
+        })?;
+        check_no_line_feed(&lines)?;
+        for line in lines {
+            if let Some((parcel, at)) = line.accepted {
+                self.index.insert(parcel, at);
+            }
+            self.head = Some(ChainHead {
+                seq: line.seq,
+                hash: line.hash,
+            });
+            self.lines.push(line.bytes);
         }
-        self.lines.push(line.to_vec());
-        Ok(())
+        Ok(self.head.clone())
     }
 
     fn lines(&self) -> io::Result<StoredLines<'_>> {

@@ -1,12 +1,14 @@
 //! Tests of the audit log: tamper detection, torn lines, concurrency.
 
 use std::fs;
+use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
 use proptest::prelude::*;
 use uuid::Uuid;
 
+use super::quarantine;
 use super::*;
 
 fn event(i: u64) -> AuditEvent {
@@ -323,14 +325,88 @@ fn a_torn_last_line_is_reported_apart_and_recovered_on_open() {
     fs::write(&path, &no_feed).unwrap();
     assert_eq!(verify_file(&path).unwrap().torn_tail.unwrap().line, 4);
 
-    // The writer truncates the torn line and the chain goes on.
+    // The writer moves the torn line to quarantine, records that, and
+    // the chain goes on.
     let log = AuditLog::open(&path).unwrap();
-    assert_eq!(log.len(), 3);
+    assert_eq!(log.len(), 4);
     log.append(event(9)).unwrap();
     drop(log);
     let report = verify_file(&path).unwrap();
-    assert_eq!(report.entries, 4);
+    assert_eq!(report.entries, 5);
     assert_eq!(report.torn_tail, None);
+    let recovery = AuditEntry::from_line(&lines_of(&path)[3]).unwrap();
+    assert_eq!(recovery.kind, EntryKind::Recovery);
+    let recovered = recovery.recovered.unwrap();
+    assert_eq!(recovered.offset, full.len() as u64);
+    assert_eq!(recovered.bytes, fourth_line.len() as u64);
+    let quarantined = quarantine::read(&quarantine::path_for(&path)).unwrap();
+    assert_eq!(quarantined, vec![(recovered, fourth_line)]);
+}
+
+#[test]
+fn a_crash_between_quarantine_and_recovery_entry_is_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    write_log(&path, 2);
+    let len = fs::metadata(&path).unwrap().len();
+    // The tail went to quarantine and the log was cut, then the crash.
+    let record = quarantine::describe(len, b"{\"at\":");
+    quarantine::append(&quarantine::path_for(&path), &record, b"{\"at\":").unwrap();
+    let log = AuditLog::open(&path).unwrap();
+    assert_eq!(log.len(), 3);
+    let entries = log.entries().unwrap();
+    assert_eq!(entries[2].recovered.as_ref(), Some(&record));
+    drop(log);
+    // Opening again adds nothing more.
+    assert_eq!(AuditLog::open(&path).unwrap().len(), 3);
+    // A damaged quarantine file is an error, not an empty one.
+    let q = quarantine::path_for(&path);
+    let mut bytes = fs::read(&q).unwrap();
+    bytes.truncate(bytes.len() - 2);
+    fs::write(&q, &bytes).unwrap();
+    let err = AuditLog::open(&path).unwrap_err();
+    assert!(err.to_string().contains("quarantine"), "{err}");
+}
+
+#[test]
+fn two_writers_of_one_file_share_the_chain_and_the_replay_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    let a = AuditLog::open(&path).unwrap();
+    let b = AuditLog::open(&path).unwrap();
+    let parcel = Uuid::from_u128(77);
+    let receipt = |i| {
+        let mut e = event(i);
+        e.kind = EntryKind::Receipt;
+        e.outcome = AuditOutcome::Accepted;
+        e.parcel = Some(parcel);
+        PendingReceipt {
+            event: e,
+            accepts: Some(parcel),
+        }
+    };
+    for i in 0..5 {
+        a.append(event(i)).unwrap();
+        b.append(event(100 + i)).unwrap();
+    }
+    let (_, first) = a.record(vec![receipt(1)], None).unwrap();
+    let (entries, second) = b.record(vec![receipt(2)], None).unwrap();
+    assert_eq!((first, second), (vec![true], vec![false]));
+    assert_eq!(entries[0].outcome, AuditOutcome::Refused);
+    assert_eq!(entries[0].reasons, vec![REPLAYED.to_owned()]);
+    assert!(a.is_accepted(&parcel).unwrap() && b.is_accepted(&parcel).unwrap());
+    assert_eq!(verify_file(&path).unwrap().entries, 12);
+    // A fresh open reads the accepted id back from the log.
+    drop((a, b));
+    let c = AuditLog::open(&path).unwrap();
+    assert!(c.is_accepted(&parcel).unwrap());
+    assert!(!c.is_accepted(&Uuid::from_u128(78)).unwrap());
+    // Pruning forgets ids received before the given time.
+    let later = liaison_record::Timestamp::from_offset_date_time(
+        time::macros::datetime!(2027-01-01 0:00 UTC),
+    );
+    c.record(Vec::new(), Some(later)).unwrap();
+    assert!(!c.is_accepted(&parcel).unwrap());
 }
 
 #[test]
@@ -353,8 +429,8 @@ fn a_memory_store_with_a_torn_line_is_refused() {
     #[derive(Debug)]
     struct Torn;
     impl AuditStore for Torn {
-        fn append(&mut self, _: &[u8]) -> io::Result<()> {
-            Ok(())
+        fn transact(&mut self, _: &mut Step<'_>) -> Result<Option<ChainHead>, AuditError> {
+            Ok(None)
         }
         fn lines(&self) -> io::Result<StoredLines<'_>> {
             Ok(Box::new(std::iter::once(Ok(StoredLine {
@@ -377,12 +453,14 @@ fn a_failing_store_leaves_the_head_where_it_was() {
         calls: u32,
     }
     impl AuditStore for Flaky {
-        fn append(&mut self, line: &[u8]) -> io::Result<()> {
+        fn transact(&mut self, step: &mut Step<'_>) -> Result<Option<ChainHead>, AuditError> {
             self.calls += 1;
             if self.calls == 2 {
-                return Err(io::Error::other("disk full"));
+                return Err(AuditError::Store {
+                    source: io::Error::other("disk full"),
+                });
             }
-            self.inner.append(line)
+            self.inner.transact(step)
         }
         fn lines(&self) -> io::Result<StoredLines<'_>> {
             self.inner.lines()
@@ -540,4 +618,36 @@ impl ConcatLines for Vec<Vec<u8>> {
         }
         bytes
     }
+}
+
+#[test]
+fn a_receipt_whose_line_feed_was_cut_still_refuses_its_parcel() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    let parcel = Uuid::from_u128(5);
+    let log = AuditLog::open(&path).unwrap();
+    let mut e = event(1);
+    e.kind = EntryKind::Receipt;
+    e.outcome = AuditOutcome::Accepted;
+    e.parcel = Some(parcel);
+    log.record(
+        vec![PendingReceipt {
+            event: e,
+            accepts: Some(parcel),
+        }],
+        None,
+    )
+    .unwrap();
+    drop(log);
+    let mut bytes = fs::read(&path).unwrap();
+    assert_eq!(bytes.pop(), Some(b'\n'));
+    fs::write(&path, &bytes).unwrap();
+    // An unterminated last line is a finding for a verifier ...
+    assert!(verify_file(&path).unwrap().torn_tail.is_some());
+    // ... and the writer quarantines it, but never forgets the parcel.
+    let log = AuditLog::open(&path).unwrap();
+    assert_eq!(log.entries().unwrap()[0].kind, EntryKind::Recovery);
+    assert!(log.is_accepted(&parcel).unwrap());
+    drop(log);
+    assert!(AuditLog::open(&path).unwrap().is_accepted(&parcel).unwrap());
 }

@@ -217,7 +217,7 @@ fn broken(line: u64, seq: Option<u64>, problem: Problem) -> AuditVerifyError {
 }
 
 /// Checks one line against the head of the chain before it.
-fn check_entry(
+pub(crate) fn check_entry(
     bytes: &[u8],
     previous: Option<&ChainHead>,
 ) -> Result<AuditEntry, (Option<u64>, Problem)> {

@@ -2,17 +2,24 @@
 //! exchange between agencies, through the `liaison` facade.
 //!
 //! Unless `--audit` says otherwise, an agency's audit log is
-//! `AGENCY.audit.jsonl` beside its identity file, and the ids of the
-//! parcels it accepted are kept in `AGENCY.seen` beside it (so a parcel is
-//! refused the second time, across runs).
+//! `AGENCY.audit.jsonl` beside its identity file; `--audit` takes another
+//! path or a `postgres://` URL. The log also keeps the ids of the parcels
+//! the agency accepted, so a parcel is refused the second time, across
+//! runs, processes and machines that share the log.
+//!
+//! Output files go through `liaison::files`: staged, then the audit entry,
+//! then put in place. A run killed in between leaves a temporary file that
+//! the next run for the same output finds: a received record whose receipt
+//! was recorded is put in place, anything else is removed.
 
+use std::io;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use liaison::audit::{AuditVerifyError, ChainHead};
+use liaison::audit::{AuditLog, AuditVerifyError, ChainHead, VerifyReport};
 use liaison::{
-    Agency, AgencyId, Directory, Identity, Purpose, ReceiveError, Record, SetupError, ShareError,
-    Timestamp,
+    Agency, AgencyId, Directory, FileDelivery, Identity, Parcel, Purpose, ReceiveError, Received,
+    Record, SetupError, ShareError, Timestamp,
 };
 
 use crate::output::{Failure, read_input, write_output};
@@ -49,9 +56,10 @@ pub(crate) struct ShareArgs {
     /// The purpose, such as `border-control`.
     #[arg(long)]
     purpose: Purpose,
-    /// The audit log (JSON Lines); default `AGENCY.audit.jsonl` beside the identity.
+    /// The audit log: a JSON Lines file, or a `postgres://` URL; default
+    /// `AGENCY.audit.jsonl` beside the identity.
     #[arg(long)]
-    audit: Option<PathBuf>,
+    audit: Option<String>,
     /// The time of sharing (RFC 3339, UTC); now when absent.
     #[arg(long)]
     at: Option<Timestamp>,
@@ -75,12 +83,14 @@ pub(crate) struct ReceiveArgs {
     /// The partner directory: a folder of partners' card files.
     #[arg(long)]
     directory: PathBuf,
-    /// The audit log (JSON Lines); default `AGENCY.audit.jsonl` beside the identity.
+    /// The audit log, which also keeps the ids of accepted parcels: a JSON
+    /// Lines file, or a `postgres://` URL; default `AGENCY.audit.jsonl`
+    /// beside the identity.
     #[arg(long)]
-    audit: Option<PathBuf>,
-    /// The ids of accepted parcels; default `AGENCY.seen` beside the identity.
-    #[arg(long)]
-    replay: Option<PathBuf>,
+    audit: Option<String>,
+    /// The replay window in days: older parcels are refused.
+    #[arg(long, default_value_t = 30)]
+    replay_window_days: u32,
     /// The time of receipt (RFC 3339, UTC); now when absent.
     #[arg(long)]
     at: Option<Timestamp>,
@@ -106,8 +116,8 @@ enum AuditCommand {
         /// hold that entry (this finds entries removed from the end).
         #[arg(long)]
         head: Option<String>,
-        /// The audit log.
-        log: PathBuf,
+        /// The audit log: a JSON Lines file, or a `postgres://` URL.
+        log: String,
     },
 }
 
@@ -152,7 +162,7 @@ fn share(args: ShareArgs) -> Result<(), Failure> {
         ));
     }
     let agreements = liaison::load_agreements(&args.agreements).map_err(setup)?;
-    let agency = agency(&args.identity, &args.directory, args.audit.as_deref(), None)?
+    let agency = agency(&args.identity, &args.directory, args.audit.as_deref())?
         .agreements(agreements)
         .build()
         .map_err(setup)?;
@@ -163,8 +173,19 @@ fn share(args: ShareArgs) -> Result<(), Failure> {
     let record = records
         .first()
         .ok_or_else(|| Failure::unusable("no record to share"))?;
-    match agency.share_at(record, &args.to, &args.purpose, at) {
-        Ok(parcel) => write_output(args.output.as_deref(), parcel.as_bytes()),
+    let result = match args.output.as_deref().filter(|p| *p != Path::new("-")) {
+        Some(path) => {
+            remove_leftovers(path)?;
+            let mut delivery = FileDelivery::new(path, false, parcel_bytes);
+            agency.share_into_at(record, &args.to, &args.purpose, at, &mut delivery)
+        }
+        None => agency.share_at(record, &args.to, &args.purpose, at),
+    };
+    match result {
+        Ok(parcel) if args.output.as_deref().is_none_or(|p| p == Path::new("-")) => {
+            write_output(None, parcel.as_bytes())
+        }
+        Ok(_) => Ok(()),
         Err(ShareError::Refused { refusal }) => {
             let mut lines = vec![format!(
                 "the release of record `{}` to `{}` for `{}` is refused (decision `{}`); the reasons:",
@@ -178,6 +199,23 @@ fn share(args: ShareArgs) -> Result<(), Failure> {
         }
         Err(other) => Err(Failure::unusable(other.to_string())),
     }
+}
+
+fn parcel_bytes(parcel: &Parcel) -> io::Result<Vec<u8>> {
+    Ok(parcel.as_bytes().to_vec())
+}
+
+fn received_json(received: &Received) -> io::Result<Vec<u8>> {
+    let mut json = serde_json::to_vec_pretty(received).map_err(io::Error::other)?;
+    json.push(b'\n');
+    Ok(json)
+}
+
+/// Removes the temporary files a killed run left for `path`.
+fn remove_leftovers(path: &Path) -> Result<(), Failure> {
+    liaison::files::remove_leftovers(path)
+        .map(|_| ())
+        .map_err(|e| Failure::unusable(format!("cannot clean up beside `{}`: {e}", path.display())))
 }
 
 /// Shares a bundle in batches on every core, writing `DIR/RECORD-ID.parcel`
@@ -211,19 +249,17 @@ fn share_bundle(
     };
     let mut refused = Vec::new();
     let mut unusable = Vec::new();
+    let target = |record: &Record| folder.join(format!("{}.parcel", record.id));
+    for record in records {
+        remove_leftovers(&target(record))?;
+    }
     for chunk in records.chunks(BATCH) {
-        for (record, result) in
-            chunk
-                .iter()
-                .zip(agency.share_batch_at(chunk, &args.to, &args.purpose, at))
-        {
+        let results = agency.share_batch_into_at(chunk, &args.to, &args.purpose, at, |r| {
+            FileDelivery::new(target(r), false, parcel_bytes)
+        });
+        for (record, result) in chunk.iter().zip(results) {
             match result {
-                Ok(parcel) => {
-                    let path = folder.join(format!("{}.parcel", record.id));
-                    crate::output::write_file_atomically(&path, parcel.as_bytes()).map_err(
-                        |e| Failure::unusable(format!("cannot write `{}`: {e}", path.display())),
-                    )?;
-                }
+                Ok(_) => {}
                 Err(ShareError::Refused { refusal }) => refused.push(format!(
                     "record `{}` is refused: {}",
                     record.id,
@@ -247,56 +283,108 @@ fn share_bundle(
 
 fn receive(args: ReceiveArgs) -> Result<(), Failure> {
     let bytes = read_input(Some(&args.parcel))?;
-    let agency = agency(
-        &args.identity,
-        &args.directory,
-        args.audit.as_deref(),
-        Some(args.replay.as_deref()),
-    )?
-    .build()
-    .map_err(setup)?;
+    let agency = agency(&args.identity, &args.directory, args.audit.as_deref())?
+        .replay_window(time::Duration::days(i64::from(args.replay_window_days)))
+        .build()
+        .map_err(setup)?;
     let at = args.at.unwrap_or_else(Timestamp::now);
-    match agency.receive_at(&bytes, at) {
-        Ok(received) => {
-            let mut json = serde_json::to_vec_pretty(&received)
-                .map_err(|e| Failure::unusable(format!("cannot write the record: {e}")))?;
-            json.push(b'\n');
-            write_output(args.output.as_deref(), &json)
+    let output = args.output.as_deref().filter(|p| *p != Path::new("-"));
+    let result = match output {
+        Some(path) => {
+            finish_interrupted_receipts(&agency, path)?;
+            let mut delivery = FileDelivery::new(path, true, received_json);
+            agency.receive_into_at(&bytes, at, &mut delivery)
         }
+        None => agency.receive_at(&bytes, at),
+    };
+    match result {
+        Ok(received) if output.is_none() => {
+            let json = received_json(&received)
+                .map_err(|e| Failure::unusable(format!("cannot write the record: {e}")))?;
+            write_output(None, &json)
+        }
+        Ok(_) => Ok(()),
         Err(
             e @ (ReceiveError::NotAParcel { .. }
             | ReceiveError::Audit { .. }
-            | ReceiveError::Replay { .. }),
+            | ReceiveError::Output { .. }
+            | ReceiveError::NotDelivered { .. }),
         ) => Err(Failure::unusable(e.to_string())),
         Err(e) => Err(Failure::refused(e.to_string())),
     }
 }
 
-fn verify(log: &Path, head: Option<&str>) -> Result<(), Failure> {
-    let result = match head {
-        None => liaison::audit::verify_file(log),
-        Some(text) => liaison::audit::verify_file_against(log, &parse_head(text)?),
+/// Finishes what a killed `receive -o path` left: a staged record whose
+/// parcel the audit log accepted is put in place (when nothing is there
+/// yet), any other temporary file of `path` is removed.
+fn finish_interrupted_receipts(agency: &Agency, path: &Path) -> Result<(), Failure> {
+    let fail = |e: io::Error| {
+        Failure::unusable(format!(
+            "cannot finish an interrupted receipt beside `{}`: {e}",
+            path.display()
+        ))
+    };
+    for leftover in liaison::files::leftovers(path).map_err(fail)? {
+        let parcel = std::fs::read(&leftover)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .and_then(|v| v.get("parcel")?.as_str()?.parse::<uuid::Uuid>().ok());
+        let accepted = match parcel {
+            Some(id) => agency
+                .audit()
+                .is_accepted(&id)
+                .map_err(|e| Failure::unusable(e.to_string()))?,
+            None => false,
+        };
+        if accepted && !path.exists() {
+            std::fs::rename(&leftover, path)
+                .and_then(|()| liaison::files::sync_folder_of(path))
+                .map_err(fail)?;
+            eprintln!(
+                "note: an interrupted receipt of parcel `{}` was finished: its record is now in `{}`",
+                parcel.map(|p| p.to_string()).unwrap_or_default(),
+                path.display()
+            );
+        } else {
+            std::fs::remove_file(&leftover).map_err(fail)?;
+        }
+    }
+    Ok(())
+}
+
+fn verify(log: &str, head: Option<&str>) -> Result<(), Failure> {
+    let trusted = head.map(parse_head).transpose()?;
+    let result = if log.starts_with("postgres://") || log.starts_with("postgresql://") {
+        let opened = AuditLog::open_location(log).map_err(|e| Failure::unusable(e.to_string()))?;
+        match &trusted {
+            None => opened.verify(),
+            Some(t) => opened.verify_against(t),
+        }
+    } else {
+        match &trusted {
+            None => liaison::audit::verify_file(log),
+            Some(t) => liaison::audit::verify_file_against(log, t),
+        }
     };
     match result {
+        Ok(VerifyReport {
+            torn_tail: Some(torn),
+            ..
+        }) => Err(Failure::refused(format!(
+            "`{log}`: line {} is unterminated ({} bytes): an append was interrupted, or the log was cut; the next writer moves it to the quarantine file and records a recovery entry, so compare with a trusted copy before trusting the log",
+            torn.line, torn.bytes
+        ))),
         Ok(report) => {
             let head = report
                 .head
                 .as_ref()
                 .map(|h| format!("{}:{}", h.seq, h.hash))
                 .unwrap_or_else(|| "none (empty log)".to_owned());
-            let mut text = format!("intact: {} entries; head {head}\n", report.entries);
-            if let Some(torn) = report.torn_tail {
-                text.push_str(&format!(
-                    "note: line {} is an incomplete write ({} bytes) left by an interrupted append; it was never acknowledged, and the writer removes it when it next opens the log\n",
-                    torn.line, torn.bytes
-                ));
-            }
+            let text = format!("intact: {} entries; head {head}\n", report.entries);
             write_output(None, text.as_bytes())
         }
-        Err(e @ AuditVerifyError::Broken { .. }) => {
-            Err(Failure::refused(format!("`{}`: {e}", log.display())))
-        }
-        Err(e) => Err(Failure::unusable(format!("`{}`: {e}", log.display()))),
+        Err(e @ AuditVerifyError::Broken { .. }) => Err(Failure::refused(format!("`{log}`: {e}"))),
+        Err(e) => Err(Failure::unusable(format!("`{log}`: {e}"))),
     }
 }
 
@@ -317,13 +405,11 @@ fn parse_head(text: &str) -> Result<ChainHead, Failure> {
     })
 }
 
-/// The agency's builder: identities, directory, audit log and replay store
-/// (`replay` is `None` when no replay store is needed).
+/// The agency's builder: identities, directory and audit log.
 fn agency(
     identities: &[PathBuf],
     directory: &Path,
-    audit: Option<&Path>,
-    replay: Option<Option<&Path>>,
+    audit: Option<&str>,
 ) -> Result<liaison::AgencyBuilder, Failure> {
     let mut loaded: Vec<Identity> = identities
         .iter()
@@ -337,21 +423,22 @@ fn agency(
         ));
     }
     let first = loaded.remove(0);
-    let beside = |suffix: &str| {
-        let folder = first_path.parent().unwrap_or_else(|| Path::new("."));
-        folder.join(format!("{}.{suffix}", first.agency_id()))
+    let location = match audit {
+        Some(location) => location.to_owned(),
+        None => {
+            let folder = first_path.parent().unwrap_or_else(|| Path::new("."));
+            folder
+                .join(format!("{}.audit.jsonl", first.agency_id()))
+                .to_string_lossy()
+                .into_owned()
+        }
     };
-    let audit_path = audit.map_or_else(|| beside("audit.jsonl"), Path::to_path_buf);
-    let replay_path = replay.map(|r| r.map_or_else(|| beside("seen"), Path::to_path_buf));
     let directory = Directory::load(directory).map_err(setup)?;
     let mut builder = Agency::builder(first)
         .directory(directory)
-        .audit_file(audit_path);
+        .audit_location(location);
     for older in loaded {
         builder = builder.identity(older);
-    }
-    if let Some(path) = replay_path {
-        builder = builder.replay_file(path);
     }
     Ok(builder)
 }

@@ -3,7 +3,9 @@
 
 use std::fs;
 use std::io::{self, IsTerminal, Read, Seek, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use liaison::files::StagedFile;
 use std::process::ExitCode;
 
 use zeroize::Zeroizing;
@@ -73,27 +75,13 @@ fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
         .map_err(|e| Failure::unusable(format!("cannot write to standard output: {e}")))
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder.
+/// Writes `bytes` to `path` through [`liaison::files`] (exclusive create,
+/// unpredictable name, rename into place, folder fsync), after removing
+/// the temporary files a killed run left for `path`. Every file the
+/// commands write goes through here or through [`Sink`].
 pub(crate) fn write_file_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = temporary_beside(path);
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
-}
-
-fn temporary_beside(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".to_owned());
-    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+    liaison::files::remove_leftovers(path)?;
+    liaison::files::write_file(path, bytes, false)
 }
 
 /// Opens an input for streaming: a file, or standard input for `None` or `-`.
@@ -139,8 +127,8 @@ pub(crate) enum Hold {
     Memory,
 }
 
-/// A streaming command's output, all or nothing: written to a temporary
-/// file beside the destination and renamed into place by [`Sink::commit`],
+/// A streaming command's output, all or nothing: written to a
+/// [`StagedFile`] beside the destination and renamed into place by [`Sink::commit`],
 /// or held for standard output (see [`Hold`]) and written by
 /// [`Sink::commit`]. Dropped without a commit, it leaves nothing behind.
 #[derive(Debug)]
@@ -150,11 +138,7 @@ pub(crate) struct Sink {
 
 #[derive(Debug)]
 enum Target {
-    File {
-        tmp: PathBuf,
-        path: PathBuf,
-        file: io::BufWriter<fs::File>,
-    },
+    File(StagedFile),
     Spool(io::BufWriter<fs::File>),
     /// Wiped when dropped: a failed open leaves no plaintext in memory.
     Memory(Zeroizing<Vec<u8>>),
@@ -166,24 +150,11 @@ impl Sink {
     pub(crate) fn create(path: Option<&Path>, hold: Hold, secret: bool) -> Result<Sink, Failure> {
         let target = match path {
             Some(p) if p != Path::new("-") => {
-                let tmp = temporary_beside(p);
-                let mut options = fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                if secret {
-                    use std::os::unix::fs::OpenOptionsExt as _;
-                    options.mode(0o600);
-                }
-                #[cfg(not(unix))]
-                let _ = secret;
-                let file = options.open(&tmp).map_err(|e| {
+                let cannot = |e: io::Error| {
                     Failure::unusable(format!("cannot write `{}`: {e}", p.display()))
-                })?;
-                Target::File {
-                    tmp,
-                    path: p.to_path_buf(),
-                    file: io::BufWriter::with_capacity(1 << 16, file),
-                }
+                };
+                liaison::files::remove_leftovers(p).map_err(cannot)?;
+                Target::File(StagedFile::create(p, secret).map_err(cannot)?)
             }
             _ => match hold {
                 Hold::TemporaryFile => {
@@ -204,20 +175,11 @@ impl Sink {
     /// to standard output.
     pub(crate) fn commit(mut self) -> Result<(), Failure> {
         match self.target.take() {
-            Some(Target::File { tmp, path, file }) => {
-                let result = file
-                    .into_inner()
-                    .map_err(io::IntoInnerError::into_error)
-                    .and_then(|f| f.sync_all())
-                    .and_then(|()| fs::rename(&tmp, &path));
-                if let Err(e) = result {
-                    let _ = fs::remove_file(&tmp);
-                    return Err(Failure::unusable(format!(
-                        "cannot write `{}`: {e}",
-                        path.display()
-                    )));
-                }
-                Ok(())
+            Some(Target::File(staged)) => {
+                let path = staged.destination().to_path_buf();
+                staged.commit().map_err(|e| {
+                    Failure::unusable(format!("cannot write `{}`: {e}", path.display()))
+                })
             }
             Some(Target::Spool(file)) => {
                 let mut out = io::stdout().lock();
@@ -239,7 +201,8 @@ impl Sink {
 impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match &mut self.target {
-            Some(Target::File { file, .. } | Target::Spool(file)) => file.write(buf),
+            Some(Target::File(staged)) => staged.write(buf),
+            Some(Target::Spool(file)) => file.write(buf),
             Some(Target::Memory(bytes)) => {
                 bytes.extend_from_slice(buf);
                 Ok(buf.len())
@@ -250,16 +213,9 @@ impl Write for Sink {
 
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.target {
-            Some(Target::File { file, .. } | Target::Spool(file)) => file.flush(),
+            Some(Target::File(staged)) => staged.flush(),
+            Some(Target::Spool(file)) => file.flush(),
             _ => Ok(()),
-        }
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        if let Some(Target::File { tmp, .. }) = self.target.take() {
-            let _ = fs::remove_file(tmp);
         }
     }
 }

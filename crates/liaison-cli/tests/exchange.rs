@@ -308,11 +308,24 @@ fn audit_verify_names_the_first_bad_entry() {
         stderr(&out)
     );
 
-    // A torn last line is reported apart, and the entries before it verify.
+    // A torn last line is a finding (exit 1), named with its line.
     fs::write(&log, format!("{}\n{}\n{{\"agree", lines[0], lines[1])).unwrap();
     let out = liaison(&["audit", "verify", s(&log)]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("incomplete write"));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("line 3 is unterminated"),
+        "{}",
+        stderr(&out)
+    );
+    // So is a last entry whose line feed alone was removed.
+    fs::write(&log, format!("{}\n{}", lines[0], lines[1])).unwrap();
+    let out = liaison(&["audit", "verify", s(&log)]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("line 2 is unterminated"),
+        "{}",
+        stderr(&out)
+    );
 
     // Missing file, malformed head: unusable.
     let out = liaison(&["audit", "verify", s(&setup.path("nope.jsonl"))]);
@@ -383,4 +396,132 @@ fn a_bundle_makes_one_parcel_per_released_record() {
         let out = setup.receive("DEU-BPOL", &format!("parcels/{id}.parcel"), "r.json");
         assert_eq!(code(&out), 0, "{}", stderr(&out));
     }
+}
+
+#[test]
+fn a_receipt_into_a_missing_folder_records_nothing_accepted_and_can_be_retried() {
+    let setup = Setup::new();
+    assert_eq!(code(&setup.share("border-control", "parcel.bin")), 0);
+    let out = setup.receive("DEU-BPOL", "parcel.bin", "nodir/received.json");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("not accepted"), "{}", stderr(&out));
+    let log = fs::read_to_string(setup.audit("DEU-BPOL")).unwrap();
+    assert!(!log.contains("\"accepted\""), "{log}");
+    assert!(log.contains("output-not-written"), "{log}");
+    // The retry is no replay: the parcel was never accepted.
+    let out = setup.receive("DEU-BPOL", "parcel.bin", "received.json");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = fs::metadata(setup.path("received.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the record is plaintext");
+    }
+}
+
+#[test]
+fn a_share_into_a_missing_folder_records_no_release() {
+    let setup = Setup::new();
+    let out = setup.share("border-control", "nodir/parcel.bin");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let log = fs::read_to_string(setup.audit("NLD-KMAR")).unwrap();
+    assert_eq!(log.lines().count(), 1);
+    assert!(!log.contains("\"release\""), "{log}");
+    assert!(log.contains("output-not-written"), "{log}");
+}
+
+#[test]
+fn an_interrupted_receipt_is_finished_by_the_next_run() {
+    let setup = Setup::new();
+    assert_eq!(code(&setup.share("border-control", "parcel.bin")), 0);
+    assert_eq!(code(&setup.receive("DEU-BPOL", "parcel.bin", "a.json")), 0);
+    // What a run killed after recording the receipt but before the rename
+    // leaves: the staged record, under its temporary name.
+    let staged = setup.path(".b.json.0123456789abcdef0123456789abcdef.liaison-tmp");
+    fs::rename(setup.path("a.json"), &staged).unwrap();
+    // And a leftover of a run killed before anything was recorded.
+    let junk = setup.path(".b.json.fedcba9876543210fedcba9876543210.liaison-tmp");
+    fs::write(
+        &junk,
+        b"{\"parcel\":\"00000000-0000-0000-0000-000000000000\"}",
+    )
+    .unwrap();
+    // The operator tries again: the parcel is a replay, and the record is
+    // put in place from the staged file.
+    let out = setup.receive("DEU-BPOL", "parcel.bin", "b.json");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("interrupted receipt"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(setup.path("b.json").exists());
+    assert!(!staged.exists() && !junk.exists());
+}
+
+#[test]
+fn a_killed_run_leaves_no_temporary_file_for_the_next() {
+    let setup = Setup::new();
+    let leftover = setup.path(".parcel.bin.00112233445566778899aabbccddeeff.liaison-tmp");
+    fs::write(&leftover, b"half a parcel").unwrap();
+    assert_eq!(code(&setup.share("border-control", "parcel.bin")), 0);
+    assert!(!leftover.exists());
+    let names: Vec<_> = fs::read_dir(setup.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".liaison-tmp"))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
+}
+
+#[test]
+fn the_audit_option_takes_a_postgres_url() {
+    let url = match std::env::var("LIAISON_TEST_POSTGRES") {
+        Ok(url) if !url.is_empty() => url,
+        _ if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) => {
+            panic!("CI is set but LIAISON_TEST_POSTGRES is not: .ci/run must start a server")
+        }
+        _ => {
+            eprintln!(
+                "the_audit_option_takes_a_postgres_url: skipped, no PostgreSQL server (set LIAISON_TEST_POSTGRES)"
+            );
+            return;
+        }
+    };
+    let schema = format!("cli_{}", std::process::id());
+    postgres::Client::connect(&url, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("the PostgreSQL server at `{url}` cannot be reached: {e}"))
+        .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+        .unwrap();
+    let joiner = if url.contains('?') { '&' } else { '?' };
+    let audit = format!("{url}{joiner}options=-csearch_path%3D{schema}");
+    let setup = Setup::new();
+    assert_eq!(code(&setup.share("border-control", "parcel.bin")), 0);
+    let receive = |out: &str| {
+        liaison(&[
+            "receive",
+            "--identity",
+            s(&setup.identity("DEU-BPOL")),
+            "--directory",
+            s(&setup.partners("DEU-BPOL")),
+            "--audit",
+            &audit,
+            "--at",
+            NOW,
+            "-o",
+            s(&setup.path(out)),
+            s(&setup.path("parcel.bin")),
+        ])
+    };
+    let out = receive("one.json");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = receive("two.json");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("received before"), "{}", stderr(&out));
+    let out = liaison(&["audit", "verify", &audit]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("intact: 2 entries"));
 }

@@ -1,0 +1,280 @@
+//! The PostgreSQL store (feature `postgres`): one audit chain and one
+//! replay window shared by every instance of an agency's service.
+//!
+//! The schema is `migrations/0001_exchange_state.sql`, run by
+//! [`PostgresStore::connect`]. Each [`transact`](AuditStore::transact) is
+//! one database transaction: it takes `liaison_audit` in `SHARE ROW
+//! EXCLUSIVE` mode (writers take turns, readers go on), reads the last
+//! entry, checks parcel ids against `liaison_replay`, inserts the entries
+//! and the accepted ids, and commits. A parcel id is unique by the primary
+//! key of `liaison_replay`; the chain is checked by a trigger on insert,
+//! and a trigger refuses every `UPDATE`, `DELETE` and `TRUNCATE` of
+//! `liaison_audit`.
+
+use std::fmt;
+use std::io;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use liaison_record::Timestamp;
+use uuid::Uuid;
+
+use super::AuditError;
+use super::entry::ChainHead;
+use super::store::{AuditStore, Step, StoredLine, StoredLines, Transaction, check_no_line_feed};
+
+/// An advisory lock key taken while the migration runs ("liaison" in ASCII).
+const MIGRATION_LOCK: i64 = 0x006c_6961_6973_6f6e;
+
+/// Audit lines and accepted parcel ids in a PostgreSQL database.
+pub struct PostgresStore {
+    client: Mutex<postgres::Client>,
+    statements: Statements,
+    /// The URL without its password, for messages.
+    shown: String,
+    /// When this store last pruned the replay ids.
+    pruned: Option<Timestamp>,
+}
+
+/// The statements of a durable step, prepared once per connection.
+struct Statements {
+    head: postgres::Statement,
+    accepted: postgres::Statement,
+    insert_entry: postgres::Statement,
+    insert_id: postgres::Statement,
+}
+
+impl Statements {
+    fn prepare(client: &mut postgres::Client) -> Result<Self, AuditError> {
+        Ok(Self {
+            head: client
+                .prepare("SELECT seq, hash FROM liaison_audit ORDER BY seq DESC LIMIT 1")
+                .map_err(db_error)?,
+            accepted: client
+                .prepare("SELECT 1 FROM liaison_replay WHERE parcel = $1::text::uuid")
+                .map_err(db_error)?,
+            insert_entry: client
+                .prepare("INSERT INTO liaison_audit (seq, hash, prev, line) VALUES ($1, $2, $3, $4)")
+                .map_err(db_error)?,
+            insert_id: client
+                .prepare(
+                    "INSERT INTO liaison_replay (parcel, received_at) VALUES ($1::text::uuid, $2::text::timestamptz)",
+                )
+                .map_err(db_error)?,
+        })
+    }
+}
+
+impl fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("url", &self.shown)
+            .finish_non_exhaustive()
+    }
+}
+
+fn db_error(e: postgres::Error) -> AuditError {
+    AuditError::Store {
+        source: io::Error::other(describe(&e)),
+    }
+}
+
+/// The error with the server's message, which `Display` leaves out.
+fn describe(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{e}: {} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
+}
+
+/// `url` with any password replaced by `***`.
+fn without_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let users = url.get(scheme.saturating_add(3)..at).unwrap_or_default();
+            match users.split_once(':') {
+                Some((user, _)) => format!(
+                    "{}{user}:***{}",
+                    url.get(..scheme.saturating_add(3)).unwrap_or_default(),
+                    url.get(at..).unwrap_or_default()
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl PostgresStore {
+    /// The schema migration, as in `migrations/0001_exchange_state.sql`.
+    pub const MIGRATION: &'static str = include_str!("../../migrations/0001_exchange_state.sql");
+
+    /// Connects to the database at `url` (`postgres://USER@HOST:PORT/DB`,
+    /// any form the `postgres` crate reads), without TLS (use a local
+    /// socket, or a network the agency controls), and runs the migration.
+    ///
+    /// # Errors
+    ///
+    /// [`AuditError::Store`] when the server cannot be reached or the
+    /// migration fails.
+    pub fn connect(url: &str) -> Result<Self, AuditError> {
+        let shown = without_password(url);
+        let mut client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| {
+            AuditError::Store {
+                source: io::Error::other(format!(
+                    "cannot connect to `{shown}` ({e}); check that the server runs and the URL is right"
+                )),
+            }
+        })?;
+        let mut tx = client.transaction().map_err(db_error)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .map_err(db_error)?;
+        tx.batch_execute(Self::MIGRATION).map_err(db_error)?;
+        tx.commit().map_err(db_error)?;
+        let statements = Statements::prepare(&mut client)?;
+        Ok(Self {
+            statements,
+            client: Mutex::new(client),
+            shown,
+            pruned: None,
+        })
+    }
+
+    fn client(&self) -> MutexGuard<'_, postgres::Client> {
+        // A client is left in a usable state by a failed call (its
+        // transaction is rolled back when dropped).
+        self.client.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+struct PgTransaction<'a, 'b> {
+    tx: &'a mut postgres::Transaction<'b>,
+    accepted: &'a postgres::Statement,
+    head: Option<ChainHead>,
+    pruned: &'a mut Option<Timestamp>,
+}
+
+impl Transaction for PgTransaction<'_, '_> {
+    fn head(&self) -> Option<&ChainHead> {
+        self.head.as_ref()
+    }
+
+    fn is_accepted(&mut self, parcel: &Uuid) -> Result<bool, AuditError> {
+        let row = self
+            .tx
+            .query_opt(self.accepted, &[&parcel.hyphenated().to_string()])
+            .map_err(db_error)?;
+        Ok(row.is_some())
+    }
+
+    fn prune(&mut self, before: Timestamp) -> Result<(), AuditError> {
+        let due = self.pruned.is_none_or(|p| {
+            before.to_offset_date_time() - p.to_offset_date_time() >= time::Duration::MINUTE
+        });
+        if due {
+            self.tx
+                .execute(
+                    "DELETE FROM liaison_replay WHERE received_at < $1::text::timestamptz",
+                    &[&before.to_string()],
+                )
+                .map_err(db_error)?;
+            *self.pruned = Some(before);
+        }
+        Ok(())
+    }
+}
+
+impl AuditStore for PostgresStore {
+    fn transact(&mut self, step: &mut Step<'_>) -> Result<Option<ChainHead>, AuditError> {
+        let mut pruned = self.pruned;
+        let mut client = self.client.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut tx = client.transaction().map_err(db_error)?;
+        // The shared advisory lock keeps appends out of a migration that
+        // another instance may be running; the table lock makes writers
+        // take turns while readers go on.
+        tx.batch_execute(&format!(
+            "SELECT pg_advisory_xact_lock_shared({MIGRATION_LOCK}); LOCK TABLE liaison_audit IN SHARE ROW EXCLUSIVE MODE"
+        ))
+        .map_err(db_error)?;
+        let statements = &self.statements;
+        let head = tx
+            .query_opt(&statements.head, &[])
+            .map_err(db_error)?
+            .map(|row| -> Result<ChainHead, AuditError> {
+                let seq: i64 = row.try_get(0).map_err(db_error)?;
+                Ok(ChainHead {
+                    seq: u64::try_from(seq).map_err(|_| AuditError::Full)?,
+                    hash: row.try_get(1).map_err(db_error)?,
+                })
+            })
+            .transpose()?;
+        let lines = step(&mut PgTransaction {
+            tx: &mut tx,
+            accepted: &statements.accepted,
+            head: head.clone(),
+            pruned: &mut pruned,
+        })?;
+        check_no_line_feed(&lines)?;
+        let Some(last) = lines.last().map(|l| ChainHead {
+            seq: l.seq,
+            hash: l.hash.clone(),
+        }) else {
+            tx.commit().map_err(db_error)?;
+            drop(client);
+            self.pruned = pruned;
+            return Ok(head);
+        };
+        let (insert_entry, insert_id) = (&statements.insert_entry, &statements.insert_id);
+        for line in &lines {
+            let seq = i64::try_from(line.seq).map_err(|_| AuditError::Full)?;
+            let text = std::str::from_utf8(&line.bytes).map_err(|e| AuditError::Store {
+                source: io::Error::new(io::ErrorKind::InvalidInput, e),
+            })?;
+            tx.execute(insert_entry, &[&seq, &line.hash, &line.prev, &text])
+                .map_err(db_error)?;
+            if let Some((parcel, at)) = &line.accepted {
+                tx.execute(
+                    insert_id,
+                    &[&parcel.hyphenated().to_string(), &at.to_string()],
+                )
+                .map_err(db_error)?;
+            }
+        }
+        tx.commit().map_err(db_error)?;
+        drop(client);
+        self.pruned = pruned;
+        Ok(Some(last))
+    }
+
+    fn lines(&self) -> io::Result<StoredLines<'_>> {
+        let rows = self
+            .client()
+            .query("SELECT line FROM liaison_audit ORDER BY seq", &[])
+            .map_err(|e| io::Error::other(describe(&e)))?;
+        let mut lines = Vec::with_capacity(rows.len());
+        for row in rows {
+            let text: String = row.try_get(0).map_err(|e| io::Error::other(describe(&e)))?;
+            lines.push(StoredLine {
+                bytes: text.into_bytes(),
+                complete: true,
+            });
+        }
+        Ok(Box::new(lines.into_iter().map(Ok)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(
+            without_password("postgres://audit:hunter2@db.example:5432/liaison"),
+            "postgres://audit:***@db.example:5432/liaison"
+        );
+        assert_eq!(
+            without_password("postgres://audit@db/liaison"),
+            "postgres://audit@db/liaison"
+        );
+    }
+}

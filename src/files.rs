@@ -1,0 +1,327 @@
+//! Writing files all or nothing: the one way every file of the exchange is
+//! written (received records, parcels, cards, labels).
+//!
+//! A [`StagedFile`] is created beside its destination with exclusive create
+//! (`O_EXCL`: a planted file or symbolic link at that name makes it fail
+//! rather than be written through) under an unpredictable name
+//! `.NAME.RANDOM.liaison-tmp`, with mode 0600 when it holds plaintext or
+//! secrets, and locked while it is written. [`StagedFile::commit`] makes
+//! its content durable, renames it over the destination and makes the
+//! rename durable (fsync of the folder). Dropped without a commit, it is
+//! removed. A temporary file left by a killed run stays unlocked;
+//! [`leftovers`] finds those of a destination, and [`remove_leftovers`]
+//! removes them.
+//!
+//! ```
+//! use std::io::Write;
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("record.json");
+//! let mut staged = liaison::files::StagedFile::create(&path, true)?;
+//! staged.write_all(b"{}")?;
+//! staged.commit()?;
+//! assert_eq!(std::fs::read(&path)?, b"{}");
+//! assert!(liaison::files::leftovers(&path)?.is_empty());
+//! # Ok(())
+//! # }
+//! ```
+
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// The suffix of every temporary file.
+const SUFFIX: &str = ".liaison-tmp";
+
+/// A file being written beside its destination; see the [module](self).
+#[derive(Debug)]
+pub struct StagedFile {
+    tmp: PathBuf,
+    dest: PathBuf,
+    file: Option<BufWriter<File>>,
+}
+
+impl StagedFile {
+    /// Creates the temporary file for `dest`, in the same folder, with mode
+    /// 0600 when `secret` is set (otherwise as the umask allows).
+    ///
+    /// # Errors
+    ///
+    /// The folder does not exist or cannot be written.
+    pub fn create(dest: &Path, secret: bool) -> io::Result<Self> {
+        let name = dest
+            .file_name()
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "the destination has no file name; give the path of a file",
+                )
+            })?
+            .to_string_lossy()
+            .into_owned();
+        let tmp = dest.with_file_name(format!(".{name}.{}{SUFFIX}", uuid::Uuid::new_v4().simple()));
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(if secret { 0o600 } else { 0o644 });
+        }
+        #[cfg(not(unix))]
+        let _ = secret;
+        let file = options.open(&tmp)?;
+        // Held until the file is renamed or removed: `leftovers` passes over
+        // a file another run is still writing.
+        if let Err(e) = file.lock() {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        Ok(Self {
+            tmp,
+            dest: dest.to_path_buf(),
+            file: Some(BufWriter::with_capacity(1 << 16, file)),
+        })
+    }
+
+    /// The temporary file's path.
+    pub fn temporary_path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// The destination.
+    pub fn destination(&self) -> &Path {
+        &self.dest
+    }
+
+    /// Makes the content written so far durable (flush and fsync), without
+    /// putting the file in place.
+    ///
+    /// # Errors
+    ///
+    /// The content cannot be written (a full disk).
+    pub fn sync(&mut self) -> io::Result<()> {
+        match &mut self.file {
+            Some(f) => {
+                f.flush()?;
+                f.get_ref().sync_all()
+            }
+            None => Err(io::Error::other("the staged file is already closed")),
+        }
+    }
+
+    /// Makes the content durable, renames the file over the destination
+    /// and makes the rename durable.
+    ///
+    /// # Errors
+    ///
+    /// Any step fails; the temporary file is then removed.
+    pub fn commit(mut self) -> io::Result<()> {
+        self.try_commit()
+    }
+
+    /// Like [`commit`](StagedFile::commit), but when the file cannot be put
+    /// in place it stays staged, so that the caller can [`keep`](StagedFile::keep) it.
+    ///
+    /// # Errors
+    ///
+    /// Any step fails.
+    pub fn try_commit(&mut self) -> io::Result<()> {
+        self.sync()?;
+        fs::rename(&self.tmp, &self.dest)?;
+        // Renamed: nothing is left to remove, and the lock goes with the handle.
+        self.file = None;
+        sync_folder_of(&self.dest)
+    }
+
+    /// Leaves the temporary file where it is (closed and unlocked) and
+    /// returns its path: for content that must not be lost when it cannot
+    /// be put in place.
+    pub fn keep(mut self) -> PathBuf {
+        self.file = None;
+        std::mem::take(&mut self.tmp)
+    }
+}
+
+impl Write for StagedFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.file {
+            Some(f) => f.write(buf),
+            None => Err(io::Error::other("the staged file is already closed")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.file {
+            Some(f) => f.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for StagedFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Writes `bytes` to `dest` through a [`StagedFile`].
+///
+/// # Errors
+///
+/// Any step fails; nothing is then left behind.
+pub fn write_file(dest: &Path, bytes: &[u8], secret: bool) -> io::Result<()> {
+    let mut staged = StagedFile::create(dest, secret)?;
+    staged.write_all(bytes)?;
+    staged.commit()
+}
+
+/// The temporary files of `dest` that no run is writing any more: left by
+/// a run that was killed.
+///
+/// # Errors
+///
+/// The folder cannot be read.
+pub fn leftovers(dest: &Path) -> io::Result<Vec<PathBuf>> {
+    let Some(name) = dest.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Ok(Vec::new());
+    };
+    let folder = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let prefix = format!(".{name}.");
+    let entries = match fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(middle) = file_name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(SUFFIX))
+        else {
+            continue;
+        };
+        if middle.len() != 32 || !middle.bytes().all(|b| b.is_ascii_hexdigit()) {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(file) = File::open(&path) else {
+            continue;
+        };
+        match file.try_lock() {
+            Ok(()) => found.push(path),
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(e)) => return Err(e),
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Removes the [`leftovers`] of `dest` and returns how many there were.
+///
+/// # Errors
+///
+/// The folder cannot be read or a file cannot be removed.
+pub fn remove_leftovers(dest: &Path) -> io::Result<usize> {
+    let found = leftovers(dest)?;
+    for path in &found {
+        fs::remove_file(path)?;
+    }
+    if !found.is_empty() {
+        sync_folder_of(dest)?;
+    }
+    Ok(found.len())
+}
+
+/// Makes the folder entry of `path` durable (fsync of its folder).
+///
+/// # Errors
+///
+/// The folder cannot be opened or synced.
+pub fn sync_folder_of(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        let folder = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        File::open(folder)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_file_is_0600_and_a_planted_link_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.json");
+        write_file(&dest, b"secret", true).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = fs::metadata(&dest).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // Names are unpredictable: two stagings of one destination differ.
+        let a = StagedFile::create(&dest, true).unwrap();
+        let b = StagedFile::create(&dest, true).unwrap();
+        assert_ne!(a.temporary_path(), b.temporary_path());
+        // Exclusive create: an existing name (a planted link) is refused.
+        #[cfg(unix)]
+        {
+            let target = dir.path().join("elsewhere");
+            let planted = a.temporary_path().to_path_buf();
+            drop(a);
+            std::os::unix::fs::symlink(&target, &planted).unwrap();
+            let mut options = OpenOptions::new();
+            options.write(true).create_new(true);
+            assert!(options.open(&planted).is_err());
+            assert!(!target.exists());
+        }
+        drop(b);
+        assert_eq!(fs::read(&dest).unwrap(), b"secret");
+    }
+
+    #[test]
+    fn a_dropped_file_leaves_nothing_and_a_killed_run_is_cleaned_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.json");
+        let mut staged = StagedFile::create(&dest, false).unwrap();
+        staged.write_all(b"half").unwrap();
+        // A run still writing is not a leftover.
+        assert!(leftovers(&dest).unwrap().is_empty());
+        drop(staged);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+
+        // A killed run: its file stays, unlocked.
+        let staged = StagedFile::create(&dest, true).unwrap();
+        let kept = staged.keep();
+        fs::write(dir.path().join(".out.json.unrelated"), b"x").unwrap();
+        assert_eq!(leftovers(&dest).unwrap(), vec![kept.clone()]);
+        assert_eq!(remove_leftovers(&dest).unwrap(), 1);
+        assert!(!kept.exists());
+        assert!(dir.path().join(".out.json.unrelated").exists());
+    }
+
+    #[test]
+    fn a_missing_folder_fails_before_anything_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("nodir").join("out.json");
+        assert!(StagedFile::create(&dest, true).is_err());
+        assert!(write_file(&dest, b"x", false).is_err());
+    }
+}
