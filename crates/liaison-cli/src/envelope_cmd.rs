@@ -174,25 +174,10 @@ fn keygen(args: &KeygenArgs) -> Result<(), Failure> {
 
 /// Writes a secret file with mode 0600 from its creation, through a
 /// temporary file renamed into place.
+/// Writes a file that holds secrets: through the one file helper (exclusive
+/// create under an unpredictable name, mode 0600, rename, folder sync).
 fn write_secret_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let result = (|| {
-        let mut f = options.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    liaison::files::write_file(path, bytes, true)
 }
 
 fn read_identity(path: &Path) -> Result<Identity, Failure> {

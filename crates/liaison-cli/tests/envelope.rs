@@ -321,8 +321,8 @@ fn inspect_shows_what_needs_no_key() {
         serde_json::from_str(&std::fs::read_to_string(a.card("DE")).unwrap()).unwrap();
     let sender: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(a.card("FR")).unwrap()).unwrap();
-    assert_eq!(json["version"], 1);
-    assert_eq!(json["suite"], 1);
+    assert_eq!(json["version"], 2);
+    assert_eq!(json["suite"], 2);
     assert_eq!(json["payload_len"], 5);
     assert_eq!(json["sender_key_id"], sender["ed25519_key_id"]);
     assert_eq!(json["recipients"][0]["key_id"], card["x25519_key_id"]);
