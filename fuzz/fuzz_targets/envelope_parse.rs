@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = inspect(data);
     if let Ok((header, len)) = format::read_header(data) {
         let mut again = Vec::new();
-        format::write_signed_header(&header, &mut again);
+        format::write_header(&header, &mut again);
         assert_eq!(again.as_slice(), &data[..len as usize]);
     }
     if let Ok(bytes) = dearmor(data) {
