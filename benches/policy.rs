@@ -262,6 +262,9 @@ fn agreements(rng: &mut Rng, providers: &[AgencyId]) -> Vec<Agreement> {
                     .parse()
                     .unwrap(),
                 ),
+                suspended_from: None,
+                terminated_at: None,
+                obligations_survive: true,
                 legal_basis: "benchmark".to_owned(),
                 max_classification: rng.pick(&CLASSIFICATIONS[1..4]),
                 known_caveats: Vec::new(),

@@ -9,25 +9,6 @@ use crate::engine::word;
 use crate::load::{LoadError, Placer, Problem, Severity, parse_located};
 use crate::source::Format;
 
-/// The top-level members of a record a field path can start with.
-const RECORD_MEMBERS: &[&str] = &[
-    "schema_version",
-    "id",
-    "version",
-    "revoked",
-    "originator",
-    "created",
-    "modified",
-    "marking",
-    "assessment",
-    "entities",
-    "relationships",
-    "narrative",
-    "source",
-    "provenance",
-    "extensions",
-];
-
 /// Loads one agreement and lists the warnings about it: clauses that can
 /// never apply, clauses that overlap with different effects, release
 /// ceilings above the agreement's, paths that can never match, and the
@@ -70,6 +51,40 @@ pub(crate) fn warnings(a: &Agreement, now: Timestamp) -> Vec<(String, String, Op
             Some("renew it with a new version and a later `valid_until`".to_owned()),
         ));
     }
+    if let Some(t) = a.terminated_at
+        && t <= now
+    {
+        out.push((
+            "/terminated_at".to_owned(),
+            format!(
+                "version {} was terminated at {t}; it will never apply",
+                a.version
+            ),
+            None,
+        ));
+    } else if let Some(t) = a.suspended_from
+        && t <= now
+    {
+        out.push((
+            "/suspended_from".to_owned(),
+            format!(
+                "version {} is suspended since {t}; nothing is released under it",
+                a.version
+            ),
+            Some("lift the suspension with a new version".to_owned()),
+        ));
+    }
+    let own = liaison_record::Party::Country(a.provider.country());
+    let own_agency = liaison_record::Party::Agency(a.provider.clone());
+    for (i, p) in a.recipients.iter().enumerate() {
+        if *p == own || *p == own_agency {
+            out.push((
+                format!("/recipients/{i}"),
+                format!("the recipients `{p}` include the provider `{}`, and a release to itself is always refused", a.provider),
+                Some("name the other agencies of the country one by one if that is what is meant".to_owned()),
+            ));
+        }
+    }
     if a.valid_from > now {
         out.push((
             "/valid_from".to_owned(),
@@ -111,16 +126,13 @@ pub(crate) fn warnings(a: &Agreement, now: Timestamp) -> Vec<(String, String, Op
                     Some("remove `control`".to_owned()),
                 ));
             }
-            for (key, patterns) in [("fields", &r.fields), ("withhold", &r.withhold)] {
-                for (j, p) in patterns.iter().enumerate() {
-                    let first = p.split('/').nth(1).unwrap_or_default();
-                    if first != "*" && !RECORD_MEMBERS.contains(&first) {
-                        out.push((
-                            format!("{at}/release/{key}/{j}"),
-                            format!("the path `{p}` can never match: records have no member `{first}`"),
-                            Some("start paths with `/entities`, `/relationships`, `/narrative`, `/source`, `/assessment` or `/extensions`".to_owned()),
-                        ));
-                    }
+            for (j, p) in r.withhold.iter().enumerate() {
+                if let Some(member) = required_member(p) {
+                    out.push((
+                        format!("{at}/release/withhold/{j}"),
+                        format!("`{member}` is required in its entity, so withholding `{p}` withholds the whole entity"),
+                        Some("withhold the entity's optional members instead if it should go without them".to_owned()),
+                    ));
                 }
             }
         }
@@ -143,6 +155,122 @@ pub(crate) fn warnings(a: &Agreement, now: Timestamp) -> Vec<(String, String, Op
                         word(&d.effect)
                     ),
                     Some("narrow one clause's conditions if that is not what is meant".to_owned()),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The required member of a unit a withhold path names, if it names one
+/// (`/entities/*/number`): withholding it withholds the unit.
+fn required_member(pattern: &str) -> Option<&str> {
+    const REQUIRED: &[&str] = &[
+        "document_type",
+        "issuing_state",
+        "number",
+        "status",
+        "modality",
+        "format",
+        "sha256",
+        "pointer",
+        "conveyance_type",
+        "identifier",
+        "encounter_type",
+        "observed_by",
+        "issuing_authority",
+        "category",
+        "action",
+        "indicator_type",
+        "value",
+        "threat_type",
+    ];
+    let segments: Vec<&str> = pattern.split('/').skip(1).collect();
+    match segments.as_slice() {
+        ["entities", _, m] if REQUIRED.contains(m) => Some(m),
+        ["source", m @ "source_type"] => Some(m),
+        _ => None,
+    }
+}
+
+/// The warnings about a whole set of agreements, beyond each on its own:
+/// versions of one agreement that another version replaces entirely
+/// (superseded: they never apply), versions whose validity overlaps a later
+/// version's (the later one wins from its `valid_from`), and two agreements
+/// with one id and version.
+///
+/// Each problem names the agreement id; its file is `origin` of the
+/// agreement as given.
+pub fn check_set(agreements: &[(&Agreement, &str)], now: Timestamp) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let problem =
+        |origin: &str, a: &Agreement, pointer: &str, message: String, help: Option<String>| {
+            Problem {
+                severity: Severity::Warning,
+                file: origin.to_owned(),
+                line: None,
+                column: None,
+                pointer: pointer.to_owned(),
+                agreement: Some(a.id.clone()),
+                clause: None,
+                message,
+                help,
+            }
+        };
+    for (i, (a, origin)) in agreements.iter().enumerate() {
+        for (b, other) in agreements.iter().skip(i + 1) {
+            if a.id != b.id {
+                continue;
+            }
+            if a.version == b.version {
+                if a != b {
+                    out.push(problem(
+                        other,
+                        b,
+                        "/version",
+                        format!("agreement `{}` version {} is also in `{origin}` with other contents; nothing is released under either", b.id, b.version),
+                        Some("give the newer text a new version".to_owned()),
+                    ));
+                }
+                continue;
+            }
+            let (old, old_origin, new, new_origin) = if a.version < b.version {
+                (*a, *origin, *b, *other)
+            } else {
+                (*b, *other, *a, *origin)
+            };
+            if new.valid_from <= old.valid_from {
+                out.push(problem(
+                    old_origin,
+                    old,
+                    "/version",
+                    format!(
+                        "version {} of `{}` is superseded by version {} (in `{new_origin}`) from its start, so it never applies",
+                        old.version, old.id, new.version
+                    ),
+                    Some("remove the old version".to_owned()),
+                ));
+            } else if old.valid_until.is_none_or(|u| u > new.valid_from) {
+                out.push(problem(
+                    old_origin,
+                    old,
+                    "/valid_until",
+                    format!(
+                        "version {} of `{}` overlaps version {} (in `{new_origin}`): from {} only version {} applies",
+                        old.version, old.id, new.version, new.valid_from, new.version
+                    ),
+                    Some(format!("end version {} at `valid_until = {}`", old.version, new.valid_from)),
+                ));
+            } else if new.valid_from <= now {
+                out.push(problem(
+                    old_origin,
+                    old,
+                    "/version",
+                    format!(
+                        "version {} of `{}` is superseded by version {} (in `{new_origin}`) since {}",
+                        old.version, old.id, new.version, new.valid_from
+                    ),
+                    None,
                 ));
             }
         }

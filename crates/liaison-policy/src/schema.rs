@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use liaison_record::{
     AgencyId, Attribution, Caveat, Classification, EntityKind, FieldClass, InformationCredibility,
-    Party, Purpose, SourceReliability, Timestamp, Tlp,
+    Party, Purpose, SourceReliability, SourceType, Timestamp, Tlp,
 };
 
 use crate::agreement::{Effect, OnwardRule, Transformation};
@@ -73,6 +73,7 @@ enum Leaf {
     Attribution,
     Reliability,
     Credibility,
+    SourceType,
     Pointer,
 }
 
@@ -87,6 +88,8 @@ const ENTITY_KIND: Shape = Shape::Leaf(Leaf::EntityKind);
 const FIELD_CLASS: Shape = Shape::Leaf(Leaf::FieldClass);
 const TRANSFORMATION: Shape = Shape::Leaf(Leaf::Transformation);
 const POINTER: Shape = Shape::Leaf(Leaf::Pointer);
+const AGENCY: Shape = Shape::Leaf(Leaf::Agency);
+const SOURCE_TYPE: Shape = Shape::Leaf(Leaf::SourceType);
 
 const OBLIGATIONS: Shape = Shape::Table(&[
     opt("retention_days", Shape::Leaf(Leaf::Count)),
@@ -115,6 +118,14 @@ const CONDITIONS: Shape = Shape::Table(&[
     ),
     opt("max_age_days", Shape::Leaf(Leaf::Count)),
     opt("min_age_days", Shape::Leaf(Leaf::Count)),
+    opt("max_source_reliability", Shape::Leaf(Leaf::Reliability)),
+    opt(
+        "max_information_credibility",
+        Shape::Leaf(Leaf::Credibility),
+    ),
+    opt("source_types", list(&SOURCE_TYPE)),
+    opt("source_agencies", list(&AGENCY)),
+    opt("third_party_source", Shape::Leaf(Leaf::Bool)),
 ]);
 
 const RELEASE: Shape = Shape::Table(&[
@@ -141,6 +152,9 @@ const AGREEMENT: Shape = Shape::Table(&[
     req("recipients", list(&PARTY)),
     req("valid_from", Shape::Leaf(Leaf::Time)),
     opt("valid_until", Shape::Leaf(Leaf::Time)),
+    opt("suspended_from", Shape::Leaf(Leaf::Time)),
+    opt("terminated_at", Shape::Leaf(Leaf::Time)),
+    opt("obligations_survive", Shape::Leaf(Leaf::Bool)),
     req("legal_basis", Shape::Leaf(Leaf::Text)),
     req("purposes", list(&PURPOSE)),
     req("max_classification", Shape::Leaf(Leaf::Classification)),
@@ -268,6 +282,7 @@ fn check_leaf(leaf: Leaf, v: &Value) -> LeafResult {
         Leaf::Credibility => {
             word::<InformationCredibility>(v, "information credibility", CREDIBILITIES)
         }
+        Leaf::SourceType => word::<SourceType>(v, "source type", SOURCE_TYPES),
         Leaf::Pointer => match v.as_str() {
             Some(p) if p.starts_with('/') && !p.ends_with('/') => Ok(()),
             Some(p) => Err((
@@ -345,6 +360,16 @@ const TRANSFORMATIONS: &[&str] = &[
     "date-of-birth-to-year",
     "neutral-source",
     "coarse-coordinates",
+    "pseudonymize-names",
+    "place-of-birth-to-country",
+];
+const SOURCE_TYPES: &[&str] = &[
+    "human",
+    "technical",
+    "open-source",
+    "official-record",
+    "partner-agency",
+    "observation",
 ];
 const EFFECTS: &[&str] = &["release", "deny", "refer"];
 const ONWARD_RULES: &[&str] = &["forbidden", "with-consent", "only-to", "permitted"];
@@ -419,6 +444,8 @@ mod tests {
         all_parse::<Attribution>(ATTRIBUTIONS);
         all_parse::<SourceReliability>(RELIABILITIES);
         all_parse::<InformationCredibility>(CREDIBILITIES);
+        all_parse::<SourceType>(SOURCE_TYPES);
+        assert_eq!(TRANSFORMATIONS.len(), Transformation::ALL.len());
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub use error::ParseError;
 pub use field_class::FieldClass;
 pub use marking::{Caveat, Classification, Marking, Tlp};
 pub use obligations::{
-    AgreementRef, Attribution, Consent, Obligations, OnwardSharing, ProvenanceEntry,
+    AgreementRef, Attribution, Consent, Obligations, OnwardSharing, ProvenanceEntry, consented,
 };
 pub use record::{
     Extension, Namespace, Narrative, Record, Relationship, SCHEMA_VERSION, Source, SourceType,
@@ -54,7 +54,7 @@ pub use problem::{Problem, RecordErrors};
 pub use validate::records_from_json;
 mod fields;
 mod redact;
-pub use fields::ClassifiedField;
+pub use fields::{ClassifiedField, Part};
 pub use redact::WithholdError;
 
 pub mod ids;

@@ -228,6 +228,7 @@ pub(crate) const SOURCE: &[Field] = &[
     opt("reference", leaf::<Option<String>>),
     opt("agency", leaf::<Option<AgencyId>>),
     opt("description", leaf::<Option<String>>),
+    opt("consents", each::<Consent>),
 ];
 
 pub(crate) const PROVENANCE: &[Field] = &[

@@ -530,6 +530,7 @@ pub(crate) fn record() -> impl Strategy<Value = Record> {
                         reference,
                         agency: None,
                         description: None,
+                        consents: Vec::new(),
                     }),
                     provenance,
                     extensions,
