@@ -74,6 +74,16 @@ pub(crate) fn warnings(a: &Agreement, now: Timestamp) -> Vec<(String, String, Op
             Some("lift the suspension with a new version".to_owned()),
         ));
     }
+    if !a.obligations_survive && a.valid_until.is_none() && a.terminated_at.is_none() {
+        out.push((
+            "/obligations_survive".to_owned(),
+            "`obligations_survive = false` has no effect: the agreement has no end".to_owned(),
+            Some(
+                "give the agreement a `valid_until` or a `terminated_at`, or remove the key"
+                    .to_owned(),
+            ),
+        ));
+    }
     let own = liaison_record::Party::Country(a.provider.country());
     let own_agency = liaison_record::Party::Agency(a.provider.clone());
     for (i, p) in a.recipients.iter().enumerate() {
@@ -125,6 +135,36 @@ pub(crate) fn warnings(a: &Agreement, now: Timestamp) -> Vec<(String, String, Op
                     "control fields always go; listing `control` changes nothing".to_owned(),
                     Some("remove `control`".to_owned()),
                 ));
+            }
+            for t in &r.transform {
+                let (class, what) = match t {
+                    crate::agreement::Transformation::DateOfBirthToYear
+                    | crate::agreement::Transformation::PseudonymizeNames
+                    | crate::agreement::Transformation::PlaceOfBirthToCountry => {
+                        (FieldClass::Identity, "/entities/*/")
+                    }
+                    crate::agreement::Transformation::CoarseCoordinates => {
+                        (FieldClass::Location, "/entities/*")
+                    }
+                    crate::agreement::Transformation::NeutralSource => {
+                        (FieldClass::Source, "/source")
+                    }
+                };
+                let reaches = r.classes.contains(&class)
+                    || r.fields
+                        .iter()
+                        .any(|f| f.starts_with(what) || what.starts_with(f.as_str()));
+                if !reaches {
+                    out.push((
+                        format!("{at}/release/transform"),
+                        format!(
+                            "`{}` reduces `{}` fields, which this clause does not let go: it changes nothing here",
+                            t.as_str(),
+                            word(&class)
+                        ),
+                        Some(format!("let the class `{}` go, or remove the transformation", word(&class))),
+                    ));
+                }
             }
             for (j, p) in r.withhold.iter().enumerate() {
                 if let Some(member) = required_member(p) {
@@ -322,6 +362,34 @@ fn never_applies(a: &Agreement, c: &Clause) -> Vec<String> {
             .any(|k| w.only_entity_kinds.contains(k))
     {
         out.push("none of `entity_kinds` is among `only_entity_kinds`".to_owned());
+    }
+    if let (Some(at_least), Some(at_most)) = (w.min_source_reliability, w.max_source_reliability)
+        && at_most > at_least
+    {
+        out.push(format!(
+            "it needs a source at least as reliable as `{}` and at most as reliable as `{}`",
+            word(&at_least),
+            word(&at_most)
+        ));
+    }
+    if let (Some(at_least), Some(at_most)) =
+        (w.min_information_credibility, w.max_information_credibility)
+        && at_most > at_least
+    {
+        out.push(format!(
+            "it needs information at least as credible as `{}` and at most as credible as `{}`",
+            word(&at_least),
+            word(&at_most)
+        ));
+    }
+    if w.third_party_source == Some(true)
+        && !w.source_agencies.is_empty()
+        && w.source_agencies.iter().all(|x| *x == a.provider)
+    {
+        out.push(format!(
+            "information from `{}` itself is not a third agency's information",
+            a.provider
+        ));
     }
     if !w.caveats_any.is_empty() && w.caveats_any.iter().all(|x| w.caveats_none.contains(x)) {
         out.push("every caveat of `caveats_any` is also in `caveats_none`".to_owned());

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use liaison_record::{
     AgencyId, AgreementRef, Caveat, Classification, Digest, EntityKind, FieldClass,
-    InformationCredibility, Party, SourceReliability, SourceType, Timestamp, Tlp,
+    InformationCredibility, Party, Purpose, SourceReliability, SourceType, Timestamp, Tlp,
     canonicalize_value, sha256,
 };
 
@@ -65,7 +65,7 @@ impl<T> ByRecipient<T> {
 }
 
 /// Clause references by purpose.
-pub(crate) type PurposeIndex = HashMap<String, Vec<ClauseRef>>;
+pub(crate) type PurposeIndex = HashMap<Purpose, Vec<ClauseRef>>;
 
 /// An agreement and one of its clauses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -216,7 +216,7 @@ impl PolicySet {
                 for party in &a.recipients {
                     let slot = by_recipient.entry(party);
                     for p in purposes {
-                        slot.entry(p.as_str().to_owned()).or_default().push(r);
+                        slot.entry(p.clone()).or_default().push(r);
                     }
                 }
             }

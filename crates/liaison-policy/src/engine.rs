@@ -596,7 +596,7 @@ impl PolicySet {
                         .is_some_and(|(a, c)| c.effect == Effect::Release && a.in_force(at))
                 })
             })
-            .filter_map(|(p, _)| p.parse().ok())
+            .map(|(p, _)| p.clone())
             .collect();
         out.sort();
         out.dedup();
@@ -607,7 +607,7 @@ impl PolicySet {
 /// The clauses listed for `purpose`, if any.
 fn refs<'a>(index: Option<&'a PurposeIndex>, purpose: &Purpose) -> &'a [ClauseRef] {
     index
-        .and_then(|p| p.get(purpose.as_str()))
+        .and_then(|p| p.get(purpose))
         .map_or(&[][..], Vec::as_slice)
 }
 
@@ -734,6 +734,7 @@ fn release(
     } else {
         Vec::new()
     };
+    let any_transform = !transformations.is_empty();
     let mut withheld_classes: Vec<FieldClass> = Vec::new();
     let mut withheld: Vec<String> = Vec::new();
     let mut transformed: Vec<String> = Vec::new();
@@ -764,25 +765,25 @@ fn release(
                 pattern_touches(w, pointer)
             }
         };
-        let allowing: Vec<usize> = releases
-            .iter()
-            .enumerate()
-            .filter(|(i, (_, c))| {
-                (c.release.classes & class_bit(class) != 0
-                    || c.release.fields.iter().any(|p| pattern_covers(p, pointer)))
-                    && !c.release.withhold.iter().any(blocks)
-                    && !implied.get(*i).is_some_and(|w| w.iter().any(blocks))
-            })
-            .map(|(i, _)| i)
-            .collect();
+        let mut allowing: SmallSet = SmallSet::default();
+        for (i, (_, c)) in releases.iter().enumerate() {
+            if (c.release.classes & class_bit(class) != 0
+                || c.release.fields.iter().any(|p| pattern_covers(p, pointer)))
+                && !c.release.withhold.iter().any(blocks)
+                && !implied.get(i).is_some_and(|w| w.iter().any(blocks))
+            {
+                allowing.push(i);
+            }
+        }
         if allowing.is_empty() {
             hold(pointer, class, &mut withheld);
             return;
         }
-        if let Some(t) = target(record, pointer)
-            && allowing.iter().all(|i| {
+        if any_transform
+            && let Some(t) = target(record, pointer)
+            && allowing.iter(releases.len()).all(|i| {
                 releases
-                    .get(*i)
+                    .get(i)
                     .is_some_and(|(_, c)| c.release.transform.contains(&t))
             })
         {
@@ -794,11 +795,11 @@ fn release(
         let mut held_parts: Vec<&str> = Vec::new();
         for part in parts.iter().filter(|p| p.unit == pointer) {
             let touches = |w: &String| pattern_touches(w, &part.pointer);
-            let stays = !allowing.iter().any(|i| {
+            let stays = !allowing.iter(releases.len()).any(|i| {
                 releases
-                    .get(*i)
+                    .get(i)
                     .is_some_and(|(_, c)| !c.release.withhold.iter().any(touches))
-                    && !implied.get(*i).is_some_and(|w| w.iter().any(touches))
+                    && !implied.get(i).is_some_and(|w| w.iter().any(touches))
             });
             // The trace of a third agency's information always goes, so
             // that the third-party rule can follow it.
@@ -818,7 +819,14 @@ fn release(
     });
     // A unit withheld after its transformation was noted is not transformed.
     transformed.retain(|t| !withheld.contains(t));
-    repeated_facts(record, &transformed, &mut withheld, &mut withheld_classes);
+    let repeats = record.entities.iter().any(|e| match e {
+        Entity::Person(p) => !p.aliases.is_empty() || !p.extensions.is_empty(),
+        Entity::TravelDocument(d) => !d.mrz.is_empty() || !d.extensions.is_empty(),
+        _ => false,
+    });
+    if repeats {
+        repeated_facts(record, &transformed, &mut withheld, &mut withheld_classes);
+    }
     // A third agency's source is never dropped whole: it goes as a neutral
     // attribution that still names that agency.
     if third_party && let Some(i) = withheld.iter().position(|w| w == "/source") {
@@ -841,7 +849,11 @@ fn release(
             transformed.push("/source".to_owned());
         }
     }
-    knock_on(record, &mut withheld, &mut withheld_classes);
+    if withheld.iter().any(|w| {
+        w.starts_with("/entities/") && (w.matches('/').count() == 2 || w.ends_with("itude"))
+    }) {
+        knock_on(record, &mut withheld, &mut withheld_classes);
+    }
     withheld_classes.sort();
     decision.withheld = withheld;
     if !decision.withheld.is_empty() {
@@ -902,6 +914,39 @@ fn target(record: &Record, pointer: &str) -> Option<Transformation> {
     }
 }
 
+/// The applicable release clauses that let one field go, by position: a
+/// few words of bits, without allocating.
+#[derive(Default)]
+struct SmallSet {
+    bits: [u64; 4],
+    more: Vec<usize>,
+}
+
+impl SmallSet {
+    fn push(&mut self, i: usize) {
+        match self.bits.get_mut(i / 64) {
+            Some(word) => *word |= 1 << (i % 64),
+            None => self.more.push(i),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.bits.iter().all(|w| *w == 0) && self.more.is_empty()
+    }
+
+    fn contains(&self, i: usize) -> bool {
+        match self.bits.get(i / 64) {
+            Some(word) => word & (1 << (i % 64)) != 0,
+            None => self.more.contains(&i),
+        }
+    }
+
+    /// The members below `n`, in order.
+    fn iter(&self, n: usize) -> impl Iterator<Item = usize> + '_ {
+        (0..n).filter(|i| self.contains(*i))
+    }
+}
+
 /// Whether a pointer names a unit: a field the record model lists whole,
 /// whose members [`Record::parts`] lists.
 fn is_unit(pointer: &str) -> bool {
@@ -955,6 +1000,13 @@ fn treated_elsewhere(record: &Record, transformations: &[Transformation]) -> Vec
     let coarse = has(Transformation::CoarseCoordinates);
     let pob = has(Transformation::PlaceOfBirthToCountry);
     for (i, e) in record.entities.iter().enumerate() {
+        let relevant = matches!(
+            e,
+            Entity::Person(_) | Entity::TravelDocument(_) | Entity::Location(_)
+        );
+        if !relevant {
+            continue;
+        }
         let base = format!("/entities/{i}");
         let extensions = !e.extensions().is_empty();
         match e {
