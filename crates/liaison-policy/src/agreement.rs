@@ -6,8 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use liaison_record::{
-    AgencyId, Attribution, Caveat, Classification, EntityKind, FieldClass, InformationCredibility,
-    Obligations, OnwardSharing, Party, Purpose, SourceReliability, SourceType, Timestamp, Tlp,
+    AgencyId, Attribution, Caveat, Classification, DataSubject, EntityKind, FieldClass,
+    InformationCredibility, Obligations, OnwardSharing, Party, Purpose, SourceReliability,
+    SourceType, SpecialCategory, Timestamp, Tlp,
 };
 
 fn is_true(b: &bool) -> bool {
@@ -179,6 +180,17 @@ pub struct Conditions {
     /// to those records only, `false` to the others only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub third_party_source: Option<bool>,
+    /// The record describes a person of one of these data-subject
+    /// categories (Directive (EU) 2016/680 art. 6).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_subjects: Vec<DataSubject>,
+    /// On a deny or refer clause: the record holds special-category data of
+    /// one of these kinds (art. 10). On a release clause: the special
+    /// categories the clause may let go; a release clause applies to a
+    /// record holding special-category data only if it names every category
+    /// the record holds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub special_categories: Vec<SpecialCategory>,
 }
 
 impl Conditions {

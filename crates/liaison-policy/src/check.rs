@@ -136,6 +136,16 @@ pub(crate) fn warnings(a: &Agreement, now: Timestamp) -> Vec<(String, String, Op
                     Some("remove `control`".to_owned()),
                 ));
             }
+            if !c.when.special_categories.is_empty() {
+                out.push((
+                    format!("{at}/when/special_categories"),
+                    format!(
+                        "the clause lets special-category data go ({}); Directive (EU) 2016/680 art. 10 allows that only where strictly necessary",
+                        c.when.special_categories.iter().map(|x| format!("`{}`", word(x))).collect::<Vec<_>>().join(", ")
+                    ),
+                    Some("make sure the legal basis says so, or remove the categories".to_owned()),
+                ));
+            }
             for t in &r.transform {
                 let (class, what) = match t {
                     crate::agreement::Transformation::DateOfBirthToYear
@@ -381,6 +391,12 @@ fn never_applies(a: &Agreement, c: &Clause) -> Vec<String> {
             word(&at_least),
             word(&at_most)
         ));
+    }
+    if !w.data_subjects.is_empty()
+        && !w.only_entity_kinds.is_empty()
+        && !w.only_entity_kinds.contains(&EntityKind::Person)
+    {
+        out.push("`data_subjects` needs a person, and `only_entity_kinds` leaves none".to_owned());
     }
     if w.third_party_source == Some(true)
         && !w.source_agencies.is_empty()

@@ -130,6 +130,8 @@ pub(crate) struct CompiledClause {
     pub(crate) source_types: Vec<SourceType>,
     pub(crate) source_agencies: Vec<AgencyId>,
     pub(crate) third_party_source: Option<bool>,
+    pub(crate) data_subjects: Vec<liaison_record::DataSubject>,
+    pub(crate) special_categories: Vec<liaison_record::SpecialCategory>,
     pub(crate) release: CompiledRelease,
     /// The agreement's obligations merged with the clause's.
     pub(crate) obligations: [ObligationRules; 2],
@@ -344,6 +346,8 @@ fn compile_agreement(a: Agreement, digest: Digest) -> CompiledAgreement {
                 source_types: w.source_types.clone(),
                 source_agencies: w.source_agencies.clone(),
                 third_party_source: w.third_party_source,
+                data_subjects: w.data_subjects.clone(),
+                special_categories: w.special_categories.clone(),
                 release,
                 obligations: [a.obligations.clone(), c.obligations.clone()],
             }

@@ -197,6 +197,42 @@ pub(crate) fn evaluate(c: &CompiledClause, f: &Facts<'_>, detail: bool) -> Eval 
             }
         });
     }
+    if !c.data_subjects.is_empty()
+        && !f.record.entities.iter().any(|e| {
+            matches!(e, Entity::Person(p) if p.data_subject.is_some_and(|d| c.data_subjects.contains(&d)))
+        })
+    {
+        return na(detail, || {
+            "the record describes no person of the data-subject categories the clause names".into()
+        });
+    }
+    let mut special = f.record.entities.iter().flat_map(|e| match e {
+        Entity::Person(p) => p.special_categories.as_slice(),
+        _ => &[],
+    });
+    match c.effect {
+        // A release clause lets special-category data go only when it names
+        // every category the record holds (art. 10: strictly necessary).
+        Effect::Release => {
+            if let Some(x) = special.find(|x| !c.special_categories.contains(x)) {
+                return na(detail, || {
+                    format!(
+                        "the record holds special-category data (`{}`) the clause does not name",
+                        word(x)
+                    )
+                });
+            }
+        }
+        Effect::Deny | Effect::Refer => {
+            if !c.special_categories.is_empty()
+                && !special.any(|x| c.special_categories.contains(x))
+            {
+                return na(detail, || {
+                    "the record holds none of the special categories the clause names".into()
+                });
+            }
+        }
+    }
     if c.min_age_days.is_some() || c.max_age_days.is_some() {
         let Some(age) = f.age_days else {
             return Eval::Error(
@@ -974,6 +1010,8 @@ fn deep(pattern: &str) -> bool {
                         | "sex"
                         | "nationalities"
                         | "place_of_birth"
+                        | "data_subject"
+                        | "special_categories"
                         | "extensions"
                 )
         }

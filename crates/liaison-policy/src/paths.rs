@@ -67,6 +67,8 @@ const PERSON_FIELDS: &[&str] = &[
     "sex",
     "nationalities",
     "place_of_birth",
+    "data_subject",
+    "special_categories",
 ];
 const NAME_PARTS: &[&str] = &["given", "family", "script", "transliteration"];
 /// The members of every kind of entity but persons (whose fields are
@@ -275,7 +277,11 @@ fn entity(pattern: &str, at: &str, rest: &[&str]) -> Result<PathKind, PathError>
             };
             match tail {
                 [] => Ok(kind),
-                [i] if (LIST_PARTS.contains(&m) || m == "nationalities") && is_index(i) => {
+                [i] if (LIST_PARTS.contains(&m)
+                    || m == "nationalities"
+                    || m == "special_categories")
+                    && is_index(i) =>
+                {
                     Ok(PathKind::Part)
                 }
                 [i] if LIST_PARTS.contains(&m) || m == "nationalities" => {

@@ -8,6 +8,7 @@ use liaison_record::{
     AgencyId, Attribution, Caveat, Classification, EntityKind, FieldClass, InformationCredibility,
     Party, Purpose, SourceReliability, SourceType, Timestamp, Tlp,
 };
+use liaison_record::{DataSubject, SpecialCategory};
 
 use crate::agreement::{Effect, OnwardRule, Transformation};
 use crate::source::escape;
@@ -74,6 +75,8 @@ enum Leaf {
     Reliability,
     Credibility,
     SourceType,
+    DataSubject,
+    SpecialCategory,
     Pointer,
 }
 
@@ -90,6 +93,8 @@ const TRANSFORMATION: Shape = Shape::Leaf(Leaf::Transformation);
 const POINTER: Shape = Shape::Leaf(Leaf::Pointer);
 const AGENCY: Shape = Shape::Leaf(Leaf::Agency);
 const SOURCE_TYPE: Shape = Shape::Leaf(Leaf::SourceType);
+const DATA_SUBJECT: Shape = Shape::Leaf(Leaf::DataSubject);
+const SPECIAL_CATEGORY: Shape = Shape::Leaf(Leaf::SpecialCategory);
 
 const OBLIGATIONS: Shape = Shape::Table(&[
     opt("retention_days", Shape::Leaf(Leaf::Count)),
@@ -126,6 +131,8 @@ const CONDITIONS: Shape = Shape::Table(&[
     opt("source_types", list(&SOURCE_TYPE)),
     opt("source_agencies", list(&AGENCY)),
     opt("third_party_source", Shape::Leaf(Leaf::Bool)),
+    opt("data_subjects", list(&DATA_SUBJECT)),
+    opt("special_categories", list(&SPECIAL_CATEGORY)),
 ]);
 
 const RELEASE: Shape = Shape::Table(&[
@@ -283,6 +290,10 @@ fn check_leaf(leaf: Leaf, v: &Value) -> LeafResult {
             word::<InformationCredibility>(v, "information credibility", CREDIBILITIES)
         }
         Leaf::SourceType => word::<SourceType>(v, "source type", SOURCE_TYPES),
+        Leaf::DataSubject => word::<DataSubject>(v, "data-subject category", DATA_SUBJECTS),
+        Leaf::SpecialCategory => {
+            word::<SpecialCategory>(v, "special category", SPECIAL_CATEGORIES)
+        }
         Leaf::Pointer => match v.as_str() {
             Some(p) if p.starts_with('/') && !p.ends_with('/') => Ok(()),
             Some(p) => Err((
@@ -362,6 +373,24 @@ const TRANSFORMATIONS: &[&str] = &[
     "coarse-coordinates",
     "pseudonymize-names",
     "place-of-birth-to-country",
+];
+const DATA_SUBJECTS: &[&str] = &[
+    "suspect",
+    "convicted",
+    "victim",
+    "witness",
+    "contact",
+    "informant",
+];
+const SPECIAL_CATEGORIES: &[&str] = &[
+    "racial-or-ethnic-origin",
+    "political-opinions",
+    "religious-or-philosophical-beliefs",
+    "trade-union-membership",
+    "genetic",
+    "biometric",
+    "health",
+    "sex-life-or-orientation",
 ];
 const SOURCE_TYPES: &[&str] = &[
     "human",
@@ -445,6 +474,8 @@ mod tests {
         all_parse::<SourceReliability>(RELIABILITIES);
         all_parse::<InformationCredibility>(CREDIBILITIES);
         all_parse::<SourceType>(SOURCE_TYPES);
+        all_parse::<DataSubject>(DATA_SUBJECTS);
+        all_parse::<SpecialCategory>(SPECIAL_CATEGORIES);
         assert_eq!(TRANSFORMATIONS.len(), Transformation::ALL.len());
     }
 

@@ -145,3 +145,36 @@ fn check_set_names_overlapping_and_conflicting_versions() {
         "{w:#?}"
     );
 }
+
+#[test]
+fn two_different_agreements_with_one_version_release_nothing() {
+    let folder = examples().join("liaison-office");
+    let mut agreements = load_paths(&[folder]).unwrap();
+    let record = liaison_record::Record::from_json(
+        &std::fs::read(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/scenarios/records/stolen-document.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let (to, purpose, at) = (
+        "BEL-FPP".parse().unwrap(),
+        "border-control".parse().unwrap(),
+        "2026-10-05T10:00:00.000Z".parse().unwrap(),
+    );
+    let one = PolicySet::new(agreements.clone()).decide(&record, &to, &purpose, at);
+    assert!(one.outcome.releases(), "{:#?}", one.reasons);
+    let mut twin = agreements[1].clone();
+    twin.title = Some("another text under the same version".to_owned());
+    agreements.push(twin);
+    let two = PolicySet::new(agreements).decide(&record, &to, &purpose, at);
+    assert_eq!(two.outcome, liaison_policy::Outcome::Deny);
+    assert!(
+        two.reasons
+            .iter()
+            .any(|r| r.message.contains("two different agreements are given as")),
+        "{:#?}",
+        two.reasons
+    );
+}

@@ -57,13 +57,15 @@ impl Extension {
 
 /// The optional fields of a person, each [`FieldClass::Identity`], in the
 /// order they are written.
-pub(crate) const PERSON_FIELDS: [&str; 6] = [
+pub(crate) const PERSON_FIELDS: [&str; 8] = [
     "names",
     "aliases",
     "date_of_birth",
     "sex",
     "nationalities",
     "place_of_birth",
+    "data_subject",
+    "special_categories",
 ];
 
 /// A member beneath a field that [`Record::classified_fields`] lists as one
@@ -284,6 +286,8 @@ impl Record {
                         p.sex.is_some(),
                         !p.nationalities.is_empty(),
                         p.place_of_birth.is_some(),
+                        p.data_subject.is_some(),
+                        !p.special_categories.is_empty(),
                     ];
                     for (name, here) in PERSON_FIELDS.iter().zip(present) {
                         if here {

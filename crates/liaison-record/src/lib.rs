@@ -27,9 +27,10 @@ pub use assessment::{Assessment, InformationCredibility, SourceReliability};
 pub use country::{CodeKind, CountryCode};
 pub use date::{CalendarDate, CenturyPivot, NiemDateType, PartialDate, Timestamp};
 pub use entity::{
-    Alert, AlertAction, Biometric, Conveyance, ConveyanceType, DocumentStatus, DocumentType,
-    Encounter, EncounterOutcome, EncounterType, Entity, EntityKind, Indicator, IndicatorType,
-    Location, Modality, Organization, Person, PersonName, Sex, Threat, ThreatType, TravelDocument,
+    Alert, AlertAction, Biometric, Conveyance, ConveyanceType, DataSubject, DocumentStatus,
+    DocumentType, Encounter, EncounterOutcome, EncounterType, Entity, EntityKind, Indicator,
+    IndicatorType, Location, Modality, Organization, Person, PersonName, Sex, SpecialCategory,
+    Threat, ThreatType, TravelDocument,
 };
 pub use error::ParseError;
 pub use field_class::FieldClass;

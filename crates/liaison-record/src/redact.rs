@@ -261,6 +261,8 @@ impl Plan {
                         "sex" => p.sex = None,
                         "nationalities" => p.nationalities.clear(),
                         "place_of_birth" => p.place_of_birth = None,
+                        "data_subject" => p.data_subject = None,
+                        "special_categories" => p.special_categories.clear(),
                         _ => {}
                     }
                 }

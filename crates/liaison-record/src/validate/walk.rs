@@ -334,6 +334,8 @@ const PERSON: &[Field] = &[
     opt("sex", leaf::<Option<Sex>>),
     opt("nationalities", each::<CountryCode>),
     opt("place_of_birth", leaf::<Option<String>>),
+    opt("data_subject", leaf::<Option<crate::DataSubject>>),
+    opt("special_categories", each::<crate::SpecialCategory>),
     opt("extensions", extensions),
 ];
 

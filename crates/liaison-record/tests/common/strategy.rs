@@ -151,6 +151,8 @@ fn person() -> impl Strategy<Value = Entity> {
                     sex,
                     nationalities: nats.into_iter().collect(),
                     place_of_birth,
+                    data_subject: None,
+                    special_categories: Vec::new(),
                     extensions,
                 })
             },
