@@ -102,6 +102,19 @@ pub(crate) fn warnings(a: &Agreement, now: Timestamp) -> Vec<(String, String, Op
             None,
         ));
     }
+    let mut deprecated = |o: &crate::agreement::ObligationRules, at: String| {
+        if o.onward.is_none() && !o.onward_only_to.is_empty() {
+            out.push((
+                format!("{at}/onward_only_to"),
+                "deprecated: `onward_only_to` without `onward` (read as `only-to`)".to_owned(),
+                Some("write `onward = \"only-to\"` beside `onward_only_to`".to_owned()),
+            ));
+        }
+    };
+    deprecated(&a.obligations, "/obligations".to_owned());
+    for (i, c) in a.clauses.iter().enumerate() {
+        deprecated(&c.obligations, format!("/clause/{i}/obligations"));
+    }
     for (i, c) in a.clauses.iter().enumerate() {
         let at = format!("/clause/{i}");
         for why in never_applies(a, c) {
@@ -576,6 +589,64 @@ min_tlp = "red"
             w.iter()
                 .all(|p| p.severity == Severity::Warning && p.line.is_some())
         );
+    }
+
+    #[test]
+    fn names_deprecations_with_the_replacement() {
+        let w = check(
+            "[[clause]]\nid = \"c\"\neffect = \"release\"\n[clause.release]\nclasses = [\"identity\"]\n[clause.obligations]\nonward_only_to = [\"DEU\"]\n",
+            "2026-02-01T00:00:00Z",
+        );
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].message
+                .starts_with("deprecated: `onward_only_to` without `onward`")
+        );
+        assert_eq!(
+            w[0].help.as_deref(),
+            Some("write `onward = \"only-to\"` beside `onward_only_to`")
+        );
+        assert_eq!(w[0].pointer, "/clause/0/obligations/onward_only_to");
+    }
+
+    #[test]
+    fn warns_about_misused_additions() {
+        let w = check(
+            r#"
+[[clause]]
+id = "coarse-without-places"
+effect = "release"
+[clause.release]
+classes = ["identity"]
+transform = ["coarse-coordinates"]
+
+[[clause]]
+id = "contradictory-grading"
+effect = "refer"
+[clause.when]
+min_source_reliability = "C"
+max_source_reliability = "E"
+
+[[clause]]
+id = "doc-number"
+effect = "release"
+[clause.release]
+classes = ["travel-document"]
+withhold = ["/entities/*/number"]
+"#,
+            "2026-02-01T00:00:00Z",
+        );
+        let messages: Vec<String> = w.iter().map(ToString::to_string).collect();
+        for expected in [
+            "`coarse-coordinates` reduces `location` fields, which this clause does not let go",
+            "(clause `contradictory-grading`): warning: the clause can never apply: it needs a source at least as reliable as `C` and at most as reliable as `E`",
+            "`number` is required in its entity, so withholding `/entities/*/number` withholds the whole entity",
+        ] {
+            assert!(
+                messages.iter().any(|m| m.contains(expected)),
+                "{expected}: {messages:#?}"
+            );
+        }
     }
 
     #[test]

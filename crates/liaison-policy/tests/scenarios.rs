@@ -260,7 +260,19 @@ fn every_scenario_decides_as_expected() {
         .collect();
     files.sort();
     assert!(files.len() >= 15, "only {} scenarios", files.len());
-    let failures: Vec<String> = files.iter().filter_map(|f| run(f).err()).collect();
+    let failures: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            run(f).err().map(|e| {
+                let name = f.display().to_string();
+                if e.starts_with(&name) {
+                    e
+                } else {
+                    format!("{name}: {e}")
+                }
+            })
+        })
+        .collect();
     assert!(
         failures.is_empty(),
         "{} of {} scenarios failed:\n{}",
