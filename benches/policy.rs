@@ -19,6 +19,13 @@
 //!
 //! Before measuring, the engines decide the stream and must agree on every
 //! release (a differential check of the translation and of the slicing).
+//!
+//! Measured on the shared 2-core development machine (`cargo bench --bench
+//! policy -- --warm-up-time 1 --measurement-time 3 decide`), medians:
+//! `liaison-known-digest` 8.96 µs, `liaison` 24.8 µs, `cedar-sliced`
+//! 240 µs, `cedar` 40.9 ms: `liaison-known-digest` decides 26.8 times as
+//! many requests a second as `cedar-sliced` and about 4,560 times as many
+//! as `cedar`. The 5 µs target for `liaison-known-digest` is not met there.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
