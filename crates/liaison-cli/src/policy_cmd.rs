@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use liaison_policy::{
     Decision, Format, PolicySet, ReasonEffect, Severity, agreement_files, check_agreement,
-    load_paths, redact,
+    check_set, load_paths, redact,
 };
 use liaison_record::{AgencyId, Purpose, Record, Timestamp};
 
@@ -104,6 +104,7 @@ fn check(paths: &[PathBuf], now: Timestamp) -> Result<(), Failure> {
     let mut errors = Vec::new();
     let mut report = String::new();
     let (mut agreements, mut clauses, mut warnings) = (0usize, 0usize, 0usize);
+    let mut loaded = Vec::new();
     for file in &files {
         let bytes = read_input(Some(file))?;
         let Ok(text) = String::from_utf8(bytes) else {
@@ -123,12 +124,18 @@ fn check(paths: &[PathBuf], now: Timestamp) -> Result<(), Failure> {
                     warnings += usize::from(w.severity == Severity::Warning);
                     report.push_str(&format!("{w}\n"));
                 }
+                loaded.push((agreement, file.display().to_string()));
             }
             Err(e) => errors.extend(e.problems().iter().map(ToString::to_string)),
         }
     }
     if !errors.is_empty() {
         return Err(Failure::Unusable(errors));
+    }
+    let set: Vec<_> = loaded.iter().map(|(a, f)| (a, f.as_str())).collect();
+    for w in check_set(&set, now) {
+        warnings += usize::from(w.severity == Severity::Warning);
+        report.push_str(&format!("{w}\n"));
     }
     report.push_str(&format!(
         "{agreements} agreement{}, {clauses} clause{}: ok, {warnings} warning{}\n",

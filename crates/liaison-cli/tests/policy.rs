@@ -108,7 +108,9 @@ fn decide_prints_the_decision_whatever_the_outcome() {
     let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(d["outcome"], "partial-release");
     assert_eq!(d["from"], "NLD-KMAR");
-    assert_eq!(d["withheld"].as_array().unwrap().len(), 4);
+    // The place of birth, the biometric, its link, the narrative and the
+    // internal extension.
+    assert_eq!(d["withheld"].as_array().unwrap().len(), 5);
     assert_eq!(d["obligations"]["onward"]["rule"], "forbidden");
 
     let out = liaison(&request("decide", "FRA-PAF", "border-control", &a, &r));
@@ -159,7 +161,7 @@ fn explain_says_what_would_have_to_change() {
     assert!(stdout.contains("may not be released"), "{stdout}");
     assert!(
         stdout.contains(
-            "for the purpose `border-control` instead: it could be released with 4 fields withheld"
+            "for the purpose `border-control` instead: it could be released with 5 fields withheld"
         ),
         "{stdout}"
     );

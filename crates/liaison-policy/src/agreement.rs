@@ -6,9 +6,18 @@
 use serde::{Deserialize, Serialize};
 
 use liaison_record::{
-    AgencyId, Attribution, Caveat, Classification, EntityKind, FieldClass, InformationCredibility,
-    Obligations, OnwardSharing, Party, Purpose, SourceReliability, Timestamp, Tlp,
+    AgencyId, Attribution, Caveat, Classification, DataSubject, EntityKind, FieldClass,
+    InformationCredibility, Obligations, OnwardSharing, Party, Purpose, SourceReliability,
+    SourceType, SpecialCategory, Timestamp, Tlp,
 };
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+fn yes() -> bool {
+    true
+}
 
 /// A sharing agreement: who may receive which records from whom, for what,
 /// and under which conditions.
@@ -18,7 +27,9 @@ pub struct Agreement {
     /// The agreement's id: lowercase letters, digits, `-` and `.`, such as
     /// `nld-kmar.deu-bpol.border`.
     pub id: String,
-    /// The version, from 1; a new version replaces the old one.
+    /// The version, from 1. A new version replaces the old one from its
+    /// `valid_from` on: at any time only the newest version whose
+    /// `valid_from` has come applies, and only while it is in force.
     pub version: u32,
     /// A human title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32,6 +43,19 @@ pub struct Agreement {
     /// The agreement no longer applies from this time on; open-ended when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<Timestamp>,
+    /// The agreement is suspended from this time on: nothing is released
+    /// under it until a new version lifts the suspension.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_from: Option<Timestamp>,
+    /// The agreement is terminated at this time: nothing is released under
+    /// it from then on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminated_at: Option<Timestamp>,
+    /// Whether the obligations of copies released under the agreement
+    /// survive its end (expiry or termination); when they do not, every
+    /// copy must be deleted when the agreement ends. True when absent.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub obligations_survive: bool,
     /// The legal basis (treaty, law, memorandum) the agreement rests on.
     pub legal_basis: String,
     /// The purposes records may be released for.
@@ -136,6 +160,37 @@ pub struct Conditions {
     /// The record was created at least this many days before the evaluation time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_age_days: Option<u32>,
+    /// The source is graded at most this reliable (`E` matches `E` and
+    /// `F`); an ungraded source matches too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_source_reliability: Option<SourceReliability>,
+    /// The information is graded at most this credible (`5` matches `5`
+    /// and `6`); ungraded information matches too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_information_credibility: Option<InformationCredibility>,
+    /// The record's source is one of these types.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source_types: Vec<SourceType>,
+    /// The record's information came from one of these agencies (its
+    /// source's `agency`, or the originator when the source names none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source_agencies: Vec<AgencyId>,
+    /// Whether the record carries a third agency's information (its
+    /// source names an agency other than the originator): `true` applies
+    /// to those records only, `false` to the others only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub third_party_source: Option<bool>,
+    /// The record describes a person of one of these data-subject
+    /// categories (Directive (EU) 2016/680 art. 6).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_subjects: Vec<DataSubject>,
+    /// On a deny or refer clause: the record holds special-category data of
+    /// one of these kinds (art. 10). On a release clause: the special
+    /// categories the clause may let go; a release clause applies to a
+    /// record holding special-category data only if it names every category
+    /// the record holds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub special_categories: Vec<SpecialCategory>,
 }
 
 impl Conditions {
@@ -179,14 +234,20 @@ pub enum Transformation {
     NeutralSource,
     /// Latitudes and longitudes are rounded to one decimal (about 11 km).
     CoarseCoordinates,
+    /// Persons' names are reduced to their initials.
+    PseudonymizeNames,
+    /// A place of birth is reduced to its country.
+    PlaceOfBirthToCountry,
 }
 
 impl Transformation {
     /// Every transformation, in a fixed order.
-    pub const ALL: [Transformation; 3] = [
+    pub const ALL: [Transformation; 5] = [
         Transformation::DateOfBirthToYear,
         Transformation::NeutralSource,
         Transformation::CoarseCoordinates,
+        Transformation::PseudonymizeNames,
+        Transformation::PlaceOfBirthToCountry,
     ];
 
     /// The name as written in agreements.
@@ -195,6 +256,8 @@ impl Transformation {
             Transformation::DateOfBirthToYear => "date-of-birth-to-year",
             Transformation::NeutralSource => "neutral-source",
             Transformation::CoarseCoordinates => "coarse-coordinates",
+            Transformation::PseudonymizeNames => "pseudonymize-names",
+            Transformation::PlaceOfBirthToCountry => "place-of-birth-to-country",
         }
     }
 }
@@ -280,6 +343,27 @@ impl ObligationRules {
     }
 }
 
+/// Whether a JSON pointer pattern (`*` for any one segment) touches a
+/// concrete pointer: it covers the pointer (see [`pattern_covers`]) or
+/// reaches beneath it (`/entities/*/mrz/1` touches `/entities/1/mrz`).
+pub fn pattern_touches(pattern: &str, pointer: &str) -> bool {
+    let mut pat = pattern.split('/').skip(1);
+    let mut ptr = pointer.split('/').skip(1);
+    if pattern.is_empty() || pointer.is_empty() {
+        return true;
+    }
+    loop {
+        match (pat.next(), ptr.next()) {
+            (None, _) | (_, None) => return true,
+            (Some(p), Some(s)) => {
+                if p != "*" && p != s {
+                    return false;
+                }
+            }
+        }
+    }
+}
+
 /// Whether a JSON pointer pattern (`*` for any one segment) covers a
 /// concrete pointer: the pattern matches the pointer or one of its parents.
 pub fn pattern_covers(pattern: &str, pointer: &str) -> bool {
@@ -312,6 +396,11 @@ mod tests {
         assert!(!pattern_covers("/entities/*/names", "/entities/3/aliases"));
         assert!(!pattern_covers("/entities/1", "/entities/10"));
         assert!(!pattern_covers("/entities/1/names", "/entities/1"));
+        assert!(pattern_touches("/entities/*/mrz/1", "/entities/1/mrz"));
+        assert!(pattern_touches("/entities/*/mrz", "/entities/1/mrz"));
+        assert!(pattern_touches("/source", "/source/reference"));
+        assert!(!pattern_touches("/entities/*/mrz", "/entities/1/number"));
+        assert!(!pattern_touches("/entities/1/mrz", "/entities/10"));
     }
 
     #[test]

@@ -9,25 +9,6 @@ use crate::engine::word;
 use crate::load::{LoadError, Placer, Problem, Severity, parse_located};
 use crate::source::Format;
 
-/// The top-level members of a record a field path can start with.
-const RECORD_MEMBERS: &[&str] = &[
-    "schema_version",
-    "id",
-    "version",
-    "revoked",
-    "originator",
-    "created",
-    "modified",
-    "marking",
-    "assessment",
-    "entities",
-    "relationships",
-    "narrative",
-    "source",
-    "provenance",
-    "extensions",
-];
-
 /// Loads one agreement and lists the warnings about it: clauses that can
 /// never apply, clauses that overlap with different effects, release
 /// ceilings above the agreement's, paths that can never match, and the
@@ -70,12 +51,69 @@ pub(crate) fn warnings(a: &Agreement, now: Timestamp) -> Vec<(String, String, Op
             Some("renew it with a new version and a later `valid_until`".to_owned()),
         ));
     }
+    if let Some(t) = a.terminated_at
+        && t <= now
+    {
+        out.push((
+            "/terminated_at".to_owned(),
+            format!(
+                "version {} was terminated at {t}; it will never apply",
+                a.version
+            ),
+            None,
+        ));
+    } else if let Some(t) = a.suspended_from
+        && t <= now
+    {
+        out.push((
+            "/suspended_from".to_owned(),
+            format!(
+                "version {} is suspended since {t}; nothing is released under it",
+                a.version
+            ),
+            Some("lift the suspension with a new version".to_owned()),
+        ));
+    }
+    if !a.obligations_survive && a.valid_until.is_none() && a.terminated_at.is_none() {
+        out.push((
+            "/obligations_survive".to_owned(),
+            "`obligations_survive = false` has no effect: the agreement has no end".to_owned(),
+            Some(
+                "give the agreement a `valid_until` or a `terminated_at`, or remove the key"
+                    .to_owned(),
+            ),
+        ));
+    }
+    let own = liaison_record::Party::Country(a.provider.country());
+    let own_agency = liaison_record::Party::Agency(a.provider.clone());
+    for (i, p) in a.recipients.iter().enumerate() {
+        if *p == own || *p == own_agency {
+            out.push((
+                format!("/recipients/{i}"),
+                format!("the recipients `{p}` include the provider `{}`, and a release to itself is always refused", a.provider),
+                Some("name the other agencies of the country one by one if that is what is meant".to_owned()),
+            ));
+        }
+    }
     if a.valid_from > now {
         out.push((
             "/valid_from".to_owned(),
             format!("the agreement is not in force before {}", a.valid_from),
             None,
         ));
+    }
+    let mut deprecated = |o: &crate::agreement::ObligationRules, at: String| {
+        if o.onward.is_none() && !o.onward_only_to.is_empty() {
+            out.push((
+                format!("{at}/onward_only_to"),
+                "deprecated: `onward_only_to` without `onward` (read as `only-to`)".to_owned(),
+                Some("write `onward = \"only-to\"` beside `onward_only_to`".to_owned()),
+            ));
+        }
+    };
+    deprecated(&a.obligations, "/obligations".to_owned());
+    for (i, c) in a.clauses.iter().enumerate() {
+        deprecated(&c.obligations, format!("/clause/{i}/obligations"));
     }
     for (i, c) in a.clauses.iter().enumerate() {
         let at = format!("/clause/{i}");
@@ -111,16 +149,53 @@ pub(crate) fn warnings(a: &Agreement, now: Timestamp) -> Vec<(String, String, Op
                     Some("remove `control`".to_owned()),
                 ));
             }
-            for (key, patterns) in [("fields", &r.fields), ("withhold", &r.withhold)] {
-                for (j, p) in patterns.iter().enumerate() {
-                    let first = p.split('/').nth(1).unwrap_or_default();
-                    if first != "*" && !RECORD_MEMBERS.contains(&first) {
-                        out.push((
-                            format!("{at}/release/{key}/{j}"),
-                            format!("the path `{p}` can never match: records have no member `{first}`"),
-                            Some("start paths with `/entities`, `/relationships`, `/narrative`, `/source`, `/assessment` or `/extensions`".to_owned()),
-                        ));
+            if !c.when.special_categories.is_empty() {
+                out.push((
+                    format!("{at}/when/special_categories"),
+                    format!(
+                        "the clause lets special-category data go ({}); Directive (EU) 2016/680 art. 10 allows that only where strictly necessary",
+                        c.when.special_categories.iter().map(|x| format!("`{}`", word(x))).collect::<Vec<_>>().join(", ")
+                    ),
+                    Some("make sure the legal basis says so, or remove the categories".to_owned()),
+                ));
+            }
+            for t in &r.transform {
+                let (class, what) = match t {
+                    crate::agreement::Transformation::DateOfBirthToYear
+                    | crate::agreement::Transformation::PseudonymizeNames
+                    | crate::agreement::Transformation::PlaceOfBirthToCountry => {
+                        (FieldClass::Identity, "/entities/*/")
                     }
+                    crate::agreement::Transformation::CoarseCoordinates => {
+                        (FieldClass::Location, "/entities/*")
+                    }
+                    crate::agreement::Transformation::NeutralSource => {
+                        (FieldClass::Source, "/source")
+                    }
+                };
+                let reaches = r.classes.contains(&class)
+                    || r.fields
+                        .iter()
+                        .any(|f| f.starts_with(what) || what.starts_with(f.as_str()));
+                if !reaches {
+                    out.push((
+                        format!("{at}/release/transform"),
+                        format!(
+                            "`{}` reduces `{}` fields, which this clause does not let go: it changes nothing here",
+                            t.as_str(),
+                            word(&class)
+                        ),
+                        Some(format!("let the class `{}` go, or remove the transformation", word(&class))),
+                    ));
+                }
+            }
+            for (j, p) in r.withhold.iter().enumerate() {
+                if let Some(member) = required_member(p) {
+                    out.push((
+                        format!("{at}/release/withhold/{j}"),
+                        format!("`{member}` is required in its entity, so withholding `{p}` withholds the whole entity"),
+                        Some("withhold the entity's optional members instead if it should go without them".to_owned()),
+                    ));
                 }
             }
         }
@@ -143,6 +218,122 @@ pub(crate) fn warnings(a: &Agreement, now: Timestamp) -> Vec<(String, String, Op
                         word(&d.effect)
                     ),
                     Some("narrow one clause's conditions if that is not what is meant".to_owned()),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The required member of a unit a withhold path names, if it names one
+/// (`/entities/*/number`): withholding it withholds the unit.
+fn required_member(pattern: &str) -> Option<&str> {
+    const REQUIRED: &[&str] = &[
+        "document_type",
+        "issuing_state",
+        "number",
+        "status",
+        "modality",
+        "format",
+        "sha256",
+        "pointer",
+        "conveyance_type",
+        "identifier",
+        "encounter_type",
+        "observed_by",
+        "issuing_authority",
+        "category",
+        "action",
+        "indicator_type",
+        "value",
+        "threat_type",
+    ];
+    let segments: Vec<&str> = pattern.split('/').skip(1).collect();
+    match segments.as_slice() {
+        ["entities", _, m] if REQUIRED.contains(m) => Some(m),
+        ["source", m @ "source_type"] => Some(m),
+        _ => None,
+    }
+}
+
+/// The warnings about a whole set of agreements, beyond each on its own:
+/// versions of one agreement that another version replaces entirely
+/// (superseded: they never apply), versions whose validity overlaps a later
+/// version's (the later one wins from its `valid_from`), and two agreements
+/// with one id and version.
+///
+/// Each problem names the agreement id; its file is `origin` of the
+/// agreement as given.
+pub fn check_set(agreements: &[(&Agreement, &str)], now: Timestamp) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let problem =
+        |origin: &str, a: &Agreement, pointer: &str, message: String, help: Option<String>| {
+            Problem {
+                severity: Severity::Warning,
+                file: origin.to_owned(),
+                line: None,
+                column: None,
+                pointer: pointer.to_owned(),
+                agreement: Some(a.id.clone()),
+                clause: None,
+                message,
+                help,
+            }
+        };
+    for (i, (a, origin)) in agreements.iter().enumerate() {
+        for (b, other) in agreements.iter().skip(i + 1) {
+            if a.id != b.id {
+                continue;
+            }
+            if a.version == b.version {
+                if a != b {
+                    out.push(problem(
+                        other,
+                        b,
+                        "/version",
+                        format!("agreement `{}` version {} is also in `{origin}` with other contents; nothing is released under either", b.id, b.version),
+                        Some("give the newer text a new version".to_owned()),
+                    ));
+                }
+                continue;
+            }
+            let (old, old_origin, new, new_origin) = if a.version < b.version {
+                (*a, *origin, *b, *other)
+            } else {
+                (*b, *other, *a, *origin)
+            };
+            if new.valid_from <= old.valid_from {
+                out.push(problem(
+                    old_origin,
+                    old,
+                    "/version",
+                    format!(
+                        "version {} of `{}` is superseded by version {} (in `{new_origin}`) from its start, so it never applies",
+                        old.version, old.id, new.version
+                    ),
+                    Some("remove the old version".to_owned()),
+                ));
+            } else if old.valid_until.is_none_or(|u| u > new.valid_from) {
+                out.push(problem(
+                    old_origin,
+                    old,
+                    "/valid_until",
+                    format!(
+                        "version {} of `{}` overlaps version {} (in `{new_origin}`): from {} only version {} applies",
+                        old.version, old.id, new.version, new.valid_from, new.version
+                    ),
+                    Some(format!("end version {} at `valid_until = {}`", old.version, new.valid_from)),
+                ));
+            } else if new.valid_from <= now {
+                out.push(problem(
+                    old_origin,
+                    old,
+                    "/version",
+                    format!(
+                        "version {} of `{}` is superseded by version {} (in `{new_origin}`) since {}",
+                        old.version, old.id, new.version, new.valid_from
+                    ),
+                    None,
                 ));
             }
         }
@@ -194,6 +385,40 @@ fn never_applies(a: &Agreement, c: &Clause) -> Vec<String> {
             .any(|k| w.only_entity_kinds.contains(k))
     {
         out.push("none of `entity_kinds` is among `only_entity_kinds`".to_owned());
+    }
+    if let (Some(at_least), Some(at_most)) = (w.min_source_reliability, w.max_source_reliability)
+        && at_most > at_least
+    {
+        out.push(format!(
+            "it needs a source at least as reliable as `{}` and at most as reliable as `{}`",
+            word(&at_least),
+            word(&at_most)
+        ));
+    }
+    if let (Some(at_least), Some(at_most)) =
+        (w.min_information_credibility, w.max_information_credibility)
+        && at_most > at_least
+    {
+        out.push(format!(
+            "it needs information at least as credible as `{}` and at most as credible as `{}`",
+            word(&at_least),
+            word(&at_most)
+        ));
+    }
+    if !w.data_subjects.is_empty()
+        && !w.only_entity_kinds.is_empty()
+        && !w.only_entity_kinds.contains(&EntityKind::Person)
+    {
+        out.push("`data_subjects` needs a person, and `only_entity_kinds` leaves none".to_owned());
+    }
+    if w.third_party_source == Some(true)
+        && !w.source_agencies.is_empty()
+        && w.source_agencies.iter().all(|x| *x == a.provider)
+    {
+        out.push(format!(
+            "information from `{}` itself is not a third agency's information",
+            a.provider
+        ));
     }
     if !w.caveats_any.is_empty() && w.caveats_any.iter().all(|x| w.caveats_none.contains(x)) {
         out.push("every caveat of `caveats_any` is also in `caveats_none`".to_owned());
@@ -364,6 +589,64 @@ min_tlp = "red"
             w.iter()
                 .all(|p| p.severity == Severity::Warning && p.line.is_some())
         );
+    }
+
+    #[test]
+    fn names_deprecations_with_the_replacement() {
+        let w = check(
+            "[[clause]]\nid = \"c\"\neffect = \"release\"\n[clause.release]\nclasses = [\"identity\"]\n[clause.obligations]\nonward_only_to = [\"DEU\"]\n",
+            "2026-02-01T00:00:00Z",
+        );
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].message
+                .starts_with("deprecated: `onward_only_to` without `onward`")
+        );
+        assert_eq!(
+            w[0].help.as_deref(),
+            Some("write `onward = \"only-to\"` beside `onward_only_to`")
+        );
+        assert_eq!(w[0].pointer, "/clause/0/obligations/onward_only_to");
+    }
+
+    #[test]
+    fn warns_about_misused_additions() {
+        let w = check(
+            r#"
+[[clause]]
+id = "coarse-without-places"
+effect = "release"
+[clause.release]
+classes = ["identity"]
+transform = ["coarse-coordinates"]
+
+[[clause]]
+id = "contradictory-grading"
+effect = "refer"
+[clause.when]
+min_source_reliability = "C"
+max_source_reliability = "E"
+
+[[clause]]
+id = "doc-number"
+effect = "release"
+[clause.release]
+classes = ["travel-document"]
+withhold = ["/entities/*/number"]
+"#,
+            "2026-02-01T00:00:00Z",
+        );
+        let messages: Vec<String> = w.iter().map(ToString::to_string).collect();
+        for expected in [
+            "`coarse-coordinates` reduces `location` fields, which this clause does not let go",
+            "(clause `contradictory-grading`): warning: the clause can never apply: it needs a source at least as reliable as `C` and at most as reliable as `E`",
+            "`number` is required in its entity, so withholding `/entities/*/number` withholds the whole entity",
+        ] {
+            assert!(
+                messages.iter().any(|m| m.contains(expected)),
+                "{expected}: {messages:#?}"
+            );
+        }
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use liaison_record::{
     AgencyId, AgreementRef, Caveat, Classification, Digest, EntityKind, FieldClass,
-    InformationCredibility, Party, Purpose, SourceReliability, Timestamp, Tlp, canonicalize_value,
-    sha256,
+    InformationCredibility, Party, Purpose, SourceReliability, SourceType, Timestamp, Tlp,
+    canonicalize_value, sha256,
 };
 
 use crate::agreement::{Agreement, Effect, ObligationRules, Transformation};
@@ -21,9 +21,6 @@ use crate::agreement::{Agreement, Effect, ObligationRules, Transformation};
 pub struct PolicySet {
     pub(crate) agreements: Vec<CompiledAgreement>,
     pub(crate) index: HashMap<String, ByRecipient<PurposeIndex>>,
-    /// The purposes of the agreements between a provider and a recipient,
-    /// for telling a refused requester what is covered.
-    pub(crate) purposes: HashMap<String, ByRecipient<Vec<Purpose>>>,
     pub(crate) digest: Digest,
 }
 
@@ -68,7 +65,7 @@ impl<T> ByRecipient<T> {
 }
 
 /// Clause references by purpose.
-pub(crate) type PurposeIndex = HashMap<String, Vec<ClauseRef>>;
+pub(crate) type PurposeIndex = HashMap<Purpose, Vec<ClauseRef>>;
 
 /// An agreement and one of its clauses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -84,6 +81,32 @@ pub(crate) struct CompiledAgreement {
     pub(crate) clauses: Vec<CompiledClause>,
     /// Namespaced caveats the agreement mentions anywhere.
     pub(crate) understood: Vec<Caveat>,
+    /// The later versions of the same agreement id: when each takes over
+    /// (its `valid_from`) and its version.
+    pub(crate) successors: Vec<(Timestamp, u32)>,
+    /// Another agreement has the same id and version but different
+    /// contents: which one is meant cannot be told, so nothing under
+    /// either is released.
+    pub(crate) conflict: bool,
+}
+
+/// Where an agreement stands at one time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Standing {
+    /// In force: its clauses apply.
+    InForce,
+    /// Not yet in force.
+    NotYet,
+    /// Past its `valid_until`.
+    Expired(Timestamp),
+    /// Suspended since this time.
+    Suspended(Timestamp),
+    /// Terminated at this time.
+    Terminated(Timestamp),
+    /// Replaced by this later version.
+    Superseded(u32),
+    /// Two different agreements carry this id and version.
+    Conflict,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +125,13 @@ pub(crate) struct CompiledClause {
     pub(crate) min_credibility: Option<InformationCredibility>,
     pub(crate) min_age_days: Option<u32>,
     pub(crate) max_age_days: Option<u32>,
+    pub(crate) max_reliability: Option<SourceReliability>,
+    pub(crate) max_credibility: Option<InformationCredibility>,
+    pub(crate) source_types: Vec<SourceType>,
+    pub(crate) source_agencies: Vec<AgencyId>,
+    pub(crate) third_party_source: Option<bool>,
+    pub(crate) data_subjects: Vec<liaison_record::DataSubject>,
+    pub(crate) special_categories: Vec<liaison_record::SpecialCategory>,
     pub(crate) release: CompiledRelease,
     /// The agreement's obligations merged with the clause's.
     pub(crate) obligations: [ObligationRules; 2],
@@ -170,20 +200,10 @@ impl PolicySet {
         let mut set_bytes = Vec::with_capacity(agreements.len() * 32);
         let mut compiled = Vec::with_capacity(agreements.len());
         let mut index: HashMap<String, ByRecipient<PurposeIndex>> = HashMap::new();
-        let mut purposes_by: HashMap<String, ByRecipient<Vec<Purpose>>> = HashMap::new();
         for (ai, a) in agreements.into_iter().enumerate() {
             let digest = agreement_digest(&a);
             set_bytes.extend_from_slice(digest.as_bytes());
             let agreement_index = u32::try_from(ai).unwrap_or(u32::MAX);
-            let covered = purposes_by
-                .entry(a.provider.as_str().to_owned())
-                .or_default();
-            for party in &a.recipients {
-                let slot = covered.entry(party);
-                slot.extend(a.purposes.iter().cloned());
-                slot.sort();
-                slot.dedup();
-            }
             let by_recipient = index.entry(a.provider.as_str().to_owned()).or_default();
             for (ci, c) in a.clauses.iter().enumerate() {
                 let r = ClauseRef {
@@ -198,16 +218,16 @@ impl PolicySet {
                 for party in &a.recipients {
                     let slot = by_recipient.entry(party);
                     for p in purposes {
-                        slot.entry(p.as_str().to_owned()).or_default().push(r);
+                        slot.entry(p.clone()).or_default().push(r);
                     }
                 }
             }
             compiled.push(compile_agreement(a, digest));
         }
+        link_versions(&mut compiled);
         PolicySet {
             agreements: compiled,
             index,
-            purposes: purposes_by,
             digest: sha256(&set_bytes),
         }
     }
@@ -232,6 +252,45 @@ impl PolicySet {
         let a = self.agreements.get(usize::try_from(r.agreement).ok()?)?;
         let c = a.clauses.get(usize::try_from(r.clause).ok()?)?;
         Some((a, c))
+    }
+}
+
+/// Links the versions of each agreement id (the agreements are sorted by id
+/// and version): each learns its successors, and two different agreements
+/// with one id and version are both marked in conflict.
+fn link_versions(compiled: &mut [CompiledAgreement]) {
+    let mut start = 0;
+    while start < compiled.len() {
+        let id = compiled.get(start).map(|a| a.source.id.clone());
+        let end = compiled
+            .iter()
+            .skip(start)
+            .position(|a| Some(&a.source.id) != id.as_ref())
+            .map_or(compiled.len(), |n| start + n);
+        let versions: Vec<(Timestamp, u32, String)> = compiled
+            .get(start..end)
+            .unwrap_or_default()
+            .iter()
+            .map(|a| {
+                (
+                    a.source.valid_from,
+                    a.source.version,
+                    a.reference.digest.clone(),
+                )
+            })
+            .collect();
+        for a in compiled.get_mut(start..end).unwrap_or_default() {
+            let own = a.source.version;
+            a.successors = versions
+                .iter()
+                .filter(|(_, v, _)| *v > own)
+                .map(|(from, v, _)| (*from, *v))
+                .collect();
+            a.conflict = versions
+                .iter()
+                .any(|(_, v, d)| *v == own && *d != a.reference.digest);
+        }
+        start = end;
     }
 }
 
@@ -282,6 +341,13 @@ fn compile_agreement(a: Agreement, digest: Digest) -> CompiledAgreement {
                 min_credibility: w.min_information_credibility,
                 min_age_days: w.min_age_days,
                 max_age_days: w.max_age_days,
+                max_reliability: w.max_source_reliability,
+                max_credibility: w.max_information_credibility,
+                source_types: w.source_types.clone(),
+                source_agencies: w.source_agencies.clone(),
+                third_party_source: w.third_party_source,
+                data_subjects: w.data_subjects.clone(),
+                special_categories: w.special_categories.clone(),
                 release,
                 obligations: [a.obligations.clone(), c.obligations.clone()],
             }
@@ -297,12 +363,66 @@ fn compile_agreement(a: Agreement, digest: Digest) -> CompiledAgreement {
         reference,
         clauses,
         understood,
+        successors: Vec::new(),
+        conflict: false,
     }
 }
 
 impl CompiledAgreement {
+    /// Where the agreement stands at `at`. A later version replaces it from
+    /// the later version's `valid_from` on, whatever that version's own
+    /// standing: a suspended or expired newer version does not bring the
+    /// older one back.
+    pub(crate) fn standing(&self, at: Timestamp) -> Standing {
+        let a = &self.source;
+        if self.conflict {
+            return Standing::Conflict;
+        }
+        if let Some(v) = self
+            .successors
+            .iter()
+            .filter(|(from, _)| *from <= at)
+            .map(|(_, v)| *v)
+            .max()
+        {
+            return Standing::Superseded(v);
+        }
+        if at < a.valid_from {
+            return Standing::NotYet;
+        }
+        if let Some(t) = a.terminated_at
+            && t <= at
+        {
+            return Standing::Terminated(t);
+        }
+        if let Some(t) = a.suspended_from
+            && t <= at
+        {
+            return Standing::Suspended(t);
+        }
+        if let Some(u) = a.valid_until
+            && u <= at
+        {
+            return Standing::Expired(u);
+        }
+        Standing::InForce
+    }
+
     /// Whether the agreement is in force at `at`.
     pub(crate) fn in_force(&self, at: Timestamp) -> bool {
-        self.source.valid_from <= at && self.source.valid_until.is_none_or(|u| at < u)
+        self.standing(at) == Standing::InForce
+    }
+
+    /// When copies released under the agreement must be deleted because its
+    /// obligations do not survive it: its termination or expiry.
+    pub(crate) fn obligations_end(&self) -> Option<Timestamp> {
+        let a = &self.source;
+        if a.obligations_survive {
+            return None;
+        }
+        match (a.terminated_at, a.valid_until) {
+            (Some(t), Some(u)) => Some(t.min(u)),
+            (t, u) => t.or(u),
+        }
     }
 }

@@ -67,9 +67,15 @@ pub struct Decision {
     /// The withheld fields, as JSON pointers into the record.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub withheld: Vec<String>,
-    /// The transformations to apply to the released copy.
+    /// The transformations of the applicable release clauses.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transformations: Vec<Transformation>,
+    /// The fields the transformations reduce, as JSON pointers into the
+    /// record: those that every clause letting them go reduces (a field
+    /// goes in the least reduced form some applicable clause lets it go).
+    /// Empty with transformations listed means every field they concern.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transformed: Vec<String>,
     /// The obligations the recipient must respect (most restrictive wins).
     pub obligations: Obligations,
     /// Why: each applicable clause, marking and provenance rule.
@@ -83,6 +89,9 @@ pub struct Reason {
     /// The agreement concerned, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agreement: Option<String>,
+    /// The version of that agreement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
     /// The clause concerned, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clause: Option<String>,
@@ -128,8 +137,24 @@ pub enum Rule {
         /// The purposes agreements with this recipient do cover.
         other_purposes: Vec<Purpose>,
     },
-    /// An agreement that is not in force at the evaluation time.
+    /// An agreement that is not in force at the evaluation time (not yet,
+    /// expired, suspended or terminated).
     OutsideValidity,
+    /// An agreement replaced by a later version of it.
+    Superseded {
+        /// The version that replaces it.
+        by_version: u32,
+    },
+    /// The record's source is a third agency, whose consent is needed.
+    ThirdParty {
+        /// The agency the information comes from.
+        agency: AgencyId,
+    },
+    /// The release would go to the releasing agency itself.
+    SelfRelease,
+    /// The evaluation time is before the record's creation, its last
+    /// change or one of its releases.
+    EvaluationTime,
     /// No clause of the agreements in force applies (default deny).
     NoApplicableClause,
     /// The record's `releasable_to` does not include the recipient.

@@ -1,12 +1,15 @@
 //! Deciding: default deny, deny and refer override release, the record's
 //! marking and provenance only narrow, and any evaluation error denies.
 
-use liaison_record::{AgencyId, Digest, FieldClass, Obligations, Purpose, Record, Timestamp};
+use liaison_record::{
+    AgencyId, Digest, Entity, EntityKind, FieldClass, Obligations, Purpose, Record, Timestamp,
+};
 use uuid::Uuid;
 
-use crate::agreement::{Effect, Transformation, pattern_covers};
+use crate::agreement::{Effect, Transformation, pattern_covers, pattern_touches};
 use crate::compile::{
-    ClauseRef, CompiledAgreement, CompiledClause, PolicySet, PurposeIndex, class_bit, kind_bit,
+    ClauseRef, CompiledAgreement, CompiledClause, PolicySet, PurposeIndex, Standing, class_bit,
+    kind_bit,
 };
 use crate::decision::{Decision, Outcome, Reason, ReasonEffect, Rule};
 use crate::marking;
@@ -17,6 +20,8 @@ pub(crate) struct Facts<'r> {
     pub(crate) kinds: u16,
     /// Whole days since creation; `None` when created after the evaluation time.
     pub(crate) age_days: Option<i64>,
+    /// The third agency whose information the record carries, if any.
+    pub(crate) third_party: Option<&'r AgencyId>,
 }
 
 impl<'r> Facts<'r> {
@@ -31,6 +36,7 @@ impl<'r> Facts<'r> {
             record,
             kinds,
             age_days,
+            third_party: marking::third_party(record),
         }
     }
 }
@@ -134,6 +140,99 @@ pub(crate) fn evaluate(c: &CompiledClause, f: &Facts<'_>, detail: bool) -> Eval 
             None => return na(detail, || "the information is not graded".into()),
         }
     }
+    if let Some(max) = c.max_reliability
+        && let Some(r) = f.record.assessment.source_reliability
+        && r < max
+    {
+        return na(detail, || {
+            format!(
+                "the source is graded `{}`, more reliable than `{}`",
+                rw(r),
+                rw(max)
+            )
+        });
+    }
+    if let Some(max) = c.max_credibility
+        && let Some(r) = f.record.assessment.information_credibility
+        && r < max
+    {
+        return na(detail, || {
+            format!(
+                "the information is graded `{}`, more credible than `{}`",
+                crw(r),
+                crw(max)
+            )
+        });
+    }
+    if !c.source_types.is_empty() {
+        match &f.record.source {
+            Some(s) if c.source_types.contains(&s.source_type) => {}
+            Some(s) => {
+                return na(detail, || {
+                    format!("the source is of type `{}`", word(&s.source_type))
+                });
+            }
+            None => return na(detail, || "the record names no source".into()),
+        }
+    }
+    if !c.source_agencies.is_empty() {
+        let from = f
+            .record
+            .source
+            .as_ref()
+            .and_then(|s| s.agency.as_ref())
+            .unwrap_or(&f.record.originator);
+        if !c.source_agencies.contains(from) {
+            return na(detail, || format!("the information comes from `{from}`"));
+        }
+    }
+    if let Some(third) = c.third_party_source
+        && third != f.third_party.is_some()
+    {
+        return na(detail, || {
+            if third {
+                "the record carries no third agency's information".into()
+            } else {
+                "the record carries a third agency's information".into()
+            }
+        });
+    }
+    if !c.data_subjects.is_empty()
+        && !f.record.entities.iter().any(|e| {
+            matches!(e, Entity::Person(p) if p.data_subject.is_some_and(|d| c.data_subjects.contains(&d)))
+        })
+    {
+        return na(detail, || {
+            "the record describes no person of the data-subject categories the clause names".into()
+        });
+    }
+    let mut special = f.record.entities.iter().flat_map(|e| match e {
+        Entity::Person(p) => p.special_categories.as_slice(),
+        _ => &[],
+    });
+    match c.effect {
+        // A release clause lets special-category data go only when it names
+        // every category the record holds (art. 10: strictly necessary).
+        Effect::Release => {
+            if let Some(x) = special.find(|x| !c.special_categories.contains(x)) {
+                return na(detail, || {
+                    format!(
+                        "the record holds special-category data (`{}`) the clause does not name",
+                        word(x)
+                    )
+                });
+            }
+        }
+        Effect::Deny | Effect::Refer => {
+            if !c.special_categories.is_empty()
+                && !special.any(|x| c.special_categories.contains(x))
+            {
+                return na(detail, || {
+                    "the record holds none of the special categories the clause names".into()
+                });
+            }
+        }
+    }
     if c.min_age_days.is_some() || c.max_age_days.is_some() {
         let Some(age) = f.age_days else {
             return Eval::Error(
@@ -232,6 +331,31 @@ impl PolicySet {
             &mut reasons,
             &mut obligations,
         );
+        // A copy that could not validate is refused here, with its reason:
+        // a release to the releasing agency itself, or at a time before the
+        // record or one of its releases existed.
+        if recipient == &holder {
+            blocked = blocked.max(Some(Block::Deny));
+            reasons.push(Reason {
+                agreement: None,
+                version: None,
+                clause: None,
+                rule: Rule::SelfRelease,
+                effect: ReasonEffect::Deny,
+                message: format!("`{holder}` cannot release the record to itself"),
+            });
+        }
+        if let Some(message) = time_problem(record, at) {
+            blocked = blocked.max(Some(Block::Deny));
+            reasons.push(Reason {
+                agreement: None,
+                version: None,
+                clause: None,
+                rule: Rule::EvaluationTime,
+                effect: ReasonEffect::Deny,
+                message,
+            });
+        }
 
         let facts = Facts::of(record, at);
         let candidates = self.candidates(&holder, recipient, purpose);
@@ -250,17 +374,28 @@ impl PolicySet {
             if r.agreement != last_agreement {
                 last_agreement = r.agreement;
                 agreement_error = unknown_caveat(a, record);
-                in_force = a.in_force(at);
-                if !in_force {
+                let standing = a.standing(at);
+                in_force = matches!(standing, Standing::InForce | Standing::Conflict);
+                if standing == Standing::Conflict {
+                    agreement_error = Some(format!(
+                        "two different agreements are given as `{}` version {}; remove one or give it a new version",
+                        a.source.id, a.source.version
+                    ));
+                }
+                if in_force {
+                    any_in_force = true;
+                } else {
                     reasons.push(Reason {
                         agreement: Some(a.source.id.clone()),
+                        version: Some(a.source.version),
                         clause: None,
-                        rule: Rule::OutsideValidity,
+                        rule: match standing {
+                            Standing::Superseded(v) => Rule::Superseded { by_version: v },
+                            _ => Rule::OutsideValidity,
+                        },
                         effect: ReasonEffect::NotApplicable,
-                        message: validity_message(a, at),
+                        message: standing_message(a, standing, at),
                     });
-                } else {
-                    any_in_force = true;
                 }
             }
             if !in_force {
@@ -272,6 +407,7 @@ impl PolicySet {
             };
             let clause_reason = |rule, effect, message| Reason {
                 agreement: Some(a.source.id.clone()),
+                version: Some(a.source.version),
                 clause: Some(c.id.clone()),
                 rule,
                 effect,
@@ -320,9 +456,14 @@ impl PolicySet {
             blocked = blocked.max(Some(Block::Deny));
             reasons.push(Reason {
                 agreement: None,
+                version: None,
                 clause: None,
                 rule: Rule::NoAgreement {
-                    other_purposes: self.purposes_for(&holder, recipient),
+                    other_purposes: self
+                        .purposes_for(&holder, recipient, at)
+                        .into_iter()
+                        .filter(|p| p != purpose)
+                        .collect(),
                 },
                 effect: ReasonEffect::Deny,
                 message: format!(
@@ -333,7 +474,7 @@ impl PolicySet {
             blocked = blocked.max(Some(Block::Deny));
             for r in reasons
                 .iter_mut()
-                .filter(|r| r.rule == Rule::OutsideValidity)
+                .filter(|r| matches!(r.rule, Rule::OutsideValidity | Rule::Superseded { .. }))
             {
                 r.effect = ReasonEffect::Deny;
             }
@@ -356,6 +497,7 @@ impl PolicySet {
             {
                 reasons.push(Reason {
                     agreement: None,
+                    version: None,
                     clause: None,
                     rule: Rule::Classification {
                         classification: record.marking.classification,
@@ -371,6 +513,7 @@ impl PolicySet {
             }
             reasons.push(Reason {
                 agreement: None,
+                version: None,
                 clause: None,
                 rule: Rule::NoApplicableClause,
                 effect: ReasonEffect::Deny,
@@ -396,6 +539,7 @@ impl PolicySet {
             withheld_classes: Vec::new(),
             withheld: Vec::new(),
             transformations: Vec::new(),
+            transformed: Vec::new(),
             obligations: Obligations::default(),
             reasons,
         };
@@ -423,6 +567,7 @@ impl PolicySet {
             .filter_map(|(a, c)| match evaluate(c, &facts, true) {
                 Eval::NotApplicable(why) => Some(Reason {
                     agreement: Some(a.source.id.clone()),
+                    version: Some(a.source.version),
                     clause: Some(c.id.clone()),
                     rule: Rule::ClauseNotApplicable {
                         condition: why.clone(),
@@ -465,17 +610,29 @@ impl PolicySet {
         out
     }
 
-    /// The purposes any agreement lets `holder` release to `recipient` for.
-    pub(crate) fn purposes_for(&self, holder: &AgencyId, recipient: &AgencyId) -> Vec<Purpose> {
-        let Some(by) = self.purposes.get(holder.as_str()) else {
+    /// The purposes for which some agreement in force at `at` has a
+    /// release clause that lets `holder` release to `recipient`.
+    pub(crate) fn purposes_for(
+        &self,
+        holder: &AgencyId,
+        recipient: &AgencyId,
+        at: Timestamp,
+    ) -> Vec<Purpose> {
+        let Some(by) = self.index.get(holder.as_str()) else {
             return Vec::new();
         };
         let mut out: Vec<Purpose> = by
             .get(recipient)
             .into_iter()
             .flatten()
-            .flatten()
-            .cloned()
+            .flat_map(|index| index.iter())
+            .filter(|(_, refs)| {
+                refs.iter().any(|r| {
+                    self.clause(*r)
+                        .is_some_and(|(a, c)| c.effect == Effect::Release && a.in_force(at))
+                })
+            })
+            .map(|(p, _)| p.clone())
             .collect();
         out.sort();
         out.dedup();
@@ -486,7 +643,7 @@ impl PolicySet {
 /// The clauses listed for `purpose`, if any.
 fn refs<'a>(index: Option<&'a PurposeIndex>, purpose: &Purpose) -> &'a [ClauseRef] {
     index
-        .and_then(|p| p.get(purpose.as_str()))
+        .and_then(|p| p.get(purpose))
         .map_or(&[][..], Vec::as_slice)
 }
 
@@ -505,18 +662,50 @@ pub fn holder(record: &Record) -> &AgencyId {
         .map_or(&record.originator, |e| &e.to)
 }
 
-fn validity_message(a: &CompiledAgreement, at: Timestamp) -> String {
-    if at < a.source.valid_from {
-        format!(
-            "the agreement is not in force before {}",
+fn standing_message(a: &CompiledAgreement, standing: Standing, at: Timestamp) -> String {
+    let v = a.source.version;
+    match standing {
+        Standing::NotYet => format!(
+            "version {v} of the agreement is not in force before {}",
             a.source.valid_from
-        )
-    } else {
-        match a.source.valid_until {
-            Some(u) => format!("the agreement expired at {u}"),
-            None => format!("the agreement is not in force at {at}"),
+        ),
+        Standing::Expired(u) => format!("version {v} of the agreement expired at {u}"),
+        Standing::Suspended(t) => format!("version {v} of the agreement is suspended since {t}"),
+        Standing::Terminated(t) => format!("version {v} of the agreement was terminated at {t}"),
+        Standing::Superseded(n) => {
+            format!("version {v} of the agreement is replaced by version {n}")
+        }
+        Standing::InForce | Standing::Conflict => {
+            format!("version {v} of the agreement is not in force at {at}")
         }
     }
+}
+
+/// Why the evaluation time cannot be the time of a release: before the
+/// record was created or last changed, or before one of its releases.
+fn time_problem(record: &Record, at: Timestamp) -> Option<String> {
+    if at < record.created {
+        return Some(format!(
+            "the evaluation time {at} is before the record was created at {}; decide at the time of the release",
+            record.created
+        ));
+    }
+    if at < record.modified {
+        return Some(format!(
+            "the evaluation time {at} is before the record's version {} was made at {}; decide at the time of the release",
+            record.version, record.modified
+        ));
+    }
+    record
+        .provenance
+        .iter()
+        .find(|e| at < e.at)
+        .map(|e| {
+            format!(
+                "the evaluation time {at} is before the record's release by `{}` at {}; decide at the time of the release",
+                e.from, e.at
+            )
+        })
 }
 
 /// A namespaced caveat on the record that the agreement does not mention:
@@ -549,6 +738,12 @@ fn release(
         for rules in &c.obligations {
             obligations = obligations.most_restrictive(&rules.to_obligations(at));
         }
+        if let Some(end) = a.obligations_end() {
+            obligations = obligations.most_restrictive(&Obligations {
+                retain_until: Some(end),
+                ..Obligations::default()
+            });
+        }
         if !decision
             .agreements
             .iter()
@@ -558,35 +753,149 @@ fn release(
         }
     }
     transformations.sort();
+    // What each clause's transformations cannot treat in place, it withholds:
+    // that is part of what the clause lets go.
+    let implied: Vec<Vec<String>> = releases
+        .iter()
+        .map(|(_, c)| treated_elsewhere(record, &c.release.transform))
+        .collect();
+    let third_party = marking::third_party(record).is_some();
+    let needs_parts = third_party
+        || implied.iter().any(|i| !i.is_empty())
+        || releases
+            .iter()
+            .any(|(_, c)| c.release.withhold.iter().any(|w| deep(w)));
+    let parts = if needs_parts {
+        record.parts()
+    } else {
+        Vec::new()
+    };
+    let any_transform = !transformations.is_empty();
     let mut withheld_classes: Vec<FieldClass> = Vec::new();
-    let withheld = &mut decision.withheld;
+    let mut withheld: Vec<String> = Vec::new();
+    let mut transformed: Vec<String> = Vec::new();
+    let mut hold = |pointer: &str, class: FieldClass, withheld: &mut Vec<String>| {
+        if !withheld_classes.contains(&class) {
+            withheld_classes.push(class);
+        }
+        if !withheld.iter().any(|w| w == pointer) {
+            withheld.push(pointer.to_owned());
+        }
+    };
     record.for_each_classified_field(|pointer, class| {
         if class == FieldClass::Control {
             return;
         }
-        // Each clause lets go what it lists minus what it withholds; a field
-        // goes when some applicable clause lets it go. A clause that stops
-        // applying can so only take fields away.
-        let allowed = releases.iter().any(|(_, c)| {
-            (c.release.classes & class_bit(class) != 0
-                || c.release.fields.iter().any(|p| pattern_covers(p, pointer)))
-                && !c
-                    .release
-                    .withhold
-                    .iter()
-                    .any(|p| pattern_covers(p, pointer))
-        });
-        if !allowed {
-            if !withheld_classes.contains(&class) {
-                withheld_classes.push(class);
+        let unit = is_unit(pointer);
+        // Each clause lets go what it lists minus what it withholds, in the
+        // form its transformations give; a field goes when some applicable
+        // clause lets it go, in the least reduced form one does. A clause
+        // that stops applying can so only take fields away or reduce them.
+        // A path beneath a field that is not a unit (a person's names, an
+        // extension) withholds the whole field: only a unit's listed
+        // members go or stay one by one.
+        let blocks = |w: &String| {
+            if unit {
+                pattern_covers(w, pointer)
+            } else {
+                pattern_touches(w, pointer)
             }
-            withheld.push(pointer.to_owned());
+        };
+        let mut allowing: SmallSet = SmallSet::default();
+        for (i, (_, c)) in releases.iter().enumerate() {
+            if (c.release.classes & class_bit(class) != 0
+                || c.release.fields.iter().any(|p| pattern_covers(p, pointer)))
+                && !c.release.withhold.iter().any(blocks)
+                && !implied.get(i).is_some_and(|w| w.iter().any(blocks))
+            {
+                allowing.push(i);
+            }
+        }
+        if allowing.is_empty() {
+            hold(pointer, class, &mut withheld);
+            return;
+        }
+        if any_transform
+            && let Some(t) = target(record, pointer)
+            && allowing.iter(releases.len()).all(|i| {
+                releases
+                    .get(i)
+                    .is_some_and(|(_, c)| c.release.transform.contains(&t))
+            })
+        {
+            transformed.push(pointer.to_owned());
+        }
+        if !unit || parts.is_empty() {
+            return;
+        }
+        let mut held_parts: Vec<&str> = Vec::new();
+        for part in parts.iter().filter(|p| p.unit == pointer) {
+            let touches = |w: &String| pattern_touches(w, &part.pointer);
+            let stays = !allowing.iter(releases.len()).any(|i| {
+                releases
+                    .get(i)
+                    .is_some_and(|(_, c)| !c.release.withhold.iter().any(touches))
+                    && !implied.get(i).is_some_and(|w| w.iter().any(touches))
+            });
+            // The trace of a third agency's information always goes, so
+            // that the third-party rule can follow it.
+            let trace = third_party
+                && (part.pointer == "/source/agency" || part.pointer == "/source/consents");
+            if stays && !trace {
+                if part.required {
+                    hold(pointer, class, &mut withheld);
+                    return;
+                }
+                held_parts.push(&part.pointer);
+            }
+        }
+        for p in held_parts {
+            hold(p, class, &mut withheld);
         }
     });
+    // A unit withheld after its transformation was noted is not transformed.
+    transformed.retain(|t| !withheld.contains(t));
+    let repeats = record.entities.iter().any(|e| match e {
+        Entity::Person(p) => !p.aliases.is_empty() || !p.extensions.is_empty(),
+        Entity::TravelDocument(d) => !d.mrz.is_empty() || !d.extensions.is_empty(),
+        _ => false,
+    });
+    if repeats {
+        repeated_facts(record, &transformed, &mut withheld, &mut withheld_classes);
+    }
+    // A third agency's source is never dropped whole: it goes as a neutral
+    // attribution that still names that agency.
+    if third_party && let Some(i) = withheld.iter().position(|w| w == "/source") {
+        withheld.remove(i);
+        if let Some(source) = &record.source {
+            for (name, here) in [
+                ("/source/reference", source.reference.is_some()),
+                ("/source/description", source.description.is_some()),
+            ] {
+                if here && !withheld.iter().any(|w| w == name) {
+                    withheld.push(name.to_owned());
+                }
+            }
+        }
+        if !transformations.contains(&Transformation::NeutralSource) {
+            transformations.push(Transformation::NeutralSource);
+            transformations.sort();
+        }
+        if !transformed.iter().any(|t| t == "/source") {
+            transformed.push("/source".to_owned());
+        }
+    }
+    if withheld.iter().any(|w| {
+        w.starts_with("/entities/") && (w.matches('/').count() == 2 || w.ends_with("itude"))
+    }) {
+        knock_on(record, &mut withheld, &mut withheld_classes);
+    }
     withheld_classes.sort();
+    decision.withheld = withheld;
     if !decision.withheld.is_empty() {
         decision.reasons.push(Reason {
             agreement: None,
+            version: None,
             clause: None,
             rule: Rule::Withheld,
             effect: ReasonEffect::Restrict,
@@ -613,5 +922,332 @@ fn release(
         Outcome::PartialRelease
     };
     decision.transformations = transformations;
+    decision.transformed = transformed;
     decision.obligations = obligations;
+}
+
+/// The transformation that reduces a field, if one does: a person's date
+/// of birth, names and place of birth, a place's coordinates, the source.
+fn target(record: &Record, pointer: &str) -> Option<Transformation> {
+    let mut segments = pointer.split('/').skip(1);
+    match (segments.next(), segments.next(), segments.next()) {
+        (Some("source"), None, None) => Some(Transformation::NeutralSource),
+        (Some("entities"), Some(i), member) => {
+            let entity = record.entities.get(i.parse::<usize>().ok()?)?;
+            match (entity, member) {
+                (Entity::Location(_), None) => Some(Transformation::CoarseCoordinates),
+                (Entity::Person(_), Some("date_of_birth")) => {
+                    Some(Transformation::DateOfBirthToYear)
+                }
+                (Entity::Person(_), Some("names")) => Some(Transformation::PseudonymizeNames),
+                (Entity::Person(_), Some("place_of_birth")) => {
+                    Some(Transformation::PlaceOfBirthToCountry)
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The applicable release clauses that let one field go, by position: a
+/// few words of bits, without allocating.
+#[derive(Default)]
+struct SmallSet {
+    bits: [u64; 4],
+    more: Vec<usize>,
+}
+
+impl SmallSet {
+    fn push(&mut self, i: usize) {
+        match self.bits.get_mut(i / 64) {
+            Some(word) => *word |= 1 << (i % 64),
+            None => self.more.push(i),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.bits.iter().all(|w| *w == 0) && self.more.is_empty()
+    }
+
+    fn contains(&self, i: usize) -> bool {
+        match self.bits.get(i / 64) {
+            Some(word) => word & (1 << (i % 64)) != 0,
+            None => self.more.contains(&i),
+        }
+    }
+
+    /// The members below `n`, in order.
+    fn iter(&self, n: usize) -> impl Iterator<Item = usize> + '_ {
+        (0..n).filter(|i| self.contains(*i))
+    }
+}
+
+/// Whether a pointer names a unit: a field the record model lists whole,
+/// whose members [`Record::parts`] lists.
+fn is_unit(pointer: &str) -> bool {
+    let mut segments = pointer.split('/').skip(1);
+    matches!(
+        (segments.next(), segments.next(), segments.next()),
+        (Some("source" | "assessment"), None, None)
+            | (Some("entities" | "relationships"), Some(_), None)
+    )
+}
+
+/// Whether a withhold pattern may reach beneath a unit.
+fn deep(pattern: &str) -> bool {
+    let segments = pattern.split('/').skip(1).count();
+    let mut parts = pattern.split('/').skip(1);
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("source" | "assessment" | "*"), _, _) => segments >= 2,
+        (Some("relationships"), _, _) => segments >= 3,
+        (Some("entities"), _, Some(member)) => {
+            segments >= 4
+                || !matches!(
+                    member,
+                    "names"
+                        | "date_of_birth"
+                        | "sex"
+                        | "nationalities"
+                        | "place_of_birth"
+                        | "data_subject"
+                        | "special_categories"
+                        | "extensions"
+                )
+        }
+        _ => false,
+    }
+}
+
+/// The fields that repeat a fact a transformation reduces, which the
+/// transformation cannot treat in place, so withholds: the machine-readable
+/// zones (they hold the full date of birth and the names), the extensions
+/// of the entities whose fact is reduced (their data has no schema), the
+/// aliases of pseudonymized persons, the names and UN/LOCODEs of places
+/// whose coordinates are coarsened (and a place whose id is derived from
+/// its UN/LOCODE, since the id would name it), and places of birth that do
+/// not name their country.
+fn treated_elsewhere(record: &Record, transformations: &[Transformation]) -> Vec<String> {
+    let mut out = Vec::new();
+    if transformations.is_empty() {
+        return out;
+    }
+    let has = |t| transformations.contains(&t);
+    let dob = has(Transformation::DateOfBirthToYear);
+    let names = has(Transformation::PseudonymizeNames);
+    let coarse = has(Transformation::CoarseCoordinates);
+    let pob = has(Transformation::PlaceOfBirthToCountry);
+    for (i, e) in record.entities.iter().enumerate() {
+        let relevant = matches!(
+            e,
+            Entity::Person(_) | Entity::TravelDocument(_) | Entity::Location(_)
+        );
+        if !relevant {
+            continue;
+        }
+        let base = format!("/entities/{i}");
+        let extensions = !e.extensions().is_empty();
+        match e {
+            Entity::Person(p) => {
+                if (dob || names || pob) && extensions {
+                    out.push(format!("{base}/extensions"));
+                }
+                if names && !p.aliases.is_empty() {
+                    out.push(format!("{base}/aliases"));
+                }
+                if pob
+                    && p.place_of_birth
+                        .as_deref()
+                        .is_some_and(|t| crate::redact::country_of_birth(t).is_none())
+                {
+                    out.push(format!("{base}/place_of_birth"));
+                }
+            }
+            Entity::TravelDocument(d) => {
+                if (dob || names) && !d.mrz.is_empty() {
+                    out.push(format!("{base}/mrz"));
+                }
+                if (dob || names) && extensions {
+                    out.push(format!("{base}/extensions"));
+                }
+            }
+            Entity::Location(l) if coarse => {
+                let derived = l
+                    .locode
+                    .as_deref()
+                    .is_some_and(|c| liaison_record::ids::location_id(c) == l.id);
+                if derived {
+                    out.push(base);
+                    continue;
+                }
+                if l.name.is_some() {
+                    out.push(format!("{base}/name"));
+                }
+                if l.locode.is_some() {
+                    out.push(format!("{base}/locode"));
+                }
+                if extensions {
+                    out.push(format!("{base}/extensions"));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Fields that repeat a person's facts go only where those facts go in
+/// full: a machine-readable zone (it holds every holder's names and date of
+/// birth) and a document's extensions only when every person's names and
+/// date of birth go unreduced; a person's aliases only when the person's
+/// names do; a person's extensions only when the person's names, date and
+/// place of birth do. So no clause can let go, in another field, what a
+/// transformation or a withholding keeps back; and since each condition
+/// only gets harder as clauses stop applying, nothing widens.
+fn repeated_facts(
+    record: &Record,
+    transformed: &[String],
+    withheld: &mut Vec<String>,
+    classes: &mut Vec<FieldClass>,
+) {
+    let full = |pointer: String, present: bool, withheld: &[String]| {
+        !present || (!withheld.contains(&pointer) && !transformed.contains(&pointer))
+    };
+    let mut holders_full = true;
+    let mut add: Vec<(String, FieldClass)> = Vec::new();
+    for (i, e) in record.entities.iter().enumerate() {
+        if let Entity::Person(p) = e {
+            let names = full(
+                format!("/entities/{i}/names"),
+                !p.names.is_empty(),
+                withheld,
+            );
+            let dob = full(
+                format!("/entities/{i}/date_of_birth"),
+                p.date_of_birth.is_some(),
+                withheld,
+            );
+            let pob = full(
+                format!("/entities/{i}/place_of_birth"),
+                p.place_of_birth.is_some(),
+                withheld,
+            );
+            holders_full &= names && dob;
+            if !names && !p.aliases.is_empty() {
+                add.push((format!("/entities/{i}/aliases"), FieldClass::Identity));
+            }
+            if !(names && dob && pob) {
+                for (ns, x) in &p.extensions {
+                    add.push((
+                        format!(
+                            "/entities/{i}/extensions/{}",
+                            crate::source::escape(ns.as_str())
+                        ),
+                        x.field_class(),
+                    ));
+                }
+            }
+        }
+    }
+    if !holders_full {
+        for (j, e) in record.entities.iter().enumerate() {
+            if let Entity::TravelDocument(d) = e {
+                let unit = format!("/entities/{j}");
+                if withheld.contains(&unit) {
+                    continue;
+                }
+                if !d.mrz.is_empty() {
+                    add.push((format!("{unit}/mrz"), FieldClass::TravelDocument));
+                }
+                for (ns, x) in &d.extensions {
+                    add.push((
+                        format!("{unit}/extensions/{}", crate::source::escape(ns.as_str())),
+                        x.field_class(),
+                    ));
+                }
+            }
+        }
+    }
+    for (pointer, class) in add {
+        if !withheld.contains(&pointer) {
+            withheld.push(pointer);
+            if !classes.contains(&class) {
+                classes.push(class);
+            }
+        }
+    }
+}
+
+/// What withholding takes along, listed so that the withheld set tells the
+/// truth: links to a withheld entity, an encounter's place when the place
+/// is withheld, and the other half of a point.
+fn knock_on(record: &Record, withheld: &mut Vec<String>, classes: &mut Vec<FieldClass>) {
+    let gone = |i: usize, withheld: &[String]| {
+        let p = format!("/entities/{i}");
+        withheld.contains(&p)
+    };
+    let removed: Vec<uuid::Uuid> = record
+        .entities
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| gone(*i, withheld))
+        .map(|(_, e)| e.id())
+        .collect();
+    // An id still held by a remaining entity (a duplicate) is not gone.
+    let kept: Vec<uuid::Uuid> = record
+        .entities
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !gone(*i, withheld))
+        .map(|(_, e)| e.id())
+        .collect();
+    let removed: Vec<uuid::Uuid> = removed
+        .into_iter()
+        .filter(|id| !kept.contains(id))
+        .collect();
+    let mut add = |p: String, class: FieldClass, withheld: &mut Vec<String>| {
+        if !withheld.contains(&p) {
+            withheld.push(p);
+            if !classes.contains(&class) {
+                classes.push(class);
+            }
+        }
+    };
+    if !removed.is_empty() {
+        for (j, rel) in record.relationships.iter().enumerate() {
+            if removed.contains(&rel.source) || removed.contains(&rel.target) {
+                add(
+                    format!("/relationships/{j}"),
+                    FieldClass::Association,
+                    withheld,
+                );
+            }
+        }
+        for (k, e) in record.entities.iter().enumerate() {
+            if let Entity::Encounter(enc) = e
+                && enc.location.is_some_and(|l| removed.contains(&l))
+                && !gone(k, withheld)
+            {
+                add(
+                    format!("/entities/{k}/location"),
+                    EntityKind::Encounter.field_class(),
+                    withheld,
+                );
+            }
+        }
+    }
+    for (k, e) in record.entities.iter().enumerate() {
+        if let Entity::Location(l) = e
+            && l.latitude.is_some()
+        {
+            let (lat, lon) = (
+                format!("/entities/{k}/latitude"),
+                format!("/entities/{k}/longitude"),
+            );
+            if withheld.contains(&lat) != withheld.contains(&lon) {
+                add(lat, FieldClass::Location, withheld);
+                add(lon, FieldClass::Location, withheld);
+            }
+        }
+    }
 }

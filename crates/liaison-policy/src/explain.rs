@@ -118,7 +118,7 @@ impl PolicySet {
                     changes.push(format!("{description}: {}", result(&d)));
                 }
             };
-            for p in self.purposes_for(&decision.from, recipient) {
+            for p in self.purposes_for(&decision.from, recipient, at) {
                 if &p != purpose {
                     try_change(format!("for the purpose `{p}` instead"), record, &p);
                 }
@@ -189,11 +189,11 @@ impl PolicySet {
             if let Some(last) = record.provenance.len().checked_sub(1) {
                 let mut r = record.clone();
                 if let Some(entry) = r.provenance.get_mut(last) {
-                    entry.consents.push(Consent {
-                        by: record.originator.clone(),
-                        to: Party::Agency(recipient.clone()),
+                    entry.consents.push(Consent::new(
+                        record.originator.clone(),
+                        Party::Agency(recipient.clone()),
                         at,
-                    });
+                    ));
                 }
                 try_change(
                     format!(

@@ -10,6 +10,7 @@ mod explain;
 pub mod fuzzing;
 mod load;
 mod marking;
+mod paths;
 mod redact;
 mod schema;
 mod source;
@@ -17,9 +18,9 @@ mod source;
 // The public interface is:
 pub use agreement::{
     Agreement, Clause, Conditions, Effect, ObligationRules, OnwardRule, ReleaseRule,
-    Transformation, pattern_covers,
+    Transformation, pattern_covers, pattern_touches,
 };
-pub use check::check_agreement;
+pub use check::{check_agreement, check_set};
 pub use compile::{PolicySet, agreement_digest};
 pub use decision::{Decision, Outcome, Reason, ReasonEffect, Rule};
 pub use engine::holder;

@@ -277,6 +277,20 @@ fn rule_problems(a: &Agreement) -> Vec<RuleProblem> {
             Some("name at least one purpose, such as `[\"border-control\"]`".into()),
         ));
     }
+    for (key, t) in [
+        ("suspended_from", a.suspended_from),
+        ("terminated_at", a.terminated_at),
+    ] {
+        if let Some(t) = t
+            && t < a.valid_from
+        {
+            out.push((
+                format!("/{key}"),
+                format!("`{key}` ({t}) is before `valid_from` ({})", a.valid_from),
+                Some("an agreement can only be suspended or terminated once in force; correct the time".into()),
+            ));
+        }
+    }
     if let Some(until) = a.valid_until
         && until <= a.valid_from
     {
@@ -403,6 +417,31 @@ fn clause_problems(a: &Agreement, c: &Clause, at: &str, out: &mut Vec<RuleProble
                     if c.effect == Effect::Release { "deny or refer" } else { "release" }
                 )),
             ));
+        }
+    }
+    if let Some(r) = &c.release {
+        for (key, patterns) in [("fields", &r.fields), ("withhold", &r.withhold)] {
+            for (j, p) in patterns.iter().enumerate() {
+                let at = format!("{at}/release/{key}/{j}");
+                match crate::paths::classify(p) {
+                    Err((message, help)) => out.push((at, message, help)),
+                    Ok(crate::paths::PathKind::Control) => out.push((
+                        at,
+                        format!("`{p}` is a control field (ids, times, marking, provenance), which always goes: the path can never take effect"),
+                        Some(if key == "withhold" {
+                            "to keep the record from going, write a `deny` clause instead".into()
+                        } else {
+                            "remove the path: control fields go with every copy".into()
+                        }),
+                    )),
+                    Ok(crate::paths::PathKind::Part) if key == "fields" => out.push((
+                        at,
+                        format!("`{p}` is a member of a field that goes or stays as a whole, so `fields` cannot let it go alone"),
+                        Some("let the whole field go (its class or its path, such as `/entities/*`) and `withhold` the members that must stay".into()),
+                    )),
+                    Ok(_) => {}
+                }
+            }
         }
     }
     if c.effect != Effect::Release && !c.obligations.is_empty() {

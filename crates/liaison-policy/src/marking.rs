@@ -2,7 +2,8 @@
 //! earlier release in its provenance. They only ever narrow a release.
 
 use liaison_record::{
-    AgencyId, Caveat, Obligations, OnwardSharing, Party, Purpose, Record, Timestamp, Tlp,
+    AgencyId, Caveat, Consent, Obligations, OnwardSharing, Party, Purpose, Record, Timestamp, Tlp,
+    consented,
 };
 
 use crate::decision::{Reason, ReasonEffect, Rule};
@@ -25,6 +26,7 @@ pub const JUDICIAL_PURPOSES: &[&str] = &["judicial-proceedings", "prosecution"];
 fn reason(rule: Rule, effect: ReasonEffect, message: String) -> Reason {
     Reason {
         agreement: None,
+        version: None,
         clause: None,
         rule,
         effect,
@@ -32,8 +34,32 @@ fn reason(rule: Rule, effect: ReasonEffect, message: String) -> Reason {
     }
 }
 
+/// Every consent recorded in the record: with its source and in each
+/// provenance entry.
+fn consents(record: &Record) -> impl Iterator<Item = &Consent> + Clone {
+    record
+        .source
+        .iter()
+        .flat_map(|s| s.consents.iter())
+        .chain(record.provenance.iter().flat_map(|e| e.consents.iter()))
+}
+
+/// The third agency whose information the record carries: its source's
+/// agency when that is not the originator.
+pub(crate) fn third_party(record: &Record) -> Option<&AgencyId> {
+    record
+        .source
+        .as_ref()
+        .and_then(|s| s.agency.as_ref())
+        .filter(|a| **a != record.originator)
+}
+
 /// Applies the marking and provenance rules; returns the block they impose
 /// (if any), pushes their reasons and narrows `obligations`.
+///
+/// A release back to the originator is not onward sharing (the originator
+/// is no third party): the rules on passing a record on, and the limits
+/// on who may receive it, do not apply to it; the rest of the marking does.
 pub(crate) fn record_rules(
     record: &Record,
     holder: &AgencyId,
@@ -49,7 +75,8 @@ pub(crate) fn record_rules(
         reasons.push(r);
     };
     let m = &record.marking;
-    let onward = holder != &record.originator;
+    let returning = recipient == &record.originator && holder != &record.originator;
+    let onward = holder != &record.originator && !returning;
     if record.revoked {
         set(
             Block::Deny,
@@ -76,7 +103,10 @@ pub(crate) fn record_rules(
             reasons,
         );
     }
-    if !m.releasable_to.is_empty() && !m.releasable_to.iter().any(|p| p.includes(recipient)) {
+    if !returning
+        && !m.releasable_to.is_empty()
+        && !m.releasable_to.iter().any(|p| p.includes(recipient))
+    {
         set(
             Block::Deny,
             reason(
@@ -112,19 +142,14 @@ pub(crate) fn record_rules(
             reasons,
         );
     }
-    let consent = |to: &AgencyId| {
-        record
-            .provenance
-            .iter()
-            .any(|e| e.consent_from(&record.originator, to, at))
-    };
+    let consent = |to: &AgencyId| consented(consents(record), &record.originator, to, purpose, at);
     for caveat in &m.caveats {
         let rule = || Rule::Caveat {
             caveat: caveat.clone(),
         };
         match caveat {
             Caveat::NoForeignRelease => {
-                if recipient.country() != record.originator.country() {
+                if !returning && recipient.country() != record.originator.country() {
                     set(
                         Block::Deny,
                         reason(
@@ -220,15 +245,23 @@ pub(crate) fn record_rules(
             Caveat::Other(_) => {}
         }
     }
+    // TLP 2.0 as FIRST publishes it (docs/tlp.md): AMBER, the recipient's
+    // organization and its clients on a need-to-know basis; AMBER+STRICT,
+    // the organization only; RED, the named recipients only. Anything wider
+    // needs the source's permission.
     match m.tlp {
         Tlp::Red => {
-            if onward || !m.releasable_to.iter().any(|p| p.includes(recipient)) {
+            let named = m
+                .releasable_to
+                .iter()
+                .any(|p| *p == Party::Agency(recipient.clone()));
+            if !returning && (onward || !named) {
                 set(
                     Block::Deny,
                     reason(
                         Rule::Tlp { tlp: Tlp::Red },
                         ReasonEffect::Deny,
-                        "TLP:RED: only for the recipients the marking names in `releasable_to`, and never passed on"
+                        "TLP:RED: only for the recipient agencies the marking names one by one in `releasable_to` (never a whole country), and never passed on"
                             .into(),
                     ),
                     reasons,
@@ -260,25 +293,56 @@ pub(crate) fn record_rules(
             });
         }
         Tlp::Amber => {
-            if onward && recipient.country() != holder.country() {
+            if onward && !consent(recipient) {
                 set(
                     Block::Deny,
                     reason(
                         Rule::Tlp { tlp: Tlp::Amber },
                         ReasonEffect::Deny,
-                        format!("TLP:AMBER: onward release only within {}", holder.country()),
+                        format!(
+                            "TLP:AMBER: for the recipient's organization and its clients only; passing it to another organization needs the permission of `{}`",
+                            record.originator
+                        ),
                     ),
                     reasons,
                 );
             }
             *obligations = obligations.most_restrictive(&Obligations {
-                onward: OnwardSharing::OnlyTo {
-                    parties: vec![Party::Country(recipient.country())],
-                },
+                onward: OnwardSharing::WithConsent,
                 ..Obligations::default()
             });
         }
         Tlp::Green | Tlp::Clear => {}
+    }
+    if let Some(third) = third_party(record)
+        && recipient != third
+        && !returning
+        && !consented(consents(record), third, recipient, purpose, at)
+    {
+        set(
+            Block::Refer,
+            reason(
+                Rule::ThirdParty {
+                    agency: third.clone(),
+                },
+                ReasonEffect::Refer,
+                format!(
+                    "third-party rule: the information comes from `{third}`, and no consent of `{third}` recorded in the record covers `{recipient}` for `{purpose}`"
+                ),
+            ),
+            reasons,
+        );
+    }
+    if returning {
+        // The copy goes home: earlier releases' rules on passing it on and
+        // on its purpose do not bind the originator, their retention does.
+        if let Some(b) = retention_rules(record, at, reasons) {
+            block = block.max(Some(b));
+        }
+        if chain_end(record) != holder {
+            block = block.max(Some(Block::Deny));
+        }
+        return block;
     }
     if let Some(b) = provenance_rules(record, holder, recipient, purpose, at, reasons, obligations)
     {
@@ -327,10 +391,8 @@ fn provenance_rules(
         }
         expected_from = &e.to;
         // Consent from the originator or from the agency that set the rule.
-        let consented = record.provenance.iter().any(|c| {
-            c.consent_from(&record.originator, recipient, at)
-                || c.consent_from(&e.from, recipient, at)
-        });
+        let consented = consented(consents(record), &record.originator, recipient, purpose, at)
+            || consented(consents(record), &e.from, recipient, purpose, at);
         match &e.obligations.onward {
             OnwardSharing::Forbidden if !consented => push(
                 Block::Deny,
@@ -379,6 +441,36 @@ fn provenance_rules(
     }
     if expected_from != holder {
         block = block.max(Some(Block::Deny));
+    }
+    block
+}
+
+/// The agency the provenance chain ends with.
+fn chain_end(record: &Record) -> &AgencyId {
+    record
+        .provenance
+        .last()
+        .map_or(&record.originator, |e| &e.to)
+}
+
+/// Earlier releases' retention: a copy past its `retain_until` cannot go
+/// anywhere, back to its originator included.
+fn retention_rules(record: &Record, at: Timestamp, reasons: &mut Vec<Reason>) -> Option<Block> {
+    let mut block = None;
+    for (index, e) in record.provenance.iter().enumerate() {
+        if let Some(until) = e.obligations.retain_until
+            && until <= at
+        {
+            block = Some(Block::Deny);
+            reasons.push(reason(
+                Rule::Provenance {
+                    by: e.from.clone(),
+                    index,
+                },
+                ReasonEffect::Deny,
+                format!("the copy from `{}` had to be deleted by {until}", e.from),
+            ));
+        }
     }
     block
 }

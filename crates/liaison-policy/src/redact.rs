@@ -1,6 +1,8 @@
 //! Applying a decision to a record: the released copy.
 
-use liaison_record::{AgencyId, Digest, Entity, ProvenanceEntry, Record, Source, SourceType};
+use liaison_record::{
+    AgencyId, CountryCode, Digest, Entity, ProvenanceEntry, Record, Source, SourceType,
+};
 
 use crate::agreement::Transformation;
 use crate::decision::Decision;
@@ -42,6 +44,12 @@ pub enum RedactError {
     /// this record's fields).
     #[error("cannot make the copy")]
     Withhold(#[source] Box<liaison_record::WithholdError>),
+    /// The copy would not validate (the record itself does not, or the
+    /// decision was not made by this engine): nothing is released.
+    #[error(
+        "the released copy would not validate, so nothing is released; validate the record with `liaison record validate` and decide again"
+    )]
+    InvalidCopy(#[source] Box<liaison_record::RecordErrors>),
 }
 
 /// Applies a release decision: returns the copy to send, with the withheld
@@ -102,8 +110,45 @@ pub fn redact_with_digest(
     let mut copy = record
         .withhold(&pointers)
         .map_err(|e| RedactError::Withhold(Box::new(e)))?;
+    let third = crate::marking::third_party(record).cloned();
+    // Entity positions move when entities are withheld: map the decision's
+    // pointers (into the record) to the copy.
+    let mut position = Vec::with_capacity(record.entities.len());
+    let mut next = 0usize;
+    for i in 0..record.entities.len() {
+        let gone = decision.withheld.iter().any(|w| {
+            w.strip_prefix("/entities/")
+                .is_some_and(|rest| rest.parse::<usize>().ok() == Some(i))
+        });
+        position.push((!gone).then_some(next));
+        next += usize::from(!gone);
+    }
     for t in &decision.transformations {
-        transform(&mut copy, *t, releasing);
+        if decision.transformed.is_empty() {
+            transform(&mut copy, *t, releasing, third.as_ref(), None);
+            continue;
+        }
+        for pointer in &decision.transformed {
+            let mut segments = pointer.split('/').skip(1);
+            let at = match (segments.next(), segments.next()) {
+                (Some("source"), None) => Some(None),
+                (Some("entities"), Some(i)) => i
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| position.get(i).copied().flatten())
+                    .map(Some),
+                _ => None,
+            };
+            if let Some(at) = at
+                && concerns(*t, pointer)
+            {
+                let only = match at {
+                    Some(j) => Only::Entity(j),
+                    None => Only::Source,
+                };
+                transform(&mut copy, *t, releasing, third.as_ref(), Some(only));
+            }
+        }
     }
     copy.provenance.push(ProvenanceEntry {
         from: releasing.clone(),
@@ -116,13 +161,70 @@ pub fn redact_with_digest(
         obligations: decision.obligations.clone(),
         consents: Vec::new(),
     });
+    copy.validate()
+        .map_err(|e| RedactError::InvalidCopy(Box::new(e)))?;
     Ok(copy)
 }
 
-fn transform(record: &mut Record, t: Transformation, releasing: &AgencyId) {
+/// The country a place of birth names: the whole text, or its last
+/// comma-separated part, as an ISO 3166-1 alpha-3 code (`Rotterdam, NLD`).
+/// Free text without one names no country the engine can trust.
+pub(crate) fn country_of_birth(place: &str) -> Option<CountryCode> {
+    let last = place.rsplit(',').next().unwrap_or(place).trim();
+    (last.len() == 3 && last.bytes().all(|b| b.is_ascii_uppercase()))
+        .then(|| last.parse().ok())
+        .flatten()
+}
+
+/// A name reduced to its initials: `Pieter Jan` gives `P. J.`.
+fn initials(name: &str) -> String {
+    name.split(|c: char| c.is_whitespace() || c == '-')
+        .filter_map(|w| w.chars().find(|c| c.is_alphabetic()))
+        .map(|c| format!("{c}."))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Where one transformation is applied: one entity of the copy, or its
+/// source.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Only {
+    Entity(usize),
+    Source,
+}
+
+/// The entities a transformation applies to.
+fn selected(entities: &mut [Entity], only: Option<Only>) -> impl Iterator<Item = &mut Entity> {
+    entities
+        .iter_mut()
+        .enumerate()
+        .filter(move |(i, _)| only.is_none_or(|o| o == Only::Entity(*i)))
+        .map(|(_, e)| e)
+}
+
+/// Whether a transformed pointer is one the transformation reduces.
+fn concerns(t: Transformation, pointer: &str) -> bool {
+    match t {
+        Transformation::NeutralSource => pointer == "/source",
+        Transformation::CoarseCoordinates => pointer.split('/').count() == 3,
+        Transformation::DateOfBirthToYear => pointer.ends_with("/date_of_birth"),
+        Transformation::PseudonymizeNames => pointer.ends_with("/names"),
+        Transformation::PlaceOfBirthToCountry => pointer.ends_with("/place_of_birth"),
+    }
+}
+
+/// Applies a transformation to the copy: everywhere it concerns when
+/// `only` is `None`, else to that entity or the source.
+fn transform(
+    record: &mut Record,
+    t: Transformation,
+    releasing: &AgencyId,
+    third_party: Option<&AgencyId>,
+    only: Option<Only>,
+) {
     match t {
         Transformation::DateOfBirthToYear => {
-            for e in &mut record.entities {
+            for e in selected(&mut record.entities, only) {
                 if let Entity::Person(p) = e
                     && let Some(d) = p.date_of_birth.as_mut()
                 {
@@ -131,13 +233,50 @@ fn transform(record: &mut Record, t: Transformation, releasing: &AgencyId) {
             }
         }
         Transformation::NeutralSource => {
-            if record.source.is_some() {
+            if only.is_some_and(|o| o != Only::Source) {
+                return;
+            }
+            if let Some(old) = record.source.take() {
+                // A third agency's information keeps its trace: the source
+                // still names that agency, with its recorded consents.
+                let (agency, consents) = match third_party {
+                    Some(third) => (third.clone(), old.consents),
+                    None => (releasing.clone(), Vec::new()),
+                };
                 record.source = Some(Source {
                     source_type: SourceType::PartnerAgency,
                     reference: None,
-                    agency: Some(releasing.clone()),
+                    agency: Some(agency),
                     description: None,
+                    consents,
                 });
+            }
+        }
+        Transformation::PseudonymizeNames => {
+            for e in selected(&mut record.entities, only) {
+                if let Entity::Person(p) = e {
+                    for n in &mut p.names {
+                        n.given = n.given.as_deref().map(initials);
+                        n.family = n.family.as_deref().map(initials);
+                    }
+                    // Aliases cannot be reduced: the decision withholds them.
+                    if only.is_none() {
+                        p.aliases.clear();
+                    }
+                }
+            }
+        }
+        Transformation::PlaceOfBirthToCountry => {
+            for e in selected(&mut record.entities, only) {
+                if let Entity::Person(p) = e {
+                    // A place naming no country: the decision withholds it.
+                    let country = p.place_of_birth.as_deref().and_then(country_of_birth);
+                    if let Some(c) = country {
+                        p.place_of_birth = Some(c.to_string());
+                    } else if only.is_none() {
+                        p.place_of_birth = None;
+                    }
+                }
             }
         }
         Transformation::CoarseCoordinates => {
@@ -146,7 +285,7 @@ fn transform(record: &mut Record, t: Transformation, releasing: &AgencyId) {
                     *v = (*v * 10.0).round() / 10.0;
                 }
             };
-            for e in &mut record.entities {
+            for e in selected(&mut record.entities, only) {
                 if let Entity::Location(l) = e {
                     coarse(&mut l.latitude);
                     coarse(&mut l.longitude);

@@ -6,8 +6,9 @@ use serde_json::Value;
 
 use liaison_record::{
     AgencyId, Attribution, Caveat, Classification, EntityKind, FieldClass, InformationCredibility,
-    Party, Purpose, SourceReliability, Timestamp, Tlp,
+    Party, Purpose, SourceReliability, SourceType, Timestamp, Tlp,
 };
+use liaison_record::{DataSubject, SpecialCategory};
 
 use crate::agreement::{Effect, OnwardRule, Transformation};
 use crate::source::escape;
@@ -73,6 +74,9 @@ enum Leaf {
     Attribution,
     Reliability,
     Credibility,
+    SourceType,
+    DataSubject,
+    SpecialCategory,
     Pointer,
 }
 
@@ -87,6 +91,10 @@ const ENTITY_KIND: Shape = Shape::Leaf(Leaf::EntityKind);
 const FIELD_CLASS: Shape = Shape::Leaf(Leaf::FieldClass);
 const TRANSFORMATION: Shape = Shape::Leaf(Leaf::Transformation);
 const POINTER: Shape = Shape::Leaf(Leaf::Pointer);
+const AGENCY: Shape = Shape::Leaf(Leaf::Agency);
+const SOURCE_TYPE: Shape = Shape::Leaf(Leaf::SourceType);
+const DATA_SUBJECT: Shape = Shape::Leaf(Leaf::DataSubject);
+const SPECIAL_CATEGORY: Shape = Shape::Leaf(Leaf::SpecialCategory);
 
 const OBLIGATIONS: Shape = Shape::Table(&[
     opt("retention_days", Shape::Leaf(Leaf::Count)),
@@ -115,6 +123,16 @@ const CONDITIONS: Shape = Shape::Table(&[
     ),
     opt("max_age_days", Shape::Leaf(Leaf::Count)),
     opt("min_age_days", Shape::Leaf(Leaf::Count)),
+    opt("max_source_reliability", Shape::Leaf(Leaf::Reliability)),
+    opt(
+        "max_information_credibility",
+        Shape::Leaf(Leaf::Credibility),
+    ),
+    opt("source_types", list(&SOURCE_TYPE)),
+    opt("source_agencies", list(&AGENCY)),
+    opt("third_party_source", Shape::Leaf(Leaf::Bool)),
+    opt("data_subjects", list(&DATA_SUBJECT)),
+    opt("special_categories", list(&SPECIAL_CATEGORY)),
 ]);
 
 const RELEASE: Shape = Shape::Table(&[
@@ -141,6 +159,9 @@ const AGREEMENT: Shape = Shape::Table(&[
     req("recipients", list(&PARTY)),
     req("valid_from", Shape::Leaf(Leaf::Time)),
     opt("valid_until", Shape::Leaf(Leaf::Time)),
+    opt("suspended_from", Shape::Leaf(Leaf::Time)),
+    opt("terminated_at", Shape::Leaf(Leaf::Time)),
+    opt("obligations_survive", Shape::Leaf(Leaf::Bool)),
     req("legal_basis", Shape::Leaf(Leaf::Text)),
     req("purposes", list(&PURPOSE)),
     req("max_classification", Shape::Leaf(Leaf::Classification)),
@@ -268,6 +289,11 @@ fn check_leaf(leaf: Leaf, v: &Value) -> LeafResult {
         Leaf::Credibility => {
             word::<InformationCredibility>(v, "information credibility", CREDIBILITIES)
         }
+        Leaf::SourceType => word::<SourceType>(v, "source type", SOURCE_TYPES),
+        Leaf::DataSubject => word::<DataSubject>(v, "data-subject category", DATA_SUBJECTS),
+        Leaf::SpecialCategory => {
+            word::<SpecialCategory>(v, "special category", SPECIAL_CATEGORIES)
+        }
         Leaf::Pointer => match v.as_str() {
             Some(p) if p.starts_with('/') && !p.ends_with('/') => Ok(()),
             Some(p) => Err((
@@ -345,6 +371,34 @@ const TRANSFORMATIONS: &[&str] = &[
     "date-of-birth-to-year",
     "neutral-source",
     "coarse-coordinates",
+    "pseudonymize-names",
+    "place-of-birth-to-country",
+];
+const DATA_SUBJECTS: &[&str] = &[
+    "suspect",
+    "convicted",
+    "victim",
+    "witness",
+    "contact",
+    "informant",
+];
+const SPECIAL_CATEGORIES: &[&str] = &[
+    "racial-or-ethnic-origin",
+    "political-opinions",
+    "religious-or-philosophical-beliefs",
+    "trade-union-membership",
+    "genetic",
+    "biometric",
+    "health",
+    "sex-life-or-orientation",
+];
+const SOURCE_TYPES: &[&str] = &[
+    "human",
+    "technical",
+    "open-source",
+    "official-record",
+    "partner-agency",
+    "observation",
 ];
 const EFFECTS: &[&str] = &["release", "deny", "refer"];
 const ONWARD_RULES: &[&str] = &["forbidden", "with-consent", "only-to", "permitted"];
@@ -419,6 +473,10 @@ mod tests {
         all_parse::<Attribution>(ATTRIBUTIONS);
         all_parse::<SourceReliability>(RELIABILITIES);
         all_parse::<InformationCredibility>(CREDIBILITIES);
+        all_parse::<SourceType>(SOURCE_TYPES);
+        all_parse::<DataSubject>(DATA_SUBJECTS);
+        all_parse::<SpecialCategory>(SPECIAL_CATEGORIES);
+        assert_eq!(TRANSFORMATIONS.len(), Transformation::ALL.len());
     }
 
     #[test]

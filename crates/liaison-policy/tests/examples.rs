@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use liaison_policy::{Format, PolicySet, Severity, check_agreement, load_paths};
+use liaison_policy::{Format, PolicySet, Severity, check_agreement, check_set, load_paths};
 
 fn examples() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/agreements")
@@ -33,6 +33,9 @@ fn examples_check_with_only_the_expected_warnings() {
     let mut all = Vec::new();
     for entry in std::fs::read_dir(examples()).unwrap() {
         let path = entry.unwrap().path();
+        if path.is_dir() {
+            continue;
+        }
         let text = std::fs::read_to_string(&path).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let (_, warnings) = check_agreement(&text, Format::from_path(&path), &name, now).unwrap();
@@ -81,4 +84,97 @@ fn the_annotated_example_of_the_reference_loads() {
     let a =
         liaison_policy::parse_agreement(&doc[start..end], Format::Toml, "agreements.md").unwrap();
     assert_eq!(a.clauses.len(), 3);
+}
+
+#[test]
+fn the_liaison_office_versions_check_together() {
+    let folder = examples().join("liaison-office");
+    let agreements = load_paths(std::slice::from_ref(&folder)).unwrap();
+    assert_eq!(agreements.len(), 2);
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (_, warnings) = check_agreement(
+            &text,
+            Format::from_path(&path),
+            "x",
+            "2026-06-01T00:00:00Z".parse().unwrap(),
+        )
+        .unwrap();
+        let messages: Vec<&str> = warnings.iter().map(|w| w.message.as_str()).collect();
+        // The version 2 clauses overlap as meant: refer and deny win.
+        assert!(
+            messages
+                .iter()
+                .all(|m| m.contains("can both apply") || m.contains("not in force before")),
+            "{messages:#?}"
+        );
+    }
+    let named: Vec<(&liaison_policy::Agreement, &str)> =
+        agreements.iter().map(|a| (a, "f")).collect();
+    assert!(check_set(&named, "2026-06-01T00:00:00Z".parse().unwrap()).is_empty());
+    let later = check_set(&named, "2026-08-01T00:00:00Z".parse().unwrap());
+    assert_eq!(later.len(), 1, "{later:?}");
+    assert!(
+        later[0]
+            .message
+            .contains("version 1 of `nld-kmar.bel-fpp.liaison` is superseded by version 2"),
+        "{later:?}"
+    );
+}
+
+#[test]
+fn check_set_names_overlapping_and_conflicting_versions() {
+    let folder = examples().join("liaison-office");
+    let mut agreements = load_paths(&[folder]).unwrap();
+    // Version 1 running past version 2's start overlaps it.
+    agreements[0].valid_until = Some("2027-01-01T00:00:00Z".parse().unwrap());
+    let mut twin = agreements[1].clone();
+    twin.title = Some("another text".to_owned());
+    agreements.push(twin);
+    let named: Vec<(&liaison_policy::Agreement, &str)> =
+        agreements.iter().map(|a| (a, "f")).collect();
+    let w: Vec<String> = check_set(&named, "2026-06-01T00:00:00Z".parse().unwrap())
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(w.iter().any(|m| m.contains("overlaps version 2")), "{w:#?}");
+    assert!(
+        w.iter()
+            .any(|m| m.contains("with other contents; nothing is released under either")),
+        "{w:#?}"
+    );
+}
+
+#[test]
+fn two_different_agreements_with_one_version_release_nothing() {
+    let folder = examples().join("liaison-office");
+    let mut agreements = load_paths(&[folder]).unwrap();
+    let record = liaison_record::Record::from_json(
+        &std::fs::read(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/scenarios/records/stolen-document.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let (to, purpose, at) = (
+        "BEL-FPP".parse().unwrap(),
+        "border-control".parse().unwrap(),
+        "2026-10-05T10:00:00.000Z".parse().unwrap(),
+    );
+    let one = PolicySet::new(agreements.clone()).decide(&record, &to, &purpose, at);
+    assert!(one.outcome.releases(), "{:#?}", one.reasons);
+    let mut twin = agreements[1].clone();
+    twin.title = Some("another text under the same version".to_owned());
+    agreements.push(twin);
+    let two = PolicySet::new(agreements).decide(&record, &to, &purpose, at);
+    assert_eq!(two.outcome, liaison_policy::Outcome::Deny);
+    assert!(
+        two.reasons
+            .iter()
+            .any(|r| r.message.contains("two different agreements are given as")),
+        "{:#?}",
+        two.reasons
+    );
 }

@@ -1,9 +1,15 @@
 //! Invariants of deciding and redacting, over generated records and
 //! agreements:
 //!
-//! - a released copy never contains a value from a withheld field;
+//! - every released copy validates;
+//! - a released copy never contains a value from a withheld field, nor the
+//!   finer form of a transformed one (the full date behind a year, the
+//!   exact point behind coarse coordinates, the names behind initials);
 //! - adding a deny clause never widens a release;
 //! - adding a marking restriction never widens a release;
+//! - adding a version of an agreement never widens a release: only the
+//!   newest version in force applies;
+//! - recording a consent refusal never widens a release;
 //! - along a chain of releases the released values only shrink and the
 //!   obligations only tighten.
 #![allow(
@@ -19,8 +25,8 @@ use liaison_policy::{
     ReleaseRule, Transformation, redact,
 };
 use liaison_record::{
-    AgencyId, Attribution, Caveat, Classification, Entity, EntityKind, FieldClass, Party, Purpose,
-    Record, Timestamp, Tlp,
+    AgencyId, Attribution, Caveat, Classification, Consent, Entity, EntityKind, FieldClass, Party,
+    Purpose, Record, Timestamp, Tlp,
 };
 use proptest::prelude::*;
 use serde_json::Value;
@@ -80,6 +86,21 @@ const PATTERNS: [&str; 7] = [
     "/source",
     "/extensions",
 ];
+/// Withhold paths, beneath units too.
+const WITHHOLD: [&str; 12] = [
+    "/entities/*/date_of_birth",
+    "/entities/*/names",
+    "/entities/0",
+    "/entities/1",
+    "/narrative",
+    "/source",
+    "/extensions",
+    "/entities/*/mrz",
+    "/source/reference",
+    "/entities/*/reference",
+    "/entities/*/name",
+    "/entities/*/latitude",
+];
 const RECIPIENTS: [&str; 4] = ["DEU-BPOL", "FRA-DGSI", "BEL-VSSE", "POL-SG"];
 const PURPOSES: [&str; 3] = ["border-control", "counter-terrorism", "incident-response"];
 
@@ -110,41 +131,64 @@ fn record() -> impl Strategy<Value = Record> {
         any::<u8>(),
         0..800i64,
         any::<bool>(),
+        0..4u8,
     )
-        .prop_map(|(base, keep, class, tlp, caveat_mask, age, narrative)| {
-            let mut r = Record::from_json(BASES[base].as_bytes()).unwrap();
-            let mut i = 0;
-            r.entities.retain(|_| {
-                i += 1;
-                keep & (1 << (i - 1)) != 0 || i == 1
-            });
-            let ids: BTreeSet<_> = r.entities.iter().map(Entity::id).collect();
-            r.relationships
-                .retain(|l| ids.contains(&l.source) && ids.contains(&l.target));
-            for e in &mut r.entities {
-                if let Entity::Encounter(x) = e
-                    && x.location.is_some_and(|l| !ids.contains(&l))
-                {
-                    x.location = None;
+        .prop_map(
+            |(base, keep, class, tlp, caveat_mask, age, narrative, source)| {
+                let mut r = Record::from_json(BASES[base].as_bytes()).unwrap();
+                let mut i = 0;
+                r.entities.retain(|_| {
+                    i += 1;
+                    keep & (1 << (i - 1)) != 0 || i == 1
+                });
+                let ids: BTreeSet<_> = r.entities.iter().map(Entity::id).collect();
+                r.relationships
+                    .retain(|l| ids.contains(&l.source) && ids.contains(&l.target));
+                for e in &mut r.entities {
+                    if let Entity::Encounter(x) = e
+                        && x.location.is_some_and(|l| !ids.contains(&l))
+                    {
+                        x.location = None;
+                    }
                 }
-            }
-            if !narrative {
-                r.narrative.clear();
-            }
-            r.marking.classification = CLASSIFICATIONS[class];
-            r.marking.tlp = TLPS[tlp];
-            // Mostly uncaveated, so that releases are common.
-            if caveat_mask & 0b1100_0000 == 0b1100_0000 {
-                r.marking.caveats = pick(&caveats(), u32::from(caveat_mask));
-            }
-            let created = Timestamp::from_offset_date_time(
-                at().to_offset_date_time() - time::Duration::days(age),
-            );
-            r.created = created;
-            r.modified = created;
-            r.marking.review_by = None;
-            r
-        })
+                if !narrative {
+                    r.narrative.clear();
+                }
+                r.marking.classification = CLASSIFICATIONS[class];
+                r.marking.tlp = TLPS[tlp];
+                // Mostly uncaveated, so that releases are common.
+                if caveat_mask & 0b1100_0000 == 0b1100_0000 {
+                    r.marking.caveats = pick(&caveats(), u32::from(caveat_mask));
+                }
+                let created = Timestamp::from_offset_date_time(
+                    at().to_offset_date_time() - time::Duration::days(age),
+                );
+                r.created = created;
+                r.modified = created;
+                r.marking.review_by = None;
+                // Now and then a third agency's information, with or without
+                // its consent to Germany.
+                if source >= 2 {
+                    r.source = Some(liaison_record::Source {
+                        source_type: liaison_record::SourceType::PartnerAgency,
+                        reference: Some("BEL-FPP-2026-0042".to_owned()),
+                        agency: Some("BEL-FPP".parse().unwrap()),
+                        description: Some("liaison officer report".to_owned()),
+                        consents: if source == 3 {
+                            vec![Consent::new(
+                                "BEL-FPP".parse().unwrap(),
+                                "DEU".parse().unwrap(),
+                                created,
+                            )]
+                        } else {
+                            Vec::new()
+                        },
+                    });
+                }
+                r.validate().unwrap();
+                r
+            },
+        )
 }
 
 fn at() -> Timestamp {
@@ -162,9 +206,10 @@ fn clause() -> impl Strategy<Value = Clause> {
         any::<u8>(),
         proptest::option::of(1..400u32),
         any::<u8>(),
+        any::<u16>(),
     )
         .prop_map(
-            |(effect, kinds, class, tlp, classes, patterns, transforms, days, obl)| {
+            |(effect, kinds, class, tlp, classes, patterns, transforms, days, obl, withhold)| {
                 let effect = match effect {
                     0..=6 => Effect::Release,
                     7 | 8 => Effect::Deny,
@@ -191,7 +236,7 @@ fn clause() -> impl Strategy<Value = Clause> {
                         .into_iter()
                         .map(String::from)
                         .collect(),
-                    withhold: pick(&PATTERNS, u32::from(patterns >> 4))
+                    withhold: pick(&WITHHOLD, u32::from(withhold))
                         .into_iter()
                         .map(String::from)
                         .collect(),
@@ -253,6 +298,9 @@ fn agreement(provider: &AgencyId, recipients: u32, clauses: Vec<Clause>, n: usiz
         recipients,
         valid_from: "2025-01-01T00:00:00.000Z".parse().unwrap(),
         valid_until: None,
+        suspended_from: None,
+        terminated_at: None,
+        obligations_survive: true,
         legal_basis: "generated".to_owned(),
         purposes: PURPOSES.iter().map(|p| p.parse().unwrap()).collect(),
         max_classification: Classification::Secret,
@@ -430,16 +478,168 @@ proptest! {
         let copy2 = redact(&copy1, &d2, &b).unwrap();
         copy2.validate().unwrap();
         let (v0, v1, v2) = (data_strings(&r), data_strings(&copy1), data_strings(&copy2));
-        // A transformation may shorten a value (a date to its year) or name
-        // the releasing agency as the source; nothing else is new.
+        // A transformation may shorten a value (a date to its year, a name
+        // to its initials, a place of birth to its country) or name the
+        // releasing agency as the source; nothing else is new.
         let derived = |v: &String, from: &BTreeSet<String>, releaser: &AgencyId| {
             from.contains(v) || v == releaser.as_str() || v == "partner-agency"
-                || from.iter().any(|o| o.starts_with(&format!("{v}-")))
+                || from.iter().any(|o| o.starts_with(&format!("{v}-")) || o.ends_with(&format!(", {v}")))
+                || v.split(' ').all(|w| w.chars().count() == 2 && w.ends_with('.'))
         };
         prop_assert!(v1.iter().all(|v| derived(v, &v0, &r.originator)));
         prop_assert!(v2.iter().all(|v| derived(v, &v1, &b)));
         let o1 = &copy2.provenance[0].obligations;
         let o2 = &copy2.provenance[1].obligations;
         prop_assert!(o2.is_at_least_as_strict_as(o1), "{o1:?} then {o2:?}");
+    }
+
+    #[test]
+    fn every_copy_validates_and_hides_the_finer_form(
+        r in record(),
+        clauses in proptest::collection::vec(clause(), 1..6),
+        recipients in any::<u32>(),
+        (to, purpose) in request(),
+    ) {
+        let set = PolicySet::new(vec![agreement(&r.originator, recipients, clauses, 0)]);
+        let d = set.decide(&r, &to, &purpose, at());
+        prop_assume!(d.outcome.releases());
+        let copy = redact(&r, &d, &d.from).unwrap();
+        prop_assert!(copy.validate().is_ok());
+        // The whole serialized copy, provenance included.
+        let text = String::from_utf8(copy.to_json()).unwrap();
+        // A transformation reduces the fields the decision lists; a field
+        // it does not list goes in full from another clause that lets it go.
+        let reduced = |i: usize, member: &str| {
+            d.transformed.iter().any(|p| *p == format!("/entities/{i}{member}"))
+        };
+        // A zone repeats every holder's names and date of birth: it goes
+        // only when those go in full.
+        let mrz_reduced = r.entities.iter().enumerate().any(|(i, e)| match e {
+            Entity::Person(p) => {
+                let held = |m: &str| {
+                    let ptr = format!("/entities/{i}{m}");
+                    d.transformed.contains(&ptr) || d.withheld.contains(&ptr)
+                };
+                (p.date_of_birth.is_some() && held("/date_of_birth"))
+                    || (!p.names.is_empty() && held("/names"))
+            }
+            _ => false,
+        });
+        for (i, e) in r.entities.iter().enumerate() {
+            match e {
+                Entity::Person(p) => {
+                    if reduced(i, "/date_of_birth")
+                        && let Some(dob) = p.date_of_birth
+                        && dob.year_only() != dob
+                    {
+                        let full = serde_json::to_string(&dob).unwrap();
+                        prop_assert!(!text.contains(&full), "full date {full} in the copy");
+                    }
+                    if reduced(i, "/names") {
+                        for n in &p.names {
+                            for part in n.given.iter().chain(n.family.iter()) {
+                                prop_assert!(!text.contains(&format!("\"{part}\"")), "name {part} in the copy");
+                            }
+                        }
+                    }
+                }
+                Entity::TravelDocument(doc) if mrz_reduced => {
+                    for line in &doc.mrz {
+                        prop_assert!(!text.contains(line.as_str()), "MRZ line {line} in the copy");
+                    }
+                }
+                Entity::Location(l) if reduced(i, "") => {
+                    {
+                        for x in [l.latitude, l.longitude].into_iter().flatten() {
+                            if (x * 10.0).round() / 10.0 != x {
+                                let exact = serde_json::to_string(&x).unwrap();
+                                prop_assert!(!text.contains(&exact), "exact coordinate {exact} in the copy");
+                            }
+                        }
+                        for exact in l.name.iter().chain(l.locode.iter()) {
+                            prop_assert!(!text.contains(&format!("\"{exact}\"")), "place {exact} in the copy");
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        // A third agency's information keeps its trace.
+        if let Some(source) = &r.source
+            && let Some(third) = &source.agency
+        {
+            prop_assert_eq!(
+                copy.source.as_ref().and_then(|s| s.agency.as_ref()),
+                Some(third)
+            );
+        }
+    }
+
+    #[test]
+    fn adding_a_version_never_widens(
+        r in record(),
+        old in proptest::collection::vec(clause(), 1..6),
+        new in proptest::collection::vec(clause(), 1..6),
+        recipients in any::<u32>(),
+        (to, purpose) in request(),
+        newer_started in any::<bool>(),
+    ) {
+        let v1 = agreement(&r.originator, recipients, old, 0);
+        let mut v2 = agreement(&r.originator, recipients, new, 0);
+        v2.version = 2;
+        v2.valid_from = if newer_started {
+            "2026-06-01T00:00:00.000Z".parse().unwrap()
+        } else {
+            "2027-06-01T00:00:00.000Z".parse().unwrap()
+        };
+        let alone_old = PolicySet::new(vec![v1.clone()]).decide(&r, &to, &purpose, at());
+        let alone_new = PolicySet::new(vec![v2.clone()]).decide(&r, &to, &purpose, at());
+        let both = PolicySet::new(vec![v1, v2]).decide(&r, &to, &purpose, at());
+        // Whichever version is in force alone decides, never the union.
+        let governing = if newer_started { &alone_new } else { &alone_old };
+        prop_assert_eq!(permitted(&r, &both), permitted(&r, governing));
+        prop_assert_eq!(both.outcome, governing.outcome);
+        if both.outcome.releases() {
+            let version = if newer_started { 2 } else { 1 };
+            prop_assert!(both.agreements.iter().all(|a| a.version == version));
+            prop_assert!(both.reasons.iter().filter(|x| x.clause.is_some()).all(|x| x.version == Some(version)));
+        }
+    }
+
+    #[test]
+    fn a_consent_refusal_never_widens(
+        r in record(),
+        clauses in proptest::collection::vec(clause(), 1..6),
+        recipients in any::<u32>(),
+        (to, purpose) in request(),
+        refused_to in 0..RECIPIENTS.len(),
+        whole_country in any::<bool>(),
+        for_purpose in proptest::option::of(0..PURPOSES.len()),
+    ) {
+        let set = PolicySet::new(vec![agreement(&r.originator, recipients, clauses, 0)]);
+        let mut refused = r.clone();
+        let target: AgencyId = RECIPIENTS[refused_to].parse().unwrap();
+        let party = if whole_country {
+            Party::Country(target.country())
+        } else {
+            Party::Agency(target)
+        };
+        let by = refused
+            .source
+            .as_ref()
+            .and_then(|s| s.agency.clone())
+            .unwrap_or_else(|| r.originator.clone());
+        let mut refusal = Consent::new(by.clone(), party, r.created);
+        refusal.refused = true;
+        refusal.purposes = for_purpose.map(|p| PURPOSES[p].parse().unwrap()).into_iter().collect();
+        match refused.source.as_mut() {
+            Some(s) if s.agency.as_ref() == Some(&by) => s.consents.push(refusal),
+            _ => prop_assume!(false),
+        }
+        let (a, b) = (set.decide(&r, &to, &purpose, at()), set.decide(&refused, &to, &purpose, at()));
+        prop_assert!(permitted(&refused, &b).is_subset(&permitted(&r, &a)));
+        if b.outcome.releases() {
+            prop_assert!(a.outcome.releases());
+        }
     }
 }

@@ -54,7 +54,35 @@ fn run(path: &Path) -> Result<(), String> {
         .iter()
         .map(|p| base.join(p.as_str().unwrap()))
         .collect();
-    let set = PolicySet::new(load_paths(&agreements).map_err(|e| e.to_string())?);
+    let expect = &s["expect"];
+    let loaded = load_paths(&agreements);
+    if let Some(wanted) = expect.get("load_error") {
+        return match loaded {
+            Ok(_) => Err(format!(
+                "{}: the agreements loaded, expected a load error",
+                path.display()
+            )),
+            Err(e) => {
+                let text = e.to_string();
+                let missing: Vec<&str> = wanted
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|w| w.as_str().unwrap())
+                    .filter(|w| !text.contains(w))
+                    .collect();
+                if missing.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{}: the load error does not say {missing:?}:\n{text}",
+                        path.display()
+                    ))
+                }
+            }
+        };
+    }
+    let set = PolicySet::new(loaded.map_err(|e| e.to_string())?);
     let mut record: Value =
         serde_json::from_slice(&std::fs::read(base.join(s["record"].as_str().unwrap())).unwrap())
             .unwrap();
@@ -68,7 +96,6 @@ fn run(path: &Path) -> Result<(), String> {
     let purpose = req["purpose"].as_str().unwrap().parse().unwrap();
     let at = req["at"].as_str().unwrap().parse().unwrap();
     let d = set.decide(&record, &to, &purpose, at);
-    let expect = &s["expect"];
     let mut problems = Vec::new();
     let outcome = serde_json::to_value(d.outcome).unwrap();
     if outcome != expect["outcome"] {
@@ -134,12 +161,58 @@ fn run(path: &Path) -> Result<(), String> {
     if rules != want {
         problems.push(format!("rules {rules:?}, expected {want:?}"));
     }
+    if let Some(want) = expect.get("agreements") {
+        let got: Vec<String> = d
+            .agreements
+            .iter()
+            .map(|a| format!("{}@{}", a.id, a.version))
+            .collect();
+        let want: Vec<String> = want
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        if got != want {
+            problems.push(format!("agreements {got:?}, expected {want:?}"));
+        }
+    }
+    if let Some(want) = expect.get("other_purposes") {
+        let got: Vec<String> = d
+            .reasons
+            .iter()
+            .filter_map(|r| match &r.rule {
+                liaison_policy::Rule::NoAgreement { other_purposes } => Some(other_purposes),
+                _ => None,
+            })
+            .flatten()
+            .map(|p| p.as_str().to_owned())
+            .collect();
+        let want: Vec<String> = want
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        if got != want {
+            problems.push(format!("other purposes {got:?}, expected {want:?}"));
+        }
+    }
     // Whatever the outcome, the decision names the record and the set.
     assert_eq!(d.record_digest, record.digest());
     assert_eq!(d.agreements_digest, set.digest());
     if d.outcome.releases() {
         let copy = redact(&record, &d, &d.from).map_err(|e| format!("redact: {e}"))?;
         copy.validate().map_err(|e| format!("released copy: {e}"))?;
+        if let Some(values) = expect.get("copy").and_then(Value::as_object) {
+            let json = serde_json::to_value(&copy).unwrap();
+            for (pointer, want) in values {
+                let got = json.pointer(pointer).cloned().unwrap_or(Value::Null);
+                if &got != want {
+                    problems.push(format!("copy {pointer} is {got}, expected {want}"));
+                }
+            }
+        }
         let entry = copy.provenance.last().unwrap();
         assert_eq!(entry.decision, d.id);
         assert_eq!(entry.withheld, d.withheld);
@@ -187,7 +260,19 @@ fn every_scenario_decides_as_expected() {
         .collect();
     files.sort();
     assert!(files.len() >= 15, "only {} scenarios", files.len());
-    let failures: Vec<String> = files.iter().filter_map(|f| run(f).err()).collect();
+    let failures: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            run(f).err().map(|e| {
+                let name = f.display().to_string();
+                if e.starts_with(&name) {
+                    e
+                } else {
+                    format!("{name}: {e}")
+                }
+            })
+        })
+        .collect();
     assert!(
         failures.is_empty(),
         "{} of {} scenarios failed:\n{}",

@@ -64,9 +64,61 @@ pub struct Person {
     /// Place of birth as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub place_of_birth: Option<String>,
+    /// The category of data subject the person is (Directive (EU) 2016/680
+    /// art. 6), when the originator has set it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_subject: Option<DataSubject>,
+    /// The special categories of personal data the record holds about the
+    /// person (Directive (EU) 2016/680 art. 10).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub special_categories: Vec<SpecialCategory>,
     /// Namespaced extensions.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extensions: BTreeMap<Namespace, Extension>,
+}
+
+/// Categories of data subject, Directive (EU) 2016/680 art. 6.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum DataSubject {
+    /// A person suspected of having committed or being about to commit an offence.
+    Suspect,
+    /// A person convicted of an offence.
+    Convicted,
+    /// A victim, or a person who could be the victim, of an offence.
+    Victim,
+    /// A witness or other party to an offence.
+    Witness,
+    /// A contact or associate of a suspect or convicted person.
+    Contact,
+    /// An informant.
+    Informant,
+}
+
+/// Special categories of personal data, Directive (EU) 2016/680 art. 10.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpecialCategory {
+    /// Racial or ethnic origin.
+    RacialOrEthnicOrigin,
+    /// Political opinions.
+    PoliticalOpinions,
+    /// Religious or philosophical beliefs.
+    ReligiousOrPhilosophicalBeliefs,
+    /// Trade union membership.
+    TradeUnionMembership,
+    /// Genetic data.
+    Genetic,
+    /// Biometric data processed to identify a person uniquely.
+    Biometric,
+    /// Data concerning health.
+    Health,
+    /// Data concerning a person's sex life or sexual orientation.
+    SexLifeOrOrientation,
 }
 
 /// One written form of a person's name.

@@ -27,15 +27,16 @@ pub use assessment::{Assessment, InformationCredibility, SourceReliability};
 pub use country::{CodeKind, CountryCode};
 pub use date::{CalendarDate, CenturyPivot, NiemDateType, PartialDate, Timestamp};
 pub use entity::{
-    Alert, AlertAction, Biometric, Conveyance, ConveyanceType, DocumentStatus, DocumentType,
-    Encounter, EncounterOutcome, EncounterType, Entity, EntityKind, Indicator, IndicatorType,
-    Location, Modality, Organization, Person, PersonName, Sex, Threat, ThreatType, TravelDocument,
+    Alert, AlertAction, Biometric, Conveyance, ConveyanceType, DataSubject, DocumentStatus,
+    DocumentType, Encounter, EncounterOutcome, EncounterType, Entity, EntityKind, Indicator,
+    IndicatorType, Location, Modality, Organization, Person, PersonName, Sex, SpecialCategory,
+    Threat, ThreatType, TravelDocument,
 };
 pub use error::ParseError;
 pub use field_class::FieldClass;
 pub use marking::{Caveat, Classification, Marking, Tlp};
 pub use obligations::{
-    AgreementRef, Attribution, Consent, Obligations, OnwardSharing, ProvenanceEntry,
+    AgreementRef, Attribution, Consent, Obligations, OnwardSharing, ProvenanceEntry, consented,
 };
 pub use record::{
     Extension, Namespace, Narrative, Record, Relationship, SCHEMA_VERSION, Source, SourceType,
@@ -54,7 +55,7 @@ pub use problem::{Problem, RecordErrors};
 pub use validate::records_from_json;
 mod fields;
 mod redact;
-pub use fields::ClassifiedField;
+pub use fields::{ClassifiedField, Part};
 pub use redact::WithholdError;
 
 pub mod ids;

@@ -44,7 +44,9 @@ pub struct AgreementRef {
     pub digest: String,
 }
 
-/// A consent, recorded by an earlier releasing agency, to pass the record on.
+/// A consent (or a refusal), recorded by an earlier releasing agency or by
+/// a third agency whose information the record carries, to pass the
+/// record on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Consent {
@@ -54,6 +56,22 @@ pub struct Consent {
     pub to: Party,
     /// When consent was given.
     pub at: Timestamp,
+    /// The purposes the consent covers; empty means any purpose.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub purposes: Vec<Purpose>,
+    /// The consent no longer covers anything from this time on; open-ended
+    /// when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Timestamp>,
+    /// Conditions attached to the consent, in words; they travel with the
+    /// record and bind the recipient.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<String>,
+    /// Whether this is a recorded refusal: the agency refused to let the
+    /// record go to `to` (for `purposes`). A refusal outweighs every consent
+    /// of the same agency that it covers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refused: bool,
 }
 
 /// Conditions set by the releasing agency that the recipient must respect.
@@ -196,19 +214,83 @@ fn narrowest_common(p: &Party, others: &[Party]) -> Option<Party> {
 }
 
 impl Consent {
-    /// Whether the consent lets the record go to `agency` at time `at`.
-    pub fn covers(&self, agency: &AgencyId, at: Timestamp) -> bool {
-        self.to.includes(agency) && self.at <= at
+    /// A consent by `by` to pass the record to `to`, given at `at`, for any
+    /// purpose, without expiry or conditions.
+    pub fn new(by: AgencyId, to: Party, at: Timestamp) -> Consent {
+        Consent {
+            by,
+            to,
+            at,
+            purposes: Vec::new(),
+            until: None,
+            conditions: None,
+            refused: false,
+        }
     }
+
+    /// Whether the consent (or refusal) speaks about passing the record to
+    /// `agency` for `purpose` at time `at`: given by then, not expired, for
+    /// that party and purpose. A refusal is in scope from the moment it is
+    /// recorded, whatever its `until`: only a new record version lifts it.
+    pub fn scope_includes(
+        &self,
+        agency: &AgencyId,
+        purpose: Option<&Purpose>,
+        at: Timestamp,
+    ) -> bool {
+        let party = self.to.includes(agency);
+        let purpose_ok = match purpose {
+            Some(p) => self.purposes.is_empty() || self.purposes.contains(p),
+            // Asked without a purpose: only a consent for every purpose counts,
+            // while any refusal does.
+            None => self.refused || self.purposes.is_empty(),
+        };
+        let time_ok = self.at <= at && (self.refused || self.until.is_none_or(|u| at < u));
+        party && purpose_ok && time_ok
+    }
+
+    /// Whether the consent lets the record go to `agency` at time `at`, for
+    /// any purpose (a refusal never does).
+    pub fn covers(&self, agency: &AgencyId, at: Timestamp) -> bool {
+        !self.refused && self.scope_includes(agency, None, at)
+    }
+}
+
+/// Whether the consents of `by` among `consents` let the record go to
+/// `agency` for `purpose` at `at`: some consent covers it and no refusal of
+/// the same agency does.
+pub fn consented<'a>(
+    consents: impl Iterator<Item = &'a Consent> + Clone,
+    by: &AgencyId,
+    agency: &AgencyId,
+    purpose: &Purpose,
+    at: Timestamp,
+) -> bool {
+    let mut of = consents.filter(|c| &c.by == by && c.scope_includes(agency, Some(purpose), at));
+    let mut given = false;
+    for c in of.by_ref() {
+        if c.refused {
+            return false;
+        }
+        given = true;
+    }
+    given
 }
 
 impl ProvenanceEntry {
     /// Whether a consent recorded in this entry, given by `by`, covers
-    /// passing the record on to `agency` at `at`.
+    /// passing the record on to `agency` at `at`, and no refusal of `by`
+    /// recorded in this entry does.
     pub fn consent_from(&self, by: &AgencyId, agency: &AgencyId, at: Timestamp) -> bool {
-        self.consents
+        let refused = self
+            .consents
             .iter()
-            .any(|c| &c.by == by && c.covers(agency, at))
+            .any(|c| &c.by == by && c.refused && c.scope_includes(agency, None, at));
+        !refused
+            && self
+                .consents
+                .iter()
+                .any(|c| &c.by == by && c.covers(agency, at))
     }
 }
 

@@ -107,6 +107,10 @@ pub struct Source {
     /// Free description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Consents (and refusals) the source agency has recorded to let its
+    /// information go on, when it is not the originator.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consents: Vec<crate::Consent>,
 }
 
 /// Kinds of source.

@@ -142,6 +142,23 @@ fn withholding_a_location_clears_the_encounter_reference() {
 }
 
 #[test]
+fn optional_members_of_units_are_withheld_alone() {
+    let r = Record::from_json(&data("records/watchlist-hit.json")).unwrap();
+    let parts = r.parts();
+    let optional: Vec<&str> = parts
+        .iter()
+        .filter(|p| !p.required)
+        .map(|p| p.pointer.as_str())
+        .collect();
+    assert!(!optional.is_empty());
+    let out = r.withhold(&optional).unwrap();
+    out.validate().unwrap();
+    // Every optional member is gone, every required one and every unit stays.
+    assert!(out.parts().iter().all(|p| p.required), "{:?}", out.parts());
+    assert_eq!(out.entities.len(), r.entities.len());
+}
+
+#[test]
 fn withholding_refuses_control_and_unknown_pointers() {
     let r = Record::from_json(&data("records/watchlist-hit.json")).unwrap();
     let e = r.withhold(&["/id"]).unwrap_err();
@@ -149,14 +166,20 @@ fn withholding_refuses_control_and_unknown_pointers() {
         matches!(e, liaison_record::WithholdError::Control { .. }),
         "{e}"
     );
+    // A required member of a unit cannot go on its own: the unit must.
     let e = r.withhold(&["/entities/1/number"]).unwrap_err();
     assert!(
-        matches!(e, liaison_record::WithholdError::NotClassified { .. }),
+        matches!(e, liaison_record::WithholdError::Required { .. }),
         "{e}"
     );
+    assert_eq!(
+        e.to_string(),
+        "`/entities/1/number` is required in `/entities/1` and cannot be withheld on its own: withhold `/entities/1` instead"
+    );
+    let e = r.withhold(&["/entities/1/numbr"]).unwrap_err();
     assert!(
         e.to_string()
-            .starts_with("`/entities/1/number` is not a field")
+            .starts_with("`/entities/1/numbr` is not a field")
     );
     let e = r.withhold(&["/entities/99"]).unwrap_err();
     assert!(

@@ -192,6 +192,8 @@ fn person() -> impl Strategy<Value = Person> {
             sex,
             nationalities: nat.into_iter().collect(),
             place_of_birth: None,
+            data_subject: None,
+            special_categories: Vec::new(),
             extensions: x,
         })
 }

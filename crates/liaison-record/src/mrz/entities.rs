@@ -48,6 +48,8 @@ impl Mrz {
             sex: Some(self.sex),
             nationalities: vec![self.nationality],
             place_of_birth: None,
+            data_subject: None,
+            special_categories: Vec::new(),
             extensions: BTreeMap::new(),
         }
     }

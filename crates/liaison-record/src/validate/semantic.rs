@@ -338,6 +338,43 @@ fn source(s: &Source, out: &mut Out<'_>) {
             "empty reference: expected the originator's source reference, or leave the field out",
         );
     }
+    for (i, c) in s.consents.iter().enumerate() {
+        if s.agency.as_ref() != Some(&c.by) {
+            out.at(
+                format!("/source/consents/{i}/by"),
+                format!(
+                    "consent by `{}` recorded with the source: expected the source agency{}",
+                    c.by,
+                    s.agency
+                        .as_ref()
+                        .map(|a| format!(" `{a}`"))
+                        .unwrap_or_else(|| " (set `/source/agency`)".to_owned())
+                ),
+            );
+        }
+        consent_scope(c, &format!("/source/consents/{i}"), out);
+    }
+}
+
+/// A consent's own scope: an expiry after it was given, no empty conditions.
+fn consent_scope(c: &crate::Consent, base: &str, out: &mut Out<'_>) {
+    if let Some(until) = c.until
+        && until <= c.at
+    {
+        out.at(
+            format!("{base}/until"),
+            format!(
+                "consent until `{until}` is not after it was given at `{}`: expected a later time",
+                c.at
+            ),
+        );
+    }
+    if c.conditions.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        out.at(
+            format!("{base}/conditions"),
+            "empty conditions: expected text, or leave the field out",
+        );
+    }
 }
 
 fn provenance(p: &Parts<'_>, out: &mut Out<'_>) {
@@ -447,6 +484,7 @@ fn provenance(p: &Parts<'_>, out: &mut Out<'_>) {
             );
         }
         for (c, consent) in e.consents.iter().enumerate() {
+            consent_scope(consent, &format!("{base}/consents/{c}"), out);
             if consent.at < e.at {
                 out.at(
                     format!("{base}/consents/{c}/at"),

@@ -228,6 +228,7 @@ pub(crate) const SOURCE: &[Field] = &[
     opt("reference", leaf::<Option<String>>),
     opt("agency", leaf::<Option<AgencyId>>),
     opt("description", leaf::<Option<String>>),
+    opt("consents", each::<Consent>),
 ];
 
 pub(crate) const PROVENANCE: &[Field] = &[
@@ -333,6 +334,8 @@ const PERSON: &[Field] = &[
     opt("sex", leaf::<Option<Sex>>),
     opt("nationalities", each::<CountryCode>),
     opt("place_of_birth", leaf::<Option<String>>),
+    opt("data_subject", leaf::<Option<crate::DataSubject>>),
+    opt("special_categories", each::<crate::SpecialCategory>),
     opt("extensions", extensions),
 ];
 

@@ -151,6 +151,8 @@ fn person() -> impl Strategy<Value = Entity> {
                     sex,
                     nationalities: nats.into_iter().collect(),
                     place_of_birth,
+                    data_subject: None,
+                    special_categories: Vec::new(),
                     extensions,
                 })
             },
@@ -530,6 +532,7 @@ pub(crate) fn record() -> impl Strategy<Value = Record> {
                         reference,
                         agency: None,
                         description: None,
+                        consents: Vec::new(),
                     }),
                     provenance,
                     extensions,
