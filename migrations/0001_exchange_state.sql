@@ -13,8 +13,9 @@ CREATE TABLE IF NOT EXISTS liaison_audit (
     line text NOT NULL CHECK (strpos(line, E'\n') = 0)
 );
 
--- The ids of accepted parcels within the replay window. The primary key
--- makes a parcel id accepted at most once, whatever the writers do.
+-- The ids of accepted parcels. The primary key makes a parcel id accepted
+-- at most once, whatever the writers do. Ids are never deleted: every
+-- instance relies on them, each with its own replay window and clock.
 CREATE TABLE IF NOT EXISTS liaison_replay (
     parcel      uuid PRIMARY KEY,
     received_at timestamptz NOT NULL
@@ -60,3 +61,20 @@ $$;
 CREATE OR REPLACE TRIGGER liaison_audit_chain
     BEFORE INSERT ON liaison_audit
     FOR EACH ROW EXECUTE FUNCTION liaison_audit_check_chain();
+
+-- The ids of accepted parcels are append-only too: a deleted id would let
+-- its parcel in again.
+CREATE OR REPLACE FUNCTION liaison_replay_refuse_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'liaison_replay is append-only: % is refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+CREATE OR REPLACE TRIGGER liaison_replay_append_only
+    BEFORE UPDATE OR DELETE ON liaison_replay
+    FOR EACH ROW EXECUTE FUNCTION liaison_replay_refuse_change();
+CREATE OR REPLACE TRIGGER liaison_replay_no_truncate
+    BEFORE TRUNCATE ON liaison_replay
+    FOR EACH STATEMENT EXECUTE FUNCTION liaison_replay_refuse_change();
+REVOKE UPDATE, DELETE, TRUNCATE ON liaison_replay FROM PUBLIC;

@@ -3,7 +3,7 @@
 //! and the exchange, [`share`](Agency::share) and [`receive`](Agency::receive).
 
 mod receive;
-pub use receive::{CLOCK_SKEW, DEFAULT_REPLAY_WINDOW};
+pub use receive::{CLOCK_SKEW, DEFAULT_REPLAY_WINDOW, MAX_REPLAY_WINDOW};
 mod share;
 
 use std::fmt;
@@ -225,7 +225,9 @@ impl AgencyBuilder {
         self
     }
 
-    /// The replay window; [`DEFAULT_REPLAY_WINDOW`] unless set.
+    /// The replay window; [`DEFAULT_REPLAY_WINDOW`] unless set. It may be
+    /// at most [`MAX_REPLAY_WINDOW`]: [`build`](Self::build) refuses a
+    /// longer or negative window.
     pub fn replay_window(mut self, window: time::Duration) -> Self {
         self.replay_window = window;
         self
@@ -238,8 +240,16 @@ impl AgencyBuilder {
     /// [`SetupError::IdentityAgency`] when the identity's agency id is not
     /// `CCC-CODE`; [`SetupError::MixedIdentities`] when identities of two
     /// agencies are given; [`SetupError::NoAuditLog`] when no audit log was
-    /// chosen; [`SetupError::Audit`] when the audit log cannot be opened.
+    /// chosen; [`SetupError::ReplayWindow`] when the replay window is
+    /// negative or longer than [`MAX_REPLAY_WINDOW`];
+    /// [`SetupError::Audit`] when the audit log cannot be opened.
     pub fn build(self) -> Result<Agency, SetupError> {
+        if self.replay_window.is_negative() || self.replay_window > MAX_REPLAY_WINDOW {
+            return Err(SetupError::ReplayWindow {
+                days: self.replay_window.whole_days(),
+                max_days: MAX_REPLAY_WINDOW.whole_days(),
+            });
+        }
         let first = self
             .identities
             .first()

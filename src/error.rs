@@ -77,6 +77,16 @@ pub enum SetupError {
         "no audit log chosen: call `audit_file(path)` for a log on disk, or `audit_log(log)` with any other log"
     )]
     NoAuditLog,
+    /// The replay window is negative or longer than the longest allowed.
+    #[error(
+        "replay window of {days} days: it must be between 0 and {max_days} days; choose a shorter window"
+    )]
+    ReplayWindow {
+        /// The window asked for, in whole days.
+        days: i64,
+        /// The longest window allowed, in days.
+        max_days: i64,
+    },
 }
 
 /// Why a record was not shared. Every failure is also recorded in the audit
@@ -402,7 +412,9 @@ pub enum ReceiveError {
         field: &'static str,
     },
     /// The parcel was accepted before.
-    #[error("parcel `{parcel}` was received before (a replay); the record is already here")]
+    #[error(
+        "parcel `{parcel}` was received before (a replay), so it is not accepted again; the audit log holds its accepted receipt"
+    )]
     Replayed {
         /// The parcel id.
         parcel: Uuid,

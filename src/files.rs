@@ -5,7 +5,10 @@
 //! (`O_EXCL`: a planted file or symbolic link at that name makes it fail
 //! rather than be written through) under an unpredictable name
 //! `.NAME.RANDOM.liaison-tmp`, with mode 0600 when it holds plaintext or
-//! secrets, and locked while it is written. [`StagedFile::commit`] makes
+//! secrets, and locked from before it has that name (it is created and
+//! locked as `.NAME.RANDOM.liaison-new`, then linked to its name, which
+//! fails if the name exists) until it is renamed or removed: through the
+//! audit step that comes between staging and commit. [`StagedFile::commit`] makes
 //! its content durable, renames it over the destination and makes the
 //! rename durable (fsync of the folder). Dropped without a commit, it is
 //! removed. A temporary file left by a killed run stays unlocked;
@@ -33,6 +36,11 @@ use std::path::{Path, PathBuf};
 /// The suffix of every temporary file.
 const SUFFIX: &str = ".liaison-tmp";
 
+/// The suffix of a temporary file for the moment between its creation and
+/// its lock, before it gets its staged name: never a leftover (a run killed
+/// in that moment leaves an empty file of that name).
+const FRESH_SUFFIX: &str = ".liaison-new";
+
 /// A file being written beside its destination; see the [module](self).
 #[derive(Debug)]
 pub struct StagedFile {
@@ -59,7 +67,12 @@ impl StagedFile {
             })?
             .to_string_lossy()
             .into_owned();
-        let tmp = dest.with_file_name(format!(".{name}.{}{SUFFIX}", uuid::Uuid::new_v4().simple()));
+        let random = uuid::Uuid::new_v4().simple();
+        let tmp = dest.with_file_name(format!(".{name}.{random}{SUFFIX}"));
+        // Created and locked under a name `leftovers` never takes, then
+        // linked to its staged name: no other run can find it there
+        // unlocked and take a live run's file for a leftover.
+        let fresh = dest.with_file_name(format!(".{name}.{random}{FRESH_SUFFIX}"));
         let mut options = OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -69,10 +82,18 @@ impl StagedFile {
         }
         #[cfg(not(unix))]
         let _ = secret;
-        let file = options.open(&tmp)?;
+        let file = options.open(&fresh)?;
         // Held until the file is renamed or removed: `leftovers` passes over
         // a file another run is still writing.
         if let Err(e) = file.lock() {
+            let _ = fs::remove_file(&fresh);
+            return Err(e);
+        }
+        // A link fails if the staged name exists (a planted file or link),
+        // as exclusive create does.
+        let linked = fs::hard_link(&fresh, &tmp);
+        let unlinked = fs::remove_file(&fresh);
+        if let Err(e) = linked.and(unlinked) {
             let _ = fs::remove_file(&tmp);
             return Err(e);
         }
@@ -315,6 +336,30 @@ mod tests {
         assert_eq!(remove_leftovers(&dest).unwrap(), 1);
         assert!(!kept.exists());
         assert!(dir.path().join(".out.json.unrelated").exists());
+    }
+
+    #[test]
+    fn a_file_being_staged_is_never_taken_for_a_leftover() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.json");
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            // Another run cleaning up beside the same destination, again
+            // and again, while this one stages and commits.
+            s.spawn(|| {
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    let _ = remove_leftovers(&dest);
+                }
+            });
+            let result = (0..3_000).try_for_each(|i: u32| {
+                let mut staged = StagedFile::create(&dest, true)?;
+                staged.write_all(&i.to_be_bytes())?;
+                staged.commit()
+            });
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            result.unwrap();
+        });
+        assert_eq!(fs::read(&dest).unwrap(), 2_999_u32.to_be_bytes());
     }
 
     #[test]

@@ -109,6 +109,7 @@ pub use parcel::{Parcel, Received};
 pub use agency::CLOCK_SKEW;
 /// The replay window an agency uses unless it sets another.
 pub use agency::DEFAULT_REPLAY_WINDOW;
+pub use agency::MAX_REPLAY_WINDOW;
 
 // The record model, the keys and the agreements users work with.
 pub use liaison_envelope::{Card, Identity, KeyId};

@@ -32,6 +32,42 @@ fn parcel_bytes(parcel: &Parcel) -> io::Result<Vec<u8>> {
 }
 
 #[test]
+fn a_replay_window_longer_than_the_maximum_is_refused_at_build() {
+    let pair = Pair::new();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("bpol.jsonl").to_string_lossy().into_owned();
+    for window in [
+        time::Duration::days(4_294_967_295),
+        liaison::MAX_REPLAY_WINDOW + time::Duration::days(1),
+        time::Duration::days(-1),
+    ] {
+        let err = Agency::builder(common::identity(&pair.bpol))
+            .audit_location(log.as_str())
+            .replay_window(window)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                liaison::SetupError::ReplayWindow { max_days: 3650, .. }
+            ),
+            "{err}"
+        );
+    }
+    // The longest window allowed receives without overflow.
+    let mut d = Directory::new();
+    d.add(common::identity(&pair.kmar).card()).unwrap();
+    let agency = Agency::builder(common::identity(&pair.bpol))
+        .directory(d)
+        .audit_location(log.as_str())
+        .replay_window(liaison::MAX_REPLAY_WINDOW)
+        .build()
+        .unwrap();
+    let parcel = &parcels(&pair, 1, now())[0];
+    agency.receive_at(parcel, now()).unwrap();
+}
+
+#[test]
 fn an_unwritable_output_accepts_nothing_and_a_retry_works() {
     let pair = Pair::new();
     let dir = tempfile::tempdir().unwrap();

@@ -122,6 +122,43 @@ fn the_postgres_store_passes_the_suite() {
 }
 
 #[test]
+fn a_short_window_or_a_late_clock_on_one_instance_lets_no_replay_in_on_postgres() {
+    let Some(Backend::Postgres(url)) = Backend::postgres(
+        "a_short_window_or_a_late_clock_on_one_instance_lets_no_replay_in_on_postgres",
+    ) else {
+        return;
+    };
+    let pair = Pair::new();
+    let sent = parcels(&pair, 1, now());
+    let main = receiver(&pair.bpol, &pair.kmar, &url);
+    main.receive_at(&sent[0], now()).unwrap();
+
+    // Another instance, with a one-day window and a clock two days ahead,
+    // accepts a parcel of its own time.
+    let ahead =
+        Timestamp::from_offset_date_time(now().to_offset_date_time() + time::Duration::days(2));
+    let mut directory = liaison::Directory::new();
+    directory.add(common::identity(&pair.kmar).card()).unwrap();
+    let short = liaison::Agency::builder(common::identity(&pair.bpol))
+        .directory(directory)
+        .audit_location(url.as_str())
+        .replay_window(time::Duration::days(1))
+        .build()
+        .unwrap();
+    short
+        .receive_at(&parcels(&pair, 1, ahead)[0], ahead)
+        .unwrap();
+
+    // The first instance still refuses the replay.
+    let err = main.receive_at(&sent[0], now()).unwrap_err();
+    assert!(matches!(err, ReceiveError::Replayed { .. }), "{err}");
+    let err = receiver(&pair.bpol, &pair.kmar, &url)
+        .receive_at(&sent[0], now())
+        .unwrap_err();
+    assert!(matches!(err, ReceiveError::Replayed { .. }), "{err}");
+}
+
+#[test]
 fn the_postgres_store_is_append_only_and_ids_are_unique() {
     let Some(Backend::Postgres(url)) =
         Backend::postgres("the_postgres_store_is_append_only_and_ids_are_unique")
@@ -156,6 +193,16 @@ fn the_postgres_store_is_append_only_and_ids_are_unique() {
     let insert = "INSERT INTO liaison_replay (parcel, received_at) VALUES ($1::text::uuid, now())";
     client.execute(insert, &[&id]).unwrap();
     assert!(client.execute(insert, &[&id]).is_err());
+    // The replay ids cannot be changed or removed either.
+    for sql in [
+        "UPDATE liaison_replay SET received_at = now()",
+        "DELETE FROM liaison_replay",
+        "TRUNCATE liaison_replay",
+    ] {
+        let err = client.batch_execute(sql).unwrap_err();
+        let message = err.as_db_error().unwrap().message();
+        assert!(message.contains("append-only"), "{sql}: {message}");
+    }
     assert_eq!(log.verify().unwrap().entries, 2);
 }
 

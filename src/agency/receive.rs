@@ -21,6 +21,11 @@ pub const CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
 /// than 30 days before their receipt are refused as too old.
 pub const DEFAULT_REPLAY_WINDOW: time::Duration = time::Duration::days(30);
 
+/// The longest replay window an agency may set: 3650 days (about ten
+/// years). [`AgencyBuilder::build`](crate::AgencyBuilder::build) refuses a
+/// longer or negative one.
+pub const MAX_REPLAY_WINDOW: time::Duration = time::Duration::days(3650);
+
 impl Agency {
     /// Receives a parcel now. See [`Agency::receive_at`].
     ///
@@ -92,7 +97,7 @@ impl Agency {
                     event,
                     accepts: Some(received.parcel),
                 }],
-                Some(self.prune_before(at)),
+                self.prune_before(at),
             )
             .map_err(audit)?;
         if accepted.first() != Some(&true) {
@@ -127,7 +132,7 @@ impl Agency {
                 (result, PendingReceipt { event, accepts })
             })
             .unzip();
-        match self.audit.record(pending, Some(self.prune_before(at))) {
+        match self.audit.record(pending, self.prune_before(at)) {
             Ok((_, accepted)) => results
                 .into_iter()
                 .zip(accepted)
@@ -156,8 +161,13 @@ impl Agency {
 
     /// Ids of parcels received before this can be forgotten: any parcel
     /// sealed so long ago is refused by its age.
-    fn prune_before(&self, at: Timestamp) -> Timestamp {
-        Timestamp::from_offset_date_time(at.to_offset_date_time() - self.replay_window - CLOCK_SKEW)
+    /// `None` when that time cannot be represented: then nothing is
+    /// forgotten.
+    fn prune_before(&self, at: Timestamp) -> Option<Timestamp> {
+        at.to_offset_date_time()
+            .checked_sub(self.replay_window)
+            .and_then(|t| t.checked_sub(CLOCK_SKEW))
+            .map(Timestamp::from_offset_date_time)
     }
 
     /// Every check but the replay check, and the receipt's event (with the
@@ -296,13 +306,21 @@ impl Agency {
         }];
 
         let sealed = label.sealed_at.to_offset_date_time();
-        if sealed > when + CLOCK_SKEW {
+        if when
+            .checked_add(CLOCK_SKEW)
+            .is_some_and(|latest| sealed > latest)
+        {
             return Err(ReceiveError::SealedInFuture {
                 sealed_at: label.sealed_at.to_string(),
                 at: at.to_string(),
             });
         }
-        if sealed < when - self.replay_window {
+        // A window reaching before the first representable time refuses
+        // nothing by age.
+        if when
+            .checked_sub(self.replay_window)
+            .is_some_and(|earliest| sealed < earliest)
+        {
             return Err(ReceiveError::TooOld {
                 sealed_at: label.sealed_at.to_string(),
                 at: at.to_string(),

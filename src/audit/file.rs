@@ -71,17 +71,37 @@ impl FileStore {
     /// # Errors
     ///
     /// [`AuditError::Store`] when the file cannot be created, read, locked
-    /// or written; [`AuditError::Damaged`] when its content does not verify.
+    /// or written, or when `path` is not a regular file (`/dev/null`, a
+    /// folder, a FIFO: none could keep the log);
+    /// [`AuditError::Damaged`] when its content does not verify.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, AuditError> {
         let path = path.as_ref().to_path_buf();
         let store_error = |source| AuditError::Store { source };
-        let existed = path.exists();
+        let not_a_file = |path: &Path| AuditError::Store {
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "`{}` is not a regular file; give the path of a JSON Lines file (or of one to create)",
+                    path.display()
+                ),
+            ),
+        };
+        // Checked before opening too, so that a FIFO does not block the open.
+        let existed = match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => true,
+            Ok(_) => return Err(not_a_file(&path)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => return Err(store_error(e)),
+        };
         let file = OpenOptions::new()
             .read(true)
             .append(true)
             .create(true)
             .open(&path)
             .map_err(store_error)?;
+        if !file.metadata().map_err(store_error)?.is_file() {
+            return Err(not_a_file(&path));
+        }
         if !existed {
             file.sync_all().map_err(store_error)?;
             crate::files::sync_folder_of(&path).map_err(store_error)?;
@@ -237,6 +257,23 @@ impl FileStore {
                 .contains(&(record.offset, record.sha256.clone()))
             {
                 continue;
+            }
+            // A record without its entry was written by a recovery that
+            // stopped before the entry: the log was (or was about to be) cut
+            // back to where that tail started, so the tail starts at the
+            // log's end now, and a tail is never empty. Anything else was
+            // not written by a recovery of this log.
+            if record.offset != self.offset || record.bytes == 0 {
+                return Err(store_error(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "the quarantine file `{}` holds a record of {} bytes at offset {} that no recovery of this log (now {} bytes long) can have written; keep both files for investigation",
+                        self.quarantine.display(),
+                        record.bytes,
+                        record.offset,
+                        self.offset
+                    ),
+                )));
             }
             let mut event = AuditEvent::new(
                 EntryKind::Recovery,

@@ -9,7 +9,12 @@
 //! and the accepted ids, and commits. A parcel id is unique by the primary
 //! key of `liaison_replay`; the chain is checked by a trigger on insert,
 //! and a trigger refuses every `UPDATE`, `DELETE` and `TRUNCATE` of
-//! `liaison_audit`.
+//! `liaison_audit` and of `liaison_replay`.
+//!
+//! The ids of accepted parcels are never deleted here: every instance of
+//! the service relies on them, each with its own replay window and clock,
+//! so no one instance may decide that an id can be forgotten. Pruning is a
+//! no-op on this store.
 
 use std::fmt;
 use std::io;
@@ -31,8 +36,6 @@ pub struct PostgresStore {
     statements: Statements,
     /// The URL without its password, for messages.
     shown: String,
-    /// When this store last pruned the replay ids.
-    pruned: Option<Timestamp>,
 }
 
 /// The statements of a durable step, prepared once per connection.
@@ -135,7 +138,6 @@ impl PostgresStore {
             statements,
             client: Mutex::new(client),
             shown,
-            pruned: None,
         })
     }
 
@@ -150,7 +152,6 @@ struct PgTransaction<'a, 'b> {
     tx: &'a mut postgres::Transaction<'b>,
     accepted: &'a postgres::Statement,
     head: Option<ChainHead>,
-    pruned: &'a mut Option<Timestamp>,
 }
 
 impl Transaction for PgTransaction<'_, '_> {
@@ -166,26 +167,15 @@ impl Transaction for PgTransaction<'_, '_> {
         Ok(row.is_some())
     }
 
-    fn prune(&mut self, before: Timestamp) -> Result<(), AuditError> {
-        let due = self.pruned.is_none_or(|p| {
-            before.to_offset_date_time() - p.to_offset_date_time() >= time::Duration::MINUTE
-        });
-        if due {
-            self.tx
-                .execute(
-                    "DELETE FROM liaison_replay WHERE received_at < $1::text::timestamptz",
-                    &[&before.to_string()],
-                )
-                .map_err(db_error)?;
-            *self.pruned = Some(before);
-        }
+    /// Keeps every id: the ids are shared by instances whose windows and
+    /// clocks differ, so none of them may forget one (see the module).
+    fn prune(&mut self, _before: Timestamp) -> Result<(), AuditError> {
         Ok(())
     }
 }
 
 impl AuditStore for PostgresStore {
     fn transact(&mut self, step: &mut Step<'_>) -> Result<Option<ChainHead>, AuditError> {
-        let mut pruned = self.pruned;
         let mut client = self.client.lock().unwrap_or_else(PoisonError::into_inner);
         let mut tx = client.transaction().map_err(db_error)?;
         // The shared advisory lock keeps appends out of a migration that
@@ -211,7 +201,6 @@ impl AuditStore for PostgresStore {
             tx: &mut tx,
             accepted: &statements.accepted,
             head: head.clone(),
-            pruned: &mut pruned,
         })?;
         check_no_line_feed(&lines)?;
         let Some(last) = lines.last().map(|l| ChainHead {
@@ -219,8 +208,6 @@ impl AuditStore for PostgresStore {
             hash: l.hash.clone(),
         }) else {
             tx.commit().map_err(db_error)?;
-            drop(client);
-            self.pruned = pruned;
             return Ok(head);
         };
         let (insert_entry, insert_id) = (&statements.insert_entry, &statements.insert_id);
@@ -240,8 +227,6 @@ impl AuditStore for PostgresStore {
             }
         }
         tx.commit().map_err(db_error)?;
-        drop(client);
-        self.pruned = pruned;
         Ok(Some(last))
     }
 

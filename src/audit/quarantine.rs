@@ -46,12 +46,11 @@ pub(crate) fn describe(offset: u64, bytes: &[u8]) -> Recovered {
 /// damaged: it is never taken for empty).
 pub(crate) fn read(path: &Path) -> io::Result<Vec<(Recovered, Vec<u8>)>> {
     let mut bytes = Vec::new();
-    match File::open(path) {
-        Ok(mut f) => {
+    match open_checked(path, OpenOptions::new().read(true))? {
+        Some(mut f) => {
             f.read_to_end(&mut bytes)?;
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
+        None => return Ok(Vec::new()),
     }
     let damaged = |what: &str| {
         io::Error::new(
@@ -97,16 +96,24 @@ pub(crate) fn read(path: &Path) -> io::Result<Vec<(Recovered, Vec<u8>)>> {
 ///
 /// The file cannot be created or written.
 pub(crate) fn append(path: &Path, record: &Recovered, bytes: &[u8]) -> io::Result<()> {
-    let existed = path.exists();
+    // Created with exclusive create (a link planted at the name makes it
+    // fail), mode 0600: a torn tail may hold anything a log line holds.
     let mut options = OpenOptions::new();
-    options.append(true).create(true);
+    options.append(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;
-        // A torn tail may hold anything a log line holds.
         options.mode(0o600);
     }
-    let mut file = options.open(path)?;
+    let (mut file, existed) = match options.open(path) {
+        Ok(file) => (file, false),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            let file = open_checked(path, OpenOptions::new().append(true))?
+                .ok_or_else(|| refused(path, "it disappeared while being opened"))?;
+            (file, true)
+        }
+        Err(e) => return Err(e),
+    };
     let mut out = serde_json::to_vec(record).map_err(io::Error::other)?;
     out.push(b'\n');
     out.extend_from_slice(bytes);
@@ -117,6 +124,63 @@ pub(crate) fn append(path: &Path, record: &Recovered, bytes: &[u8]) -> io::Resul
         crate::files::sync_folder_of(path)?;
     }
     Ok(())
+}
+
+/// Opens the existing quarantine file at `path` with `options` (`None`
+/// when there is none), refusing one that is a symbolic link, not a regular
+/// file, not mode 0600 or not owned by this process's user: such a file
+/// was not made by [`append`], and writing through it could put torn log
+/// lines anywhere.
+fn open_checked(path: &Path, options: &OpenOptions) -> io::Result<Option<File>> {
+    let link = match std::fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if !link.file_type().is_file() {
+        return Err(refused(path, "it is a symbolic link or not a regular file"));
+    }
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    check_opened(path, &file, &link)?;
+    Ok(Some(file))
+}
+
+/// That `file`, opened at `path`, is what `link` (the name's own metadata)
+/// describes, mode 0600 and owned by this process's user.
+#[cfg(unix)]
+fn check_opened(path: &Path, file: &File, link: &std::fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt as _;
+
+    let meta = file.metadata()?;
+    // The name may have been swapped for a link between the two looks.
+    if (meta.dev(), meta.ino()) != (link.dev(), link.ino()) {
+        return Err(refused(path, "it was replaced while being opened"));
+    }
+    if meta.mode() & 0o7777 != 0o600 {
+        return Err(refused(
+            path,
+            &format!("its mode is {:o}, not 600", meta.mode() & 0o7777),
+        ));
+    }
+    if meta.uid() != rustix::process::geteuid().as_raw() {
+        return Err(refused(
+            path,
+            &format!("it is owned by user {}, not by this user", meta.uid()),
+        ));
+    }
+    Ok(())
+}
+
+/// The error for a quarantine file that is not used, and why.
+fn refused(path: &Path, why: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "the quarantine file `{}` is not used: {why}; keep it for investigation, and give the log a quarantine file of its own (mode 0600)",
+            path.display()
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -142,5 +206,37 @@ mod tests {
         assert!(read(&path).is_err());
         std::fs::write(&path, b"junk\n").unwrap();
         assert!(read(&path).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_or_open_quarantine_file_is_refused() {
+        use std::os::unix::fs::PermissionsExt as _;
+
+        let dir = tempfile::tempdir().unwrap();
+        let record = describe(0, b"torn");
+        // A symbolic link at the name, to a file elsewhere: neither read
+        // nor appended through, the target untouched.
+        let target = dir.path().join("elsewhere");
+        std::fs::write(&target, b"").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let linked = dir.path().join("a.jsonl.quarantine");
+        std::os::unix::fs::symlink(&target, &linked).unwrap();
+        assert!(append(&linked, &record, b"torn").is_err());
+        assert!(read(&linked).is_err());
+        assert!(std::fs::read(&target).unwrap().is_empty());
+        // A regular file readable by others.
+        let open = dir.path().join("b.jsonl.quarantine");
+        std::fs::write(&open, b"").unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = append(&open, &record, b"torn").unwrap_err();
+        assert!(err.to_string().contains("not 600"), "{err}");
+        assert!(std::fs::read(&open).unwrap().is_empty());
+        // A fresh one is created mode 0600.
+        let fresh = dir.path().join("c.jsonl.quarantine");
+        append(&fresh, &record, b"torn").unwrap();
+        let mode = std::fs::metadata(&fresh).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(read(&fresh).unwrap().len(), 1);
     }
 }

@@ -57,8 +57,11 @@ pub trait Transaction {
     /// [`AuditError::Store`] when the store cannot be read.
     fn is_accepted(&mut self, parcel: &Uuid) -> Result<bool, AuditError>;
 
-    /// Forgets the ids of parcels received before `before`: the replay
-    /// window refuses those parcels by their age.
+    /// May forget the ids of parcels received before `before`: this
+    /// process's replay window refuses those parcels by their age. A store
+    /// shared by instances whose windows or clocks may differ must forget
+    /// nothing (the PostgreSQL store keeps every id), since another
+    /// instance may still rely on an id this one no longer needs.
     ///
     /// # Errors
     ///

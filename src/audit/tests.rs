@@ -369,6 +369,29 @@ fn a_crash_between_quarantine_and_recovery_entry_is_finished() {
 }
 
 #[test]
+fn a_fabricated_quarantine_record_becomes_no_recovery_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    write_log(&path, 2);
+    let before = fs::read(&path).unwrap();
+    let q = quarantine::path_for(&path);
+    // An offset beyond the log's end, one inside it, and an empty tail at
+    // its end: none can come from a recovery of this log.
+    for offset in [before.len() as u64 + 1_000, 10] {
+        let record = quarantine::describe(offset, b"{\"at\":");
+        quarantine::append(&q, &record, b"{\"at\":").unwrap();
+        let err = AuditLog::open(&path).unwrap_err();
+        assert!(err.to_string().contains("no recovery"), "{err}");
+        assert_eq!(fs::read(&path).unwrap(), before);
+        fs::remove_file(&q).unwrap();
+    }
+    quarantine::append(&q, &quarantine::describe(before.len() as u64, b""), b"").unwrap();
+    let err = AuditLog::open(&path).unwrap_err();
+    assert!(err.to_string().contains("no recovery"), "{err}");
+    assert_eq!(fs::read(&path).unwrap(), before);
+}
+
+#[test]
 fn two_writers_of_one_file_share_the_chain_and_the_replay_ids() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("audit.jsonl");

@@ -10,13 +10,15 @@
 //! Output files go through `liaison::files`: staged, then the audit entry,
 //! then put in place. A run killed in between leaves a temporary file that
 //! the next run for the same output finds: a received record whose receipt
-//! was recorded is put in place, anything else is removed.
+//! was recorded is put in place once it is checked, a parcel whose release
+//! was recorded is kept, anything else is removed.
 
+use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use liaison::audit::{AuditLog, AuditVerifyError, ChainHead, VerifyReport};
+use liaison::audit::{AuditError, AuditLog, AuditVerifyError, ChainHead, VerifyReport};
 use liaison::{
     Agency, AgencyId, Directory, FileDelivery, Identity, Parcel, Purpose, ReceiveError, Received,
     Record, SetupError, ShareError, Timestamp,
@@ -88,8 +90,8 @@ pub(crate) struct ReceiveArgs {
     /// beside the identity.
     #[arg(long)]
     audit: Option<String>,
-    /// The replay window in days: older parcels are refused.
-    #[arg(long, default_value_t = 30)]
+    /// The replay window in days, at most 3650: older parcels are refused.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=3650))]
     replay_window_days: u32,
     /// The time of receipt (RFC 3339, UTC); now when absent.
     #[arg(long)]
@@ -175,7 +177,7 @@ fn share(args: ShareArgs) -> Result<(), Failure> {
         .ok_or_else(|| Failure::unusable("no record to share"))?;
     let result = match args.output.as_deref().filter(|p| *p != Path::new("-")) {
         Some(path) => {
-            remove_leftovers(path)?;
+            remove_share_leftovers(&agency, path, &mut None)?;
             let mut delivery = FileDelivery::new(path, false, parcel_bytes);
             agency.share_into_at(record, &args.to, &args.purpose, at, &mut delivery)
         }
@@ -197,6 +199,7 @@ fn share(args: ShareArgs) -> Result<(), Failure> {
             lines.extend(refusal.reasons());
             Err(Failure::Refused(lines))
         }
+        Err(e @ ShareError::NotHolder { .. }) => Err(Failure::refused(e.to_string())),
         Err(other) => Err(Failure::unusable(other.to_string())),
     }
 }
@@ -211,11 +214,83 @@ fn received_json(received: &Received) -> io::Result<Vec<u8>> {
     Ok(json)
 }
 
-/// Removes the temporary files a killed run left for `path`.
-fn remove_leftovers(path: &Path) -> Result<(), Failure> {
-    liaison::files::remove_leftovers(path)
-        .map(|_| ())
-        .map_err(|e| Failure::unusable(format!("cannot clean up beside `{}`: {e}", path.display())))
+/// Removes the temporary files a killed or failed `share -o path` left,
+/// except a staged parcel whose release the audit log records: that parcel
+/// exists for the log, so it is kept and named on standard error. The ids
+/// of recorded releases are read once into `released`.
+fn remove_share_leftovers(
+    agency: &Agency,
+    path: &Path,
+    released: &mut Option<HashSet<uuid::Uuid>>,
+) -> Result<(), Failure> {
+    let fail = |e: io::Error| {
+        Failure::unusable(format!("cannot clean up beside `{}`: {e}", path.display()))
+    };
+    let found = liaison::files::leftovers(path).map_err(fail)?;
+    if found.is_empty() {
+        return Ok(());
+    }
+    if released.is_none() {
+        *released = Some(
+            agency
+                .audit()
+                .entries()
+                .map_err(|e| Failure::unusable(e.to_string()))?
+                .into_iter()
+                .filter(|e| {
+                    e.kind == liaison::audit::EntryKind::Release
+                        && e.outcome == liaison::audit::AuditOutcome::Released
+                })
+                .filter_map(|e| e.parcel)
+                .collect(),
+        );
+    }
+    let none = HashSet::new();
+    let released = released.as_ref().unwrap_or(&none);
+    for leftover in found {
+        // A file that cannot be read is kept: it may be a recorded parcel.
+        let recorded = match std::fs::read(&leftover) {
+            Ok(bytes) => parcel_ids_in(&bytes).find(|id| released.contains(id)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                eprintln!(
+                    "warning: `{}` is kept: it cannot be read ({e}), so whether its release is recorded is unknown",
+                    leftover.display()
+                );
+                continue;
+            }
+        };
+        if let Some(id) = recorded {
+            eprintln!(
+                "warning: `{}` holds parcel `{id}`, whose release the audit log records; it is kept: move it to `{}` to deliver it",
+                leftover.display(),
+                path.display()
+            );
+            continue;
+        }
+        match std::fs::remove_file(&leftover) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(fail(e)),
+        }
+    }
+    liaison::files::sync_folder_of(path).map_err(fail)
+}
+
+/// The parcel ids that the bytes of a parcel name in its label (which the
+/// envelope carries in the clear): every `"parcel":"UUID"` in them. A file
+/// that names an id it does not carry is only kept, never delivered.
+fn parcel_ids_in(bytes: &[u8]) -> impl Iterator<Item = uuid::Uuid> + '_ {
+    const KEY: &[u8] = b"\"parcel\":\"";
+    bytes
+        .windows(KEY.len())
+        .enumerate()
+        .filter(|(_, w)| *w == KEY)
+        .filter_map(|(i, _)| {
+            let start = i.checked_add(KEY.len())?;
+            let text = bytes.get(start..start.checked_add(36)?)?;
+            uuid::Uuid::try_parse_ascii(text).ok()
+        })
 }
 
 /// Shares a bundle in batches on every core, writing `DIR/RECORD-ID.parcel`
@@ -250,8 +325,9 @@ fn share_bundle(
     let mut refused = Vec::new();
     let mut unusable = Vec::new();
     let target = |record: &Record| folder.join(format!("{}.parcel", record.id));
+    let mut released = None;
     for record in records {
-        remove_leftovers(&target(record))?;
+        remove_share_leftovers(agency, &target(record), &mut released)?;
     }
     for chunk in records.chunks(BATCH) {
         let results = agency.share_batch_into_at(chunk, &args.to, &args.purpose, at, |r| {
@@ -265,6 +341,9 @@ fn share_bundle(
                     record.id,
                     refusal.reasons().join("; ")
                 )),
+                Err(e @ ShareError::NotHolder { .. }) => {
+                    refused.push(format!("record `{}` is refused: {e}", record.id));
+                }
                 Err(other) => unusable.push(format!("record `{}`: {other}", record.id)),
             }
         }
@@ -316,7 +395,9 @@ fn receive(args: ReceiveArgs) -> Result<(), Failure> {
 
 /// Finishes what a killed `receive -o path` left: a staged record whose
 /// parcel the audit log accepted is put in place (when nothing is there
-/// yet), any other temporary file of `path` is removed.
+/// yet) once it is checked (see [`unusable_staged_record`]); one that fails
+/// a check is left where it is and named on standard error; any other
+/// temporary file of `path` is removed.
 fn finish_interrupted_receipts(agency: &Agency, path: &Path) -> Result<(), Failure> {
     let fail = |e: io::Error| {
         Failure::unusable(format!(
@@ -336,29 +417,130 @@ fn finish_interrupted_receipts(agency: &Agency, path: &Path) -> Result<(), Failu
                 .map_err(|e| Failure::unusable(e.to_string()))?,
             None => false,
         };
-        if accepted && !path.exists() {
-            std::fs::rename(&leftover, path)
-                .and_then(|()| liaison::files::sync_folder_of(path))
-                .map_err(fail)?;
+        let problem = match parcel {
+            Some(id) if accepted && !path.exists() => {
+                unusable_staged_record(agency, &leftover, id)?
+            }
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            eprintln!(
+                "warning: `{}` looks like an interrupted receipt of parcel `{}` but is not put in place: {problem}; it is left for investigation",
+                leftover.display(),
+                parcel.map(|p| p.to_string()).unwrap_or_default(),
+            );
+        } else if accepted && !path.exists() {
+            match std::fs::rename(&leftover, path) {
+                Ok(()) => liaison::files::sync_folder_of(path).map_err(fail)?,
+                // Another run finished it first.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(fail(e)),
+            }
             eprintln!(
                 "note: an interrupted receipt of parcel `{}` was finished: its record is now in `{}`",
                 parcel.map(|p| p.to_string()).unwrap_or_default(),
                 path.display()
             );
         } else {
-            std::fs::remove_file(&leftover).map_err(fail)?;
+            match std::fs::remove_file(&leftover) {
+                Ok(()) => {}
+                // Another run removed it first.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(fail(e)),
+            }
         }
     }
     Ok(())
 }
 
+/// Why the staged record `staged` cannot be put in place as the receipt of
+/// `parcel`, or `None` when it can: it must be a regular file (not a link),
+/// owned by this process's user, mode 0600 (as this command stages it), and
+/// hold a received record whose record is valid and whose digest is the one
+/// of the accepted receipt of `parcel` in the audit log.
+fn unusable_staged_record(
+    agency: &Agency,
+    staged: &Path,
+    parcel: uuid::Uuid,
+) -> Result<Option<String>, Failure> {
+    let link = match std::fs::symlink_metadata(staged) {
+        Ok(meta) => meta,
+        Err(e) => return Ok(Some(format!("cannot inspect it: {e}"))),
+    };
+    if !link.file_type().is_file() {
+        return Ok(Some("it is not a regular file".to_owned()));
+    }
+    let mut file = match std::fs::File::open(staged) {
+        Ok(file) => file,
+        Err(e) => return Ok(Some(format!("cannot open it: {e}"))),
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+
+        let meta = match file.metadata() {
+            Ok(meta) => meta,
+            Err(e) => return Ok(Some(format!("cannot inspect it: {e}"))),
+        };
+        if (meta.dev(), meta.ino()) != (link.dev(), link.ino()) {
+            return Ok(Some("it was replaced while being opened".to_owned()));
+        }
+        if meta.uid() != rustix::process::geteuid().as_raw() {
+            return Ok(Some(format!(
+                "it is owned by user {}, not by this user",
+                meta.uid()
+            )));
+        }
+        if meta.mode() & 0o7777 != 0o600 {
+            return Ok(Some(format!(
+                "its mode is {:o}, not 600",
+                meta.mode() & 0o7777
+            )));
+        }
+    }
+    let mut bytes = Vec::new();
+    if let Err(e) = io::Read::read_to_end(&mut file, &mut bytes) {
+        return Ok(Some(format!("cannot read it: {e}")));
+    }
+    let Some(record) = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v.get("record").cloned())
+        .and_then(|r| serde_json::to_vec(&r).ok())
+        .and_then(|r| Record::from_json(&r).ok())
+    else {
+        return Ok(Some("it does not hold a valid received record".to_owned()));
+    };
+    let digest = record.digest().to_string();
+    let entries = agency
+        .audit()
+        .entries()
+        .map_err(|e| Failure::unusable(e.to_string()))?;
+    let receipt = entries.iter().find(|e| {
+        e.kind == liaison::audit::EntryKind::Receipt
+            && e.outcome == liaison::audit::AuditOutcome::Accepted
+            && e.parcel == Some(parcel)
+    });
+    match receipt {
+        Some(entry) if entry.record_digest.as_deref() == Some(digest.as_str()) => Ok(None),
+        Some(_) => Ok(Some(
+            "its record is not the one the audit log's accepted receipt of this parcel names (the digests differ)".to_owned(),
+        )),
+        None => Ok(Some("the audit log holds no accepted receipt of this parcel".to_owned())),
+    }
+}
+
 fn verify(log: &str, head: Option<&str>) -> Result<(), Failure> {
     let trusted = head.map(parse_head).transpose()?;
     let result = if log.starts_with("postgres://") || log.starts_with("postgresql://") {
-        let opened = AuditLog::open_location(log).map_err(|e| Failure::unusable(e.to_string()))?;
-        match &trusted {
-            None => opened.verify(),
-            Some(t) => opened.verify_against(t),
+        // Opening verifies what the database holds: damage found then is
+        // a broken log (exit 1), as for a file.
+        match AuditLog::open_location(log) {
+            Ok(opened) => match &trusted {
+                None => opened.verify(),
+                Some(t) => opened.verify_against(t),
+            },
+            Err(AuditError::Damaged { source }) => Err(source),
+            Err(e) => return Err(Failure::unusable(e.to_string())),
         }
     } else {
         match &trusted {

@@ -222,6 +222,95 @@ fn a_refused_share_exits_1_with_the_reasons_and_writes_nothing() {
 }
 
 #[test]
+fn a_replay_window_beyond_ten_years_is_refused_without_a_panic() {
+    let setup = Setup::new();
+    assert_eq!(code(&setup.share("border-control", "parcel.bin")), 0);
+    for days in ["4294967295", "3651"] {
+        let out = liaison(&[
+            "receive",
+            "--identity",
+            s(&setup.identity("DEU-BPOL")),
+            "--directory",
+            s(&setup.partners("DEU-BPOL")),
+            "--replay-window-days",
+            days,
+            "--at",
+            NOW,
+            s(&setup.path("parcel.bin")),
+        ]);
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        assert!(stderr(&out).contains("3650"), "{}", stderr(&out));
+    }
+    // The longest window allowed works.
+    let out = liaison(&[
+        "receive",
+        "--identity",
+        s(&setup.identity("DEU-BPOL")),
+        "--directory",
+        s(&setup.partners("DEU-BPOL")),
+        "--replay-window-days",
+        "3650",
+        "--at",
+        NOW,
+        s(&setup.path("parcel.bin")),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn sharing_a_record_held_by_another_agency_is_a_refusal_exit_1() {
+    let setup = Setup::new();
+    assert_eq!(code(&setup.share("border-control", "parcel.bin")), 0);
+    let out = setup.receive("DEU-BPOL", "parcel.bin", "received.json");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let received: serde_json::Value =
+        serde_json::from_slice(&fs::read(setup.path("received.json")).unwrap()).unwrap();
+    // The copy DEU-BPOL holds, shared again by NLD-KMAR: not its to share.
+    fs::write(
+        setup.path("record.json"),
+        serde_json::to_vec(&received["record"]).unwrap(),
+    )
+    .unwrap();
+    let out = setup.share("border-control", "again.bin");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("held by `DEU-BPOL`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!setup.path("again.bin").exists());
+}
+
+#[test]
+fn an_audit_path_that_is_not_a_regular_file_is_refused() {
+    use std::os::unix::fs::FileTypeExt as _;
+
+    // A device that takes every write and reads as empty, like `/dev/null`.
+    let device = "/dev/zero";
+    assert!(fs::metadata(device).unwrap().file_type().is_char_device());
+    let setup = Setup::new();
+    assert_eq!(code(&setup.share("border-control", "parcel.bin")), 0);
+    let out = liaison(&[
+        "receive",
+        "--identity",
+        s(&setup.identity("DEU-BPOL")),
+        "--directory",
+        s(&setup.partners("DEU-BPOL")),
+        "--audit",
+        device,
+        "--at",
+        NOW,
+        s(&setup.path("parcel.bin")),
+    ]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a regular file"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn a_replayed_tampered_or_misdirected_parcel_exits_1() {
     let setup = Setup::new();
     assert_eq!(code(&setup.share("border-control", "parcel.bin")), 0);
@@ -463,6 +552,67 @@ fn an_interrupted_receipt_is_finished_by_the_next_run() {
 }
 
 #[test]
+fn a_planted_staged_record_of_an_accepted_parcel_is_not_put_in_place() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let setup = Setup::new();
+    assert_eq!(code(&setup.share("border-control", "parcel.bin")), 0);
+    assert_eq!(code(&setup.receive("DEU-BPOL", "parcel.bin", "a.json")), 0);
+    let genuine: serde_json::Value =
+        serde_json::from_slice(&fs::read(setup.path("a.json")).unwrap()).unwrap();
+    // A forged record under a staged name, claiming the accepted parcel.
+    let mut forged = genuine.clone();
+    forged["record"]["entities"][0]["names"][0]["family"] = "Forged".into();
+    let planted = setup.path(".b.json.0123456789abcdef0123456789abcdef.liaison-tmp");
+    fs::write(&planted, serde_json::to_vec(&forged).unwrap()).unwrap();
+    fs::set_permissions(&planted, fs::Permissions::from_mode(0o600)).unwrap();
+    // The genuine content, but readable by everyone.
+    let open = setup.path(".b.json.fedcba9876543210fedcba9876543210.liaison-tmp");
+    fs::write(&open, serde_json::to_vec(&genuine).unwrap()).unwrap();
+    fs::set_permissions(&open, fs::Permissions::from_mode(0o644)).unwrap();
+
+    // A failing run (a replay) puts neither in place, and says so.
+    let out = setup.receive("DEU-BPOL", "parcel.bin", "b.json");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(!setup.path("b.json").exists());
+    assert!(stderr(&out).contains("digests differ"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not 600"), "{}", stderr(&out));
+    assert!(planted.exists() && open.exists());
+}
+
+#[test]
+fn a_kept_parcel_whose_release_is_recorded_survives_the_next_share() {
+    let setup = Setup::new();
+    // The parcel cannot be put in place (a folder holds its name) after its
+    // release is recorded: it is kept under its temporary name.
+    fs::create_dir(setup.path("parcel.bin")).unwrap();
+    let out = setup.share("border-control", "parcel.bin");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let kept: Vec<PathBuf> = fs::read_dir(setup.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".liaison-tmp"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let log = fs::read_to_string(setup.audit("NLD-KMAR")).unwrap();
+    assert!(log.contains("\"release\""), "{log}");
+
+    // The next run keeps it and says so; only an unrecorded leftover goes.
+    fs::remove_dir(setup.path("parcel.bin")).unwrap();
+    let junk = setup.path(".parcel.bin.00112233445566778899aabbccddeeff.liaison-tmp");
+    fs::write(&junk, b"half a parcel").unwrap();
+    let out = setup.share("border-control", "parcel.bin");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(kept[0].exists());
+    assert!(!junk.exists());
+    assert!(
+        stderr(&out).contains("release the audit log records"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn a_killed_run_leaves_no_temporary_file_for_the_next() {
     let setup = Setup::new();
     let leftover = setup.path(".parcel.bin.00112233445566778899aabbccddeeff.liaison-tmp");
@@ -524,4 +674,18 @@ fn the_audit_option_takes_a_postgres_url() {
     let out = liaison(&["audit", "verify", &audit]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("intact: 2 entries"));
+
+    // A row edited behind the triggers' back is a broken log: exit 1, as
+    // for a file.
+    let mut client = postgres::Client::connect(&audit, postgres::NoTls).unwrap();
+    client
+        .batch_execute(
+            "ALTER TABLE liaison_audit DISABLE TRIGGER USER; \
+             UPDATE liaison_audit SET line = replace(line, 'replayed', 'accepted') WHERE seq = 2; \
+             ALTER TABLE liaison_audit ENABLE TRIGGER USER",
+        )
+        .unwrap();
+    let out = liaison(&["audit", "verify", &audit]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("entry at line 2"), "{}", stderr(&out));
 }
