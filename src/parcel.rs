@@ -47,6 +47,21 @@ impl Parcel {
     pub fn into_bytes(self) -> Vec<u8> {
         self.bytes
     }
+
+    /// Whether an envelope's label bytes claim to be a parcel's label.
+    ///
+    /// A parcel must be accepted with [`Agency::receive`](crate::Agency::receive),
+    /// which checks the label against the record, refuses replays and writes
+    /// the audit log; opening it as a plain envelope skips all three. Tools
+    /// that open envelopes use this to send parcels there instead.
+    ///
+    /// ```
+    /// assert!(liaison::Parcel::is_parcel_label(br#"{"type":"liaison-parcel","v":1}"#));
+    /// assert!(!liaison::Parcel::is_parcel_label(b"SECRET//REL DEU"));
+    /// ```
+    pub fn is_parcel_label(label: &[u8]) -> bool {
+        crate::label::claims_parcel(label)
+    }
 }
 
 impl fmt::Debug for Parcel {

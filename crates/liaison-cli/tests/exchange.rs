@@ -525,3 +525,49 @@ fn the_audit_option_takes_a_postgres_url() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("intact: 2 entries"));
 }
+
+#[test]
+fn open_refuses_a_parcel_and_points_to_receive_unless_asked_for_the_raw_envelope() {
+    let setup = Setup::new();
+    assert_eq!(code(&setup.share("border-control", "parcel.bin")), 0);
+    let card = setup.partners("DEU-BPOL").join("NLD-KMAR.card.json");
+    let open = |extra: &[&str], out: &str| {
+        let mut args = vec![
+            "open",
+            "--identity",
+            s(&setup.identity("DEU-BPOL")).to_owned().leak(),
+            "--from",
+            s(&card).to_owned().leak(),
+            "-o",
+            s(&setup.path(out)).to_owned().leak(),
+        ];
+        args.extend_from_slice(extra);
+        args.push(s(&setup.path("parcel.bin")).to_owned().leak());
+        liaison(&args)
+    };
+    let out = open(&[], "opened.json");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("liaison receive"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--raw-envelope"), "{}", stderr(&out));
+    assert!(!setup.path("opened.json").exists());
+    // To standard output too, nothing is written.
+    let out = liaison(&[
+        "open",
+        "--identity",
+        s(&setup.identity("DEU-BPOL")),
+        "--from",
+        s(&card),
+        s(&setup.path("parcel.bin")),
+    ]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+
+    let out = open(&["--raw-envelope"], "raw.json");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let raw: serde_json::Value =
+        serde_json::from_slice(&fs::read(setup.path("raw.json")).unwrap()).unwrap();
+    assert_eq!(raw["id"], "3f9c2c1e-7a44-4c1b-9d0e-5b8a6f2e1d34");
+    // The parcel can still be received: open recorded nothing.
+    let out = setup.receive("DEU-BPOL", "parcel.bin", "received.json");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
