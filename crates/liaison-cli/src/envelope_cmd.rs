@@ -410,6 +410,10 @@ fn inspect_cmd(args: &InspectArgs) -> Result<(), Failure> {
     let input = args.input.as_deref();
     let envelope = read_envelope(input)?;
     let inspection = inspect(&envelope).map_err(|e| open_failure(input, &e))?;
+    // Said on standard error, so that standard output stays the JSON alone.
+    eprintln!(
+        "unverified: this is what the envelope claims about itself; nothing here has been checked (use `liaison open` to verify the sender and the contents)"
+    );
     let mut json = serde_json::to_string_pretty(&inspection)
         .map_err(|e| Failure::unusable(format!("cannot print the inspection: {e}")))?;
     json.push('\n');

@@ -22,7 +22,7 @@ use liaison::{
     Record, SetupError, ShareError, Timestamp,
 };
 
-use crate::output::{Failure, read_input, write_output};
+use crate::output::{Failure, count, read_input, write_output};
 
 /// The exchange commands.
 #[derive(Debug, Subcommand)]
@@ -380,7 +380,14 @@ fn verify(log: &str, head: Option<&str>) -> Result<(), Failure> {
                 .as_ref()
                 .map(|h| format!("{}:{}", h.seq, h.hash))
                 .unwrap_or_else(|| "none (empty log)".to_owned());
-            let text = format!("intact: {} entries; head {head}\n", report.entries);
+            let text = format!(
+                "intact: {}; head {head}\n",
+                count(
+                    usize::try_from(report.entries).unwrap_or(usize::MAX),
+                    "entry",
+                    "entries"
+                )
+            );
             write_output(None, text.as_bytes())
         }
         Err(e @ AuditVerifyError::Broken { .. }) => Err(Failure::refused(format!("`{log}`: {e}"))),

@@ -365,6 +365,11 @@ fn inspect_shows_what_needs_no_key() {
     assert_eq!(json["payload_len"], 5);
     assert_eq!(json["sender_key_id"], sender["ed25519_key_id"]);
     assert_eq!(json["recipients"][0]["key_id"], card["x25519_key_id"]);
+    // It says plainly that none of it is verified, and so does its help.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nothing here has been checked"), "{err}");
+    let help = liaison(&["inspect", "--help"], None);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("nothing it prints has been verified"));
 }
 
 #[test]

@@ -201,7 +201,7 @@ fn share_then_receive_writes_the_record_and_its_obligations() {
     for agency in ["NLD-KMAR", "DEU-BPOL"] {
         let out = liaison(&["audit", "verify", s(&setup.audit(agency))]);
         assert_eq!(code(&out), 0, "{}", stderr(&out));
-        assert!(String::from_utf8_lossy(&out.stdout).starts_with("intact: 1 entries"));
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("intact: 1 entry;"));
     }
 }
 
