@@ -20,7 +20,8 @@ pub(crate) struct RecordArgs {
 #[derive(Debug, Subcommand)]
 enum RecordCommand {
     /// Check record files (one record, or a JSON array of records, each)
-    /// and list every problem found, with its JSON pointer.
+    /// and list every problem found, with its JSON pointer. Sample records
+    /// to start from: `examples/records/` in the source tree.
     Validate {
         /// The record files (`-` for standard input).
         #[arg(required = true)]

@@ -18,7 +18,8 @@ pub(crate) struct StixArgs {
 
 #[derive(Debug, Subcommand)]
 enum StixCommand {
-    /// Read a STIX 2.1 bundle and print its records as a JSON array.
+    /// Read a STIX 2.1 bundle and print its records as a JSON array (a
+    /// sample bundle: `examples/records/stix-bundle.json`).
     Import {
         /// Import what can be used and list what was left out on standard
         /// error, instead of failing.
