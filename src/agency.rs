@@ -319,14 +319,22 @@ pub fn load_identity(path: impl AsRef<Path>) -> Result<Identity, SetupError> {
     Identity::from_json(&text).map_err(|e| problem(e.to_string()))
 }
 
-/// Reads the agreements in the given files and folders (`.toml` or `.json`).
+/// Reads the agreements in the given files and folders (`.toml` or `.json`):
+/// any list of paths, such as `["a.toml", "agreements/"]` or a
+/// `&[PathBuf]`.
 ///
 /// # Errors
 ///
 /// [`SetupError::Agreements`] with every problem found, each with its file,
 /// line and clause.
-pub fn load_agreements(paths: &[PathBuf]) -> Result<PolicySet, SetupError> {
-    liaison_policy::load_paths(paths)
+pub fn load_agreements<P: AsRef<Path>>(
+    paths: impl IntoIterator<Item = P>,
+) -> Result<PolicySet, SetupError> {
+    let paths: Vec<PathBuf> = paths
+        .into_iter()
+        .map(|p| p.as_ref().to_path_buf())
+        .collect();
+    liaison_policy::load_paths(&paths)
         .map(PolicySet::new)
         .map_err(|e| SetupError::Agreements {
             problem: e.to_string(),

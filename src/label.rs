@@ -59,6 +59,18 @@ pub(crate) enum LabelError {
     Unsupported,
 }
 
+/// Whether label bytes claim to be a parcel label (a JSON object whose
+/// `type` is [`LABEL_TYPE`]), whatever their other members: the test the
+/// command line's `open` uses to send parcels to `receive`.
+pub(crate) fn claims_parcel(bytes: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct Kind {
+        #[serde(rename = "type")]
+        kind: String,
+    }
+    serde_json::from_slice::<Kind>(bytes).is_ok_and(|k| k.kind == LABEL_TYPE)
+}
+
 impl Label {
     /// The canonical bytes.
     pub(crate) fn to_bytes(&self) -> Result<Vec<u8>, serde_json::Error> {
@@ -134,5 +146,14 @@ mod tests {
             Label::parse(b"SECRET//REL DEU"),
             Err(LabelError::Shape(_))
         ));
+    }
+
+    #[test]
+    fn parcel_labels_are_recognized_and_others_are_not() {
+        assert!(claims_parcel(&label().to_bytes().unwrap()));
+        assert!(claims_parcel(br#"{"type":"liaison-parcel","v":9}"#));
+        assert!(!claims_parcel(br#"{"type":"other"}"#));
+        assert!(!claims_parcel(b"SECRET//REL DEU"));
+        assert!(!claims_parcel(b""));
     }
 }

@@ -79,7 +79,16 @@
 //! assert!(received.record.source.is_none()); // withheld by the agreement
 //! assert_eq!(received.obligations.onward, OnwardSharing::Forbidden);
 //! assert!(received.obligations.retain_until.is_some());
-//! assert_eq!(kmar.audit().verify()?.entries, 1);
+//! // Printed for an operator, or stored as JSON, without serde_json.
+//! assert!(received.to_string().contains("onward sharing: forbidden"));
+//! assert!(received.to_json()?.contains("\"retain_until\""));
+//!
+//! // A refusal is matched by its accessor: the reasons say what would have
+//! // to change.
+//! let err = kmar.share_at(&record, bpol.id(), &"tax-collection".parse()?, at).unwrap_err();
+//! let refusal = err.refusal().ok_or("expected a refusal")?;
+//! assert!(!refusal.reasons().is_empty());
+//! assert_eq!(kmar.audit().verify()?.entries, 2);
 //! assert_eq!(bpol.audit().verify()?.entries, 1);
 //! # Ok(())
 //! # }
@@ -103,7 +112,11 @@ pub use agency::{Agency, AgencyBuilder, load_agreements, load_identity};
 pub use delivery::{Delivery, FileDelivery, NoDelivery};
 pub use directory::Directory;
 pub use error::{ReceiveError, Refusal, SetupError, ShareError};
-pub use parcel::{Parcel, Received};
+pub use parcel::{ObligationsText, Parcel, Received};
+
+/// The error of writing JSON ([`Received::to_json`]), so that callers need
+/// not depend on `serde_json` to name it.
+pub use serde_json::Error as JsonError;
 
 /// How far in the future a parcel's sealing time may lie on receipt.
 pub use agency::CLOCK_SKEW;

@@ -2,7 +2,10 @@
 
 use std::fmt;
 
-use liaison_record::{AgencyId, AgreementRef, Digest, Obligations, Purpose, Record, Timestamp};
+use liaison_record::{
+    AgencyId, AgreementRef, Attribution, Digest, Obligations, OnwardSharing, Purpose, Record,
+    Timestamp,
+};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -47,6 +50,21 @@ impl Parcel {
     pub fn into_bytes(self) -> Vec<u8> {
         self.bytes
     }
+
+    /// Whether an envelope's label bytes claim to be a parcel's label.
+    ///
+    /// A parcel must be accepted with [`Agency::receive`](crate::Agency::receive),
+    /// which checks the label against the record, refuses replays and writes
+    /// the audit log; opening it as a plain envelope skips all three. Tools
+    /// that open envelopes use this to send parcels there instead.
+    ///
+    /// ```
+    /// assert!(liaison::Parcel::is_parcel_label(br#"{"type":"liaison-parcel","v":1}"#));
+    /// assert!(!liaison::Parcel::is_parcel_label(b"SECRET//REL DEU"));
+    /// ```
+    pub fn is_parcel_label(label: &[u8]) -> bool {
+        crate::label::claims_parcel(label)
+    }
 }
 
 impl fmt::Debug for Parcel {
@@ -63,6 +81,10 @@ impl fmt::Debug for Parcel {
 
 /// A parcel accepted from a partner: the record and the conditions that
 /// came with it.
+///
+/// `Display` prints a summary for an operator (sender, agreement, purpose,
+/// what was withheld, the obligations in words); [`Received::to_json`] (or
+/// `Serialize`) gives the whole, record included, to store.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Received {
@@ -88,4 +110,92 @@ pub struct Received {
     pub obligations: Obligations,
     /// The record, with the release appended to its provenance.
     pub record: Record,
+}
+
+impl Received {
+    /// The whole receipt as pretty-printed JSON (the form `liaison receive`
+    /// writes), to store or hand on without adding `serde_json`.
+    ///
+    /// # Errors
+    ///
+    /// [`JsonError`](crate::JsonError) only if a value cannot be written as
+    /// JSON, which the record model rules out.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(self)
+    }
+}
+
+impl fmt::Display for Received {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "record {} version {} from {}, under agreement `{}` version {}, for `{}`",
+            self.record.id,
+            self.record.version,
+            self.from,
+            self.agreement.id,
+            self.agreement.version,
+            self.purpose
+        )?;
+        writeln!(
+            f,
+            "parcel {}, sealed at {}, received at {}",
+            self.parcel, self.sealed_at, self.received_at
+        )?;
+        if self.withheld.is_empty() {
+            writeln!(f, "nothing withheld")?;
+        } else {
+            writeln!(f, "withheld: {}", self.withheld.join(", "))?;
+        }
+        write!(f, "{}", ObligationsText(&self.obligations))
+    }
+}
+
+/// [`Obligations`] in words, one condition a line, as the examples print
+/// them: `ObligationsText(&received.obligations).to_string()`.
+#[derive(Debug, Clone, Copy)]
+pub struct ObligationsText<'a>(pub &'a Obligations);
+
+impl fmt::Display for ObligationsText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let o = self.0;
+        writeln!(f, "obligations:")?;
+        match o.retain_until {
+            Some(until) => writeln!(f, "  - delete the copy by {until}")?,
+            None => writeln!(f, "  - no deletion time")?,
+        }
+        match &o.onward {
+            OnwardSharing::Forbidden => writeln!(f, "  - onward sharing: forbidden")?,
+            OnwardSharing::WithConsent => {
+                writeln!(f, "  - onward sharing: only with the originator's consent")?;
+            }
+            OnwardSharing::OnlyTo { parties } => {
+                let parties: Vec<String> = parties.iter().map(ToString::to_string).collect();
+                writeln!(f, "  - onward sharing: only to {}", parties.join(", "))?;
+            }
+            OnwardSharing::Permitted => {
+                writeln!(
+                    f,
+                    "  - onward sharing: permitted under the recipient's own agreements"
+                )?;
+            }
+        }
+        if o.notify_on_use {
+            writeln!(f, "  - tell the originator when the record is acted on")?;
+        }
+        if o.notify_on_onward {
+            writeln!(f, "  - tell the originator when the record is passed on")?;
+        }
+        match o.attribution {
+            Some(Attribution::Must) => writeln!(f, "  - name the originator as the source")?,
+            Some(Attribution::MustNot) => {
+                writeln!(f, "  - do not name the originator as the source")?;
+            }
+            None => {}
+        }
+        if o.encrypt_at_rest {
+            writeln!(f, "  - keep the copy encrypted at rest")?;
+        }
+        Ok(())
+    }
 }

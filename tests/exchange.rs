@@ -267,6 +267,26 @@ fn a_record_travels_with_biometrics_withheld_and_obligations_attached() {
         ))
     );
     assert_eq!(received.record.provenance.len(), 1);
+    // Printed in words, stored as JSON, without serde_json.
+    let text = received.to_string();
+    assert!(
+        text.contains("from NLD-KMAR, under agreement `test.nld-kmar.deu-bpol`"),
+        "{text}"
+    );
+    assert!(text.contains("withheld: /entities/"), "{text}");
+    assert!(text.contains("  - onward sharing: forbidden\n"), "{text}");
+    assert!(
+        text.contains("  - tell the originator when the record is acted on\n"),
+        "{text}"
+    );
+    let until = o.retain_until.unwrap();
+    assert!(
+        text.contains(&format!("  - delete the copy by {until}\n")),
+        "{text}"
+    );
+    let stored: serde_json::Value = serde_json::from_str(&received.to_json().unwrap()).unwrap();
+    assert_eq!(stored["from"], "NLD-KMAR");
+    assert_eq!(stored["record"]["id"], record.id.to_string());
 
     // One entry on each side, naming the same parcel and the same digest.
     let sent = entries(&w.kmar);

@@ -30,18 +30,22 @@ pub(crate) enum EnvelopeCommand {
     Keygen(KeygenArgs),
     /// Seal bytes for recipient agencies, signed by this agency.
     Seal(SealArgs),
-    /// Open an envelope: verify the sender, unwrap, decrypt.
+    /// Open an envelope: verify the sender, unwrap, decrypt. A parcel from
+    /// `share` is refused: accept it with `receive`.
     Open(OpenArgs),
-    /// Print what an envelope says about itself, without keys (JSON).
+    /// Print what an envelope claims about itself, without keys (JSON);
+    /// nothing it prints has been verified.
     Inspect(InspectArgs),
 }
 
 /// `liaison keygen`.
 #[derive(Debug, Args)]
 pub(crate) struct KeygenArgs {
-    /// The agency id (also the file name stem).
-    #[arg(long)]
-    agency: String,
+    /// The agency id, also the file name stem: an ISO 3166-1 alpha-3
+    /// country, a hyphen and 2 to 16 uppercase letters or digits, such as
+    /// `NLD-KMAR`.
+    #[arg(long, value_name = "CCC-CODE", value_parser = parse_agency)]
+    agency: liaison::AgencyId,
     /// The folder to write `ID.identity.json` (mode 0600) and `ID.card.json`.
     #[arg(long)]
     out: PathBuf,
@@ -102,6 +106,11 @@ pub(crate) struct OpenArgs {
     /// under a key held only in memory (bounded memory too).
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// Open a parcel from `share` as a raw envelope. Without it a parcel is
+    /// refused, because only `receive` checks its label against the record,
+    /// refuses replays and records the receipt in the audit log.
+    #[arg(long)]
+    raw_envelope: bool,
     /// The envelope (binary or armored); standard input when absent.
     input: Option<PathBuf>,
 }
@@ -140,13 +149,8 @@ fn keygen(args: &KeygenArgs) -> Result<(), Failure> {
         Some(t) => parse_time("not-after", t)?,
         None => not_before + Duration::days(730),
     };
-    if args.agency.contains(['/', '\\']) || args.agency.starts_with('.') {
-        return Err(Failure::unusable(format!(
-            "--agency `{}` cannot be used as a file name: avoid `/`, `\\` and a leading `.`",
-            args.agency
-        )));
-    }
-    let identity = Identity::generate(&args.agency, not_before, not_after)
+    // A valid agency id (checked when parsed) is also a safe file name stem.
+    let identity = Identity::generate(args.agency.as_str(), not_before, not_after)
         .map_err(|e| Failure::unusable(e.to_string()))?;
     let id_path = args.out.join(format!("{}.identity.json", args.agency));
     let card_path = args.out.join(format!("{}.card.json", args.agency));
@@ -169,7 +173,21 @@ fn keygen(args: &KeygenArgs) -> Result<(), Failure> {
             card_path.display()
         )));
     }
+    // The files written, for the operator: on standard error, so that
+    // standard output stays empty as for every command that writes files.
+    eprintln!(
+        "wrote {} (secret, mode 0600: keep it private)\nwrote {} (public: give it to partners)",
+        id_path.display(),
+        card_path.display()
+    );
     Ok(())
+}
+
+/// Parses `--agency` at once, so that `keygen` never writes keys for an id
+/// that every later command refuses.
+fn parse_agency(text: &str) -> Result<liaison::AgencyId, String> {
+    text.parse()
+        .map_err(|e: liaison::record::ParseError| e.to_string())
 }
 
 /// Writes a secret file with mode 0600 from its creation, through a
@@ -313,6 +331,7 @@ fn open_cmd(args: &OpenArgs) -> Result<(), Failure> {
             .map_err(|e| Failure::unusable(format!("cannot create a spool file: {e}")))?;
         let spooled = Spooled::verify(reader, &identity, &trusted, at, spool)
             .map_err(|e| open_failure(input, &e))?;
+        refuse_parcel(args, &spooled.opened().label)?;
         if let Some(path) = &args.label_out {
             write_file_atomically(path, &spooled.opened().label).map_err(|e| {
                 Failure::unusable(format!("cannot write `{}`: {e}", path.display()))
@@ -359,6 +378,7 @@ fn open_cmd(args: &OpenArgs) -> Result<(), Failure> {
 /// Puts a verified payload and its label in place; if the payload cannot
 /// be, the label file is removed again, so a failure leaves nothing behind.
 fn finish_open(args: &OpenArgs, sink: Sink, label: &[u8]) -> Result<(), Failure> {
+    refuse_parcel(args, label)?;
     if let Some(path) = &args.label_out {
         write_file_atomically(path, label)
             .map_err(|e| Failure::unusable(format!("cannot write `{}`: {e}", path.display())))?;
@@ -372,10 +392,28 @@ fn finish_open(args: &OpenArgs, sink: Sink, label: &[u8]) -> Result<(), Failure>
     written
 }
 
+/// Refuses a parcel unless `--raw-envelope` asks for it: opening one here
+/// would skip the label, replay and audit checks that `receive` makes.
+fn refuse_parcel(args: &OpenArgs, label: &[u8]) -> Result<(), Failure> {
+    if args.raw_envelope || !liaison::Parcel::is_parcel_label(label) {
+        return Ok(());
+    }
+    Err(Failure::unusable(format!(
+        "{} is a parcel from `liaison share`: accept it with `liaison receive`, which checks its \
+         label against the record, refuses replays and records the receipt in the audit log \
+         (or pass --raw-envelope to open the envelope anyway, with none of those checks)",
+        describe(args.input.as_deref())
+    )))
+}
+
 fn inspect_cmd(args: &InspectArgs) -> Result<(), Failure> {
     let input = args.input.as_deref();
     let envelope = read_envelope(input)?;
     let inspection = inspect(&envelope).map_err(|e| open_failure(input, &e))?;
+    // Said on standard error, so that standard output stays the JSON alone.
+    eprintln!(
+        "unverified: this is what the envelope claims about itself; nothing here has been checked (use `liaison open` to verify the sender and the contents)"
+    );
     let mut json = serde_json::to_string_pretty(&inspection)
         .map_err(|e| Failure::unusable(format!("cannot print the inspection: {e}")))?;
     json.push('\n');

@@ -24,7 +24,7 @@ use liaison::{
     Record, SetupError, ShareError, Timestamp,
 };
 
-use crate::output::{Failure, read_input, write_output};
+use crate::output::{Failure, count, read_input, write_output};
 
 /// The exchange commands.
 #[derive(Debug, Subcommand)]
@@ -69,9 +69,17 @@ pub(crate) struct ShareArgs {
     /// bundle, the folder to write `RECORD-ID.parcel` files into.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// For a bundle: also write a JSON report to this file, naming each
+    /// record shared (with its parcel file), refused (with the reasons) or
+    /// failed (with the error).
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
     /// The record (`-` for standard input), or a bundle: a JSON array of
     /// records, shared on every core, one parcel each (progress is shown on
-    /// a terminal).
+    /// a terminal). A bundle is shared record by record: each released
+    /// record's parcel is written even when others are refused; the last
+    /// line on standard error counts each outcome, and the exit code is 1
+    /// when any record was refused, 2 when any failed otherwise.
     record: PathBuf,
 }
 
@@ -324,6 +332,7 @@ fn share_bundle(
     };
     let mut refused = Vec::new();
     let mut unusable = Vec::new();
+    let mut report = BundleReport::default();
     let target = |record: &Record| folder.join(format!("{}.parcel", record.id));
     let mut released = None;
     for record in records {
@@ -335,29 +344,96 @@ fn share_bundle(
         });
         for (record, result) in chunk.iter().zip(results) {
             match result {
-                Ok(_) => {}
-                Err(ShareError::Refused { refusal }) => refused.push(format!(
-                    "record `{}` is refused: {}",
-                    record.id,
-                    refusal.reasons().join("; ")
-                )),
+                Ok(_) => report.shared.push(SharedEntry {
+                    record: record.id,
+                    parcel: target(record).display().to_string(),
+                }),
+                Err(ShareError::Refused { refusal }) => {
+                    let reasons = refusal.reasons();
+                    refused.push(format!(
+                        "record `{}` is refused: {}",
+                        record.id,
+                        reasons.join("; ")
+                    ));
+                    report.refused.push(RefusedEntry {
+                        record: record.id,
+                        reasons,
+                    });
+                }
                 Err(e @ ShareError::NotHolder { .. }) => {
                     refused.push(format!("record `{}` is refused: {e}", record.id));
+                    report.refused.push(RefusedEntry {
+                        record: record.id,
+                        reasons: vec![e.to_string()],
+                    });
                 }
-                Err(other) => unusable.push(format!("record `{}`: {other}", record.id)),
+                Err(other) => {
+                    unusable.push(format!("record `{}`: {other}", record.id));
+                    report.failed.push(FailedEntry {
+                        record: record.id,
+                        error: other.to_string(),
+                    });
+                }
             }
         }
         progress.inc(chunk.len() as u64);
     }
     progress.finish_and_clear();
+    if let Some(path) = &args.report {
+        let mut json = serde_json::to_vec_pretty(&report)
+            .map_err(|e| Failure::unusable(format!("cannot write the report: {e}")))?;
+        json.push(b'\n');
+        crate::output::write_file_atomically(path, &json)
+            .map_err(|e| Failure::unusable(format!("cannot write `{}`: {e}", path.display())))?;
+    }
+    let summary = format!(
+        "{} of {}: {} shared, {} refused, {} failed",
+        count(records.len(), "record", "records"),
+        args.record.display(),
+        report.shared.len(),
+        report.refused.len(),
+        report.failed.len()
+    );
     if !unusable.is_empty() {
         unusable.extend(refused);
+        unusable.push(summary);
         return Err(Failure::Unusable(unusable));
     }
     if !refused.is_empty() {
+        refused.push(summary);
         return Err(Failure::Refused(refused));
     }
+    eprintln!("{summary}");
     Ok(())
+}
+
+/// What `share --report` writes for a bundle: every record, by outcome.
+#[derive(Debug, Default, serde::Serialize)]
+struct BundleReport {
+    shared: Vec<SharedEntry>,
+    refused: Vec<RefusedEntry>,
+    failed: Vec<FailedEntry>,
+}
+
+/// A record whose parcel was written.
+#[derive(Debug, serde::Serialize)]
+struct SharedEntry {
+    record: uuid::Uuid,
+    parcel: String,
+}
+
+/// A record the agreements refused, with the reasons.
+#[derive(Debug, serde::Serialize)]
+struct RefusedEntry {
+    record: uuid::Uuid,
+    reasons: Vec<String>,
+}
+
+/// A record that could not be shared for another reason.
+#[derive(Debug, serde::Serialize)]
+struct FailedEntry {
+    record: uuid::Uuid,
+    error: String,
 }
 
 fn receive(args: ReceiveArgs) -> Result<(), Failure> {
@@ -562,7 +638,14 @@ fn verify(log: &str, head: Option<&str>) -> Result<(), Failure> {
                 .as_ref()
                 .map(|h| format!("{}:{}", h.seq, h.hash))
                 .unwrap_or_else(|| "none (empty log)".to_owned());
-            let text = format!("intact: {} entries; head {head}\n", report.entries);
+            let text = format!(
+                "intact: {}; head {head}\n",
+                count(
+                    usize::try_from(report.entries).unwrap_or(usize::MAX),
+                    "entry",
+                    "entries"
+                )
+            );
             write_output(None, text.as_bytes())
         }
         Err(e @ AuditVerifyError::Broken { .. }) => Err(Failure::refused(format!("`{log}`: {e}"))),

@@ -20,7 +20,13 @@ use output::Failure;
 
 /// Share intelligence records across borders.
 #[derive(Debug, Parser)]
-#[command(name = "liaison", version, about, propagate_version = true)]
+#[command(
+    name = "liaison",
+    version,
+    about,
+    propagate_version = true,
+    after_help = "Sample records (a watchlist hit, a stolen document, an encounter, a cyber indicator set, a STIX bundle) are in `examples/records/` and sample agreements in `examples/agreements/` of the source tree."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

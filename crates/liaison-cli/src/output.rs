@@ -233,3 +233,9 @@ pub(crate) fn describe(path: Option<&Path>) -> String {
         Some(p) => format!("`{}`", p.display()),
     }
 }
+
+/// `n` and the noun, singular for one and plural otherwise: `1 entry`,
+/// `3 entries`.
+pub(crate) fn count(n: usize, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}

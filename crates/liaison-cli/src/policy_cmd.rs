@@ -10,7 +10,7 @@ use liaison_policy::{
 };
 use liaison_record::{AgencyId, Purpose, Record, Timestamp};
 
-use crate::output::{Failure, read_input, write_output};
+use crate::output::{Failure, count, read_input, write_output};
 
 /// Check sharing agreements and decide, release or explain under them.
 #[derive(Debug, Args)]
@@ -137,17 +137,16 @@ fn check(paths: &[PathBuf], now: Timestamp) -> Result<(), Failure> {
         warnings += usize::from(w.severity == Severity::Warning);
         report.push_str(&format!("{w}\n"));
     }
-    report.push_str(&format!(
-        "{agreements} agreement{}, {clauses} clause{}: ok, {warnings} warning{}\n",
-        plural(agreements),
-        plural(clauses),
-        plural(warnings)
-    ));
-    write_output(None, report.as_bytes())
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
+    // Warnings are diagnostics: standard error, beside errors, so that
+    // standard output holds the summary alone.
+    eprint!("{report}");
+    let summary = format!(
+        "{}, {}: ok, {}\n",
+        count(agreements, "agreement", "agreements"),
+        count(clauses, "clause", "clauses"),
+        count(warnings, "warning", "warnings")
+    );
+    write_output(None, summary.as_bytes())
 }
 
 fn problems(p: &[liaison_policy::Problem]) -> Failure {

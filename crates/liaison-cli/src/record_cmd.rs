@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use liaison_record::{Entity, Record, canonicalize, mrz, records_from_json, sha256};
 use serde::Serialize;
 
-use crate::output::{Failure, describe, read_input, write_output};
+use crate::output::{Failure, count, describe, read_input, write_output};
 
 /// Validate records; print the schema, canonical forms, digests and MRZs.
 #[derive(Debug, Args)]
@@ -20,7 +20,8 @@ pub(crate) struct RecordArgs {
 #[derive(Debug, Subcommand)]
 enum RecordCommand {
     /// Check record files (one record, or a JSON array of records, each)
-    /// and list every problem found, with its JSON pointer.
+    /// and list every problem found, with its JSON pointer. Sample records
+    /// to start from: `examples/records/` in the source tree.
     Validate {
         /// The record files (`-` for standard input).
         #[arg(required = true)]
@@ -81,6 +82,14 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
                 continue;
             }
         };
+        // Not JSON at all: the strict reader's message, which gives the
+        // position as every command does and names a byte order mark.
+        if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err()
+            && let Err(e) = canonicalize(&bytes)
+        {
+            problems.push(format!("{name}: {e}"));
+            continue;
+        }
         let is_array = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
         let parsed = if is_array {
             records_from_json(&bytes).map(|records| records.len())
@@ -89,7 +98,10 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
         };
         match parsed {
             Ok(1) if !is_array => report.push_str(&format!("{name}: valid record\n")),
-            Ok(n) => report.push_str(&format!("{name}: {n} valid records\n")),
+            Ok(n) => report.push_str(&format!(
+                "{name}: {}\n",
+                count(n, "valid record", "valid records")
+            )),
             Err(e) => problems.extend(e.problems().iter().map(|p| format!("{name}: {p}"))),
         }
     }

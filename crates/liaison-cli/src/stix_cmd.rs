@@ -1,11 +1,12 @@
 //! `liaison stix`: import STIX 2.1 bundles as records, export records as a
 //! STIX 2.1 bundle.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use liaison_record::stix::{ExportOptions, ImportOptions, export_bundle, import_bundle};
-use liaison_record::{Record, records_from_json};
+use liaison_record::{AgencyId, Record, records_from_json};
 
 use crate::output::{Failure, describe, read_input, write_output};
 
@@ -18,13 +19,27 @@ pub(crate) struct StixArgs {
 
 #[derive(Debug, Subcommand)]
 enum StixCommand {
-    /// Read a STIX 2.1 bundle and print its records as a JSON array.
+    /// Read STIX 2.1 objects and print their records as a JSON array. The
+    /// input is a bundle, a TAXII 2.1 envelope (`{"objects": [...]}`), an
+    /// array of objects or one object (a sample bundle:
+    /// `examples/records/stix-bundle.json`). Give the originator with
+    /// `--originator` or `--originators`: records left with `XXX-STIX`
+    /// cannot be shared.
     Import {
         /// Import what can be used and list what was left out on standard
         /// error, instead of failing.
         #[arg(long)]
         lenient: bool,
-        /// The bundle (`-` for standard input).
+        /// The agency id of the records' originator, such as `NLD-NCSC`,
+        /// for every identity without an entry in `--originators` (and for
+        /// objects without `created_by_ref`).
+        #[arg(long, value_name = "AGENCY", value_parser = parse_agency)]
+        originator: Option<AgencyId>,
+        /// A JSON file mapping STIX identity ids to agency ids, for inputs
+        /// with several identities: `{"identity--…": "NLD-NCSC", …}`.
+        #[arg(long, value_name = "FILE")]
+        originators: Option<PathBuf>,
+        /// The STIX input (`-` for standard input).
         bundle: PathBuf,
         /// Write to this file instead of standard output.
         #[arg(short, long)]
@@ -47,26 +62,75 @@ pub(crate) fn run(args: StixArgs) -> Result<(), Failure> {
     match args.command {
         StixCommand::Import {
             lenient,
+            originator,
+            originators,
             bundle,
             output,
-        } => import(lenient, &bundle, output.as_deref()),
+        } => {
+            let mut options = if lenient {
+                ImportOptions::lenient()
+            } else {
+                ImportOptions::default()
+            };
+            if let Some(agency) = originator {
+                options.default_originator = agency;
+            }
+            if let Some(path) = &originators {
+                options.originators = read_originators(path)?;
+            }
+            import(&options, &bundle, output.as_deref())
+        }
         StixCommand::Export { records, output } => export(&records, output.as_deref()),
     }
 }
 
+fn parse_agency(text: &str) -> Result<AgencyId, String> {
+    text.parse()
+        .map_err(|e: liaison_record::ParseError| e.to_string())
+}
+
+/// Reads `--originators`: a JSON object from identity ids to agency ids.
+fn read_originators(path: &std::path::Path) -> Result<BTreeMap<String, AgencyId>, Failure> {
+    let bytes = read_input(Some(path))?;
+    let name = describe(Some(path));
+    let map: BTreeMap<String, String> = serde_json::from_slice(&bytes).map_err(|e| {
+        Failure::unusable(format!(
+            "{name}: line {}, column {}: expected a JSON object from identity ids to agency ids, such as `{{\"identity--…\": \"NLD-NCSC\"}}`",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let mut originators = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (identity, agency) in map {
+        if !identity.starts_with("identity--") {
+            problems.push(format!(
+                "{name}: `{identity}` is not a STIX identity id (`identity--` and a UUID)"
+            ));
+            continue;
+        }
+        match agency.parse::<AgencyId>() {
+            Ok(id) => {
+                originators.insert(identity, id);
+            }
+            Err(e) => problems.push(format!("{name}: `{identity}`: {e}")),
+        }
+    }
+    if problems.is_empty() {
+        Ok(originators)
+    } else {
+        Err(Failure::Unusable(problems))
+    }
+}
+
 fn import(
-    lenient: bool,
+    options: &ImportOptions,
     bundle: &std::path::Path,
     output: Option<&std::path::Path>,
 ) -> Result<(), Failure> {
     let bytes = read_input(Some(bundle))?;
-    let options = if lenient {
-        ImportOptions::lenient()
-    } else {
-        ImportOptions::default()
-    };
     let name = describe(Some(bundle));
-    let import = import_bundle(&bytes, &options).map_err(|e| {
+    let import = import_bundle(&bytes, options).map_err(|e| {
         Failure::Unusable(
             e.problems()
                 .iter()

@@ -62,16 +62,44 @@ fn s(p: &Path) -> &str {
 }
 
 #[test]
+fn keygen_refuses_an_agency_id_later_commands_would_refuse_and_names_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in ["nld-kmar", "NL-KMAR", "NLD", "NLD-K", "../NLD-KMAR"] {
+        let out = liaison(&["keygen", "--agency", bad, "--out", s(dir.path())], None);
+        assert_eq!(code(&out), 2, "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("such as `NLD-KMAR`"), "{bad}: {err}");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    let out = liaison(
+        &["keygen", "--agency", "NLD-KMAR", "--out", s(dir.path())],
+        None,
+    );
+    assert_eq!(code(&out), 0);
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    for file in ["NLD-KMAR.identity.json", "NLD-KMAR.card.json"] {
+        let path = dir.path().join(file);
+        assert!(path.exists());
+        assert!(err.contains(&format!("wrote {}", path.display())), "{err}");
+    }
+    let help = liaison(&["keygen", "--help"], None);
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("--agency <CCC-CODE>"), "{help}");
+    assert!(help.contains("such as `NLD-KMAR`"), "{help}");
+}
+
+#[test]
 fn keygen_writes_a_private_identity_and_a_public_card() {
-    let a = Agencies::new(&["FR-DGSI"]);
-    let identity = std::fs::read_to_string(a.identity("FR-DGSI")).unwrap();
-    let card = std::fs::read_to_string(a.card("FR-DGSI")).unwrap();
+    let a = Agencies::new(&["FRA-DGSI"]);
+    let identity = std::fs::read_to_string(a.identity("FRA-DGSI")).unwrap();
+    let card = std::fs::read_to_string(a.card("FRA-DGSI")).unwrap();
     assert!(identity.contains("\"liaison-identity\""));
     assert!(card.contains("\"liaison-card\"") && !card.contains("secret"));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(a.identity("FR-DGSI"))
+        let mode = std::fs::metadata(a.identity("FRA-DGSI"))
             .unwrap()
             .permissions()
             .mode();
@@ -79,12 +107,12 @@ fn keygen_writes_a_private_identity_and_a_public_card() {
     }
     // Never overwrites.
     let again = liaison(
-        &["keygen", "--agency", "FR-DGSI", "--out", s(a.dir.path())],
+        &["keygen", "--agency", "FRA-DGSI", "--out", s(a.dir.path())],
         None,
     );
     assert_eq!(code(&again), 2);
     assert_eq!(
-        std::fs::read_to_string(a.identity("FR-DGSI")).unwrap(),
+        std::fs::read_to_string(a.identity("FRA-DGSI")).unwrap(),
         identity
     );
     // Explicit validity window.
@@ -92,7 +120,7 @@ fn keygen_writes_a_private_identity_and_a_public_card() {
         &[
             "keygen",
             "--agency",
-            "DE-BfV",
+            "DEU-BFV",
             "--out",
             s(a.dir.path()),
             "--not-before",
@@ -103,13 +131,13 @@ fn keygen_writes_a_private_identity_and_a_public_card() {
         None,
     );
     assert_eq!(code(&out), 0);
-    let card = std::fs::read_to_string(a.card("DE-BfV")).unwrap();
+    let card = std::fs::read_to_string(a.card("DEU-BFV")).unwrap();
     assert!(card.contains("\"2027-01-01T00:00:00Z\""), "{card}");
 }
 
 #[test]
 fn seal_then_open_through_files_and_pipes() {
-    let a = Agencies::new(&["FR", "DE", "IT"]);
+    let a = Agencies::new(&["FRA-DGSI", "DEU-BFV", "ITA-AISE"]);
     std::fs::write(a.path("payload"), b"the report").unwrap();
     std::fs::write(a.path("label"), b"SECRET//REL DEU ITA").unwrap();
     let sealed = a.path("sealed.env");
@@ -117,11 +145,11 @@ fn seal_then_open_through_files_and_pipes() {
         &[
             "seal",
             "--identity",
-            &a.identity("FR"),
+            &a.identity("FRA-DGSI"),
             "--to",
-            &a.card("DE"),
+            &a.card("DEU-BFV"),
             "--to",
-            &a.card("IT"),
+            &a.card("ITA-AISE"),
             "--label",
             s(&a.path("label")),
             "-o",
@@ -132,7 +160,7 @@ fn seal_then_open_through_files_and_pipes() {
     );
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stdout.is_empty());
-    for reader in ["DE", "IT"] {
+    for reader in ["DEU-BFV", "ITA-AISE"] {
         let label_out = a.path(&format!("label.{reader}"));
         let out = liaison(
             &[
@@ -140,7 +168,7 @@ fn seal_then_open_through_files_and_pipes() {
                 "--identity",
                 &a.identity(reader),
                 "--from",
-                &a.card("FR"),
+                &a.card("FRA-DGSI"),
                 "--label-out",
                 s(&label_out),
                 s(&sealed),
@@ -156,9 +184,9 @@ fn seal_then_open_through_files_and_pipes() {
         &[
             "seal",
             "--identity",
-            &a.identity("FR"),
+            &a.identity("FRA-DGSI"),
             "--to",
-            &a.card("DE"),
+            &a.card("DEU-BFV"),
             "--armor",
         ],
         Some(b"piped"),
@@ -173,9 +201,9 @@ fn seal_then_open_through_files_and_pipes() {
         &[
             "open",
             "--identity",
-            &a.identity("DE"),
+            &a.identity("DEU-BFV"),
             "--from",
-            &a.card("FR"),
+            &a.card("FRA-DGSI"),
         ],
         Some(&armored.stdout),
     );
@@ -190,14 +218,14 @@ fn seal_then_open_through_files_and_pipes() {
 
 #[test]
 fn refusals_exit_1_and_write_nothing() {
-    let a = Agencies::new(&["FR", "DE", "XX"]);
+    let a = Agencies::new(&["FRA-DGSI", "DEU-BFV", "XXA-TEST"]);
     let sealed = liaison(
         &[
             "seal",
             "--identity",
-            &a.identity("FR"),
+            &a.identity("FRA-DGSI"),
             "--to",
-            &a.card("DE"),
+            &a.card("DEU-BFV"),
         ],
         Some(b"secret"),
     );
@@ -210,9 +238,14 @@ fn refusals_exit_1_and_write_nothing() {
     let bad = a.path("bad");
     std::fs::write(&bad, &damaged).unwrap();
     let cases: [(&str, &str, &Path, &str); 3] = [
-        ("XX", "FR", &env, "not a recipient"),
-        ("DE", "XX", &env, "not among the trusted sender cards"),
-        ("DE", "FR", &bad, "cannot be opened"),
+        ("XXA-TEST", "FRA-DGSI", &env, "not a recipient"),
+        (
+            "DEU-BFV",
+            "XXA-TEST",
+            &env,
+            "not among the trusted sender cards",
+        ),
+        ("DEU-BFV", "FRA-DGSI", &bad, "cannot be opened"),
     ];
     for (reader, from, input, message) in cases {
         let out_file = a.path("out");
@@ -251,9 +284,9 @@ fn refusals_exit_1_and_write_nothing() {
         &[
             "open",
             "--identity",
-            &a.identity("DE"),
+            &a.identity("DEU-BFV"),
             "--from",
-            &a.card("FR"),
+            &a.card("FRA-DGSI"),
         ],
         Some(&damaged),
     );
@@ -263,21 +296,27 @@ fn refusals_exit_1_and_write_nothing() {
 
 #[test]
 fn unusable_input_exits_2() {
-    let a = Agencies::new(&["FR", "DE"]);
+    let a = Agencies::new(&["FRA-DGSI", "DEU-BFV"]);
     let out = liaison(
         &[
             "open",
             "--identity",
-            &a.identity("DE"),
+            &a.identity("DEU-BFV"),
             "--from",
-            &a.card("FR"),
+            &a.card("FRA-DGSI"),
         ],
         Some(b"not an envelope"),
     );
     assert_eq!(code(&out), 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a liaison envelope"));
     let out = liaison(
-        &["open", "--identity", &a.card("DE"), "--from", &a.card("FR")],
+        &[
+            "open",
+            "--identity",
+            &a.card("DEU-BFV"),
+            "--from",
+            &a.card("FRA-DGSI"),
+        ],
         Some(b"x"),
     );
     assert_eq!(code(&out), 2, "a card is not an identity");
@@ -286,14 +325,14 @@ fn unusable_input_exits_2() {
         &[
             "seal",
             "--identity",
-            &a.identity("FR"),
+            &a.identity("FRA-DGSI"),
             "--to",
             "/nonexistent/card.json",
         ],
         Some(b"x"),
     );
     assert_eq!(code(&out), 2);
-    let out = liaison(&["seal", "--identity", &a.identity("FR")], Some(b"x"));
+    let out = liaison(&["seal", "--identity", &a.identity("FRA-DGSI")], Some(b"x"));
     assert_eq!(code(&out), 2, "--to is required");
     let armored = "-----BEGIN LIAISON ENVELOPE-----\nAR==\n-----END LIAISON ENVELOPE-----\n";
     let out = liaison(&["inspect"], Some(armored.as_bytes()));
@@ -303,14 +342,14 @@ fn unusable_input_exits_2() {
 
 #[test]
 fn inspect_shows_what_needs_no_key() {
-    let a = Agencies::new(&["FR", "DE"]);
+    let a = Agencies::new(&["FRA-DGSI", "DEU-BFV"]);
     let sealed = liaison(
         &[
             "seal",
             "--identity",
-            &a.identity("FR"),
+            &a.identity("FRA-DGSI"),
             "--to",
-            &a.card("DE"),
+            &a.card("DEU-BFV"),
         ],
         Some(b"12345"),
     );
@@ -318,19 +357,24 @@ fn inspect_shows_what_needs_no_key() {
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let card: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(a.card("DE")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(a.card("DEU-BFV")).unwrap()).unwrap();
     let sender: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(a.card("FR")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(a.card("FRA-DGSI")).unwrap()).unwrap();
     assert_eq!(json["version"], 2);
     assert_eq!(json["suite"], 2);
     assert_eq!(json["payload_len"], 5);
     assert_eq!(json["sender_key_id"], sender["ed25519_key_id"]);
     assert_eq!(json["recipients"][0]["key_id"], card["x25519_key_id"]);
+    // It says plainly that none of it is verified, and so does its help.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nothing here has been checked"), "{err}");
+    let help = liaison(&["inspect", "--help"], None);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("nothing it prints has been verified"));
 }
 
 #[test]
 fn large_payloads_stream_and_a_late_failure_still_writes_nothing() {
-    let a = Agencies::new(&["FR", "DE"]);
+    let a = Agencies::new(&["FRA-DGSI", "DEU-BFV"]);
     // Four chunks and a part: the command streams chunk by chunk.
     let payload: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let input = a.path("payload");
@@ -340,9 +384,9 @@ fn large_payloads_stream_and_a_late_failure_still_writes_nothing() {
         &[
             "seal",
             "--identity",
-            &a.identity("FR"),
+            &a.identity("FRA-DGSI"),
             "--to",
-            &a.card("DE"),
+            &a.card("DEU-BFV"),
             "-o",
             s(&env),
             s(&input),
@@ -362,9 +406,9 @@ fn large_payloads_stream_and_a_late_failure_still_writes_nothing() {
         &[
             "seal",
             "--identity",
-            &a.identity("FR"),
+            &a.identity("FRA-DGSI"),
             "--to",
-            &a.card("DE"),
+            &a.card("DEU-BFV"),
         ],
         Some(&payload),
     );
@@ -375,9 +419,9 @@ fn large_payloads_stream_and_a_late_failure_still_writes_nothing() {
         let mut args = vec![
             "open".to_owned(),
             "--identity".to_owned(),
-            a.identity("DE"),
+            a.identity("DEU-BFV"),
             "--from".to_owned(),
-            a.card("FR"),
+            a.card("FRA-DGSI"),
         ];
         if let Some(o) = out_file {
             args.extend(["-o".to_owned(), s(o).to_owned()]);

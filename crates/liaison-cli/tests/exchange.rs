@@ -201,7 +201,7 @@ fn share_then_receive_writes_the_record_and_its_obligations() {
     for agency in ["NLD-KMAR", "DEU-BPOL"] {
         let out = liaison(&["audit", "verify", s(&setup.audit(agency))]);
         assert_eq!(code(&out), 0, "{}", stderr(&out));
-        assert!(String::from_utf8_lossy(&out.stdout).starts_with("intact: 1 entries"));
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("intact: 1 entry;"));
     }
 }
 
@@ -462,13 +462,43 @@ fn a_bundle_makes_one_parcel_per_released_record() {
         "border-control",
         "--at",
         NOW,
+        "--report",
+        s(&setup.path("report.json")),
         "-o",
         s(&parcels),
         s(&setup.path("bundle.json")),
     ]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(stderr(&out).contains(ids[1]), "{}", stderr(&out));
-    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    // One line per refusal, then the count of each outcome.
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(
+        err.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("error: 3 records of "),
+        "{err}"
+    );
+    assert!(err.ends_with(": 2 shared, 1 refused, 0 failed\n"), "{err}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&fs::read(setup.path("report.json")).unwrap()).unwrap();
+    assert_eq!(report["shared"].as_array().unwrap().len(), 2);
+    assert_eq!(report["shared"][0]["record"], ids[0]);
+    assert!(
+        report["shared"][0]["parcel"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("{}.parcel", ids[0]))
+    );
+    assert_eq!(report["refused"][0]["record"], ids[1]);
+    assert!(
+        !report["refused"][0]["reasons"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(report["failed"], serde_json::json!([]));
     let mut written: Vec<String> = fs::read_dir(&parcels)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -688,4 +718,124 @@ fn the_audit_option_takes_a_postgres_url() {
     let out = liaison(&["audit", "verify", &audit]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(stderr(&out).contains("entry at line 2"), "{}", stderr(&out));
+}
+
+#[test]
+fn open_refuses_a_parcel_and_points_to_receive_unless_asked_for_the_raw_envelope() {
+    let setup = Setup::new();
+    assert_eq!(code(&setup.share("border-control", "parcel.bin")), 0);
+    let card = setup.partners("DEU-BPOL").join("NLD-KMAR.card.json");
+    let open = |extra: &[&str], out: &str| {
+        let mut args = vec![
+            "open",
+            "--identity",
+            s(&setup.identity("DEU-BPOL")).to_owned().leak(),
+            "--from",
+            s(&card).to_owned().leak(),
+            "-o",
+            s(&setup.path(out)).to_owned().leak(),
+        ];
+        args.extend_from_slice(extra);
+        args.push(s(&setup.path("parcel.bin")).to_owned().leak());
+        liaison(&args)
+    };
+    let out = open(&[], "opened.json");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("liaison receive"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--raw-envelope"), "{}", stderr(&out));
+    assert!(!setup.path("opened.json").exists());
+    // To standard output too, nothing is written.
+    let out = liaison(&[
+        "open",
+        "--identity",
+        s(&setup.identity("DEU-BPOL")),
+        "--from",
+        s(&card),
+        s(&setup.path("parcel.bin")),
+    ]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+
+    let out = open(&["--raw-envelope"], "raw.json");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let raw: serde_json::Value =
+        serde_json::from_slice(&fs::read(setup.path("raw.json")).unwrap()).unwrap();
+    assert_eq!(raw["id"], "3f9c2c1e-7a44-4c1b-9d0e-5b8a6f2e1d34");
+    // The parcel can still be received: open recorded nothing.
+    let out = setup.receive("DEU-BPOL", "parcel.bin", "received.json");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn stix_objects_are_imported_shared_received_and_exported() {
+    let setup = Setup::new();
+    let bundle =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/records/stix-bundle.json");
+    let out = liaison(&["stix", "import", "--originator", "NLD-KMAR", s(&bundle)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let records: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let indicator = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r.to_string().contains("203.0.113.47"))
+        .unwrap();
+    fs::write(setup.path("indicator.json"), indicator.to_string()).unwrap();
+    fs::write(
+        setup.path("cyber.toml"),
+        r#"
+id = "test.nld-kmar.deu-bpol.cyber"
+version = 1
+provider = "NLD-KMAR"
+recipients = ["DEU-BPOL"]
+valid_from = 2026-01-01T00:00:00Z
+legal_basis = "Test arrangement"
+purposes = ["cyber-defence"]
+max_classification = "restricted"
+
+[[clause]]
+id = "indicators"
+effect = "release"
+[clause.when]
+entity_kinds = ["indicator"]
+[clause.release]
+classes = ["indicator"]
+"#,
+    )
+    .unwrap();
+    let out = liaison(&[
+        "share",
+        "--identity",
+        s(&setup.identity("NLD-KMAR")),
+        "--directory",
+        s(&setup.partners("NLD-KMAR")),
+        "--agreements",
+        s(&setup.path("cyber.toml")),
+        "--to",
+        "DEU-BPOL",
+        "--purpose",
+        "cyber-defence",
+        "--at",
+        NOW,
+        "-o",
+        s(&setup.path("indicator.parcel")),
+        s(&setup.path("indicator.json")),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = setup.receive("DEU-BPOL", "indicator.parcel", "received.json");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let received: serde_json::Value =
+        serde_json::from_slice(&fs::read(setup.path("received.json")).unwrap()).unwrap();
+    assert_eq!(received["from"], "NLD-KMAR");
+    fs::write(setup.path("record.json"), received["record"].to_string()).unwrap();
+    let out = liaison(&["stix", "export", s(&setup.path("record.json"))]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let exported: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let objects = exported["objects"].as_array().unwrap();
+    assert!(
+        objects
+            .iter()
+            .any(|o| o["type"] == "indicator"
+                && o["pattern"] == "[ipv4-addr:value = '203.0.113.47']")
+    );
 }

@@ -204,3 +204,35 @@ fn schema_is_the_record_json_schema() {
     assert!(text(&out.stdout).ends_with("}\n"));
     assert!(text(&out.stdout).contains("\n  \""), "pretty-printed");
 }
+
+#[test]
+fn counts_positions_and_a_byte_order_mark_are_worded_alike_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one.json");
+    let record = std::fs::read_to_string(record_data("example-record.json")).unwrap();
+    std::fs::write(&one, format!("[{record}]")).unwrap();
+    let out = liaison(&["record", "validate", one.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).ends_with(": 1 valid record\n"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let bom = dir.path().join("bom.json");
+    let mut bytes = b"\xef\xbb\xbf".to_vec();
+    bytes.extend_from_slice(record.as_bytes());
+    std::fs::write(&bom, bytes).unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"a\":\n  1,}").unwrap();
+    for command in ["validate", "canonical", "digest"] {
+        let out = liaison(&["record", command, bom.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = text(&out.stderr);
+        assert!(err.contains("line 1, column 1"), "{command}: {err}");
+        assert!(err.contains("byte order mark"), "{command}: {err}");
+        let out = liaison(&["record", command, bad.to_str().unwrap()]);
+        let err = text(&out.stderr);
+        assert!(err.contains("line 2, column 5"), "{command}: {err}");
+    }
+}

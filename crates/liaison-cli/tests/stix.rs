@@ -152,3 +152,119 @@ fn export_of_an_invalid_record_is_unusable() {
     assert!(out.stdout.is_empty());
     assert!(!stderr(&out).is_empty());
 }
+
+fn sample_bundle() -> Value {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/records/stix-bundle.json");
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn import_value(input: &Value, extra: &[&str]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("input.json");
+    std::fs::write(&path, serde_json::to_vec(input).unwrap()).unwrap();
+    let mut args = vec!["stix", "import"];
+    args.extend_from_slice(extra);
+    args.push(path.to_str().unwrap());
+    liaison(&args)
+}
+
+fn patterns(records: &Value) -> Vec<String> {
+    let text = records.to_string();
+    let mut found: Vec<String> = ["203.0.113.47", "login-gemeente-portaal.example"]
+        .iter()
+        .filter(|p| text.contains(*p))
+        .map(|p| (*p).to_owned())
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn import_takes_an_envelope_an_array_and_a_single_object_too() {
+    let bundle = sample_bundle();
+    let objects = bundle["objects"].clone();
+    let envelope = serde_json::json!({ "more": false, "objects": objects });
+    let mut outputs = Vec::new();
+    for input in [&objects, &envelope] {
+        let out = import_value(input, &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let records: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(records.as_array().unwrap().len(), 3);
+        assert_eq!(patterns(&records).len(), 2);
+        outputs.push(out.stdout);
+    }
+    // The same objects give the same records, however they came.
+    assert_eq!(outputs[0], outputs[1]);
+    let out = import_value(&objects[1], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let records: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(records.as_array().unwrap().len(), 1);
+    assert_eq!(patterns(&records), ["203.0.113.47"]);
+    // Neither a list nor an object: named.
+    let out = import_value(&serde_json::json!("indicator"), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("a TAXII 2.1 envelope"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn import_maps_identities_to_agencies() {
+    let mut bundle = sample_bundle();
+    // Without an originator, the records cannot be shared: `XXX-STIX`.
+    let out = import_value(&bundle, &[]);
+    let records: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        records
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["originator"] == "XXX-STIX")
+    );
+    let out = import_value(&bundle, &["--originator", "NLD-NCSC"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let records: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        records
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["originator"] == "NLD-NCSC")
+    );
+    let out = import_value(&bundle, &["--originator", "ncsc"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // A second identity, for the second indicator; the mapping file names both.
+    let second = "identity--0e5c2d7a-3b19-4f6e-8a42-c7d9b1e0f365";
+    let mut identity = bundle["objects"][0].clone();
+    identity["id"] = Value::from(second);
+    identity["name"] = Value::from("Bundesamt für Sicherheit in der Informationstechnik");
+    bundle["objects"][2]["created_by_ref"] = Value::from(second);
+    bundle["objects"].as_array_mut().unwrap().push(identity);
+    let dir = tempfile::tempdir().unwrap();
+    let map = dir.path().join("originators.json");
+    let first = bundle["objects"][0]["id"].as_str().unwrap().to_owned();
+    std::fs::write(
+        &map,
+        serde_json::json!({ first: "NLD-NCSC", second: "DEU-BSI" }).to_string(),
+    )
+    .unwrap();
+    let out = import_value(&bundle, &["--originators", map.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let records: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for record in records.as_array().unwrap() {
+        let text = record.to_string();
+        if text.contains("203.0.113.47") {
+            assert_eq!(record["originator"], "NLD-NCSC");
+        }
+        if text.contains("login-gemeente-portaal.example") {
+            assert_eq!(record["originator"], "DEU-BSI");
+        }
+    }
+    std::fs::write(&map, r#"{"identity--x": "nope"}"#).unwrap();
+    let out = import_value(&bundle, &["--originators", map.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -61,7 +61,12 @@ pub fn import_bundle(bytes: &[u8], options: &ImportOptions) -> Result<Import, Im
             _ => "invalid syntax".to_owned(),
         },
     })?;
-    let (bundle_id, objects) = bundle(&doc)?;
+    let Input {
+        bundle_id,
+        objects,
+        in_bundle,
+    } = input(&doc)?;
+    let bundle_id = bundle_id.as_str();
     let mut problems = Vec::new();
     let mut objs = Vec::new();
     let mut seen = BTreeSet::new();
@@ -100,7 +105,9 @@ pub fn import_bundle(bytes: &[u8], options: &ImportOptions) -> Result<Import, Im
         return Err(ImportError::Unusable(problems));
     }
     let mut records = records;
-    assemble::keep_bundle_id(&mut records, bundle_id);
+    if in_bundle {
+        assemble::keep_bundle_id(&mut records, bundle_id);
+    }
     Ok(Import {
         records,
         skipped: problems,
@@ -111,6 +118,69 @@ pub(crate) struct Ctx<'a> {
     pub(crate) bundle_id: &'a str,
     pub(crate) options: &'a ImportOptions,
     pub(crate) by_id: BTreeMap<&'a str, &'a Obj<'a>>,
+}
+
+/// What was handed in: the objects, and the bundle id that derived ids
+/// start from.
+struct Input<'a> {
+    /// The bundle's id, or for objects that came without a bundle one
+    /// derived from their ids, so that importing them again gives the same
+    /// records.
+    bundle_id: String,
+    objects: &'a [Value],
+    /// Whether the objects came in a bundle (whose id export gives back).
+    in_bundle: bool,
+}
+
+/// Reads the forms STIX is handed out in: a bundle, a TAXII 2.1 envelope
+/// (`{"objects": [...], "more": ...}`), a JSON array of objects, or a
+/// single object.
+fn input(doc: &Value) -> Result<Input<'_>, ImportError> {
+    let loose = |objects: &[Value]| -> String {
+        let mut ids: Vec<&str> = objects
+            .iter()
+            .filter_map(|o| o.get("id").and_then(Value::as_str))
+            .collect();
+        ids.sort_unstable();
+        let parts: Vec<&[u8]> = ids.iter().map(|i| i.as_bytes()).collect();
+        format!("bundle--{}", derived_v4(&parts))
+    };
+    let objects: &[Value] = match doc {
+        Value::Array(objects) => objects,
+        Value::Object(m) if m.get("type").and_then(Value::as_str) == Some("bundle") => {
+            let (id, objects) = bundle(doc)?;
+            return Ok(Input {
+                bundle_id: id.to_owned(),
+                objects,
+                in_bundle: true,
+            });
+        }
+        Value::Object(m) if !m.contains_key("type") && m.contains_key("objects") => {
+            // A TAXII 2.1 envelope: `objects`, with `more` and `next` for
+            // paging (one page is imported at a time).
+            match m.get("objects") {
+                Some(Value::Array(objects)) => objects,
+                _ => {
+                    return Err(ImportError::Unusable(vec![StixProblem::bundle(
+                        Some("objects"),
+                        "expected a list of objects in the TAXII envelope".to_owned(),
+                    )]));
+                }
+            }
+        }
+        Value::Object(_) => std::slice::from_ref(doc),
+        _ => {
+            return Err(ImportError::Unusable(vec![StixProblem::bundle(
+                None,
+                "expected a STIX 2.1 bundle, a TAXII 2.1 envelope, an array of STIX objects or one STIX object".to_owned(),
+            )]));
+        }
+    };
+    Ok(Input {
+        bundle_id: loose(objects),
+        objects,
+        in_bundle: false,
+    })
 }
 
 fn bundle(doc: &Value) -> Result<(&str, &[Value]), ImportError> {
