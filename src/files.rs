@@ -55,8 +55,12 @@ impl StagedFile {
     ///
     /// # Errors
     ///
-    /// The folder does not exist or cannot be written.
+    /// The folder does not exist or cannot be written; the destination
+    /// exists and is not a regular file (a folder, a device such as
+    /// `/dev/null`, a named pipe, a socket or a symbolic link), which a
+    /// rename would replace rather than write.
     pub fn create(dest: &Path, secret: bool) -> io::Result<Self> {
+        check_destination(dest)?;
         let name = dest
             .file_name()
             .ok_or_else(|| {
@@ -148,6 +152,7 @@ impl StagedFile {
     /// Any step fails.
     pub fn try_commit(&mut self) -> io::Result<()> {
         self.sync()?;
+        check_destination(&self.dest)?;
         fs::rename(&self.tmp, &self.dest)?;
         // Renamed: nothing is left to remove, and the lock goes with the handle.
         self.file = None;
@@ -185,6 +190,37 @@ impl Drop for StagedFile {
             let _ = fs::remove_file(&self.tmp);
         }
     }
+}
+
+/// Refuses a destination that exists and is not a regular file: renaming
+/// over it would replace a folder entry that the caller meant to write to
+/// (`/dev/null`, `/dev/stdout`, a named pipe) or to follow (a symbolic
+/// link), and writing through it is what exclusive create exists to avoid.
+fn check_destination(dest: &Path) -> io::Result<()> {
+    let metadata = match fs::symlink_metadata(dest) {
+        Ok(metadata) => metadata,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let file_type = metadata.file_type();
+    if file_type.is_file() {
+        return Ok(());
+    }
+    let what = if file_type.is_dir() {
+        "a folder"
+    } else if file_type.is_symlink() {
+        "a symbolic link"
+    } else {
+        "not a regular file (a device, a named pipe or a socket)"
+    };
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "`{}` is {what}: give the path of a regular file to create or replace \
+             (to write to standard output, leave the output path out)",
+            dest.display()
+        ),
+    ))
 }
 
 /// Writes `bytes` to `dest` through a [`StagedFile`].
@@ -360,6 +396,66 @@ mod tests {
             result.unwrap();
         });
         assert_eq!(fs::read(&dest).unwrap(), 2_999_u32.to_be_bytes());
+    }
+
+    #[test]
+    fn a_destination_that_is_not_a_regular_file_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("folder");
+        fs::create_dir(&folder).unwrap();
+        let error = write_file(&folder, b"x", false).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
+        assert!(error.to_string().contains("is a folder"), "{error}");
+        assert!(folder.is_dir());
+        #[cfg(unix)]
+        {
+            let target = dir.path().join("target");
+            fs::write(&target, b"kept").unwrap();
+            let link = dir.path().join("link");
+            std::os::unix::fs::symlink(&target, &link).unwrap();
+            let error = write_file(&link, b"x", false).unwrap_err();
+            assert!(error.to_string().contains("symbolic link"), "{error}");
+            assert!(
+                fs::symlink_metadata(&link)
+                    .unwrap()
+                    .file_type()
+                    .is_symlink()
+            );
+            assert_eq!(fs::read(&target).unwrap(), b"kept");
+            // A device: refused, and still the device afterwards.
+            let null = Path::new("/dev/null");
+            let error = StagedFile::create(null, false).unwrap_err();
+            assert!(error.to_string().contains("not a regular file"), "{error}");
+            use std::os::unix::fs::FileTypeExt as _;
+            assert!(fs::metadata(null).unwrap().file_type().is_char_device());
+        }
+        // Only the destination's kind is refused: nothing is left beside it.
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), if cfg!(unix) { 3 } else { 1 });
+    }
+
+    #[test]
+    fn a_destination_replaced_by_a_link_before_commit_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.json");
+        let mut staged = StagedFile::create(&dest, true).unwrap();
+        staged.write_all(b"secret").unwrap();
+        #[cfg(unix)]
+        {
+            let target = dir.path().join("elsewhere");
+            std::os::unix::fs::symlink(&target, &dest).unwrap();
+            assert!(staged.try_commit().is_err());
+            assert!(
+                fs::symlink_metadata(&dest)
+                    .unwrap()
+                    .file_type()
+                    .is_symlink()
+            );
+            assert!(!target.exists());
+        }
     }
 
     #[test]

@@ -186,7 +186,7 @@ fn share(args: ShareArgs) -> Result<(), Failure> {
     let result = match args.output.as_deref().filter(|p| *p != Path::new("-")) {
         Some(path) => {
             remove_share_leftovers(&agency, path, &mut None)?;
-            let mut delivery = FileDelivery::new(path, false, parcel_bytes);
+            let mut delivery = FileDelivery::new(path, true, parcel_bytes);
             agency.share_into_at(record, &args.to, &args.purpose, at, &mut delivery)
         }
         None => agency.share_at(record, &args.to, &args.purpose, at),
@@ -340,7 +340,7 @@ fn share_bundle(
     }
     for chunk in records.chunks(BATCH) {
         let results = agency.share_batch_into_at(chunk, &args.to, &args.purpose, at, |r| {
-            FileDelivery::new(target(r), false, parcel_bytes)
+            FileDelivery::new(target(r), true, parcel_bytes)
         });
         for (record, result) in chunk.iter().zip(results) {
             match result {

@@ -542,6 +542,78 @@ fn a_receipt_into_a_missing_folder_records_nothing_accepted_and_can_be_retried()
 }
 
 #[test]
+fn an_output_path_that_is_not_a_regular_file_is_refused_and_nothing_is_recorded() {
+    use std::os::unix::fs::FileTypeExt as _;
+
+    let setup = Setup::new();
+    // A named pipe stands for every folder entry that is not a regular file
+    // (`/dev/null`, `/dev/stdout`): renaming over it would replace it.
+    let fifo = setup.path("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = setup.share("border-control", "pipe");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a regular file"),
+        "{}",
+        stderr(&out)
+    );
+    let log = fs::read_to_string(setup.audit("NLD-KMAR")).unwrap();
+    assert!(!log.contains("\"release\""), "{log}");
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+
+    // A symbolic link is not followed, nor replaced.
+    fs::write(setup.path("elsewhere.bin"), b"kept").unwrap();
+    std::os::unix::fs::symlink(setup.path("elsewhere.bin"), setup.path("link.bin")).unwrap();
+    let out = setup.share("border-control", "link.bin");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    assert_eq!(fs::read(setup.path("elsewhere.bin")).unwrap(), b"kept");
+
+    // The same for a received record: no receipt is accepted, and the
+    // parcel can be received afterwards.
+    assert_eq!(code(&setup.share("border-control", "parcel.bin")), 0);
+    let out = setup.receive("DEU-BPOL", "parcel.bin", "pipe");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a regular file"),
+        "{}",
+        stderr(&out)
+    );
+    let log = fs::read_to_string(setup.audit("DEU-BPOL")).unwrap();
+    assert!(!log.contains("\"accepted\""), "{log}");
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert_eq!(
+        code(&setup.receive("DEU-BPOL", "parcel.bin", "received.json")),
+        0
+    );
+    let leftovers: Vec<_> = fs::read_dir(setup.dir.path())
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            name.contains("liaison-").then_some(name)
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_parcel_is_written_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let setup = Setup::new();
+    assert_eq!(code(&setup.share("border-control", "parcel.bin")), 0);
+    let mode = fs::metadata(setup.path("parcel.bin"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
 fn a_share_into_a_missing_folder_records_no_release() {
     let setup = Setup::new();
     let out = setup.share("border-control", "nodir/parcel.bin");
@@ -613,22 +685,16 @@ fn a_planted_staged_record_of_an_accepted_parcel_is_not_put_in_place() {
 #[test]
 fn a_kept_parcel_whose_release_is_recorded_survives_the_next_share() {
     let setup = Setup::new();
-    // The parcel cannot be put in place (a folder holds its name) after its
-    // release is recorded: it is kept under its temporary name.
-    fs::create_dir(setup.path("parcel.bin")).unwrap();
+    // What a run killed after recording the release but before the rename
+    // leaves: the parcel under its temporary name, its release recorded.
     let out = setup.share("border-control", "parcel.bin");
-    assert_eq!(code(&out), 2, "{}", stderr(&out));
-    let kept: Vec<PathBuf> = fs::read_dir(setup.dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with(".liaison-tmp"))
-        .collect();
-    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let kept = [setup.path(".parcel.bin.0123456789abcdef0123456789abcdef.liaison-tmp")];
+    fs::rename(setup.path("parcel.bin"), &kept[0]).unwrap();
     let log = fs::read_to_string(setup.audit("NLD-KMAR")).unwrap();
     assert!(log.contains("\"release\""), "{log}");
 
     // The next run keeps it and says so; only an unrecorded leftover goes.
-    fs::remove_dir(setup.path("parcel.bin")).unwrap();
     let junk = setup.path(".parcel.bin.00112233445566778899aabbccddeeff.liaison-tmp");
     fs::write(&junk, b"half a parcel").unwrap();
     let out = setup.share("border-control", "parcel.bin");
