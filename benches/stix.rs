@@ -24,11 +24,11 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use liaison_record::stix::{ExportOptions, ImportOptions, export_bundle, import_bundle};
 use liaison_record::{Record, canonicalize_value};
+use liaison_stix::{ExportOptions, ImportOptions, export_bundle, import_bundle};
 use serde_json::Value;
 
-const APT1: &[u8] = include_bytes!("../crates/liaison-record/tests/data/stix/apt1.json");
+const APT1: &[u8] = include_bytes!("../crates/liaison-stix/tests/data/stix/apt1.json");
 
 fn objects() -> u64 {
     let v: Value = serde_json::from_slice(APT1).unwrap();

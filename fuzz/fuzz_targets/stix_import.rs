@@ -2,7 +2,7 @@
 //! and neither does exporting what was imported.
 #![no_main]
 
-use liaison_record::stix::{ExportOptions, ImportOptions, export_bundle, import_bundle};
+use liaison_stix::{ExportOptions, ImportOptions, export_bundle, import_bundle};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

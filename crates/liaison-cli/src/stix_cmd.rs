@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use liaison_record::stix::{ExportOptions, ImportOptions, export_bundle, import_bundle};
 use liaison_record::{AgencyId, Record, records_from_json};
+use liaison_stix::{ExportOptions, ImportOptions, export_bundle, import_bundle};
 
 use crate::output::{Failure, describe, read_input, write_output};
 

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 fn stix_data(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../liaison-record/tests/data/stix")
+        .join("../liaison-stix/tests/data/stix")
         .join(name)
         .display()
         .to_string()

@@ -61,8 +61,6 @@ pub use redact::WithholdError;
 pub mod ids;
 pub mod mrz;
 mod schema;
-#[cfg(feature = "stix")]
-pub mod stix;
 mod version;
 pub use assessment::{
     EuropolInformationAssessment, EuropolSourceReliability, UkIntelligenceAssessment,

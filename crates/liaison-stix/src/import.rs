@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use crate::{AgencyId, Assessment, Marking, Record, SCHEMA_VERSION, Timestamp, Tlp};
+use liaison_record::{AgencyId, Assessment, Marking, Record, SCHEMA_VERSION, Timestamp, Tlp};
 
 use super::error::{ImportError, StixProblem};
 use super::ids::{

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::{Entity, IndicatorType};
+use liaison_record::{Entity, IndicatorType};
 
 use super::error::StixProblem;
 use super::ids::EXTENSION_DEFINITION_ID;
@@ -170,7 +170,7 @@ pub(crate) fn parse_entity(
         && let Some(c) = obj
             .get("country")
             .and_then(Value::as_str)
-            .and_then(|c| crate::CountryCode::from_alpha2(c).ok())
+            .and_then(|c| liaison_record::CountryCode::from_alpha2(c).ok())
     {
         e.insert("country".to_owned(), Value::String(c.to_string()));
     }

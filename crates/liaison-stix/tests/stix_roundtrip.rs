@@ -1,7 +1,6 @@
 //! Property tests: export then import gives the records back exactly, and
 //! every exported bundle passes the structural checks.
 
-#![cfg(feature = "stix")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -12,10 +11,8 @@
 
 use std::collections::BTreeMap;
 
-use liaison_record::stix::{
-    ExportOptions, ImportOptions, export_bundle, import_bundle, validate_bundle,
-};
 use liaison_record::*;
+use liaison_stix::{ExportOptions, ImportOptions, export_bundle, import_bundle, validate_bundle};
 use proptest::prelude::*;
 use serde_json::json;
 use uuid::Uuid;

@@ -1,36 +1,4 @@
-//! STIX 2.1 import and export.
-//!
-//! [`import_bundle`] turns a STIX 2.1 bundle into records, [`export_bundle`]
-//! turns records into one STIX 2.1 bundle, [`validate_bundle`] checks the
-//! structure of a bundle and [`observable_id`] computes the deterministic
-//! id of a cyber observable (STIX 2.1 section 2.9). The mapping both ways,
-//! what is kept as extensions and the project's STIX extension definition
-//! are documented in `docs/stix.md`.
-//!
-//! Import followed by export gives back every property of every object of
-//! the bundle; export followed by import gives back the records exactly.
-//!
-//! ```
-//! use liaison_record::stix::{ExportOptions, ImportOptions, export_bundle, import_bundle};
-//!
-//! let bundle = br#"{
-//!   "type": "bundle",
-//!   "id": "bundle--44af6c39-c09b-49c5-9de2-394224b04982",
-//!   "objects": [{
-//!     "type": "indicator", "spec_version": "2.1",
-//!     "id": "indicator--33fe3b22-0201-47cf-85d0-97c02164528d",
-//!     "created": "2014-05-08T09:00:00.000Z", "modified": "2014-05-08T09:00:00.000Z",
-//!     "pattern": "[ipv4-addr:value = '198.51.100.3']", "pattern_type": "stix",
-//!     "valid_from": "2014-05-08T09:00:00.000Z"
-//!   }]
-//! }"#;
-//! let import = import_bundle(bundle, &ImportOptions::default())?;
-//! assert_eq!(import.records.len(), 1);
-//! let again = export_bundle(&import.records, &ExportOptions::default())?;
-//! let original: serde_json::Value = serde_json::from_slice(bundle)?;
-//! assert_eq!(again, original);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+#![doc = include_str!("../README.md")]
 
 mod assemble;
 mod check;
@@ -53,7 +21,7 @@ pub use ids::{
 };
 pub use import::import_bundle;
 
-use crate::{AgencyId, Classification, Record, Timestamp, Tlp};
+use liaison_record::{AgencyId, Classification, Record, Timestamp, Tlp};
 
 /// How [`import_bundle`] reads a bundle.
 #[derive(Debug, Clone, PartialEq)]

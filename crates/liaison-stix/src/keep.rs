@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::{Extension, FieldClass, Namespace};
+use liaison_record::{Extension, FieldClass, Namespace};
 
 use super::ids::KEPT_NAMESPACE;
 
@@ -178,7 +178,7 @@ pub(crate) fn other_extensions(extensions: &BTreeMap<Namespace, Extension>) -> M
 /// an empty list (which STIX forbids), as the string of its RFC 8785 form.
 pub(crate) fn protect(v: Value) -> Value {
     if super::check::empty_or_null(&v).is_some() {
-        Value::String(String::from_utf8_lossy(&crate::canonicalize_value(&v)).into_owned())
+        Value::String(String::from_utf8_lossy(&liaison_record::canonicalize_value(&v)).into_owned())
     } else {
         v
     }

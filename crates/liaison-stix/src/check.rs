@@ -140,7 +140,7 @@ fn object(m: &Map<String, Value>, ids: &BTreeSet<&str>, at: &mut dyn FnMut(Optio
         let time = |k: &str| {
             m.get(k)
                 .and_then(Value::as_str)
-                .and_then(|s| s.parse::<crate::Timestamp>().ok())
+                .and_then(|s| s.parse::<liaison_record::Timestamp>().ok())
         };
         if let (Some(c), Some(md)) = (time("created"), time("modified"))
             && md < c
@@ -321,7 +321,7 @@ fn timestamp_ok(s: &str) -> bool {
         Some(b'.') => digits(20..b.len().saturating_sub(1)),
         _ => false,
     };
-    shape && fraction_ok && s.parse::<crate::Timestamp>().is_ok()
+    shape && fraction_ok && s.parse::<liaison_record::Timestamp>().is_ok()
 }
 
 /// A timestamp with exactly three fraction digits.

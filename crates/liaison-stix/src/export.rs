@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::Record;
+use liaison_record::Record;
 
 use super::ExportOptions;
 use super::assemble::{derived_bundle_id, entity_kept, kept_bundle_id, record_kept, snapshot};

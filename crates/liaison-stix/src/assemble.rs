@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::{Entity, Narrative, Record, Relationship, canonicalize_value, sha256};
+use liaison_record::{Entity, Narrative, Record, Relationship, canonicalize_value, sha256};
 
 use super::error::StixProblem;
 use super::ids::{KEPT_NAMESPACE, derived_id, split_id};
@@ -336,7 +336,7 @@ pub(crate) fn relationship_of(o: &Obj<'_>, ids: &BTreeMap<String, Uuid>) -> Opti
 pub(crate) fn parse_candidates<'o>(
     members: &[&'o Obj<'o>],
     ids: &BTreeMap<String, Uuid>,
-) -> (Vec<(&'o Obj<'o>, crate::Entity)>, Vec<StixProblem>) {
+) -> (Vec<(&'o Obj<'o>, liaison_record::Entity)>, Vec<StixProblem>) {
     let mut entities = Vec::new();
     let mut problems = Vec::new();
     for o in members.iter().copied().filter(|o| entity_candidate(o)) {

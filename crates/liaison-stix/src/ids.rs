@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
-use crate::{AgencyId, Timestamp, Tlp, canonicalize_value};
+use liaison_record::{AgencyId, Timestamp, Tlp, canonicalize_value};
 
 /// The namespace of cyber-observable ids (STIX 2.1 section 2.9).
 pub const SCO_NAMESPACE: Uuid = Uuid::from_u128(0x00ab_edb4_aa42_466c_9c01_fed2_3315_a9b7);
@@ -180,7 +180,7 @@ fn one_hash(hashes: &Map<String, Value>) -> Value {
 /// deterministic).
 ///
 /// ```
-/// use liaison_record::stix::observable_id;
+/// use liaison_stix::observable_id;
 ///
 /// let id = observable_id("ipv4-addr", &serde_json::json!({"value": "198.51.100.3"}));
 /// assert_eq!(id, "ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4");

@@ -1,7 +1,6 @@
 //! The OASIS STIX 2.1 examples (tests/data/stix, with LICENSE-OASIS):
 //! import, export, and every object with every property comes back.
 
-#![cfg(feature = "stix")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -12,8 +11,8 @@
 
 use std::path::PathBuf;
 
-use liaison_record::stix::{ExportOptions, ImportOptions, export_bundle, import_bundle};
 use liaison_record::{Record, canonicalize_value};
+use liaison_stix::{ExportOptions, ImportOptions, export_bundle, import_bundle};
 use serde_json::Value;
 
 fn bundles() -> Vec<(String, Vec<u8>)> {

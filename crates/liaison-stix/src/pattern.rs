@@ -2,7 +2,7 @@
 //! `[OBJECT:PATH = 'literal']`. Anything else is a complex pattern, kept
 //! as written.
 
-use crate::IndicatorType;
+use liaison_record::IndicatorType;
 
 /// The object path of each indicator type, as the exporter writes it.
 pub(crate) fn path(t: IndicatorType) -> &'static str {

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::{Entity, EntityKind, FieldClass, IndicatorType, Record, Relationship, ThreatType};
+use liaison_record::{
+    Entity, EntityKind, FieldClass, IndicatorType, Record, Relationship, ThreatType,
+};
 
 use super::ids::{
     EXTENSION_DEFINITION_ID, agency_identity_id, derived_id, is_sco, millis, observable_id,

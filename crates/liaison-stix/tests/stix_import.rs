@@ -1,7 +1,6 @@
 //! STIX import and export behaviour: markings, originators, confidence,
 //! patterns, bad input, edits after import, the extension schema.
 
-#![cfg(feature = "stix")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -13,11 +12,11 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use liaison_record::stix::{
+use liaison_record::{Entity, IndicatorType, Record, Tlp};
+use liaison_stix::{
     ExportError, ExportOptions, ImportError, ImportOptions, export_bundle, import_bundle,
     observable_id, validate_bundle,
 };
-use liaison_record::{Entity, IndicatorType, Record, Tlp};
 use serde_json::{Value, json};
 
 fn data(name: &str) -> Vec<u8> {
