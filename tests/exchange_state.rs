@@ -377,3 +377,27 @@ fn no_record_content_reaches_the_audit_log() {
         last.reasons
     );
 }
+
+#[test]
+fn a_parcel_twice_in_one_batch_is_accepted_once() {
+    let pair = Pair::new();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("bpol.jsonl");
+    let agency = receiver(&pair.bpol, &pair.kmar, &log.to_string_lossy());
+    let sent = parcels(&pair, 2, now());
+    let batch = [&sent[0], &sent[1], &sent[0], &sent[0]];
+    let results = agency.receive_batch_at(&batch, now());
+    assert!(results[0].is_ok() && results[1].is_ok(), "{results:?}");
+    for result in &results[2..] {
+        assert!(
+            matches!(result, Err(ReceiveError::Replayed { .. })),
+            "{result:?}"
+        );
+    }
+    let entries = agency.audit().entries().unwrap();
+    let accepted = entries
+        .iter()
+        .filter(|e| e.outcome == AuditOutcome::Accepted)
+        .count();
+    assert_eq!((entries.len(), accepted), (4, 2));
+}

@@ -509,6 +509,23 @@ mod tests {
     }
 
     #[test]
+    fn a_log_cut_under_an_open_writer_is_refused_not_continued() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let log = AuditLog::open(&path).unwrap();
+        log.append(event(1)).unwrap();
+        log.append(event(2)).unwrap();
+        // Another process removes the last entry behind the writer's back.
+        let bytes = fs::read(&path).unwrap();
+        let first_line = bytes.iter().position(|b| *b == b'\n').unwrap() + 1;
+        fs::write(&path, &bytes[..first_line]).unwrap();
+        let err = log.append(event(3)).unwrap_err();
+        assert!(err.to_string().contains("entries were removed"), "{err}");
+        // Nothing was appended after the cut.
+        assert_eq!(fs::read(&path).unwrap(), &bytes[..first_line]);
+    }
+
+    #[test]
     fn a_writer_waits_for_the_lock() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.jsonl");
