@@ -60,6 +60,12 @@ impl StagedFile {
     /// `/dev/null`, a named pipe, a socket or a symbolic link), which a
     /// rename would replace rather than write.
     pub fn create(dest: &Path, secret: bool) -> io::Result<Self> {
+        let random = uuid::Uuid::new_v4().simple().to_string();
+        Self::create_named(dest, secret, &random)
+    }
+
+    /// [`StagedFile::create`] with the random part of the names given.
+    fn create_named(dest: &Path, secret: bool, random: &str) -> io::Result<Self> {
         check_destination(dest)?;
         let name = dest
             .file_name()
@@ -71,7 +77,6 @@ impl StagedFile {
             })?
             .to_string_lossy()
             .into_owned();
-        let random = uuid::Uuid::new_v4().simple();
         let tmp = dest.with_file_name(format!(".{name}.{random}{SUFFIX}"));
         // Created and locked under a name `leftovers` never takes, then
         // linked to its staged name: no other run can find it there
@@ -97,9 +102,14 @@ impl StagedFile {
         // as exclusive create does.
         let linked = fs::hard_link(&fresh, &tmp);
         let unlinked = fs::remove_file(&fresh);
-        if let Err(e) = linked.and(unlinked) {
-            let _ = fs::remove_file(&tmp);
-            return Err(e);
+        // What is at the staged name is removed only if this run put it there.
+        match (linked, unlinked) {
+            (Ok(()), Ok(())) => {}
+            (Ok(()), Err(e)) => {
+                let _ = fs::remove_file(&tmp);
+                return Err(e);
+            }
+            (Err(e), _) => return Err(e),
         }
         Ok(Self {
             tmp,
@@ -351,6 +361,30 @@ mod tests {
         }
         drop(b);
         assert_eq!(fs::read(&dest).unwrap(), b"secret");
+    }
+
+    #[test]
+    fn a_link_planted_at_either_temporary_name_is_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.json");
+        let random = "0123456789abcdef0123456789abcdef";
+        for planted_name in [
+            format!(".out.json.{random}{FRESH_SUFFIX}"),
+            format!(".out.json.{random}{SUFFIX}"),
+        ] {
+            let target = dir.path().join("elsewhere");
+            let planted = dir.path().join(&planted_name);
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(&target, &planted).unwrap();
+            #[cfg(not(unix))]
+            fs::write(&planted, b"planted").unwrap();
+            assert!(StagedFile::create_named(&dest, true, random).is_err());
+            assert!(!target.exists(), "written through {planted_name}");
+            assert!(!dest.exists());
+            // Left as it was found.
+            assert!(fs::symlink_metadata(&planted).is_ok());
+            fs::remove_file(&planted).unwrap();
+        }
     }
 
     #[test]
