@@ -60,7 +60,17 @@ fn request<'a>(
 }
 
 #[test]
-fn check_accepts_the_examples_and_warns() {
+fn check_accepts_the_examples_without_a_warning() {
+    for folder in [agreements(), format!("{}/liaison-office", agreements())] {
+        let out = liaison(&["policy", "check", &folder, "--at", "2026-06-01T00:00:00Z"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        // Every overlap of the shipped agreements is declared in `overrides`.
+        assert_eq!(text(&out.stderr), "", "{folder}");
+        assert!(
+            text(&out.stdout).ends_with(": ok, 0 warnings\n"),
+            "{folder}"
+        );
+    }
     let out = liaison(&[
         "policy",
         "check",
@@ -68,16 +78,40 @@ fn check_accepts_the_examples_and_warns() {
         "--at",
         "2026-06-01T00:00:00Z",
     ]);
+    assert_eq!(
+        text(&out.stdout),
+        "4 agreements, 15 clauses: ok, 0 warnings\n"
+    );
+}
+
+#[test]
+fn check_warns_on_standard_error_about_an_undeclared_overlap() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ncsc.toml");
+    let shipped =
+        std::fs::read_to_string(root().join("examples/agreements/nld-ncsc.cyber-community.toml"))
+            .unwrap();
+    let undeclared = shipped.replace(
+        "overrides = [\"clear-and-green\", \"amber\", \"red-goes-to-a-person\"]",
+        "overrides = [\"clear-and-green\", \"red-goes-to-a-person\"]",
+    );
+    assert_ne!(undeclared, shipped);
+    std::fs::write(&file, undeclared).unwrap();
+    let out = liaison(&[
+        "policy",
+        "check",
+        file.to_str().unwrap(),
+        "--at",
+        "2026-06-01T00:00:00Z",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let stdout = text(&out.stdout);
-    assert_eq!(stdout, "4 agreements, 15 clauses: ok, 10 warnings\n");
-    // The warnings are diagnostics: on standard error.
+    assert_eq!(text(&out.stdout), "1 agreement, 4 clauses: ok, 1 warning\n");
     let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains("warning: clauses `amber` (release) and `no-personal-records` (deny)"),
+        stderr.contains(", column 1 at `/clause/3` (clause `no-personal-records`): warning: clauses `amber` (release) and `no-personal-records` (deny) can both apply to the same request; where both do, `deny` wins; if that is meant, write `overrides = [\"amber\"]` in clause `no-personal-records`"),
         "{stderr}"
     );
-    assert_eq!(stderr.lines().count(), 10, "{stderr}");
 }
 
 #[test]
@@ -96,8 +130,8 @@ fn check_reports_every_problem_with_line_and_hint() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("bad.toml:11:10 at `/clause/0/effect` (clause `c`): unknown effect `relase`; did you mean `release`?"), "{stderr}");
-    assert!(stderr.contains("bad.toml:14:1 at `/clause/0/release/withold` (clause `c`): unknown key `withold`; did you mean `withhold`?"), "{stderr}");
+    assert!(stderr.contains("bad.toml, line 11, column 10 at `/clause/0/effect` (clause `c`): unknown effect `relase`; did you mean `release`?"), "{stderr}");
+    assert!(stderr.contains("bad.toml, line 14, column 1 at `/clause/0/release/withold` (clause `c`): unknown key `withold`; did you mean `withhold`?"), "{stderr}");
 }
 
 #[test]
