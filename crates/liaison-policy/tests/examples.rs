@@ -1,5 +1,9 @@
 //! Every agreement in `examples/agreements/` loads, and `check` says only
 //! what is expected about it.
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failing unwrap is a failing test"
+)]
 
 use std::path::PathBuf;
 

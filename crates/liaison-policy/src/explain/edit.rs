@@ -381,7 +381,7 @@ impl Trial<'_> {
                 if remove_condition(&mut w, key) {
                     out.push(Edit::RemoveCondition {
                         clause: clause.clone(),
-                        condition: *key,
+                        condition: key,
                         why: why.clone(),
                     });
                 }
