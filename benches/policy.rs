@@ -242,6 +242,7 @@ fn clause(rng: &mut Rng, i: usize, agreement_purposes: &[Purpose]) -> Clause {
         effect,
         release,
         obligations,
+        overrides: Vec::new(),
     }
 }
 

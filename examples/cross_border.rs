@@ -17,9 +17,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use liaison::audit::{self, AuditEntry};
-use liaison::{
-    Agency, AgencyId, Directory, Identity, OnwardSharing, Purpose, Record, ShareError, Timestamp,
-};
+use liaison::{Agency, AgencyId, Directory, Identity, Purpose, Record, ShareError, Timestamp};
 use time::{Duration, OffsetDateTime};
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -128,35 +126,9 @@ fn main() -> Result<(), Box<dyn Error>> {
             .join(", ")
     );
     println!("   withheld by the KMar: {}", received.withheld.join(", "));
-    let o = &received.obligations;
-    println!("   obligations DEU-BPOL must respect:");
-    if let Some(until) = o.retain_until {
-        println!("     - delete the copy by {until}");
-    }
-    println!(
-        "     - onward sharing: {}",
-        match &o.onward {
-            OnwardSharing::Forbidden => "forbidden".to_owned(),
-            OnwardSharing::WithConsent => "only with the originator's consent".to_owned(),
-            OnwardSharing::OnlyTo { parties } => format!(
-                "only to {}",
-                parties
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            OnwardSharing::Permitted => "permitted under DEU-BPOL's own agreements".to_owned(),
-        }
-    );
-    if o.notify_on_use {
-        println!("     - tell the KMar when the record is acted on");
-    }
-    if let Some(attribution) = o.attribution {
-        println!("     - attribution: {}", word(&attribution));
-    }
-    if o.encrypt_at_rest {
-        println!("     - keep it encrypted at rest");
+    // The obligations DEU-BPOL must respect, in their own words.
+    for line in received.obligations.to_string().lines() {
+        println!("   {line}");
     }
 
     println!();

@@ -2,10 +2,7 @@
 
 use std::fmt;
 
-use liaison_record::{
-    AgencyId, AgreementRef, Attribution, Digest, Obligations, OnwardSharing, Purpose, Record,
-    Timestamp,
-};
+use liaison_record::{AgencyId, AgreementRef, Digest, Obligations, Purpose, Record, Timestamp};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -147,55 +144,18 @@ impl fmt::Display for Received {
         } else {
             writeln!(f, "withheld: {}", self.withheld.join(", "))?;
         }
-        write!(f, "{}", ObligationsText(&self.obligations))
+        write!(f, "{}", self.obligations)
     }
 }
 
-/// [`Obligations`] in words, one condition a line, as the examples print
-/// them: `ObligationsText(&received.obligations).to_string()`.
+/// [`Obligations`] in words, one condition a line: the same text as
+/// `Obligations`' own `Display` (`received.obligations.to_string()`), which
+/// it prints. Kept for the callers that name it.
 #[derive(Debug, Clone, Copy)]
 pub struct ObligationsText<'a>(pub &'a Obligations);
 
 impl fmt::Display for ObligationsText<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let o = self.0;
-        writeln!(f, "obligations:")?;
-        match o.retain_until {
-            Some(until) => writeln!(f, "  - delete the copy by {until}")?,
-            None => writeln!(f, "  - no deletion time")?,
-        }
-        match &o.onward {
-            OnwardSharing::Forbidden => writeln!(f, "  - onward sharing: forbidden")?,
-            OnwardSharing::WithConsent => {
-                writeln!(f, "  - onward sharing: only with the originator's consent")?;
-            }
-            OnwardSharing::OnlyTo { parties } => {
-                let parties: Vec<String> = parties.iter().map(ToString::to_string).collect();
-                writeln!(f, "  - onward sharing: only to {}", parties.join(", "))?;
-            }
-            OnwardSharing::Permitted => {
-                writeln!(
-                    f,
-                    "  - onward sharing: permitted under the recipient's own agreements"
-                )?;
-            }
-        }
-        if o.notify_on_use {
-            writeln!(f, "  - tell the originator when the record is acted on")?;
-        }
-        if o.notify_on_onward {
-            writeln!(f, "  - tell the originator when the record is passed on")?;
-        }
-        match o.attribution {
-            Some(Attribution::Must) => writeln!(f, "  - name the originator as the source")?,
-            Some(Attribution::MustNot) => {
-                writeln!(f, "  - do not name the originator as the source")?;
-            }
-            None => {}
-        }
-        if o.encrypt_at_rest {
-            writeln!(f, "  - keep the copy encrypted at rest")?;
-        }
-        Ok(())
+        fmt::Display::fmt(self.0, f)
     }
 }

@@ -60,7 +60,7 @@ fn request<'a>(
 }
 
 #[test]
-fn check_accepts_the_examples_and_warns() {
+fn check_accepts_the_examples_without_a_warning() {
     let out = liaison(&[
         "policy",
         "check",
@@ -69,15 +69,57 @@ fn check_accepts_the_examples_and_warns() {
         "2026-06-01T00:00:00Z",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let stdout = text(&out.stdout);
-    assert_eq!(stdout, "4 agreements, 15 clauses: ok, 10 warnings\n");
-    // The warnings are diagnostics: on standard error.
+    assert_eq!(
+        text(&out.stdout),
+        "4 agreements, 15 clauses: ok, 0 warnings\n"
+    );
+    // Every overlap of the shipped agreements is declared in `overrides`.
+    assert_eq!(text(&out.stderr), "");
+    // The versions example: every overlap declared too, and version 2 not
+    // yet in force on that day, as its comments say.
+    let office = format!("{}/liaison-office", agreements());
+    let out = liaison(&["policy", "check", &office, "--at", "2026-06-01T00:00:00Z"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "2 agreements, 8 clauses: ok, 1 warning\n"
+    );
     let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains("warning: clauses `amber` (release) and `no-personal-records` (deny)"),
+        stderr.ends_with("nld-kmar.bel-fpp.liaison.v2.toml, line 12, column 14 at `/valid_from`: warning: the agreement is not in force before 2026-07-01T00:00:00.000Z\n"),
         "{stderr}"
     );
-    assert_eq!(stderr.lines().count(), 10, "{stderr}");
+}
+
+#[test]
+fn check_warns_on_standard_error_about_an_undeclared_overlap() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ncsc.toml");
+    let shipped =
+        std::fs::read_to_string(root().join("examples/agreements/nld-ncsc.cyber-community.toml"))
+            .unwrap();
+    let undeclared = shipped.replace(
+        "overrides = [\"clear-and-green\", \"amber\", \"red-goes-to-a-person\"]",
+        "overrides = [\"clear-and-green\", \"red-goes-to-a-person\"]",
+    );
+    assert_ne!(undeclared, shipped);
+    std::fs::write(&file, undeclared).unwrap();
+    let out = liaison(&[
+        "policy",
+        "check",
+        file.to_str().unwrap(),
+        "--at",
+        "2026-06-01T00:00:00Z",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "1 agreement, 4 clauses: ok, 1 warning\n");
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(", column 1 at `/clause/3` (clause `no-personal-records`): warning: clauses `amber` (release) and `no-personal-records` (deny) can both apply to the same request; where both do, `deny` wins; if that is meant, write `overrides = [\"amber\"]` in clause `no-personal-records`"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -96,8 +138,8 @@ fn check_reports_every_problem_with_line_and_hint() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("bad.toml:11:10 at `/clause/0/effect` (clause `c`): unknown effect `relase`; did you mean `release`?"), "{stderr}");
-    assert!(stderr.contains("bad.toml:14:1 at `/clause/0/release/withold` (clause `c`): unknown key `withold`; did you mean `withhold`?"), "{stderr}");
+    assert!(stderr.contains("bad.toml, line 11, column 10 at `/clause/0/effect` (clause `c`): unknown effect `relase`; did you mean `release`?"), "{stderr}");
+    assert!(stderr.contains("bad.toml, line 14, column 1 at `/clause/0/release/withold` (clause `c`): unknown key `withold`; did you mean `withhold`?"), "{stderr}");
 }
 
 #[test]
@@ -161,7 +203,7 @@ fn explain_says_what_would_have_to_change() {
     assert!(stdout.contains("may not be released"), "{stdout}");
     assert!(
         stdout.contains(
-            "for the purpose `border-control` instead: it could be released with 5 fields withheld"
+            "  - for the purpose `border-control` instead (agreement `nld-kmar.deu-bpol.border-security` version 2, clause `persons-at-the-border` would apply): it could be released with 5 fields withheld, transformed by `neutral-source`\n"
         ),
         "{stdout}"
     );
@@ -169,6 +211,18 @@ fn explain_says_what_would_have_to_change() {
         stdout.contains("for the purpose `criminal-investigation` instead"),
         "{stdout}"
     );
+    let out = liaison(&request("explain", "DEU-BPOL", "border-control", &a, &r));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("may be released in part"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "  - agreement `nld-kmar.deu-bpol.border-security` version 2, clause `persons-at-the-border`: without the `withhold` entry `/entities/*/place_of_birth`, which withholds `/entities/0/place_of_birth`: it could be released with 4 fields withheld, transformed by `neutral-source`\n"
+        ),
+        "{stdout}"
+    );
+    // The clause lets identity fields go already: no advice to list them.
+    assert!(!stdout.contains("class `identity`"), "{stdout}");
 }
 
 #[test]

@@ -94,6 +94,13 @@ pub struct Clause {
     /// Obligations that bind a release this clause takes part in.
     #[serde(default, skip_serializing_if = "ObligationRules::is_empty")]
     pub obligations: ObligationRules,
+    /// On a deny or refer clause: the ids of the clauses of the same
+    /// agreement it is meant to override where both apply (release clauses,
+    /// and refer clauses under a deny clause). It changes no decision, since
+    /// deny and refer always win; it tells `policy check` that the overlap
+    /// is intended, so that only undeclared overlaps are warned about.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<String>,
 }
 
 /// The effect of a clause.

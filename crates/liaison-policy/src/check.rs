@@ -6,7 +6,7 @@ use liaison_record::{Caveat, Classification, EntityKind, FieldClass, Purpose, Ti
 
 use crate::agreement::{Agreement, Clause, Effect};
 use crate::engine::word;
-use crate::load::{LoadError, Placer, Problem, Severity, parse_located};
+use crate::load::{LoadError, Placer, Problem, Severity, parse_located, wins_over};
 use crate::source::Format;
 
 /// Loads one agreement and lists the warnings about it: clauses that can
@@ -202,22 +202,48 @@ pub(crate) fn warnings(a: &Agreement, now: Timestamp) -> Vec<(String, String, Op
     }
     for (i, c) in a.clauses.iter().enumerate() {
         for (j, d) in a.clauses.iter().enumerate().skip(i + 1) {
-            if c.effect != d.effect && can_overlap(a, c, d) {
-                let winner = if c.effect == Effect::Deny || d.effect == Effect::Deny {
-                    "deny"
-                } else {
-                    "refer"
-                };
+            if c.effect == d.effect || !can_overlap(a, c, d) {
+                continue;
+            }
+            let (winner, loser) = if wins_over(c.effect, d.effect) {
+                (c, d)
+            } else {
+                (d, c)
+            };
+            // An overlap the winning clause declares in `overrides` is meant.
+            if winner.overrides.contains(&loser.id) {
+                continue;
+            }
+            out.push((
+                format!("/clause/{j}"),
+                format!(
+                    "clauses `{}` ({}) and `{}` ({}) can both apply to the same request; where both do, `{}` wins",
+                    c.id,
+                    word(&c.effect),
+                    d.id,
+                    word(&d.effect),
+                    word(&winner.effect)
+                ),
+                Some(format!(
+                    "if that is meant, write `overrides = [\"{}\"]` in clause `{}`; otherwise narrow one clause's conditions",
+                    loser.id, winner.id
+                )),
+            ));
+        }
+    }
+    for (i, c) in a.clauses.iter().enumerate() {
+        for (j, o) in c.overrides.iter().enumerate() {
+            let Some(d) = a.clauses.iter().find(|d| d.id == *o) else {
+                continue;
+            };
+            if wins_over(c.effect, d.effect) && !can_overlap(a, c, d) {
                 out.push((
-                    format!("/clause/{j}"),
+                    format!("/clause/{i}/overrides/{j}"),
                     format!(
-                        "clauses `{}` ({}) and `{}` ({}) can both apply to the same request; where both do, `{winner}` wins",
-                        c.id,
-                        word(&c.effect),
-                        d.id,
-                        word(&d.effect)
+                        "clause `{}` overrides `{o}`, but the two can never apply to the same request",
+                        c.id
                     ),
-                    Some("narrow one clause's conditions if that is not what is meant".to_owned()),
+                    Some(format!("remove `{o}` from `overrides`")),
                 ));
             }
         }
@@ -441,6 +467,18 @@ fn range_overlaps<T: Ord + Copy>(a: (Option<T>, Option<T>), b: (Option<T>, Optio
     }
 }
 
+/// Whether one grading can meet both clauses' grading conditions: `min_*`
+/// asks for a grade at least this good (`A` is best) and a graded source,
+/// `max_*` for a grade at most this good or none.
+fn grades_overlap<T: Ord + Copy>(at_least: [Option<T>; 2], at_most: [Option<T>; 2]) -> bool {
+    let best = at_least.into_iter().flatten().min();
+    let worst = at_most.into_iter().flatten().max();
+    match (best, worst) {
+        (Some(b), Some(w)) => w <= b,
+        _ => true,
+    }
+}
+
 /// Whether some record and request can meet both clauses' conditions.
 fn can_overlap(a: &Agreement, c: &Clause, d: &Clause) -> bool {
     let (w, v) = (&c.when, &d.when);
@@ -471,6 +509,15 @@ fn can_overlap(a: &Agreement, c: &Clause, d: &Clause) -> bool {
     if !range_overlaps(
         (w.min_age_days, w.max_age_days),
         (v.min_age_days, v.max_age_days),
+    ) {
+        return false;
+    }
+    if !grades_overlap(
+        [w.min_source_reliability, v.min_source_reliability],
+        [w.max_source_reliability, v.max_source_reliability],
+    ) || !grades_overlap(
+        [w.min_information_credibility, v.min_information_credibility],
+        [w.max_information_credibility, v.max_information_credibility],
     ) {
         return false;
     }
@@ -660,5 +707,105 @@ withhold = ["/entities/*/number"]
             "{w:?}"
         );
         assert!(check(clause, "2026-02-01T00:00:00Z").is_empty());
+    }
+
+    #[test]
+    fn declared_overlaps_are_quiet_and_undeclared_ones_warn() {
+        let clauses = r#"
+[[clause]]
+id = "documents"
+effect = "release"
+[clause.release]
+classes = ["travel-document"]
+
+[[clause]]
+id = "persons"
+effect = "release"
+[clause.when]
+entity_kinds = ["person"]
+[clause.release]
+classes = ["identity"]
+
+[[clause]]
+id = "old-to-a-person"
+effect = "refer"
+overrides = ["documents"]
+[clause.when]
+min_age_days = 730
+
+[[clause]]
+id = "red-never"
+effect = "deny"
+overrides = ["documents", "persons", "old-to-a-person"]
+[clause.when]
+min_tlp = "red"
+"#;
+        let w = check(clauses, "2026-06-01T00:00:00Z");
+        let messages: Vec<String> = w.iter().map(ToString::to_string).collect();
+        // `old-to-a-person` declares `documents` but not `persons`.
+        assert_eq!(messages.len(), 1, "{messages:#?}");
+        assert_eq!(
+            messages[0],
+            "t.toml, line 26, column 1 at `/clause/2` (clause `old-to-a-person`): warning: clauses `persons` (release) and `old-to-a-person` (refer) can both apply to the same request; where both do, `refer` wins; if that is meant, write `overrides = [\"persons\"]` in clause `old-to-a-person`; otherwise narrow one clause's conditions"
+        );
+        // Without the declarations every overlap warns again.
+        let w = check(
+            &clauses
+                .lines()
+                .filter(|l| !l.starts_with("overrides"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            "2026-06-01T00:00:00Z",
+        );
+        assert_eq!(w.len(), 5, "{w:#?}");
+        assert!(w.iter().all(|p| p.message.contains("can both apply")));
+    }
+
+    #[test]
+    fn an_override_of_a_clause_it_never_meets_warns() {
+        let w = check(
+            r#"
+[[clause]]
+id = "persons"
+effect = "release"
+[clause.when]
+only_entity_kinds = ["person"]
+[clause.release]
+classes = ["identity"]
+
+[[clause]]
+id = "biometrics-never"
+effect = "deny"
+overrides = ["persons"]
+[clause.when]
+only_entity_kinds = ["biometric"]
+"#,
+            "2026-06-01T00:00:00Z",
+        );
+        assert_eq!(w.len(), 1, "{w:#?}");
+        assert_eq!(w[0].pointer, "/clause/1/overrides/0");
+        assert_eq!(
+            w[0].message,
+            "clause `biometrics-never` overrides `persons`, but the two can never apply to the same request"
+        );
+        assert_eq!(
+            w[0].help.as_deref(),
+            Some("remove `persons` from `overrides`")
+        );
+    }
+
+    #[test]
+    fn gradings_that_exclude_each_other_never_overlap() {
+        let clauses = |max: &str| {
+            format!(
+                "[[clause]]\nid = \"good\"\neffect = \"release\"\n[clause.when]\nmin_source_reliability = \"C\"\n[clause.release]\nclasses = [\"identity\"]\n\n[[clause]]\nid = \"weak\"\neffect = \"refer\"\n[clause.when]\nmax_source_reliability = \"{max}\"\n"
+            )
+        };
+        // `C` or better, and `E` or worse: no source is both.
+        assert!(check(&clauses("E"), "2026-06-01T00:00:00Z").is_empty());
+        // `C` or better, and `C` or worse: a `C` source is both.
+        let w = check(&clauses("C"), "2026-06-01T00:00:00Z");
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].message.contains("`good` (release) and `weak` (refer)"));
     }
 }

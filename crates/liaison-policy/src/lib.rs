@@ -24,7 +24,7 @@ pub use check::{check_agreement, check_set};
 pub use compile::{PolicySet, agreement_digest};
 pub use decision::{Decision, Outcome, Reason, ReasonEffect, Rule};
 pub use engine::holder;
-pub use explain::Explanation;
+pub use explain::{Change, ClauseName, ConsentPlace, Edit, Explanation};
 pub use load::{LoadError, Problem, Severity, agreement_files, load_paths, parse_agreement};
 pub use marking::{JUDICIAL_PURPOSES, LAW_ENFORCEMENT_PURPOSES};
 pub use redact::{RedactError, redact, redact_with_digest};

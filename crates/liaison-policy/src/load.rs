@@ -46,8 +46,8 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.file)?;
         match (self.line, self.column) {
-            (Some(l), Some(c)) => write!(f, ":{l}:{c}")?,
-            (Some(l), None) => write!(f, ":{l}")?,
+            (Some(l), Some(c)) => write!(f, ", line {l}, column {c}")?,
+            (Some(l), None) => write!(f, ", line {l}")?,
             _ => {}
         }
         if !self.pointer.is_empty() {
@@ -338,8 +338,83 @@ fn rule_problems(a: &Agreement) -> Vec<RuleProblem> {
             ));
         }
         clause_problems(a, c, &at, &mut out);
+        override_problems(a, c, &at, &mut out);
     }
     out
+}
+
+/// Whether effect `a` wins over effect `b` where both apply: deny over
+/// refer and release, refer over release.
+pub(crate) fn wins_over(a: Effect, b: Effect) -> bool {
+    matches!(
+        (a, b),
+        (Effect::Deny, Effect::Refer | Effect::Release) | (Effect::Refer, Effect::Release)
+    )
+}
+
+/// A clause's `overrides`: each entry names another clause of the
+/// agreement that this one wins over.
+fn override_problems(a: &Agreement, c: &Clause, at: &str, out: &mut Vec<RuleProblem>) {
+    let ids: Vec<&str> = a.clauses.iter().map(|d| d.id.as_str()).collect();
+    for (j, o) in c.overrides.iter().enumerate() {
+        let at = format!("{at}/overrides/{j}");
+        if c.effect == Effect::Release {
+            out.push((
+                at,
+                "a release clause overrides nothing: deny and refer clauses win over it".into(),
+                Some(format!(
+                    "remove `overrides`, or write `overrides = [\"{}\"]` in the deny or refer clause that wins",
+                    c.id
+                )),
+            ));
+            continue;
+        }
+        if *o == c.id {
+            out.push((
+                at,
+                format!("clause `{o}` cannot override itself"),
+                Some("name the other clause it overlaps with".into()),
+            ));
+            continue;
+        }
+        let Some(d) = a.clauses.iter().find(|d| d.id == *o) else {
+            let others: Vec<&str> = ids.iter().copied().filter(|i| *i != c.id).collect();
+            out.push((
+                at,
+                format!("`overrides` names `{o}`, which is no clause of the agreement"),
+                Some(match crate::schema::closest(o, &others) {
+                    Some(k) => format!("did you mean `{k}`?"),
+                    None => "name a clause id of this agreement".into(),
+                }),
+            ));
+            continue;
+        };
+        if !wins_over(c.effect, d.effect) {
+            out.push((
+                at.clone(),
+                format!(
+                    "a {} clause does not override the {} clause `{o}`: where both apply, {}",
+                    word_of(c.effect),
+                    word_of(d.effect),
+                    if c.effect == d.effect {
+                        format!("both {}", if c.effect == Effect::Deny { "refuse" } else { "refer" })
+                    } else {
+                        format!("`{o}` wins")
+                    }
+                ),
+                Some(format!(
+                    "remove `{o}` from `overrides`: a deny clause overrides refer and release clauses, a refer clause release clauses"
+                )),
+            ));
+        }
+        if c.overrides.iter().take(j).any(|p| p == o) {
+            out.push((
+                at,
+                format!("`overrides` names `{o}` twice"),
+                Some("name each clause once".into()),
+            ));
+        }
+    }
 }
 
 fn clause_problems(a: &Agreement, c: &Clause, at: &str, out: &mut Vec<RuleProblem>) {
@@ -681,8 +756,9 @@ classes = ["travel-document"]
             .unwrap();
         assert_eq!(secret.line, Some(9));
         assert!(
-            err.to_string()
-                .contains("bad.toml:16:1 at `/clause/0/release/withold` (clause `documents`)"),
+            err.to_string().contains(
+                "bad.toml, line 16, column 1 at `/clause/0/release/withold` (clause `documents`)"
+            ),
             "{err}"
         );
     }
@@ -730,5 +806,94 @@ classes = ["travel-document"]
     fn syntax_errors_have_a_line() {
         let err = parse_agreement("id = \"x\"\nversion = \n", Format::Toml, "s.toml").unwrap_err();
         assert_eq!(err.problems()[0].line, Some(2));
+    }
+
+    #[test]
+    fn overrides_name_clauses_the_clause_wins_over() {
+        let bad = format!(
+            "{GOOD}overrides = [\"documents\"]\n\n[[clause]]\nid = \"refer-all\"\neffect = \"refer\"\noverrides = [\"documets\", \"deny-all\", \"refer-all\"]\n\n[[clause]]\nid = \"deny-all\"\neffect = \"deny\"\noverrides = [\"documents\", \"refer-all\", \"documents\"]\n"
+        );
+        let err = parse_agreement(&bad, Format::Toml, "o.toml").unwrap_err();
+        let found: Vec<(&str, &str, Option<&str>)> = err
+            .problems()
+            .iter()
+            .map(|p| (p.pointer.as_str(), p.message.as_str(), p.help.as_deref()))
+            .collect();
+        assert_eq!(
+            found,
+            [(
+                "/clause/0/release/overrides",
+                "unknown key `overrides`",
+                Some("expected one of `classes`, `fields`, `withhold`, `transform`")
+            ),],
+            "{err}"
+        );
+        // In the clause, not in its release table.
+        let bad = bad
+            .replacen("overrides = [\"documents\"]\n", "", 1)
+            .replacen(
+                "[clause.release]",
+                "overrides = [\"documents\"]\n[clause.release]",
+                1,
+            );
+        let err = parse_agreement(&bad, Format::Toml, "o.toml").unwrap_err();
+        let found: Vec<(&str, &str)> = err
+            .problems()
+            .iter()
+            .map(|p| (p.pointer.as_str(), p.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "/clause/0/overrides/0",
+                    "a release clause overrides nothing: deny and refer clauses win over it"
+                ),
+                (
+                    "/clause/1/overrides/0",
+                    "`overrides` names `documets`, which is no clause of the agreement"
+                ),
+                (
+                    "/clause/1/overrides/1",
+                    "a refer clause does not override the deny clause `deny-all`: where both apply, `deny-all` wins"
+                ),
+                (
+                    "/clause/1/overrides/2",
+                    "clause `refer-all` cannot override itself"
+                ),
+                (
+                    "/clause/2/overrides/2",
+                    "`overrides` names `documents` twice"
+                ),
+            ],
+            "{err}"
+        );
+        assert_eq!(
+            err.problems()[1].help.as_deref(),
+            Some("did you mean `documents`?")
+        );
+    }
+
+    #[test]
+    fn positions_read_as_in_the_other_commands() {
+        let mut p = Problem {
+            severity: Severity::Warning,
+            file: "a.toml".into(),
+            line: Some(3),
+            column: Some(7),
+            pointer: "/clause/0".into(),
+            agreement: Some("a.b".into()),
+            clause: Some("c".into()),
+            message: "something".into(),
+            help: Some("do this".into()),
+        };
+        assert_eq!(
+            p.to_string(),
+            "a.toml, line 3, column 7 at `/clause/0` (clause `c`): warning: something; do this"
+        );
+        p.column = None;
+        assert!(p.to_string().starts_with("a.toml, line 3 at "));
+        p.line = None;
+        assert!(p.to_string().starts_with("a.toml at "));
     }
 }

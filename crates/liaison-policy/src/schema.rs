@@ -86,6 +86,7 @@ const fn list(leaf: &'static Shape) -> Shape {
 
 const PARTY: Shape = Shape::Leaf(Leaf::Party);
 const PURPOSE: Shape = Shape::Leaf(Leaf::Purpose);
+const CLAUSE_ID: Shape = Shape::Leaf(Leaf::Text);
 const CAVEAT: Shape = Shape::Leaf(Leaf::Caveat);
 const ENTITY_KIND: Shape = Shape::Leaf(Leaf::EntityKind);
 const FIELD_CLASS: Shape = Shape::Leaf(Leaf::FieldClass);
@@ -149,6 +150,7 @@ const CLAUSE: Shape = Shape::Table(&[
     req("effect", Shape::Leaf(Leaf::Effect)),
     opt("release", RELEASE),
     opt("obligations", OBLIGATIONS),
+    opt("overrides", list(&CLAUSE_ID)),
 ]);
 
 const AGREEMENT: Shape = Shape::Table(&[

@@ -1,5 +1,9 @@
 //! Every agreement in `examples/agreements/` loads, and `check` says only
 //! what is expected about it.
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failing unwrap is a failing test"
+)]
 
 use std::path::PathBuf;
 
@@ -27,28 +31,72 @@ fn all_examples_load_from_the_folder() {
     assert_eq!(set.clause_count(), 5 + 4 + 4 + 2);
 }
 
-#[test]
-fn examples_check_with_only_the_expected_warnings() {
+/// The warnings `check` gives about every shipped agreement file (the
+/// folder and its sub-folders), as `file: message`, after `edit` of its text.
+fn warnings(edit: impl Fn(&str) -> String) -> Vec<String> {
     let now = "2026-06-01T00:00:00Z".parse().unwrap();
     let mut all = Vec::new();
-    for entry in std::fs::read_dir(examples()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            continue;
+    let mut folders = vec![examples()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            let text = edit(&std::fs::read_to_string(&path).unwrap());
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let (_, warnings) =
+                check_agreement(&text, Format::from_path(&path), &name, now).unwrap();
+            assert!(warnings.iter().all(|w| w.severity == Severity::Warning));
+            all.extend(
+                warnings
+                    .iter()
+                    .map(|w| format!("{}: {}", w.file, w.message)),
+            );
         }
-        let text = std::fs::read_to_string(&path).unwrap();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let (_, warnings) = check_agreement(&text, Format::from_path(&path), &name, now).unwrap();
-        assert!(warnings.iter().all(|w| w.severity == Severity::Warning));
-        all.extend(
-            warnings
-                .iter()
-                .map(|w| format!("{}: {}", w.file, w.message)),
-        );
     }
     all.sort();
+    all
+}
+
+#[test]
+fn examples_check_without_a_warning() {
+    // Every overlap of the shipped agreements is declared (`overrides`) and
+    // explained in a comment or the clause's description. What is left is
+    // the versions example in `liaison-office/`: version 2 replaces version
+    // 1 from 2026-07-01, as its comments say.
     assert_eq!(
-        all,
+        warnings(str::to_owned),
+        [
+            "nld-kmar.bel-fpp.liaison.v2.toml: the agreement is not in force before 2026-07-01T00:00:00.000Z"
+        ]
+    );
+}
+
+#[test]
+fn without_their_declarations_the_examples_overlaps_warn() {
+    let undeclared = warnings(|text| {
+        text.lines()
+            .filter(|l| {
+                let l = l.trim_start();
+                !l.starts_with("overrides =") && !l.starts_with("\"overrides\":")
+            })
+            .map(|l| {
+                // The JSON clause's `overrides` follows its `effect`.
+                l.strip_suffix("\"effect\": \"refer\",")
+                    .map_or(l.to_owned(), |s| format!("{s}\"effect\": \"refer\""))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    let (office, overlaps): (Vec<&String>, Vec<&String>) = undeclared
+        .iter()
+        .filter(|w| w.contains("can both apply"))
+        .partition(|w| w.starts_with("nld-kmar.bel-fpp.liaison"));
+    assert_eq!(office.len(), 12, "{office:#?}");
+    assert_eq!(
+        overlaps,
         [
             "deu-bpol.pol-sg.alerts.json: clauses `alerts-and-documents` (release) and `no-biometrics` (refer) can both apply to the same request; where both do, `refer` wins",
             "nld-kmar.deu-bpol.border-security.toml: clauses `no-biometric-only-records` (deny) and `old-records-need-review` (refer) can both apply to the same request; where both do, `deny` wins",
@@ -62,6 +110,53 @@ fn examples_check_with_only_the_expected_warnings() {
             "nld-nctv.ctg.counter-terrorism.toml: clauses `threats-and-indicators` (release) and `national-only` (deny) can both apply to the same request; where both do, `deny` wins",
         ]
     );
+}
+
+#[test]
+fn every_declared_overlap_is_explained_beside_its_clause() {
+    // A TOML clause with `overrides` has a comment just above it that says
+    // `Intended overlap`; JSON has no comments, so its description says it.
+    let mut declared = 0;
+    let mut folders = vec![examples()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let agreement =
+                liaison_policy::parse_agreement(&text, Format::from_path(&path), "x").unwrap();
+            for c in agreement.clauses.iter().filter(|c| !c.overrides.is_empty()) {
+                declared += 1;
+                let explained = match Format::from_path(&path) {
+                    Format::Json => c
+                        .description
+                        .as_deref()
+                        .is_some_and(|d| d.contains("Intended overlap")),
+                    _ => {
+                        let at = text.find(&format!("id = \"{}\"", c.id)).unwrap();
+                        let before = &text[..at];
+                        let clause = before.rfind("[[clause]]").unwrap();
+                        let comment: Vec<&str> = before[..clause]
+                            .lines()
+                            .rev()
+                            .take_while(|l| l.starts_with('#'))
+                            .collect();
+                        comment.iter().any(|l| l.contains("Intended overlap"))
+                    }
+                };
+                assert!(
+                    explained,
+                    "{}: clause `{}` declares `overrides` without saying why",
+                    path.display(),
+                    c.id
+                );
+            }
+        }
+    }
+    assert!(declared >= 5, "{declared}");
 }
 
 #[test]

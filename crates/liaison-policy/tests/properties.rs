@@ -277,6 +277,7 @@ fn clause() -> impl Strategy<Value = Clause> {
                     effect,
                     release,
                     obligations,
+                    overrides: Vec::new(),
                 }
             },
         )

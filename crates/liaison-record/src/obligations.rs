@@ -1,5 +1,7 @@
 //! Obligations that travel with a released copy, and the provenance chain.
 
+use std::fmt;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -96,6 +98,77 @@ pub struct Obligations {
     /// Keep the copy encrypted at rest.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub encrypt_at_rest: bool,
+}
+
+/// The obligations in words, one condition a line under `obligations:`,
+/// each line ending in a newline:
+///
+/// ```
+/// use liaison_record::{Attribution, Obligations, OnwardSharing};
+///
+/// let o = Obligations {
+///     onward: OnwardSharing::Forbidden,
+///     notify_on_use: true,
+///     attribution: Some(Attribution::MustNot),
+///     ..Obligations::default()
+/// };
+/// assert_eq!(
+///     o.to_string(),
+///     "obligations:\n  - no deletion time\n  - onward sharing: forbidden\n  \
+///      - tell the originator when the record is acted on\n  \
+///      - do not name the originator as the source\n"
+/// );
+/// ```
+impl fmt::Display for Obligations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "obligations:")?;
+        match self.retain_until {
+            Some(until) => writeln!(f, "  - delete the copy by {until}")?,
+            None => writeln!(f, "  - no deletion time")?,
+        }
+        writeln!(f, "  - onward sharing: {}", self.onward)?;
+        if self.notify_on_use {
+            writeln!(f, "  - tell the originator when the record is acted on")?;
+        }
+        if self.notify_on_onward {
+            writeln!(f, "  - tell the originator when the record is passed on")?;
+        }
+        match self.attribution {
+            Some(Attribution::Must) => writeln!(f, "  - name the originator as the source")?,
+            Some(Attribution::MustNot) => {
+                writeln!(f, "  - do not name the originator as the source")?;
+            }
+            None => {}
+        }
+        if self.encrypt_at_rest {
+            writeln!(f, "  - keep the copy encrypted at rest")?;
+        }
+        Ok(())
+    }
+}
+
+/// The onward rule in words, as [`Obligations`] prints it after
+/// `onward sharing: ` (`only to DEU, POL-SG`).
+impl fmt::Display for OnwardSharing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OnwardSharing::Forbidden => f.write_str("forbidden"),
+            OnwardSharing::WithConsent => f.write_str("only with the originator's consent"),
+            OnwardSharing::OnlyTo { parties } => {
+                f.write_str("only to ")?;
+                for (i, p) in parties.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{p}")?;
+                }
+                Ok(())
+            }
+            OnwardSharing::Permitted => {
+                f.write_str("permitted under the recipient's own agreements")
+            }
+        }
+    }
 }
 
 /// Whether a recipient may pass a record on, from most to least restrictive.
@@ -353,5 +426,60 @@ mod tests {
         let bpol: AgencyId = "DEU-BPOL".parse().unwrap();
         assert!(only("DEU").allows(&bpol));
         assert!(!only("FRA").allows(&bpol) && !WithConsent.allows(&bpol));
+    }
+
+    #[test]
+    fn obligations_print_one_condition_a_line() {
+        let until: Timestamp = "2027-02-19T08:00:00.000Z".parse().unwrap();
+        let all = Obligations {
+            retain_until: Some(until),
+            onward: OnwardSharing::OnlyTo {
+                parties: vec![party("DEU"), party("POL-SG")],
+            },
+            notify_on_use: true,
+            notify_on_onward: true,
+            attribution: Some(Attribution::Must),
+            encrypt_at_rest: true,
+        };
+        assert_eq!(
+            all.to_string(),
+            "obligations:\n\
+             \x20 - delete the copy by 2027-02-19T08:00:00.000Z\n\
+             \x20 - onward sharing: only to DEU, POL-SG\n\
+             \x20 - tell the originator when the record is acted on\n\
+             \x20 - tell the originator when the record is passed on\n\
+             \x20 - name the originator as the source\n\
+             \x20 - keep the copy encrypted at rest\n"
+        );
+        assert_eq!(
+            Obligations::default().to_string(),
+            "obligations:\n  - no deletion time\n  - onward sharing: permitted under the recipient's own agreements\n"
+        );
+        let consent = Obligations {
+            onward: OnwardSharing::WithConsent,
+            attribution: Some(Attribution::MustNot),
+            ..Obligations::default()
+        };
+        assert!(consent.to_string().contains(
+            "  - onward sharing: only with the originator's consent\n  - do not name the originator as the source\n"
+        ));
+    }
+
+    #[test]
+    fn obligations_serialize_in_the_record_form() {
+        let o = Obligations {
+            onward: OnwardSharing::OnlyTo {
+                parties: vec![party("DEU")],
+            },
+            encrypt_at_rest: true,
+            ..Obligations::default()
+        };
+        let json = serde_json::to_value(&o).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"onward": {"rule": "only-to", "parties": ["DEU"]}, "encrypt_at_rest": true})
+        );
+        let back: Obligations = serde_json::from_value(json).unwrap();
+        assert_eq!(back, o);
     }
 }
