@@ -155,7 +155,7 @@ fn parse_value(bytes: &[u8]) -> Result<Value, Problem> {
         Problem::new(
             "",
             format!(
-                "not valid JSON at line {} column {}: {what}",
+                "not valid JSON at line {}, column {}: {what}",
                 e.line(),
                 e.column()
             ),
