@@ -59,9 +59,9 @@ impl StagedFile {
     /// exists and is not a regular file (a folder, a device such as
     /// `/dev/null`, a named pipe, a socket or a symbolic link), which a
     /// rename would replace rather than write.
-    pub fn create(dest: &Path, secret: bool) -> io::Result<Self> {
+    pub fn create(dest: impl AsRef<Path>, secret: bool) -> io::Result<Self> {
         let random = uuid::Uuid::new_v4().simple().to_string();
-        Self::create_named(dest, secret, &random)
+        Self::create_named(dest.as_ref(), secret, &random)
     }
 
     /// [`StagedFile::create`] with the random part of the names given.
@@ -206,7 +206,13 @@ impl Drop for StagedFile {
 /// over it would replace a folder entry that the caller meant to write to
 /// (`/dev/null`, `/dev/stdout`, a named pipe) or to follow (a symbolic
 /// link), and writing through it is what exclusive create exists to avoid.
-fn check_destination(dest: &Path) -> io::Result<()> {
+///
+/// # Errors
+///
+/// An [`io::ErrorKind::InvalidInput`] error that names the path and what
+/// it is; or the error of reading its metadata.
+pub fn check_destination(dest: impl AsRef<Path>) -> io::Result<()> {
+    let dest = dest.as_ref();
     let metadata = match fs::symlink_metadata(dest) {
         Ok(metadata) => metadata,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -238,7 +244,7 @@ fn check_destination(dest: &Path) -> io::Result<()> {
 /// # Errors
 ///
 /// Any step fails; nothing is then left behind.
-pub fn write_file(dest: &Path, bytes: &[u8], secret: bool) -> io::Result<()> {
+pub fn write_file(dest: impl AsRef<Path>, bytes: &[u8], secret: bool) -> io::Result<()> {
     let mut staged = StagedFile::create(dest, secret)?;
     staged.write_all(bytes)?;
     staged.commit()
@@ -250,7 +256,8 @@ pub fn write_file(dest: &Path, bytes: &[u8], secret: bool) -> io::Result<()> {
 /// # Errors
 ///
 /// The folder cannot be read.
-pub fn leftovers(dest: &Path) -> io::Result<Vec<PathBuf>> {
+pub fn leftovers(dest: impl AsRef<Path>) -> io::Result<Vec<PathBuf>> {
+    let dest = dest.as_ref();
     let Some(name) = dest.file_name().map(|n| n.to_string_lossy().into_owned()) else {
         return Ok(Vec::new());
     };
@@ -296,7 +303,8 @@ pub fn leftovers(dest: &Path) -> io::Result<Vec<PathBuf>> {
 /// # Errors
 ///
 /// The folder cannot be read or a file cannot be removed.
-pub fn remove_leftovers(dest: &Path) -> io::Result<usize> {
+pub fn remove_leftovers(dest: impl AsRef<Path>) -> io::Result<usize> {
+    let dest = dest.as_ref();
     let found = leftovers(dest)?;
     for path in &found {
         fs::remove_file(path)?;
@@ -312,7 +320,8 @@ pub fn remove_leftovers(dest: &Path) -> io::Result<usize> {
 /// # Errors
 ///
 /// The folder cannot be opened or synced.
-pub fn sync_folder_of(path: &Path) -> io::Result<()> {
+pub fn sync_folder_of(path: impl AsRef<Path>) -> io::Result<()> {
+    let path = path.as_ref();
     #[cfg(unix)]
     {
         let folder = match path.parent() {

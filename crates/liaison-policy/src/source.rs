@@ -18,8 +18,8 @@ pub enum Format {
 
 impl Format {
     /// The format a file name suggests: `.json` is JSON, anything else TOML.
-    pub fn from_path(path: &std::path::Path) -> Format {
-        match path.extension().and_then(|e| e.to_str()) {
+    pub fn from_path(path: impl AsRef<std::path::Path>) -> Format {
+        match path.as_ref().extension().and_then(|e| e.to_str()) {
             Some(ext) if ext.eq_ignore_ascii_case("json") => Format::Json,
             _ => Format::Toml,
         }
