@@ -311,14 +311,57 @@ impl ReceiveError {
     /// mismatch the member that differs; never a value.
     pub(crate) fn audit_reasons(&self) -> Vec<String> {
         match self {
-            Self::InvalidRecord { pointers, .. } if !pointers.is_empty() => pointers
-                .iter()
-                .map(|p| format!("invalid-record at `{p}`"))
-                .collect(),
+            Self::InvalidRecord { pointers, .. } if !pointers.is_empty() => {
+                let mut reasons: Vec<String> = pointers
+                    .iter()
+                    .map(|p| format!("invalid-record at `{}`", schema_pointer(p)))
+                    .collect();
+                reasons.dedup();
+                reasons
+            }
             Self::LabelMismatch { field } => vec![format!("label-mismatch {field}")],
             other => vec![other.code().to_owned()],
         }
     }
+}
+
+/// The part of a JSON pointer that names only the record schema's own
+/// members and array indices: a member name the schema does not define
+/// (an unknown member, an extension's key) is chosen by whoever wrote the
+/// record and may be content, so the pointer stops before it, with `/…`.
+fn schema_pointer(pointer: &str) -> String {
+    static KNOWN: std::sync::OnceLock<std::collections::HashSet<String>> =
+        std::sync::OnceLock::new();
+    let known = KNOWN.get_or_init(|| {
+        fn collect(value: &serde_json::Value, out: &mut std::collections::HashSet<String>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    if let Some(serde_json::Value::Object(properties)) = map.get("properties") {
+                        out.extend(properties.keys().cloned());
+                    }
+                    map.values().for_each(|v| collect(v, out));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| collect(v, out)),
+                _ => {}
+            }
+        }
+        let mut names = std::collections::HashSet::new();
+        collect(&liaison_record::json_schema(), &mut names);
+        names
+    });
+    let mut out = String::new();
+    for token in pointer.split('/').skip(1) {
+        let index =
+            !token.is_empty() && token.len() <= 10 && token.bytes().all(|b| b.is_ascii_digit());
+        if index || known.contains(token) {
+            out.push('/');
+            out.push_str(token);
+        } else {
+            out.push_str("/…");
+            break;
+        }
+    }
+    out
 }
 
 /// Why a parcel was refused. Every refusal is also recorded in the audit

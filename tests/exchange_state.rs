@@ -288,7 +288,7 @@ fn no_record_content_reaches_the_audit_log() {
         .build()
         .unwrap();
     let bpol = receiver(&pair.bpol, &pair.kmar, &bpol_log.to_string_lossy());
-    let markers: Vec<String> = (0..6)
+    let markers: Vec<String> = (0..11)
         .map(|i| format!("MRK{}{i}", uuid::Uuid::new_v4().simple()))
         .collect();
     let json = format!(
@@ -340,6 +340,13 @@ fn no_record_content_reaches_the_audit_log() {
     let mut value: serde_json::Value = serde_json::from_slice(&opened.payload).unwrap();
     value["entities"][0]["date_of_birth"] = serde_json::json!(markers[4]);
     value["marking"]["tlp"] = serde_json::json!(markers[5]);
+    // Member names are content too: unknown members named by markers, at
+    // the top, in the marking, the provenance, an entity and its extensions.
+    value[markers[6].as_str()] = serde_json::json!(1);
+    value["marking"][markers[7].as_str()] = serde_json::json!(1);
+    value["provenance"][0][markers[8].as_str()] = serde_json::json!(1);
+    value["entities"][0][markers[9].as_str()] = serde_json::json!(1);
+    value["entities"][0]["extensions"] = serde_json::json!({ markers[10].as_str(): 1 });
     let broken = serde_json::to_vec(&value).unwrap();
     let kmar = common::identity(&pair.kmar);
     let resealed = liaison_envelope::Sealer::new(&kmar)
