@@ -251,7 +251,10 @@ pub fn write_file(dest: impl AsRef<Path>, bytes: &[u8], secret: bool) -> io::Res
 }
 
 /// The temporary files of `dest` that no run is writing any more: left by
-/// a run that was killed.
+/// a run that was killed. Only regular files owned by the user running
+/// this are taken; anything else under a staged name (a named pipe, a
+/// link, another user's file) is passed over, never opened for reading
+/// in a way that could wait, and never removed.
 ///
 /// # Errors
 ///
@@ -285,7 +288,7 @@ pub fn leftovers(dest: impl AsRef<Path>) -> io::Result<Vec<PathBuf>> {
             continue;
         }
         let path = entry.path();
-        let Ok(file) = File::open(&path) else {
+        let Some(file) = open_own_regular_file(&path) else {
             continue;
         };
         match file.try_lock() {
@@ -296,6 +299,36 @@ pub fn leftovers(dest: impl AsRef<Path>) -> io::Result<Vec<PathBuf>> {
     }
     found.sort();
     Ok(found)
+}
+
+/// Opens `path` for reading if it is a regular file (not a link, a pipe, a
+/// device or a folder) owned by the user running this: anything else at a
+/// staged name was not left by a run of this user, and opening a named
+/// pipe would wait for a writer forever. Opened without following a link
+/// and without waiting, then checked through the open handle.
+fn open_own_regular_file(path: &Path) -> Option<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(
+            (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32,
+        );
+    }
+    let file = options.open(path).ok()?;
+    let metadata = file.metadata().ok()?;
+    if !metadata.is_file() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        if metadata.uid() != rustix::process::geteuid().as_raw() {
+            return None;
+        }
+    }
+    Some(file)
 }
 
 /// Removes the [`leftovers`] of `dest` and returns how many there were.
@@ -415,6 +448,32 @@ mod tests {
         assert_eq!(remove_leftovers(&dest).unwrap(), 1);
         assert!(!kept.exists());
         assert!(dir.path().join(".out.json.unrelated").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_or_link_at_a_staged_name_is_passed_over_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.json");
+        let pipe = dir
+            .path()
+            .join(format!(".out.json.{}{SUFFIX}", "0".repeat(32)));
+        let made = std::process::Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let target = dir.path().join("target");
+        fs::write(&target, b"kept").unwrap();
+        let link = dir
+            .path()
+            .join(format!(".out.json.{}{SUFFIX}", "1".repeat(32)));
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        // Opening the pipe for reading would wait for a writer forever.
+        assert!(leftovers(&dest).unwrap().is_empty());
+        assert_eq!(remove_leftovers(&dest).unwrap(), 0);
+        assert!(fs::symlink_metadata(&pipe).is_ok() && fs::symlink_metadata(&link).is_ok());
+        assert_eq!(fs::read(&target).unwrap(), b"kept");
     }
 
     #[test]
