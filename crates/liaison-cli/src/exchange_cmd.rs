@@ -172,13 +172,32 @@ fn share(args: ShareArgs) -> Result<(), Failure> {
         ));
     }
     let agreements = liaison::load_agreements(&args.agreements).map_err(setup)?;
-    let agency = agency(&args.identity, &args.directory, args.audit.as_deref())?
-        .agreements(agreements)
-        .build()
-        .map_err(setup)?;
+    let (builder, audit) = agency(&args.identity, &args.directory, args.audit.as_deref())?;
+    let mut reads: Vec<&Path> = vec![args.record.as_path()];
+    reads.extend(args.identity.iter().map(PathBuf::as_path));
+    reads.extend(args.agreements.iter().map(PathBuf::as_path));
+    if let Some(path) = args.output.as_deref().filter(|p| *p != Path::new("-"))
+        && !bundle
+    {
+        check_output(path, &audit, &reads)?;
+    }
+    // The report's file is staged before any record is shared, so that a
+    // report that cannot be written stops the command before it starts.
+    let report = match &args.report {
+        Some(path) => {
+            check_output(path, &audit, &reads)?;
+            Some(
+                liaison::files::StagedFile::create(path, false).map_err(|e| {
+                    Failure::unusable(format!("cannot write `{}`: {e}", path.display()))
+                })?,
+            )
+        }
+        None => None,
+    };
+    let agency = builder.agreements(agreements).build().map_err(setup)?;
     let at = args.at.unwrap_or_else(Timestamp::now);
     if bundle {
-        return share_bundle(&agency, &records, &args, at);
+        return share_bundle(&agency, &records, &args, at, report);
     }
     let record = records
         .first()
@@ -193,7 +212,11 @@ fn share(args: ShareArgs) -> Result<(), Failure> {
     };
     match result {
         Ok(parcel) if args.output.as_deref().is_none_or(|p| p == Path::new("-")) => {
-            write_output(None, parcel.as_bytes())
+            write_recorded_output(
+                parcel.as_bytes(),
+                &format!("the release of parcel `{}`", parcel.id()),
+                &format!("liaison-unwritten-{}.parcel", parcel.id()),
+            )
         }
         Ok(_) => Ok(()),
         Err(ShareError::Refused { refusal }) => {
@@ -310,6 +333,7 @@ fn share_bundle(
     records: &[Record],
     args: &ShareArgs,
     at: Timestamp,
+    report_file: Option<liaison::files::StagedFile>,
 ) -> Result<(), Failure> {
     const BATCH: usize = 1_000;
     let folder = args.output.as_deref().unwrap_or_else(|| Path::new("."));
@@ -336,6 +360,8 @@ fn share_bundle(
     let target = |record: &Record| folder.join(format!("{}.parcel", record.id));
     let mut released = None;
     for record in records {
+        liaison::files::check_destination(target(record))
+            .map_err(|e| Failure::unusable(e.to_string()))?;
         remove_share_leftovers(agency, &target(record), &mut released)?;
     }
     for chunk in records.chunks(BATCH) {
@@ -379,11 +405,13 @@ fn share_bundle(
         progress.inc(chunk.len() as u64);
     }
     progress.finish_and_clear();
-    if let Some(path) = &args.report {
+    if let Some(mut file) = report_file {
+        let path = file.destination().to_path_buf();
         let mut json = serde_json::to_vec_pretty(&report)
             .map_err(|e| Failure::unusable(format!("cannot write the report: {e}")))?;
         json.push(b'\n');
-        crate::output::write_file_atomically(path, &json)
+        io::Write::write_all(&mut file, &json)
+            .and_then(|()| file.commit())
             .map_err(|e| Failure::unusable(format!("cannot write `{}`: {e}", path.display())))?;
     }
     let summary = format!(
@@ -438,15 +466,30 @@ struct FailedEntry {
 
 fn receive(args: ReceiveArgs) -> Result<(), Failure> {
     let bytes = read_input(Some(&args.parcel))?;
-    let agency = agency(&args.identity, &args.directory, args.audit.as_deref())?
+    let (builder, audit) = agency(&args.identity, &args.directory, args.audit.as_deref())?;
+    let output = args.output.as_deref().filter(|p| *p != Path::new("-"));
+    if let Some(path) = output {
+        let mut reads: Vec<&Path> = vec![args.parcel.as_path()];
+        reads.extend(args.identity.iter().map(PathBuf::as_path));
+        check_output(path, &audit, &reads)?;
+    }
+    let agency = builder
         .replay_window(time::Duration::days(i64::from(args.replay_window_days)))
         .build()
         .map_err(setup)?;
     let at = args.at.unwrap_or_else(Timestamp::now);
-    let output = args.output.as_deref().filter(|p| *p != Path::new("-"));
     let result = match output {
         Some(path) => {
-            finish_interrupted_receipts(&agency, path)?;
+            if let Some(finished) = finish_interrupted_receipts(&agency, path)? {
+                if parcel_ids_in(&bytes).any(|id| id == finished) {
+                    // The operator's retry of that very parcel: done.
+                    return Ok(());
+                }
+                return Err(Failure::unusable(format!(
+                    "`{}` now holds the record of the interrupted receipt of parcel `{finished}`, so this parcel was not received (nothing is recorded for it): give another -o path",
+                    path.display()
+                )));
+            }
             let mut delivery = FileDelivery::new(path, true, received_json);
             agency.receive_into_at(&bytes, at, &mut delivery)
         }
@@ -456,7 +499,11 @@ fn receive(args: ReceiveArgs) -> Result<(), Failure> {
         Ok(received) if output.is_none() => {
             let json = received_json(&received)
                 .map_err(|e| Failure::unusable(format!("cannot write the record: {e}")))?;
-            write_output(None, &json)
+            write_recorded_output(
+                &json,
+                &format!("the receipt of parcel `{}`", received.parcel),
+                &format!("liaison-unwritten-{}.json", received.parcel),
+            )
         }
         Ok(_) => Ok(()),
         Err(
@@ -474,13 +521,20 @@ fn receive(args: ReceiveArgs) -> Result<(), Failure> {
 /// yet) once it is checked (see [`unusable_staged_record`]); one that fails
 /// a check is left where it is and named on standard error; any other
 /// temporary file of `path` is removed.
-fn finish_interrupted_receipts(agency: &Agency, path: &Path) -> Result<(), Failure> {
+///
+/// Returns the parcel whose record was put in place, if one was: the
+/// destination then holds it, and the caller must not write over it.
+fn finish_interrupted_receipts(
+    agency: &Agency,
+    path: &Path,
+) -> Result<Option<uuid::Uuid>, Failure> {
     let fail = |e: io::Error| {
         Failure::unusable(format!(
             "cannot finish an interrupted receipt beside `{}`: {e}",
             path.display()
         ))
     };
+    let mut finished = None;
     for leftover in liaison::files::leftovers(path).map_err(fail)? {
         let parcel = std::fs::read(&leftover)
             .ok()
@@ -494,9 +548,11 @@ fn finish_interrupted_receipts(agency: &Agency, path: &Path) -> Result<(), Failu
             None => false,
         };
         let problem = match parcel {
-            Some(id) if accepted && !path.exists() => {
-                unusable_staged_record(agency, &leftover, id)?
-            }
+            Some(_) if accepted && path.exists() => Some(format!(
+                "`{}` exists, so it was not replaced; move this file elsewhere by hand",
+                path.display()
+            )),
+            Some(id) if accepted => unusable_staged_record(agency, &leftover, id)?,
             _ => None,
         };
         if let Some(problem) = problem {
@@ -517,6 +573,7 @@ fn finish_interrupted_receipts(agency: &Agency, path: &Path) -> Result<(), Failu
                 parcel.map(|p| p.to_string()).unwrap_or_default(),
                 path.display()
             );
+            finished = finished.or(parcel);
         } else {
             match std::fs::remove_file(&leftover) {
                 Ok(()) => {}
@@ -526,7 +583,7 @@ fn finish_interrupted_receipts(agency: &Agency, path: &Path) -> Result<(), Failu
             }
         }
     }
-    Ok(())
+    Ok(finished)
 }
 
 /// Why the staged record `staged` cannot be put in place as the receipt of
@@ -675,7 +732,7 @@ fn agency(
     identities: &[PathBuf],
     directory: &Path,
     audit: Option<&str>,
-) -> Result<liaison::AgencyBuilder, Failure> {
+) -> Result<(liaison::AgencyBuilder, String), Failure> {
     let mut loaded: Vec<Identity> = identities
         .iter()
         .map(liaison::load_identity)
@@ -701,11 +758,80 @@ fn agency(
     let directory = Directory::load(directory).map_err(setup)?;
     let mut builder = Agency::builder(first)
         .directory(directory)
-        .audit_location(location);
+        .audit_location(location.clone());
     for older in loaded {
         builder = builder.identity(older);
     }
-    Ok(builder)
+    Ok((builder, location))
+}
+
+/// Refuses an output path before anything is done or recorded: it must be
+/// a regular file or not exist (see [`liaison::files::check_destination`]),
+/// and must not be one of the files the command reads or keeps (the audit
+/// log and its quarantine file, an identity, an input, an agreement),
+/// which writing would destroy.
+fn check_output(output: &Path, audit: &str, reads: &[&Path]) -> Result<(), Failure> {
+    liaison::files::check_destination(output).map_err(|e| Failure::unusable(e.to_string()))?;
+    let mut kept: Vec<(PathBuf, &str)> = Vec::new();
+    if !(audit.starts_with("postgres://") || audit.starts_with("postgresql://")) {
+        kept.push((PathBuf::from(audit), "the audit log"));
+        kept.push((
+            PathBuf::from(format!("{audit}.quarantine")),
+            "the audit log's quarantine file",
+        ));
+    }
+    kept.extend(
+        reads
+            .iter()
+            .map(|p| (p.to_path_buf(), "a file this command reads")),
+    );
+    for (path, what) in kept {
+        if same_file(output, &path) {
+            return Err(Failure::unusable(format!(
+                "`{}` is {what} (`{}`): writing the output there would destroy it; give another output path",
+                output.display(),
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `a` and `b` name one file: the same device and inode when both
+/// exist, the same absolute path otherwise.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        #[cfg(unix)]
+        (Ok(x), Ok(y)) => {
+            use std::os::unix::fs::MetadataExt as _;
+            (x.dev(), x.ino()) == (y.dev(), y.ino())
+        }
+        _ => match (std::path::absolute(a), std::path::absolute(b)) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => false,
+        },
+    }
+}
+
+/// Writes `bytes` to standard output after their release or receipt was
+/// recorded. If that fails, they are not lost: they are kept in `kept`
+/// (mode 0600) in the current folder, and the error says so.
+fn write_recorded_output(bytes: &[u8], what: &str, kept: &str) -> Result<(), Failure> {
+    let Err(Failure::Unusable(mut lines)) = write_output(None, bytes) else {
+        return Ok(());
+    };
+    let kept = Path::new(kept);
+    match liaison::files::write_file(kept, bytes, true) {
+        Ok(()) => lines.push(format!(
+            "{what} is recorded; the output is kept in `{}` instead",
+            kept.display()
+        )),
+        Err(e) => lines.push(format!(
+            "{what} is recorded, and the output could not be kept in `{}` either ({e}): it is lost",
+            kept.display()
+        )),
+    }
+    Err(Failure::Unusable(lines))
 }
 
 fn setup(e: SetupError) -> Failure {

@@ -561,8 +561,8 @@ fn an_output_path_that_is_not_a_regular_file_is_refused_and_nothing_is_recorded(
         "{}",
         stderr(&out)
     );
-    let log = fs::read_to_string(setup.audit("NLD-KMAR")).unwrap();
-    assert!(!log.contains("\"release\""), "{log}");
+    // Refused before anything is recorded, not even a failed release.
+    assert!(!setup.audit("NLD-KMAR").exists());
     assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
 
     // A symbolic link is not followed, nor replaced.
@@ -583,8 +583,7 @@ fn an_output_path_that_is_not_a_regular_file_is_refused_and_nothing_is_recorded(
         "{}",
         stderr(&out)
     );
-    let log = fs::read_to_string(setup.audit("DEU-BPOL")).unwrap();
-    assert!(!log.contains("\"accepted\""), "{log}");
+    assert!(!setup.audit("DEU-BPOL").exists());
     assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
     assert_eq!(
         code(&setup.receive("DEU-BPOL", "parcel.bin", "received.json")),
@@ -640,10 +639,10 @@ fn an_interrupted_receipt_is_finished_by_the_next_run() {
         b"{\"parcel\":\"00000000-0000-0000-0000-000000000000\"}",
     )
     .unwrap();
-    // The operator tries again: the parcel is a replay, and the record is
-    // put in place from the staged file.
+    // The operator tries again: the record is put in place from the staged
+    // file, and that is the receipt of this very parcel: done.
     let out = setup.receive("DEU-BPOL", "parcel.bin", "b.json");
-    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(
         stderr(&out).contains("interrupted receipt"),
         "{}",
@@ -904,4 +903,184 @@ classes = ["indicator"]
             .any(|o| o["type"] == "indicator"
                 && o["pattern"] == "[ipv4-addr:value = '203.0.113.47']")
     );
+}
+
+#[test]
+fn an_output_path_naming_the_audit_log_or_the_identity_is_refused() {
+    let setup = Setup::new();
+    assert_eq!(code(&setup.share("border-control", "parcel.bin")), 0);
+    let log = fs::read(setup.audit("NLD-KMAR")).unwrap();
+    let identity = fs::read(setup.identity("NLD-KMAR")).unwrap();
+    for target in [setup.audit("NLD-KMAR"), setup.identity("NLD-KMAR")] {
+        let relative = target.strip_prefix(setup.dir.path()).unwrap();
+        let out = setup.share("border-control", s(relative));
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("would destroy it"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(fs::read(setup.audit("NLD-KMAR")).unwrap(), log);
+    assert_eq!(fs::read(setup.identity("NLD-KMAR")).unwrap(), identity);
+
+    // The receiver's log, given by --audit, and the parcel itself.
+    let out = setup.receive("DEU-BPOL", "parcel.bin", "parcel.bin");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let relative = setup.audit("DEU-BPOL");
+    let relative = relative.strip_prefix(setup.dir.path()).unwrap();
+    let out = setup.receive("DEU-BPOL", "parcel.bin", s(relative));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("the audit log"), "{}", stderr(&out));
+    assert!(!setup.audit("DEU-BPOL").exists());
+    assert_eq!(
+        code(&setup.receive("DEU-BPOL", "parcel.bin", "received.json")),
+        0
+    );
+}
+
+#[test]
+fn a_recovered_record_is_never_written_over_nor_removed() {
+    let setup = Setup::new();
+    assert_eq!(code(&setup.share("border-control", "a.bin")), 0);
+    assert_eq!(code(&setup.share("border-control", "b.bin")), 0);
+    // What a receipt killed after its record but before its rename leaves.
+    assert_eq!(code(&setup.receive("DEU-BPOL", "a.bin", "in.json")), 0);
+    let a_record = fs::read(setup.path("in.json")).unwrap();
+    let staged = setup.path(".in.json.0123456789abcdef0123456789abcdef.liaison-tmp");
+    fs::rename(setup.path("in.json"), &staged).unwrap();
+
+    // The next receipt to that path finishes A's, and stops there.
+    let out = setup.receive("DEU-BPOL", "b.bin", "in.json");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("was not received"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fs::read(setup.path("in.json")).unwrap(), a_record);
+    // B was not received, so it can be, elsewhere.
+    assert_eq!(code(&setup.receive("DEU-BPOL", "b.bin", "b.json")), 0);
+
+    // When the path already exists, the staged record is kept, not removed.
+    fs::rename(setup.path("in.json"), &staged).unwrap();
+    fs::write(setup.path("in.json"), b"something else").unwrap();
+    assert_eq!(code(&setup.share("border-control", "c.bin")), 0);
+    let out = setup.receive("DEU-BPOL", "c.bin", "in.json");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("move this file elsewhere"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fs::read(&staged).unwrap(), a_record);
+}
+
+#[test]
+fn a_bundle_whose_report_cannot_be_written_shares_nothing() {
+    let setup = Setup::new();
+    let record: serde_json::Value = serde_json::from_str(RECORD).unwrap();
+    fs::write(
+        setup.path("bundle.json"),
+        serde_json::to_vec(&serde_json::json!([record])).unwrap(),
+    )
+    .unwrap();
+    let out = liaison(&[
+        "share",
+        "--identity",
+        s(&setup.identity("NLD-KMAR")),
+        "--directory",
+        s(&setup.partners("NLD-KMAR")),
+        "--agreements",
+        s(&setup.path("agreement.toml")),
+        "--to",
+        "DEU-BPOL",
+        "--purpose",
+        "border-control",
+        "--at",
+        NOW,
+        "-o",
+        s(&setup.path("parcels")),
+        "--report",
+        s(&setup.path("nodir/report.json")),
+        s(&setup.path("bundle.json")),
+    ]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(!setup.audit("NLD-KMAR").exists());
+    assert!(!setup.path("parcels").exists());
+}
+
+#[test]
+fn output_that_standard_output_cannot_take_is_kept_once_recorded() {
+    let full = Path::new("/dev/full");
+    if !full.exists() {
+        return;
+    }
+    let setup = Setup::new();
+    let sink = || fs::OpenOptions::new().write(true).open(full).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_liaison"))
+        .current_dir(setup.dir.path())
+        .args([
+            "share",
+            "--identity",
+            s(&setup.identity("NLD-KMAR")),
+            "--directory",
+            s(&setup.partners("NLD-KMAR")),
+            "--agreements",
+            s(&setup.path("agreement.toml")),
+            "--to",
+            "DEU-BPOL",
+            "--purpose",
+            "border-control",
+            "--at",
+            NOW,
+            s(&setup.path("record.json")),
+        ])
+        .stdout(sink())
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("is kept in"), "{}", stderr(&out));
+    let kept: Vec<PathBuf> = fs::read_dir(setup.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("liaison-unwritten-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    fs::rename(&kept[0], setup.path("parcel.bin")).unwrap();
+
+    // The kept parcel is the recorded one: it is received, to standard
+    // output that fails, and the record is kept in turn.
+    let out = Command::new(env!("CARGO_BIN_EXE_liaison"))
+        .current_dir(setup.dir.path())
+        .args([
+            "receive",
+            "--identity",
+            s(&setup.identity("DEU-BPOL")),
+            "--directory",
+            s(&setup.partners("DEU-BPOL")),
+            "--at",
+            NOW,
+            s(&setup.path("parcel.bin")),
+        ])
+        .stdout(sink())
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("receipt of parcel"),
+        "{}",
+        stderr(&out)
+    );
+    let kept: Vec<PathBuf> = fs::read_dir(setup.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.to_string_lossy().ends_with(".json")
+                && p.to_string_lossy().contains("liaison-unwritten-")
+        })
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let text = fs::read_to_string(&kept[0]).unwrap();
+    assert!(text.contains("Pieter"), "{text}");
 }
