@@ -676,6 +676,16 @@ fn verify(log: &str, head: Option<&str>) -> Result<(), Failure> {
             Err(e) => return Err(Failure::unusable(e.to_string())),
         }
     } else {
+        // A pipe would wait for a writer, and a device reads as an empty
+        // log: neither is an audit log.
+        match std::fs::metadata(log) {
+            Ok(meta) if !meta.is_file() => {
+                return Err(Failure::unusable(format!(
+                    "`{log}` is not a regular file, so it is not an audit log"
+                )));
+            }
+            _ => {}
+        }
         match &trusted {
             None => liaison::audit::verify_file(log),
             Some(t) => liaison::audit::verify_file_against(log, t),

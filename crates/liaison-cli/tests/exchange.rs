@@ -1084,3 +1084,25 @@ fn output_that_standard_output_cannot_take_is_kept_once_recorded() {
     let text = fs::read_to_string(&kept[0]).unwrap();
     assert!(text.contains("Pieter"), "{text}");
 }
+
+#[test]
+fn audit_verify_refuses_what_is_not_a_regular_file() {
+    let setup = Setup::new();
+    let fifo = setup.path("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for log in [s(&fifo), "/dev/null"] {
+        let out = liaison(&["audit", "verify", log]);
+        assert_eq!(code(&out), 2, "{log}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("not a regular file"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
