@@ -213,6 +213,21 @@ impl Drop for StagedFile {
 /// it is; or the error of reading its metadata.
 pub fn check_destination(dest: impl AsRef<Path>) -> io::Result<()> {
     let dest = dest.as_ref();
+    // `y/` names a folder to be, not a file: renaming a file onto it fails
+    // only after the output is recorded.
+    let text = dest.as_os_str().as_encoded_bytes();
+    if text
+        .last()
+        .is_some_and(|b| *b == b'/' || std::path::is_separator(char::from(*b)))
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "`{}` ends with a path separator, so it names a folder: give the path of a regular file",
+                dest.display()
+            ),
+        ));
+    }
     let metadata = match fs::symlink_metadata(dest) {
         Ok(metadata) => metadata,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),

@@ -176,10 +176,19 @@ fn share(args: ShareArgs) -> Result<(), Failure> {
     let mut reads: Vec<&Path> = vec![args.record.as_path()];
     reads.extend(args.identity.iter().map(PathBuf::as_path));
     reads.extend(args.agreements.iter().map(PathBuf::as_path));
-    if let Some(path) = args.output.as_deref().filter(|p| *p != Path::new("-"))
-        && !bundle
-    {
-        check_output(path, &audit, &reads)?;
+    reads.push(args.directory.as_path());
+    match args.output.as_deref().filter(|p| *p != Path::new("-")) {
+        Some(folder) if bundle => {
+            for record in &records {
+                check_output(
+                    &folder.join(format!("{}.parcel", record.id)),
+                    &audit,
+                    &reads,
+                )?;
+            }
+        }
+        Some(path) => check_output(path, &audit, &reads)?,
+        None => {}
     }
     // The report's file is staged before any record is shared, so that a
     // report that cannot be written stops the command before it starts.
@@ -216,6 +225,8 @@ fn share(args: ShareArgs) -> Result<(), Failure> {
                 parcel.as_bytes(),
                 &format!("the release of parcel `{}`", parcel.id()),
                 &format!("liaison-unwritten-{}.parcel", parcel.id()),
+                &audit,
+                &reads,
             )
         }
         Ok(_) => Ok(()),
@@ -468,9 +479,9 @@ fn receive(args: ReceiveArgs) -> Result<(), Failure> {
     let bytes = read_input(Some(&args.parcel))?;
     let (builder, audit) = agency(&args.identity, &args.directory, args.audit.as_deref())?;
     let output = args.output.as_deref().filter(|p| *p != Path::new("-"));
+    let mut reads: Vec<&Path> = vec![args.parcel.as_path(), args.directory.as_path()];
+    reads.extend(args.identity.iter().map(PathBuf::as_path));
     if let Some(path) = output {
-        let mut reads: Vec<&Path> = vec![args.parcel.as_path()];
-        reads.extend(args.identity.iter().map(PathBuf::as_path));
         check_output(path, &audit, &reads)?;
     }
     let agency = builder
@@ -503,6 +514,8 @@ fn receive(args: ReceiveArgs) -> Result<(), Failure> {
                 &json,
                 &format!("the receipt of parcel `{}`", received.parcel),
                 &format!("liaison-unwritten-{}.json", received.parcel),
+                &audit,
+                &reads,
             )
         }
         Ok(_) => Ok(()),
@@ -777,9 +790,10 @@ fn agency(
 
 /// Refuses an output path before anything is done or recorded: it must be
 /// a regular file or not exist (see [`liaison::files::check_destination`]),
-/// and must not be one of the files the command reads or keeps (the audit
-/// log and its quarantine file, an identity, an input, an agreement),
-/// which writing would destroy.
+/// must not be one of the files the command reads or keeps (the audit log
+/// and its quarantine file, an identity, an input, an agreement), which
+/// writing would destroy, and must not lie inside a folder the command
+/// reads (the partner directory, a folder of agreements).
 fn check_output(output: &Path, audit: &str, reads: &[&Path]) -> Result<(), Failure> {
     liaison::files::check_destination(output).map_err(|e| Failure::unusable(e.to_string()))?;
     let mut kept: Vec<(PathBuf, &str)> = Vec::new();
@@ -793,22 +807,44 @@ fn check_output(output: &Path, audit: &str, reads: &[&Path]) -> Result<(), Failu
     kept.extend(
         reads
             .iter()
-            .map(|p| (p.to_path_buf(), "a file this command reads")),
+            .map(|p| (p.to_path_buf(), "a file or folder this command reads")),
     );
+    let resolved_output = resolved(output);
     for (path, what) in kept {
-        if same_file(output, &path) {
+        let inside = path.is_dir()
+            && resolved_output
+                .as_deref()
+                .zip(resolved(&path))
+                .is_some_and(|(o, folder)| o.starts_with(folder));
+        if inside || same_file(output, &path) {
             return Err(Failure::unusable(format!(
-                "`{}` is {what} (`{}`): writing the output there would destroy it; give another output path",
+                "`{}` is {what} (`{}`){}: writing the output there would destroy it; give another output path",
                 output.display(),
-                path.display()
+                path.display(),
+                if inside { ", or lies inside it" } else { "" },
             )));
         }
     }
     Ok(())
 }
 
+/// The path with every link and `..` resolved: the path itself when it
+/// exists, otherwise its folder's resolved path and its file name.
+fn resolved(path: &Path) -> Option<PathBuf> {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return Some(p);
+    }
+    let name = path.file_name()?;
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::canonicalize(folder).ok().map(|f| f.join(name))
+}
+
 /// Whether `a` and `b` name one file: the same device and inode when both
-/// exist, the same absolute path otherwise.
+/// exist, the same resolved path otherwise (links and `..` followed in
+/// the folders that exist).
 fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::metadata(a), std::fs::metadata(b)) {
         #[cfg(unix)]
@@ -816,9 +852,12 @@ fn same_file(a: &Path, b: &Path) -> bool {
             use std::os::unix::fs::MetadataExt as _;
             (x.dev(), x.ino()) == (y.dev(), y.ino())
         }
-        _ => match (std::path::absolute(a), std::path::absolute(b)) {
-            (Ok(x), Ok(y)) => x == y,
-            _ => false,
+        _ => match (resolved(a), resolved(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => match (std::path::absolute(a), std::path::absolute(b)) {
+                (Ok(x), Ok(y)) => x == y,
+                _ => false,
+            },
         },
     }
 }
@@ -826,12 +865,24 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// Writes `bytes` to standard output after their release or receipt was
 /// recorded. If that fails, they are not lost: they are kept in `kept`
 /// (mode 0600) in the current folder, and the error says so.
-fn write_recorded_output(bytes: &[u8], what: &str, kept: &str) -> Result<(), Failure> {
+fn write_recorded_output(
+    bytes: &[u8],
+    what: &str,
+    kept: &str,
+    audit: &str,
+    reads: &[&Path],
+) -> Result<(), Failure> {
     let Err(Failure::Unusable(mut lines)) = write_output(None, bytes) else {
         return Ok(());
     };
     let kept = Path::new(kept);
-    match liaison::files::write_file(kept, bytes, true) {
+    let written = match check_output(kept, audit, reads) {
+        Ok(()) => liaison::files::write_file(kept, bytes, true),
+        Err(_) => Err(io::Error::other(
+            "it names a file this command reads or keeps",
+        )),
+    };
+    match written {
         Ok(()) => lines.push(format!(
             "{what} is recorded; the output is kept in `{}` instead",
             kept.display()

@@ -1106,3 +1106,64 @@ fn audit_verify_refuses_what_is_not_a_regular_file() {
         );
     }
 }
+
+#[test]
+fn an_output_path_spelled_otherwise_or_inside_a_folder_read_is_refused() {
+    let setup = Setup::new();
+    fs::create_dir(setup.path("sub")).unwrap();
+    std::os::unix::fs::symlink(".", setup.path("lnk")).unwrap();
+    let share_with = |audit: &str, out: &str| {
+        liaison(&[
+            "share",
+            "--identity",
+            s(&setup.identity("NLD-KMAR")),
+            "--directory",
+            s(&setup.partners("NLD-KMAR")),
+            "--agreements",
+            s(&setup.path("agreement.toml")),
+            "--to",
+            "DEU-BPOL",
+            "--purpose",
+            "border-control",
+            "--at",
+            NOW,
+            "--audit",
+            s(&setup.path(audit)),
+            "-o",
+            s(&setup.path(out)),
+            s(&setup.path("record.json")),
+        ])
+    };
+    // A log that does not exist yet, named through `..` or a link.
+    for (audit, out) in [
+        ("new1.jsonl", "sub/../new1.jsonl"),
+        ("sub/../new2.jsonl", "new2.jsonl"),
+        ("lnk/new3.jsonl", "new3.jsonl"),
+        ("new4.jsonl", "lnk/new4.jsonl.quarantine"),
+    ] {
+        let out = share_with(audit, out);
+        assert_eq!(code(&out), 2, "{audit}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("would destroy it"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // A card in the partner directory the command reads.
+    let out = share_with("log.jsonl", "NLD-KMAR.partners/DEU-BPOL.card.json");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("lies inside it"), "{}", stderr(&out));
+    // A path that names a folder to be.
+    let out = share_with("log.jsonl", "later/");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("path separator"), "{}", stderr(&out));
+    for log in [
+        "new1.jsonl",
+        "new2.jsonl",
+        "new3.jsonl",
+        "new4.jsonl",
+        "log.jsonl",
+    ] {
+        assert!(!setup.path(log).exists(), "{log} was written");
+    }
+}
