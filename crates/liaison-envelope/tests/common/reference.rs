@@ -283,3 +283,108 @@ pub(crate) fn append_layer(
     parts.header.header_signatures.push([0; 64]);
     sign_as_is(parts, signing_secret);
 }
+
+// ---------------------------------------------------------------------------
+// X-Wing stanzas (suite 0x0003), from section 5.3.1 of the spec, with the
+// `x-wing` crate as the KEM primitive only.
+
+/// The wrap key of an X-Wing stanza (spec: salt = ciphertext || the
+/// recipient's X-Wing public key).
+pub(crate) fn xwing_wrap_key(shared: &[u8; 32], ciphertext: &[u8], recipient: &[u8]) -> [u8; 32] {
+    let salt = [ciphertext, recipient].concat();
+    hkdf(&salt, shared, b"liaison-envelope v2 xwing wrap")
+}
+
+pub(crate) fn xwing_aad(core: &Core, key_id: Option<[u8; 8]>) -> Vec<u8> {
+    let mut aad = core_digest(core).to_vec();
+    match key_id {
+        Some(id) => {
+            aad.push(3);
+            aad.extend_from_slice(&id);
+        }
+        None => aad.push(4),
+    }
+    aad
+}
+
+/// The X-Wing public key (1216 bytes) of a 32-byte seed.
+pub(crate) fn xwing_public_of(seed: [u8; 32]) -> Vec<u8> {
+    use x_wing::{Decapsulator as _, KeyExport as _};
+    x_wing::DecapsulationKey::from(seed)
+        .encapsulation_key()
+        .to_bytes()
+        .to_vec()
+}
+
+/// An X-Wing stanza wrapping `data_key` for the public key `recipient`,
+/// with the encapsulation randomness `eseed` (ML-KEM part first).
+pub(crate) fn xwing_stanza(
+    recipient: &[u8],
+    eseed: [u8; 64],
+    key_id: Option<[u8; 8]>,
+    core: &Core,
+    data_key: &[u8; 32],
+) -> Stanza {
+    let pk = x_wing::EncapsulationKey::try_from(recipient).unwrap();
+    let (ct, ss) = pk.encapsulate_deterministic(&eseed.into());
+    let ciphertext: [u8; 1120] = ct.as_slice().try_into().unwrap();
+    let shared: [u8; 32] = ss.as_slice().try_into().unwrap();
+    let key = xwing_wrap_key(&shared, &ciphertext, recipient);
+    Stanza::XWing {
+        key_id: key_id.map(liaison_envelope::KeyId::from_bytes),
+        ciphertext: Box::new(ciphertext),
+        wrapped: wrap_with(&key, &xwing_aad(core, key_id), data_key),
+    }
+}
+
+/// Unwraps the X-Wing stanza addressed to the X-Wing seed `seed` in the
+/// last layer.
+pub(crate) fn unwrap_data_key_xwing(header: &Header, seed: [u8; 32]) -> [u8; 32] {
+    use x_wing::Decapsulate as _;
+    let secret = x_wing::DecapsulationKey::from(seed);
+    let public = xwing_public_of(seed);
+    for stanza in &header.layers.last().unwrap().stanzas {
+        if let Stanza::XWing {
+            key_id,
+            ciphertext,
+            wrapped,
+        } = stanza
+        {
+            let ct = x_wing::Ciphertext::try_from(ciphertext.as_slice()).unwrap();
+            let ss = secret.decapsulate(&ct);
+            let shared: [u8; 32] = ss.as_slice().try_into().unwrap();
+            let key = xwing_wrap_key(&shared, ciphertext.as_slice(), &public);
+            let cipher = ChaCha20Poly1305::new(&Key::from(key));
+            let mut buf: [u8; 32] = wrapped[..32].try_into().unwrap();
+            let tag = Tag::try_from(&wrapped[32..]).unwrap();
+            let aad = xwing_aad(&header.core, key_id.map(|k| k.to_bytes()));
+            if cipher
+                .decrypt_inout_detached(&Nonce::default(), &aad, buf.as_mut_slice().into(), &tag)
+                .is_ok()
+            {
+                return buf;
+            }
+        }
+    }
+    panic!("no X-Wing stanza for this seed")
+}
+
+/// An X25519 stanza wrapping `data_key` for the X25519 public key
+/// `recipient`, with the ephemeral secret `ephemeral_secret`.
+pub(crate) fn x25519_stanza(
+    recipient: [u8; 32],
+    ephemeral_secret: [u8; 32],
+    key_id: Option<[u8; 8]>,
+    core: &Core,
+    data_key: &[u8; 32],
+) -> Stanza {
+    let secret = StaticSecret::from(ephemeral_secret);
+    let ephemeral = PublicKey::from(&secret).to_bytes();
+    let shared = secret.diffie_hellman(&PublicKey::from(recipient));
+    let key = wrap_key(shared.as_bytes(), &ephemeral, &recipient);
+    Stanza::X25519 {
+        key_id: key_id.map(liaison_envelope::KeyId::from_bytes),
+        ephemeral,
+        wrapped: wrap_with(&key, &wrap_aad(core, key_id), data_key),
+    }
+}
