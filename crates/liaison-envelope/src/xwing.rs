@@ -1,14 +1,26 @@
 //! The post-quantum hybrid recipient of suite 3: X-Wing keys (ML-KEM-768
-//! combined with X25519, draft-connolly-cfrg-xwing-kem, computed by the
-//! RustCrypto `x-wing` crate as it is) and the wrap of the data key under
-//! an X-Wing shared secret (stanza types 0x03 and 0x04). Every constant
-//! string here is part of the format.
+//! combined with X25519, draft-connolly-cfrg-xwing-kem) and the wrap of
+//! the data key under an X-Wing shared secret (stanza types 0x03 and 0x04).
+//! Every constant string here is part of the format.
+//!
+//! X-Wing is the draft's construction over three primitives used as they
+//! are: ML-KEM-768 from RustCrypto's `ml-kem` (FIPS 203), X25519 from
+//! `x25519-dalek`, and SHAKE256 and SHA3-256 from `sha3` for the draft's key
+//! expansion and combiner, the few lines below. The RustCrypto `x-wing`
+//! crate does the same, but its release needs `kem` 0.3, which cannot share
+//! the workspace's lock file with the `age` 0.12 baseline of the benches
+//! (whose `ml-kem` 0.2 pins `kem` =0.3.0-pre.0). The unit tests run the
+//! draft's own test vectors, so any departure from the draft fails them.
 
 use std::fmt;
 
 use hkdf::Hkdf;
+use ml_kem::kem::Decapsulate as _;
+use ml_kem::{EncapsulateDeterministic as _, EncodedSizeUser as _, KemCore as _, MlKem768};
 use sha2::Sha256;
-use x_wing::{Decapsulate as _, Decapsulator as _, KeyExport as _};
+use sha3::digest::{ExtendableOutput as _, Update as _, XofReader as _};
+use sha3::{Sha3_256, Shake256};
+use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::{Zeroize as _, Zeroizing};
 
 use crate::crypto::{self, DataKey};
@@ -25,16 +37,43 @@ pub(crate) const INFO_XWING_WRAP: &[u8] = b"liaison-envelope v2 xwing wrap";
 /// Bytes of the ML-KEM-768 part of an X-Wing public key (the X25519 part,
 /// 32 bytes, follows it).
 const MLKEM_PUBLIC_KEY_LEN: usize = XWING_PUBLIC_KEY_LEN - 32;
+/// Bytes of the ML-KEM-768 part of an X-Wing ciphertext (the X25519
+/// ephemeral public key, 32 bytes, follows it).
+const MLKEM_CIPHERTEXT_LEN: usize = XWING_CIPHERTEXT_LEN - 32;
+/// The draft's `XWingLabel` (hexadecimal 5c2e2f2f5e5c).
+const XWING_LABEL: &[u8; 6] = b"\\.//^\\";
+
+/// 32 secret bytes in `ml-kem`'s array type, wiped when dropped.
+struct SecretB32(ml_kem::B32);
+
+impl Drop for SecretB32 {
+    fn drop(&mut self) {
+        self.0.as_mut_slice().zeroize();
+    }
+}
+
+type MlKemEncapsulationKey = <MlKem768 as ml_kem::KemCore>::EncapsulationKey;
+type MlKemDecapsulationKey = <MlKem768 as ml_kem::KemCore>::DecapsulationKey;
 
 /// A checked X-Wing public key from a card: 1216 bytes, the ML-KEM-768
 /// encapsulation key then the X25519 public key.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub(crate) struct HybridPublic {
-    key: x_wing::EncapsulationKey,
+    mlkem: MlKemEncapsulationKey,
+    x25519: PublicKey,
     bytes: Box<[u8; XWING_PUBLIC_KEY_LEN]>,
     /// Computed once: a key id is a hash of its key.
     key_id: KeyId,
 }
+
+impl PartialEq for HybridPublic {
+    fn eq(&self, other: &Self) -> bool {
+        // The parsed keys are functions of the bytes.
+        self.bytes == other.bytes
+    }
+}
+
+impl Eq for HybridPublic {}
 
 impl fmt::Debug for HybridPublic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -54,25 +93,28 @@ impl HybridPublic {
                 bytes.len()
             ));
         };
-        let Ok(key) = x_wing::EncapsulationKey::try_from(bytes) else {
+        let (mlkem_bytes, x25519_bytes) = array.split_at(MLKEM_PUBLIC_KEY_LEN);
+        let encoded = ml_kem::Encoded::<MlKemEncapsulationKey>::try_from(mlkem_bytes)
+            .map_err(|_| "the ML-KEM-768 part of the X-Wing key has the wrong length".to_owned())?;
+        let mlkem = MlKemEncapsulationKey::from_bytes(&encoded);
+        // FIPS 203 section 7.2: decoding reduces every 12-bit coefficient
+        // modulo q, so a key with one not below q = 3329 encodes back to
+        // other bytes.
+        if mlkem.as_bytes().as_slice() != mlkem_bytes {
             return Err(
                 "the ML-KEM-768 part of the X-Wing key is not a valid encapsulation key \
                  (a coefficient is not below q = 3329, FIPS 203 section 7.2)"
                     .to_owned(),
             );
-        };
-        let mut x25519 = [0u8; 32];
-        for (dst, src) in x25519
-            .iter_mut()
-            .zip(array.iter().skip(MLKEM_PUBLIC_KEY_LEN))
-        {
-            *dst = *src;
         }
+        let mut x25519 = [0u8; 32];
+        x25519.copy_from_slice(x25519_bytes);
         if let Some(problem) = x25519_key_problem(&x25519) {
             return Err(format!("the X25519 part of the X-Wing key: {problem}"));
         }
         Ok(HybridPublic {
-            key,
+            mlkem,
+            x25519: PublicKey::from(x25519),
             key_id: KeyId::of_bytes(&array),
             bytes: Box::new(array),
         })
@@ -89,10 +131,15 @@ impl HybridPublic {
     }
 }
 
-/// An X-Wing decapsulation key: the 32-byte seed of the draft, wiped on
-/// drop (by the `x-wing` crate), never printed.
+/// An X-Wing decapsulation key: the draft's 32-byte seed and its expansion
+/// (the draft allows keeping it; it never leaves this struct), all wiped on
+/// drop, never printed.
 pub(crate) struct HybridSecret {
-    key: x_wing::DecapsulationKey,
+    seed: Zeroizing<[u8; 32]>,
+    /// Wiped on drop by `ml-kem` (its `zeroize` feature).
+    mlkem: MlKemDecapsulationKey,
+    /// Wiped on drop by `x25519-dalek` (its `zeroize` feature).
+    x25519: StaticSecret,
     public: HybridPublic,
 }
 
@@ -103,15 +150,35 @@ impl fmt::Debug for HybridSecret {
 }
 
 impl HybridSecret {
-    /// The key pair of a 32-byte seed (the draft's `GenerateKeyPairDerand`).
-    /// `None` only if the public key derived from it failed the card checks,
-    /// which no seed does in practice (a derived X25519 key of small order
-    /// has probability about 2^-250).
+    /// The key pair of a 32-byte seed (the draft's `GenerateKeyPairDerand`:
+    /// SHAKE256 of the seed to 96 bytes, ML-KEM-768's `KeyGen_internal` on
+    /// the first 32 and the next 32, the X25519 secret the last 32). `None`
+    /// only if the public key fails the card checks, which no seed is known
+    /// to give (a derived X25519 key of small order has probability about
+    /// 2^-250).
     pub(crate) fn from_seed(seed: &[u8; 32]) -> Option<HybridSecret> {
-        let key = x_wing::DecapsulationKey::from(*seed);
-        let public_bytes = key.encapsulation_key().to_bytes();
-        let public = HybridPublic::from_bytes(public_bytes.as_slice()).ok()?;
-        Some(HybridSecret { key, public })
+        let mut expanded = Zeroizing::new([0u8; 96]);
+        let mut shake = Shake256::default();
+        shake.update(seed);
+        shake.finalize_xof().read(expanded.as_mut_slice());
+        let (dz, x) = expanded.split_at(64);
+        let (d, z) = dz.split_at(32);
+        let d = SecretB32(ml_kem::B32::try_from(d).ok()?);
+        let z = SecretB32(ml_kem::B32::try_from(z).ok()?);
+        let (mlkem, ek) = MlKem768::generate_deterministic(&d.0, &z.0);
+        let mut x_bytes = Zeroizing::new([0u8; 32]);
+        x_bytes.copy_from_slice(x);
+        let x25519 = StaticSecret::from(*x_bytes);
+        let mut bytes = Vec::with_capacity(XWING_PUBLIC_KEY_LEN);
+        bytes.extend_from_slice(ek.as_bytes().as_slice());
+        bytes.extend_from_slice(PublicKey::from(&x25519).as_bytes());
+        let public = HybridPublic::from_bytes(&bytes).ok()?;
+        Some(HybridSecret {
+            seed: Zeroizing::new(*seed),
+            mlkem,
+            x25519,
+            public,
+        })
     }
 
     /// A fresh key pair from a seed drawn from `rng`.
@@ -126,7 +193,7 @@ impl HybridSecret {
 
     /// The seed, for the identity file.
     pub(crate) fn seed(&self) -> Zeroizing<[u8; 32]> {
-        Zeroizing::new(*self.key.as_bytes())
+        self.seed.clone()
     }
 
     /// The public key.
@@ -210,28 +277,62 @@ fn encapsulate(
     recipient: &HybridPublic,
     eseed: &[u8; 64],
 ) -> Option<(Box<Ciphertext>, Zeroizing<[u8; 32]>)> {
-    let randomness = <&_>::try_from(eseed.as_slice()).ok()?;
-    let (encapsulated, mut shared) = recipient.key.encapsulate_deterministic(randomness);
+    let (m, ek_x) = eseed.split_at(32);
+    let m = SecretB32(ml_kem::B32::try_from(m).ok()?);
+    let (ct_m, mut ss_m) = recipient.mlkem.encapsulate_deterministic(&m.0).ok()?;
+    let mut ek_x_bytes = Zeroizing::new([0u8; 32]);
+    ek_x_bytes.copy_from_slice(ek_x);
+    let ek_x = StaticSecret::from(*ek_x_bytes);
+    let ct_x = PublicKey::from(&ek_x);
+    let ss_x = ek_x.diffie_hellman(&recipient.x25519);
+    let secret = combiner(
+        ss_m.as_slice(),
+        ss_x.as_bytes(),
+        ct_x.as_bytes(),
+        recipient.x25519.as_bytes(),
+    );
+    ss_m.as_mut_slice().zeroize();
     let mut ciphertext = Box::new([0u8; XWING_CIPHERTEXT_LEN]);
-    ciphertext.copy_from_slice(encapsulated.as_slice());
-    let mut secret = Zeroizing::new([0u8; 32]);
-    secret.copy_from_slice(shared.as_slice());
-    shared.as_mut_slice().zeroize();
+    let (m_part, x_part) = ciphertext.split_at_mut(MLKEM_CIPHERTEXT_LEN);
+    m_part.copy_from_slice(ct_m.as_slice());
+    x_part.copy_from_slice(ct_x.as_bytes());
     Some((ciphertext, secret))
 }
 
-/// X-Wing decapsulation: the shared secret of a ciphertext (an unrelated
-/// one for a ciphertext that was not made for this key).
+/// X-Wing decapsulation (the draft's `Decapsulate`): the shared secret of a
+/// ciphertext (an unrelated one for a ciphertext that was not made for this
+/// key: ML-KEM-768 rejects implicitly).
 fn decapsulate(
     secret: &HybridSecret,
     ciphertext: &[u8; XWING_CIPHERTEXT_LEN],
 ) -> Option<Zeroizing<[u8; 32]>> {
-    let encapsulated = x_wing::Ciphertext::try_from(ciphertext.as_slice()).ok()?;
-    let mut shared = secret.key.decapsulate(&encapsulated);
-    let mut ss = Zeroizing::new([0u8; 32]);
-    ss.copy_from_slice(shared.as_slice());
-    shared.as_mut_slice().zeroize();
+    let (ct_m, ct_x) = ciphertext.split_at(MLKEM_CIPHERTEXT_LEN);
+    let ct_m = ml_kem::Ciphertext::<MlKem768>::try_from(ct_m).ok()?;
+    let mut ct_x_bytes = [0u8; 32];
+    ct_x_bytes.copy_from_slice(ct_x);
+    let mut ss_m = secret.mlkem.decapsulate(&ct_m).ok()?;
+    let ss_x = secret.x25519.diffie_hellman(&PublicKey::from(ct_x_bytes));
+    let ss = combiner(
+        ss_m.as_slice(),
+        ss_x.as_bytes(),
+        &ct_x_bytes,
+        secret.public.x25519.as_bytes(),
+    );
+    ss_m.as_mut_slice().zeroize();
     Some(ss)
+}
+
+/// The draft's combiner: SHA3-256 of the ML-KEM-768 shared secret, the
+/// X25519 shared secret, the X25519 ciphertext, the X25519 public key and
+/// the label.
+fn combiner(ss_m: &[u8], ss_x: &[u8; 32], ct_x: &[u8; 32], pk_x: &[u8; 32]) -> Zeroizing<[u8; 32]> {
+    let mut hash = Sha3_256::default();
+    for part in [ss_m, ss_x, ct_x, pk_x, XWING_LABEL] {
+        sha3::Digest::update(&mut hash, part);
+    }
+    let mut out = Zeroizing::new([0u8; 32]);
+    out.copy_from_slice(sha3::Digest::finalize(hash).as_slice());
+    out
 }
 
 /// Unwraps an X-Wing stanza with the recipient's decapsulation key. `None`

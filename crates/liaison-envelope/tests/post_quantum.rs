@@ -350,3 +350,24 @@ fn key_files_name_the_post_quantum_fields_and_debug_shows_no_secret() {
     let err = Card::from_json(&no_id.to_string()).unwrap_err().to_string();
     assert!(err.contains("/xwing_key_id"), "{err}");
 }
+
+#[test]
+fn the_reference_implementation_matches_the_drafts_vectors() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/xwing/test-vectors.json"),
+    )
+    .unwrap();
+    let vectors: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    assert_eq!(vectors.len(), 3);
+    for v in &vectors {
+        let field = |k: &str| hex::decode(v[k].as_str().unwrap()).unwrap();
+        let seed: [u8; 32] = field("seed").try_into().unwrap();
+        assert_eq!(spec::xwing_public_of(seed), field("pk"));
+        // The library's card for the same seed carries the same key.
+        let card = identity("DE-B", 2)
+            .with_post_quantum_secret_bytes(&seed)
+            .unwrap()
+            .card();
+        assert_eq!(card.post_quantum_public().unwrap(), field("pk").as_slice());
+    }
+}
