@@ -634,14 +634,17 @@ impl Card {
             file.xwing_public.is_some() || file.xwing_key_id.is_some(),
             "/xwing_public",
         )?;
-        let x = decode_key(WHAT, "/x25519_public", &file.x25519_public)?;
-        let e = decode_key(WHAT, "/ed25519_public", &file.ed25519_public)?;
-        let hybrid = match (&file.xwing_public, &file.xwing_key_id) {
-            (Some(text), Some(_)) => Some(decode_hybrid_public(WHAT, text)?),
+        let hybrid_text = match (&file.xwing_public, &file.xwing_key_id) {
+            (Some(text), Some(_)) => Some(text),
             (None, None) => None,
             (None, Some(_)) => return Err(missing_member(WHAT, "/xwing_public")),
             (Some(_), None) => return Err(missing_member(WHAT, "/xwing_key_id")),
         };
+        let x = decode_key(WHAT, "/x25519_public", &file.x25519_public)?;
+        let e = decode_key(WHAT, "/ed25519_public", &file.ed25519_public)?;
+        let hybrid = hybrid_text
+            .map(|text| decode_hybrid_public(WHAT, text))
+            .transpose()?;
         let not_before = parse_time(WHAT, "/not_before", &file.not_before)?;
         let not_after = parse_time(WHAT, "/not_after", &file.not_after)?;
         check_file_fields(WHAT, &file.agency_id, not_before, not_after)?;
