@@ -283,6 +283,7 @@ fn agreements(rng: &mut Rng, providers: &[AgencyId]) -> Vec<Agreement> {
                 max_classification: rng.pick(&CLASSIFICATIONS[1..4]),
                 known_caveats: Vec::new(),
                 obligations: ObligationRules::default(),
+                require_post_quantum: None,
                 clauses: (0..10)
                     .map(|i| clause(rng, i, &agreement_purposes))
                     .collect(),

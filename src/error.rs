@@ -140,6 +140,18 @@ pub enum ShareError {
         /// The time of sharing.
         at: String,
     },
+    /// An agreement requires the copy to be sealed post-quantum, and the
+    /// partner's current card has no X-Wing key: sealing classically is
+    /// refused.
+    #[error(
+        "{reason}, and the current card of `{partner}` has no post-quantum (X-Wing) key, so the copy is not sealed classically; ask the partner for a card made with `liaison keygen --post-quantum` and add it to the partner directory"
+    )]
+    PostQuantumRequired {
+        /// The recipient.
+        partner: AgencyId,
+        /// Which agreement requires it and why, in words.
+        reason: String,
+    },
     /// The released copy or the parcel could not be made.
     #[error("cannot make the parcel: {problem}")]
     Parcel {
@@ -179,6 +191,7 @@ impl ShareError {
             Self::UnknownPartner { .. } => "unknown-partner",
             Self::NoValidKey { .. } => "no-valid-partner-key",
             Self::NoValidIdentity { .. } => "no-valid-identity",
+            Self::PostQuantumRequired { .. } => "post-quantum-required",
             Self::Parcel { .. } => "parcel-not-made",
             Self::Audit { .. } => "audit-failed",
             Self::Output { .. } => "output-not-written",

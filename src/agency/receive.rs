@@ -2,7 +2,7 @@
 //! check the label against it and its age, stage the output, then record
 //! the receipt and the parcel id in one durable step, then deliver.
 
-use liaison_envelope::{OpenError, Opened, inspect, open};
+use liaison_envelope::{KeyId, OpenError, Opened, inspect, open};
 use liaison_record::{Record, Timestamp, sha256};
 use rayon::prelude::*;
 
@@ -205,17 +205,16 @@ impl Agency {
         event.counterparty = Some(sender.clone());
 
         let anonymous = inspection.recipients.iter().any(|r| r.key_id.is_none());
-        let candidates: Vec<&OwnKey> = self
-            .keys
-            .iter()
-            .filter(|k| {
-                anonymous
-                    || inspection
-                        .recipients
-                        .iter()
-                        .any(|r| r.key_id == Some(k.card.encryption_key_id()))
-            })
-            .collect();
+        let candidates: Vec<&OwnKey> =
+            self.keys
+                .iter()
+                .filter(|k| {
+                    anonymous
+                        || inspection.recipients.iter().any(|r| {
+                            r.key_id.is_some() && r.key_id == own_key_id(&k.card, &inspection)
+                        })
+                })
+                .collect();
         if candidates.is_empty() {
             return Err(ReceiveError::NotForUs {
                 agency: self.id.clone(),
@@ -329,7 +328,9 @@ impl Agency {
         }
         if !own.card.is_valid_at(sealed) {
             return Err(ReceiveError::RetiredKey {
-                key_id: own.card.encryption_key_id().to_string(),
+                key_id: own_key_id(&own.card, &inspection)
+                    .unwrap_or(own.card.encryption_key_id())
+                    .to_string(),
                 sealed_at: label.sealed_at.to_string(),
             });
         }
@@ -387,5 +388,19 @@ impl Agency {
             },
             _ => ReceiveError::CannotOpen,
         }
+    }
+}
+
+/// The key id of this agency's card that names it in the envelope's
+/// stanzas: its X-Wing key id in a post-quantum envelope, its X25519 key
+/// id in a classical one.
+fn own_key_id(
+    card: &liaison_envelope::Card,
+    inspection: &liaison_envelope::Inspection,
+) -> Option<KeyId> {
+    if inspection.post_quantum {
+        card.post_quantum_key_id()
+    } else {
+        Some(card.encryption_key_id())
     }
 }

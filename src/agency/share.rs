@@ -1,6 +1,6 @@
 //! Sharing: decide, redact, canonicalize, seal, sign, audit.
 
-use liaison_envelope::Sealer;
+use liaison_envelope::{Protection, Sealer};
 use liaison_policy::{Decision, Outcome, holder, redact_with_digest};
 use liaison_record::{AgencyId, Purpose, Record, Timestamp};
 use rayon::prelude::*;
@@ -306,6 +306,12 @@ impl Agency {
         at: Timestamp,
     ) -> Result<Parcel, ShareError> {
         let parcel_error = |problem: String| ShareError::Parcel { problem };
+        if decision.require_post_quantum && !card.has_post_quantum_key() {
+            return Err(ShareError::PostQuantumRequired {
+                partner: decision.to.clone(),
+                reason: post_quantum_reason(decision),
+            });
+        }
         let copy = redact_with_digest(record, record_digest, decision, &self.id)
             .map_err(|e| parcel_error(e.to_string()))?;
         let payload = copy.canonical_json();
@@ -331,8 +337,16 @@ impl Agency {
         }
         .to_bytes()
         .map_err(|e| parcel_error(format!("cannot encode the label ({e})")))?;
+        // Post-quantum when an agreement requires it, and otherwise whenever
+        // the partner's card allows it (`Auto` with one card).
+        let protection = if decision.require_post_quantum {
+            Protection::PostQuantum
+        } else {
+            Protection::Auto
+        };
         let bytes = Sealer::new(identity)
             .recipient(card)
+            .protection(protection)
             .label(&label)
             .at(at.to_offset_date_time())
             .seal(&payload)
@@ -344,5 +358,23 @@ impl Agency {
             digest,
             bytes,
         })
+    }
+}
+
+/// The agreements' reasons for requiring post-quantum sealing, in words.
+fn post_quantum_reason(decision: &Decision) -> String {
+    let reasons: Vec<String> = decision
+        .reasons
+        .iter()
+        .filter(|r| r.rule == liaison_policy::Rule::PostQuantum)
+        .map(|r| match &r.agreement {
+            Some(a) => format!("agreement `{a}` {}", r.message),
+            None => r.message.clone(),
+        })
+        .collect();
+    if reasons.is_empty() {
+        "the decision requires post-quantum sealing".to_owned()
+    } else {
+        reasons.join("; ")
     }
 }

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use liaison_envelope::{
-    Card, Identity, OpenError, Sealer, Spooled, StreamOpener, armor, dearmor, inspect, open,
+    Card, Identity, OpenError, Protection, Sealer, Spooled, StreamOpener, armor, dearmor, inspect,
+    open,
 };
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -56,6 +57,23 @@ pub(crate) struct KeygenArgs {
     /// the start.
     #[arg(long)]
     not_after: Option<String>,
+    /// Also make an X-Wing (ML-KEM-768 + X25519) key, so that partners can
+    /// seal post-quantum envelopes for this agency; the card keeps its
+    /// X25519 key for classical envelopes.
+    #[arg(long)]
+    post_quantum: bool,
+    /// With --post-quantum: add an X-Wing key to this existing identity
+    /// instead of making new keys (key rotation towards post-quantum
+    /// envelopes). The new files keep its agency id, validity window, and
+    /// X25519 and Ed25519 keys, so they still open every classical envelope
+    /// sealed for the old card.
+    #[arg(
+        long,
+        value_name = "IDENTITY",
+        requires = "post_quantum",
+        conflicts_with_all = ["not_before", "not_after"]
+    )]
+    upgrade: Option<PathBuf>,
 }
 
 /// `liaison seal`.
@@ -77,6 +95,16 @@ pub(crate) struct SealArgs {
     /// every stanza).
     #[arg(long)]
     anonymous: bool,
+    /// Seal for post-quantum recipients (X-Wing stanzas, suite 0x0003):
+    /// refused if a recipient card has no X-Wing key. Without this flag or
+    /// --classical, the envelope is post-quantum when every card has an
+    /// X-Wing key, classical when none has, and a mix is refused.
+    #[arg(long, conflicts_with = "classical")]
+    post_quantum: bool,
+    /// Seal classically (X25519 stanzas, suite 0x0002) even for cards with
+    /// X-Wing keys.
+    #[arg(long)]
+    classical: bool,
     /// Write to this file instead of standard output. Either way the
     /// payload is streamed (bounded memory) unless `--armor` is given, and
     /// the output appears only once sealing has succeeded.
@@ -150,8 +178,22 @@ fn keygen(args: &KeygenArgs) -> Result<(), Failure> {
         None => not_before + Duration::days(730),
     };
     // A valid agency id (checked when parsed) is also a safe file name stem.
-    let identity = Identity::generate(args.agency.as_str(), not_before, not_after)
-        .map_err(|e| Failure::unusable(e.to_string()))?;
+    let identity = if let Some(old) = &args.upgrade {
+        let old = read_identity(old)?;
+        if old.agency_id() != args.agency.as_str() {
+            return Err(Failure::unusable(format!(
+                "--upgrade names an identity of `{}`, not of `{}`: give the --agency of that identity",
+                old.agency_id(),
+                args.agency
+            )));
+        }
+        old.with_new_post_quantum_key()
+    } else if args.post_quantum {
+        Identity::generate_post_quantum(args.agency.as_str(), not_before, not_after)
+    } else {
+        Identity::generate(args.agency.as_str(), not_before, not_after)
+    }
+    .map_err(|e| Failure::unusable(e.to_string()))?;
     let id_path = args.out.join(format!("{}.identity.json", args.agency));
     let card_path = args.out.join(format!("{}.card.json", args.agency));
     for p in [&id_path, &card_path] {
@@ -239,10 +281,18 @@ fn seal(args: &SealArgs) -> Result<(), Failure> {
         Some(p) => read_input(Some(p))?,
         None => Vec::new(),
     };
+    let protection = if args.post_quantum {
+        Protection::PostQuantum
+    } else if args.classical {
+        Protection::Classical
+    } else {
+        Protection::Auto
+    };
     let sealer = Sealer::new(&identity)
         .recipients(&cards)
         .label(&label)
-        .anonymous(args.anonymous);
+        .anonymous(args.anonymous)
+        .protection(protection);
     if args.armor {
         // The text form is for transports that need text: built in memory.
         let payload = read_input(args.input.as_deref())?;
@@ -288,6 +338,7 @@ fn open_failure(input: Option<&Path>, e: &OpenError) -> Failure {
     let line = format!("{}: {e}", describe(input));
     match e {
         OpenError::NotRecipient { .. }
+        | OpenError::NoPostQuantumKey
         | OpenError::UntrustedSender { .. }
         | OpenError::SenderCardNotValid { .. }
         | OpenError::CannotOpen => Failure::refused(line),

@@ -1,5 +1,6 @@
-//! The derivations and primitive operations of suite 2, over parsed structs:
-//! key wrapping (X25519 + HKDF-SHA256 + ChaCha20-Poly1305), the payload key
+//! The derivations and primitive operations of suites 2 and 3, over parsed
+//! structs: X25519 key wrapping (X25519 + HKDF-SHA256 + ChaCha20-Poly1305;
+//! the X-Wing stanzas of suite 3 are in `xwing.rs`), the payload key
 //! and key commitment, chunk nonces, the content digest and the signed
 //! transcript. Every constant string here is part of the format.
 
@@ -124,18 +125,8 @@ pub(crate) fn wrap(
         return Err(WrapError::LowOrder);
     }
     let key = wrap_key(shared.as_bytes(), &ephemeral, recipient.as_bytes());
-    let cipher = cipher_for(&key);
-    let mut wrapped = [0u8; WRAPPED_KEY_LEN];
-    let (body, tag_out) = wrapped.split_at_mut(32);
-    body.copy_from_slice(data_key);
-    let tag = cipher
-        .encrypt_inout_detached(
-            &Nonce::default(),
-            &wrap_aad(core_digest, key_id),
-            InOutBuf::from(body),
-        )
-        .map_err(|_| WrapError::LowOrder)?;
-    tag_out.copy_from_slice(&tag);
+    let wrapped =
+        seal_data_key(&key, &wrap_aad(core_digest, key_id), data_key).ok_or(WrapError::LowOrder)?;
     Ok(Stanza::X25519 {
         key_id,
         ephemeral,
@@ -158,13 +149,41 @@ pub(crate) fn unwrap(
         return None;
     }
     let key = wrap_key(shared.as_bytes(), ephemeral, recipient);
-    let cipher = cipher_for(&key);
+    open_data_key(&key, &wrap_aad(core_digest, key_id), wrapped)
+}
+
+/// Wraps the data key under a stanza's wrap key: ChaCha20-Poly1305 with
+/// the zero nonce (every wrap key is used once), 32 bytes then the tag.
+pub(crate) fn seal_data_key(
+    key: &[u8; 32],
+    aad: &[u8],
+    data_key: &[u8; 32],
+) -> Option<[u8; WRAPPED_KEY_LEN]> {
+    let cipher = cipher_for(key);
+    let mut wrapped = [0u8; WRAPPED_KEY_LEN];
+    let (body, tag_out) = wrapped.split_at_mut(32);
+    body.copy_from_slice(data_key);
+    let tag = cipher
+        .encrypt_inout_detached(&Nonce::default(), aad, InOutBuf::from(body))
+        .ok()?;
+    tag_out.copy_from_slice(&tag);
+    Some(wrapped)
+}
+
+/// Opens a wrapped data key under a stanza's wrap key; `None` if the tag
+/// does not verify.
+pub(crate) fn open_data_key(
+    key: &[u8; 32],
+    aad: &[u8],
+    wrapped: &[u8; WRAPPED_KEY_LEN],
+) -> Option<DataKey> {
+    let cipher = cipher_for(key);
     let (body, tag) = wrapped.split_at(32);
     let tag = Tag::try_from(tag).ok()?;
     let mut out = Zeroizing::new([0u8; 32]);
     let buf = InOutBuf::new(body, out.as_mut_slice()).ok()?;
     cipher
-        .decrypt_inout_detached(&Nonce::default(), &wrap_aad(core_digest, key_id), buf, &tag)
+        .decrypt_inout_detached(&Nonce::default(), aad, buf, &tag)
         .ok()?;
     Some(out)
 }

@@ -90,9 +90,30 @@ pub enum SealError {
         /// The card's agency id.
         agency: String,
     },
-    /// A rewrap would make the header longer than the format allows.
+    /// A recipient card has no post-quantum (X-Wing) key, and the envelope
+    /// is post-quantum (asked for, or rewrapped from a post-quantum one).
     #[error(
-        "the rewrapped header would be {len} bytes, more than the {max} bytes allowed: rekey the envelope for fewer recipients instead"
+        "the card of `{agency}` has no post-quantum (X-Wing) key, so it cannot receive a post-quantum envelope: ask the agency for a card made with `liaison keygen --post-quantum`, or seal classically"
+    )]
+    NoPostQuantumKey {
+        /// The card's agency id.
+        agency: String,
+    },
+    /// Some recipient cards have post-quantum keys and some do not, and no
+    /// choice was made: sealing classically would silently downgrade the
+    /// post-quantum recipients.
+    #[error(
+        "the cards of {with} have post-quantum (X-Wing) keys and those of {without} do not: one envelope is either post-quantum or classical, so choose explicitly (post-quantum needs every card to have an X-Wing key; classical leaves every recipient open to a future quantum computer)"
+    )]
+    MixedProtection {
+        /// The agencies whose cards have an X-Wing key, in backticks.
+        with: String,
+        /// The agencies whose cards have none, in backticks.
+        without: String,
+    },
+    /// The header would be longer than the format allows.
+    #[error(
+        "the header would be {len} bytes, more than the {max} bytes allowed: address fewer recipients (each post-quantum stanza takes 1179 bytes), or rekey a forwarded envelope instead of rewrapping it"
     )]
     HeaderTooLarge {
         /// The header's length.
@@ -133,7 +154,9 @@ pub enum OpenError {
         version: u8,
     },
     /// The cipher suite is not one this library implements.
-    #[error("unsupported cipher suite {suite:#06x}: this library implements suite 0x0002 only")]
+    #[error(
+        "unsupported cipher suite {suite:#06x}: this library implements suites 0x0002 (classical) and 0x0003 (post-quantum) only"
+    )]
     UnsupportedSuite {
         /// The suite id found.
         suite: u16,
@@ -146,14 +169,35 @@ pub enum OpenError {
         /// What was expected there.
         problem: String,
     },
+    /// A stanza of one suite's recipient type in an envelope of the other
+    /// suite: an X25519 stanza in a post-quantum envelope (a downgrade), or
+    /// an X-Wing stanza in a classical one.
+    #[error(
+        "stanza of type {stanza_type} at byte offset {offset} does not belong to cipher suite {suite:#06x}: a post-quantum envelope (suite 0x0003) holds only X-Wing stanzas (types 3 and 4) and a classical one (suite 0x0002) only X25519 stanzas (types 1 and 2); the envelope was altered or wrongly written"
+    )]
+    StanzaSuiteMismatch {
+        /// Byte offset of the stanza (its type byte).
+        offset: u64,
+        /// The stanza's type byte.
+        stanza_type: u8,
+        /// The envelope's suite id.
+        suite: u16,
+    },
     /// No stanza of the envelope is addressed to this identity.
     #[error(
-        "this identity (X25519 key id `{key_id}`) is not a recipient of the envelope: no stanza opens with its key"
+        "this identity (key id `{key_id}`) is not a recipient of the envelope: no stanza opens with its key"
     )]
     NotRecipient {
-        /// The identity's X25519 key id.
+        /// The identity's key id for the envelope's suite: its X25519 key
+        /// id for a classical envelope, its X-Wing key id for a
+        /// post-quantum one.
         key_id: KeyId,
     },
+    /// The envelope is post-quantum and this identity has no X-Wing key.
+    #[error(
+        "the envelope is sealed for post-quantum recipients (suite 0x0003) and this identity has no post-quantum (X-Wing) key: open it with the identity made by `liaison keygen --post-quantum` whose card the sender used"
+    )]
+    NoPostQuantumKey,
     /// A signer of the envelope is not among the trusted sender cards.
     #[error(
         "the envelope is signed by key id `{key_id}`, which is not among the trusted sender cards: add the sender's card if you trust it"

@@ -18,6 +18,10 @@ pub const VERSION: u8 = 2;
 /// Suite 2 (format 2): X25519, HKDF-SHA256, ChaCha20-Poly1305, SHA-256,
 /// BLAKE3, Ed25519, with the sender bound into the key schedule.
 pub const SUITE_X25519_CHACHA20POLY1305_ED25519: u16 = 0x0002;
+/// Suite 3 (format 2, post-quantum recipients): as suite 2, but every
+/// recipient stanza is an X-Wing (ML-KEM-768 + X25519) stanza; a reader
+/// refuses an X25519 stanza in it, and an X-Wing stanza in suite 2.
+pub const SUITE_XWING_CHACHA20POLY1305_ED25519: u16 = 0x0003;
 /// Plaintext bytes per payload chunk (the last chunk may be shorter).
 pub const CHUNK_SIZE: usize = 64 * 1024;
 /// Poly1305 tag length.
@@ -42,12 +46,26 @@ pub const MAX_LAYERS: usize = 16;
 pub const STANZA_X25519: u8 = 0x01;
 /// Stanza type: X25519 recipient without key id (anonymous).
 pub const STANZA_X25519_ANONYMOUS: u8 = 0x02;
+/// Stanza type: X-Wing (post-quantum hybrid) recipient named by its key id.
+pub const STANZA_XWING: u8 = 0x03;
+/// Stanza type: X-Wing recipient without key id (anonymous).
+pub const STANZA_XWING_ANONYMOUS: u8 = 0x04;
+/// Length of an X-Wing public key: the ML-KEM-768 encapsulation key (1184
+/// bytes) then the X25519 public key (32 bytes).
+pub const XWING_PUBLIC_KEY_LEN: usize = 1216;
+/// Length of an X-Wing ciphertext: the ML-KEM-768 ciphertext (1088 bytes)
+/// then the X25519 ephemeral public key (32 bytes).
+pub const XWING_CIPHERTEXT_LEN: usize = 1120;
 /// Length of a wrapped data key: 32 bytes and a 16-byte tag.
 pub const WRAPPED_KEY_LEN: usize = 32 + TAG_LEN;
 /// Body length of a named X25519 stanza.
 pub const STANZA_X25519_LEN: usize = KEY_ID_LEN + 32 + WRAPPED_KEY_LEN;
 /// Body length of an anonymous X25519 stanza.
 pub const STANZA_X25519_ANONYMOUS_LEN: usize = 32 + WRAPPED_KEY_LEN;
+/// Body length of a named X-Wing stanza.
+pub const STANZA_XWING_LEN: usize = KEY_ID_LEN + XWING_CIPHERTEXT_LEN + WRAPPED_KEY_LEN;
+/// Body length of an anonymous X-Wing stanza.
+pub const STANZA_XWING_ANONYMOUS_LEN: usize = XWING_CIPHERTEXT_LEN + WRAPPED_KEY_LEN;
 
 /// The part of the header that no rewrap may change: it is bound into the
 /// associated data of every AEAD operation.
@@ -77,6 +95,18 @@ pub enum Stanza {
         key_id: Option<KeyId>,
         /// The ephemeral X25519 public key of this stanza.
         ephemeral: [u8; 32],
+        /// The data key wrapped with ChaCha20-Poly1305.
+        wrapped: [u8; WRAPPED_KEY_LEN],
+    },
+    /// X-Wing (post-quantum hybrid) recipient, named by the key id of its
+    /// X-Wing public key, or anonymous (`key_id` is `None`). Only in suite 3.
+    XWing {
+        /// The key id of the recipient's X-Wing public key; `None` in
+        /// anonymous mode.
+        key_id: Option<KeyId>,
+        /// The X-Wing ciphertext: the ML-KEM-768 ciphertext, then the
+        /// X25519 ephemeral public key.
+        ciphertext: Box<[u8; XWING_CIPHERTEXT_LEN]>,
         /// The data key wrapped with ChaCha20-Poly1305.
         wrapped: [u8; WRAPPED_KEY_LEN],
     },
@@ -164,6 +194,23 @@ pub fn write_stanza(stanza: &Stanza, out: &mut Vec<u8>) {
                 out.extend_from_slice(&id.to_bytes());
             }
             out.extend_from_slice(ephemeral);
+            out.extend_from_slice(wrapped);
+        }
+        Stanza::XWing {
+            key_id,
+            ciphertext,
+            wrapped,
+        } => {
+            let (kind, len) = match key_id {
+                Some(_) => (STANZA_XWING, STANZA_XWING_LEN),
+                None => (STANZA_XWING_ANONYMOUS, STANZA_XWING_ANONYMOUS_LEN),
+            };
+            out.push(kind);
+            out.extend_from_slice(&u16::try_from(len).unwrap_or(u16::MAX).to_be_bytes());
+            if let Some(id) = key_id {
+                out.extend_from_slice(&id.to_bytes());
+            }
+            out.extend_from_slice(ciphertext.as_slice());
             out.extend_from_slice(wrapped);
         }
         Stanza::Unknown { kind, body } => {
@@ -310,7 +357,9 @@ impl<R: Read> Counting<R> {
 /// [`OpenError::NotAnEnvelope`] if the input does not start with the 8-byte
 /// magic (a shorter input included), [`OpenError::UnsupportedVersion`],
 /// [`OpenError::UnsupportedSuite`], [`OpenError::Malformed`] with the offset
-/// of a structural problem, and [`OpenError::Io`] if reading fails.
+/// of a structural problem, [`OpenError::StanzaSuiteMismatch`] for a stanza
+/// of the other suite's recipient type, and [`OpenError::Io`] if reading
+/// fails.
 pub fn read_header<R: Read>(reader: R) -> Result<(Header, u64), OpenError> {
     let mut r = Counting {
         inner: reader,
@@ -338,7 +387,9 @@ pub fn read_header<R: Read>(reader: R) -> Result<(Header, u64), OpenError> {
         return Err(OpenError::UnsupportedVersion { version });
     }
     let suite = r.u16("suite id")?;
-    if suite != SUITE_X25519_CHACHA20POLY1305_ED25519 {
+    if suite != SUITE_X25519_CHACHA20POLY1305_ED25519
+        && suite != SUITE_XWING_CHACHA20POLY1305_ED25519
+    {
         return Err(OpenError::UnsupportedSuite { suite });
     }
     let sender = r.header_bytes::<PUBLIC_KEY_LEN>("sender key")?;
@@ -367,7 +418,7 @@ pub fn read_header<R: Read>(reader: R) -> Result<(Header, u64), OpenError> {
     let mut signatures = Vec::with_capacity(layer_count - 1);
     for i in 0..layer_count {
         let at = r.offset;
-        let layer = read_layer(&mut r)?;
+        let layer = read_layer(&mut r, suite)?;
         if i == 0 && layer.signer != sender {
             return Err(r.malformed(
                 at,
@@ -397,7 +448,7 @@ pub fn read_header<R: Read>(reader: R) -> Result<(Header, u64), OpenError> {
     Ok((header, r.offset))
 }
 
-fn read_layer<R: Read>(r: &mut Counting<R>) -> Result<Layer, OpenError> {
+fn read_layer<R: Read>(r: &mut Counting<R>, suite: u16) -> Result<Layer, OpenError> {
     let signer = r.header_bytes::<PUBLIC_KEY_LEN>("signer key")?;
     let holder_proof = r.header_bytes::<32>("holder proof")?;
     let at = r.offset;
@@ -410,7 +461,7 @@ fn read_layer<R: Read>(r: &mut Counting<R>) -> Result<Layer, OpenError> {
     }
     let mut stanzas = Vec::with_capacity(count);
     for _ in 0..count {
-        stanzas.push(read_stanza(r)?);
+        stanzas.push(read_stanza(r, suite)?);
     }
     Ok(Layer {
         signer,
@@ -419,16 +470,37 @@ fn read_layer<R: Read>(r: &mut Counting<R>) -> Result<Layer, OpenError> {
     })
 }
 
-fn read_stanza<R: Read>(r: &mut Counting<R>) -> Result<Stanza, OpenError> {
+/// The suite a known stanza type belongs to: no downgrade, an envelope's
+/// recipients are all classical or all post-quantum.
+fn suite_of_stanza(kind: u8) -> Option<u16> {
+    match kind {
+        STANZA_X25519 | STANZA_X25519_ANONYMOUS => Some(SUITE_X25519_CHACHA20POLY1305_ED25519),
+        STANZA_XWING | STANZA_XWING_ANONYMOUS => Some(SUITE_XWING_CHACHA20POLY1305_ED25519),
+        _ => None,
+    }
+}
+
+fn read_stanza<R: Read>(r: &mut Counting<R>, suite: u16) -> Result<Stanza, OpenError> {
     let at = r.offset;
     let kind = r.u8("stanza type")?;
     if kind == 0 {
         return Err(r.malformed(at, "stanza type 0 is reserved"));
     }
+    if let Some(own) = suite_of_stanza(kind)
+        && own != suite
+    {
+        return Err(OpenError::StanzaSuiteMismatch {
+            offset: at,
+            stanza_type: kind,
+            suite,
+        });
+    }
     let len = usize::from(r.u16("stanza length")?);
     let expected = match kind {
         STANZA_X25519 => Some(STANZA_X25519_LEN),
         STANZA_X25519_ANONYMOUS => Some(STANZA_X25519_ANONYMOUS_LEN),
+        STANZA_XWING => Some(STANZA_XWING_LEN),
+        STANZA_XWING_ANONYMOUS => Some(STANZA_XWING_ANONYMOUS_LEN),
         _ => None,
     };
     if let Some(expected) = expected
@@ -453,6 +525,22 @@ fn read_stanza<R: Read>(r: &mut Counting<R>) -> Result<Stanza, OpenError> {
             Ok(Stanza::X25519 {
                 key_id,
                 ephemeral,
+                wrapped,
+            })
+        }
+        STANZA_XWING | STANZA_XWING_ANONYMOUS => {
+            let key_id = if kind == STANZA_XWING {
+                Some(KeyId::from_bytes(
+                    r.header_bytes::<KEY_ID_LEN>("stanza key id")?,
+                ))
+            } else {
+                None
+            };
+            let ciphertext = Box::new(r.header_bytes::<XWING_CIPHERTEXT_LEN>("X-Wing ciphertext")?);
+            let wrapped = r.header_bytes::<WRAPPED_KEY_LEN>("wrapped key")?;
+            Ok(Stanza::XWing {
+                key_id,
+                ciphertext,
                 wrapped,
             })
         }
@@ -641,6 +729,53 @@ mod tests {
         let mut bytes = bytes_of(&header());
         bytes[first_stanza as usize + 2] = 89;
         assert_eq!(malformed_at(&bytes), first_stanza);
+    }
+
+    #[test]
+    fn x_wing_stanzas_round_trip_in_suite_3_only() {
+        let mut h = header();
+        h.core.suite = SUITE_XWING_CHACHA20POLY1305_ED25519;
+        h.layers[0].stanzas[0] = Stanza::XWing {
+            key_id: Some(KeyId::from_bytes([4; 8])),
+            ciphertext: Box::new([5; XWING_CIPHERTEXT_LEN]),
+            wrapped: [6; 48],
+        };
+        h.layers[1].stanzas[0] = Stanza::XWing {
+            key_id: None,
+            ciphertext: Box::new([9; XWING_CIPHERTEXT_LEN]),
+            wrapped: [10; 48],
+        };
+        let bytes = bytes_of(&h);
+        let (back, len) = read_header(bytes.as_slice()).unwrap();
+        assert_eq!(back, h);
+        assert_eq!(len, bytes.len() as u64);
+        // The same stanzas under suite 2, and an X25519 stanza under suite
+        // 3, are refused at the stanza's type byte.
+        let core_len = (8 + 1 + 2 + 32 + 32 + 32 + 4 + 6) as u64;
+        let first_stanza = core_len + 1 + 32 + 32 + 2;
+        let mut classical = h.clone();
+        classical.core.suite = SUITE_X25519_CHACHA20POLY1305_ED25519;
+        match read_header(bytes_of(&classical).as_slice()) {
+            Err(OpenError::StanzaSuiteMismatch {
+                offset,
+                stanza_type,
+                suite,
+            }) => assert_eq!((offset, stanza_type, suite), (first_stanza, 3, 2)),
+            other => panic!("{other:?}"),
+        }
+        let mut downgraded = header();
+        downgraded.core.suite = SUITE_XWING_CHACHA20POLY1305_ED25519;
+        downgraded.layers[0].stanzas.remove(1);
+        match read_header(bytes_of(&downgraded).as_slice()) {
+            Err(OpenError::StanzaSuiteMismatch { offset, .. }) => assert_eq!(offset, first_stanza),
+            other => panic!("{other:?}"),
+        }
+        // A body one byte short of the named X-Wing stanza's.
+        let mut short = bytes.clone();
+        let at = first_stanza as usize;
+        short[at + 2] -= 1;
+        short.remove(at + 3 + 8);
+        assert_eq!(malformed_at(&short), first_stanza);
     }
 
     #[test]

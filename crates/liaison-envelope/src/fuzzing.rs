@@ -11,7 +11,7 @@ use time::macros::datetime;
 use crate::error::{OpenError, SealError};
 use crate::keys::{Card, Identity};
 use crate::open::{Opened, open};
-use crate::seal::Sealer;
+use crate::seal::{Protection, Sealer};
 
 const NOT_BEFORE: OffsetDateTime = datetime!(2026-01-01 0:00 UTC);
 const NOT_AFTER: OffsetDateTime = datetime!(2028-01-01 0:00 UTC);
@@ -19,6 +19,14 @@ const AT: OffsetDateTime = datetime!(2026-06-01 12:00 UTC);
 
 fn fixed(name: &str, x: u8, e: u8) -> Result<Identity, OpenError> {
     Identity::from_secret_bytes(name, &[x; 32], &[e; 32], NOT_BEFORE, NOT_AFTER)
+        .map_err(|_| OpenError::CannotOpen)
+}
+
+/// The fixed recipient: X25519, Ed25519 and X-Wing keys, so that the fuzz
+/// targets reach the stanzas of both suites.
+fn fixed_recipient() -> Result<Identity, OpenError> {
+    fixed("FUZZ-RECIPIENT", 0x03, 0x04)?
+        .with_post_quantum_secret_bytes(&[0x05; 32])
         .map_err(|_| OpenError::CannotOpen)
 }
 
@@ -40,7 +48,7 @@ pub fn open_fixed(data: &[u8]) -> Result<Opened, OpenError> {
     // Made once: key setup would otherwise dominate every fuzz run.
     static KEYS: OnceLock<Option<(Identity, Card)>> = OnceLock::new();
     let keys = KEYS.get_or_init(|| {
-        let recipient = fixed("FUZZ-RECIPIENT", 0x03, 0x04).ok()?;
+        let recipient = fixed_recipient().ok()?;
         Some((recipient, sender_card().ok()?))
     });
     let (recipient, sender) = keys.as_ref().ok_or(OpenError::CannotOpen)?;
@@ -54,12 +62,36 @@ pub fn open_fixed(data: &[u8]) -> Result<Opened, OpenError> {
 ///
 /// As [`Sealer::seal`].
 pub fn seal_fixed(payload: &[u8], label: &[u8], anonymous: bool) -> Result<Vec<u8>, SealError> {
+    seal_fixed_as(payload, label, anonymous, Protection::Classical)
+}
+
+/// Seals as [`seal_fixed`] does, for the fixed recipient's X-Wing key
+/// (suite 0x0003).
+///
+/// # Errors
+///
+/// As [`Sealer::seal`].
+pub fn seal_fixed_post_quantum(
+    payload: &[u8],
+    label: &[u8],
+    anonymous: bool,
+) -> Result<Vec<u8>, SealError> {
+    seal_fixed_as(payload, label, anonymous, Protection::PostQuantum)
+}
+
+fn seal_fixed_as(
+    payload: &[u8],
+    label: &[u8],
+    anonymous: bool,
+    protection: Protection,
+) -> Result<Vec<u8>, SealError> {
     let sender = fixed("FUZZ-SENDER", 0x01, 0x02)?;
-    let recipient = fixed("FUZZ-RECIPIENT", 0x03, 0x04)?;
+    let recipient = fixed_recipient()?;
     Sealer::new(&sender)
         .recipient(&recipient.card())
         .label(label)
         .anonymous(anonymous)
+        .protection(protection)
         .at(AT)
         .seal(payload)
 }

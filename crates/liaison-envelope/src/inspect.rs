@@ -16,6 +16,9 @@ pub struct Inspection {
     pub version: u8,
     /// Cipher suite id.
     pub suite: u16,
+    /// Whether the envelope declares itself post-quantum (suite 0x0003:
+    /// X-Wing recipient stanzas only).
+    pub post_quantum: bool,
     /// Ed25519 key id of the original sender (the first layer's signer).
     pub sender_key_id: KeyId,
     /// The current recipients (the last layer's stanzas).
@@ -73,6 +76,7 @@ pub fn inspect(envelope: &[u8]) -> Result<Inspection, OpenError> {
     Ok(Inspection {
         version: header.core.version,
         suite: header.core.suite,
+        post_quantum: header.core.suite == format::SUITE_XWING_CHACHA20POLY1305_ED25519,
         sender_key_id: first.signer_key_id,
         recipients: last.recipients.clone(),
         label_len: header.core.label.len(),

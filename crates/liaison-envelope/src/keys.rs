@@ -16,7 +16,9 @@ use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::KeyError;
+use crate::format::XWING_PUBLIC_KEY_LEN;
 use crate::rng::Randomness;
+use crate::xwing::{HybridPublic, HybridSecret};
 
 /// The length of a key id in bytes.
 pub const KEY_ID_LEN: usize = 8;
@@ -31,6 +33,11 @@ impl KeyId {
     /// The key id of a 32-byte public key (X25519 or Ed25519).
     #[must_use]
     pub fn of_public_key(public_key: &[u8; 32]) -> KeyId {
+        KeyId::of_bytes(public_key)
+    }
+
+    /// The key id of a public key of any length (the 1216-byte X-Wing key).
+    pub(crate) fn of_bytes(public_key: &[u8]) -> KeyId {
         let digest = Sha256::digest(public_key);
         let mut id = [0u8; KEY_ID_LEN];
         for (dst, src) in id.iter_mut().zip(digest.iter()) {
@@ -94,14 +101,21 @@ impl Serialize for KeyId {
     }
 }
 
-/// An agency's secret keys: an X25519 secret for receiving, an Ed25519
-/// signing key for sending, and the validity window of its card.
+/// An agency's secret keys: an X25519 secret for receiving, optionally an
+/// X-Wing (post-quantum hybrid) secret for receiving post-quantum
+/// envelopes, an Ed25519 signing key for sending, and the validity window
+/// of its card.
+///
+/// An identity with an X-Wing key keeps its X25519 secret: it still opens
+/// the classical envelopes sealed for it before (see
+/// [`Identity::with_new_post_quantum_key`]).
 ///
 /// The secrets are wiped from memory when the identity is dropped and are
 /// never printed by `Debug`.
 pub struct Identity {
     agency_id: String,
     x25519: StaticSecret,
+    hybrid: Option<HybridSecret>,
     /// Computed once: every derivation of it is a scalar multiplication.
     x25519_public: PublicKey,
     encryption_key_id: KeyId,
@@ -116,6 +130,7 @@ impl fmt::Debug for Identity {
         f.debug_struct("Identity")
             .field("agency_id", &self.agency_id)
             .field("x25519_key_id", &self.encryption_key_id())
+            .field("xwing_key_id", &self.post_quantum_key_id())
             .field("ed25519_key_id", &self.signing_key_id())
             .finish_non_exhaustive()
     }
@@ -141,7 +156,67 @@ impl Identity {
         rng.fill(x.as_mut_slice())
             .and_then(|()| rng.fill(e.as_mut_slice()))
             .map_err(|err| KeyError::Random(err.to_string()))?;
-        Identity::from_secrets(agency_id, &x, &e, not_before, not_after)
+        Identity::from_secrets(agency_id, &x, &e, None, not_before, not_after)
+    }
+
+    /// Generates a new identity with fresh keys, an X-Wing (post-quantum
+    /// hybrid) key among them: its card can receive post-quantum envelopes
+    /// (suite 0x0003) as well as classical ones.
+    ///
+    /// # Errors
+    ///
+    /// As [`Identity::generate`].
+    pub fn generate_post_quantum(
+        agency_id: &str,
+        not_before: OffsetDateTime,
+        not_after: OffsetDateTime,
+    ) -> Result<Identity, KeyError> {
+        Identity::generate(agency_id, not_before, not_after)?.with_new_post_quantum_key()
+    }
+
+    /// The same identity (agency id, validity window, X25519 and Ed25519
+    /// secrets) with a fresh X-Wing key, replacing the one it had if any:
+    /// the key rotation of an agency that moves to post-quantum envelopes.
+    /// Its card gains the X-Wing key and keeps the X25519 key, so the new
+    /// identity still opens every classical envelope sealed for the old one.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Random`] if the random number generator fails.
+    pub fn with_new_post_quantum_key(&self) -> Result<Identity, KeyError> {
+        let hybrid = HybridSecret::generate(&mut Randomness::os())
+            .map_err(|err| KeyError::Random(err.to_string()))?;
+        Ok(self.with_hybrid(hybrid))
+    }
+
+    /// This identity with an X-Wing key from a 32-byte seed, for test
+    /// vectors and reproducible fixtures only. Available with the
+    /// `test-vectors` feature, which is off by default.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Invalid`] if the seed's public key fails the card checks
+    /// (no seed is known to).
+    #[cfg(feature = "test-vectors")]
+    pub fn with_post_quantum_secret_bytes(&self, seed: &[u8; 32]) -> Result<Identity, KeyError> {
+        let hybrid = HybridSecret::from_seed(seed).ok_or_else(|| KeyError::Invalid {
+            problem: "the X-Wing seed gives an unusable public key".to_owned(),
+        })?;
+        Ok(self.with_hybrid(hybrid))
+    }
+
+    fn with_hybrid(&self, hybrid: HybridSecret) -> Identity {
+        Identity {
+            agency_id: self.agency_id.clone(),
+            x25519: self.x25519.clone(),
+            hybrid: Some(hybrid),
+            x25519_public: self.x25519_public,
+            encryption_key_id: self.encryption_key_id,
+            signing_key_id: self.signing_key_id,
+            signing: self.signing.clone(),
+            not_before: self.not_before,
+            not_after: self.not_after,
+        }
     }
 
     /// Builds an identity from raw secret bytes, for test vectors and
@@ -164,6 +239,7 @@ impl Identity {
             agency_id,
             x25519_secret,
             ed25519_secret,
+            None,
             not_before,
             not_after,
         )
@@ -173,6 +249,7 @@ impl Identity {
         agency_id: &str,
         x25519_secret: &[u8; 32],
         ed25519_secret: &[u8; 32],
+        hybrid: Option<HybridSecret>,
         not_before: OffsetDateTime,
         not_after: OffsetDateTime,
     ) -> Result<Identity, KeyError> {
@@ -187,6 +264,7 @@ impl Identity {
             signing_key_id: KeyId::of_public_key(signing.verifying_key().as_bytes()),
             x25519_public,
             x25519,
+            hybrid,
             signing,
             not_before,
             not_after,
@@ -211,12 +289,31 @@ impl Identity {
         self.signing_key_id
     }
 
+    /// The key id of the X-Wing (post-quantum receiving) public key, if
+    /// this identity has one.
+    #[must_use]
+    pub fn post_quantum_key_id(&self) -> Option<KeyId> {
+        self.hybrid.as_ref().map(|h| h.public().key_id())
+    }
+
+    /// Whether this identity has an X-Wing key (opens post-quantum
+    /// envelopes).
+    #[must_use]
+    pub fn has_post_quantum_key(&self) -> bool {
+        self.hybrid.is_some()
+    }
+
+    pub(crate) fn hybrid(&self) -> Option<&HybridSecret> {
+        self.hybrid.as_ref()
+    }
+
     /// The public card of this identity.
     #[must_use]
     pub fn card(&self) -> Card {
         Card {
             agency_id: self.agency_id.clone(),
             x25519: self.x25519_public,
+            hybrid: self.hybrid.as_ref().map(|h| h.public().clone()),
             ed25519: self.signing.verifying_key(),
             encryption_key_id: self.encryption_key_id,
             signing_key_id: self.signing_key_id,
@@ -251,12 +348,16 @@ impl Identity {
         let mut e = self.signing.to_bytes();
         let file = IdentityFile {
             kind: IDENTITY_KIND.to_owned(),
-            version: 1,
+            version: if self.hybrid.is_some() { 2 } else { 1 },
             agency_id: self.agency_id.clone(),
             not_before: format_time(self.not_before),
             not_after: format_time(self.not_after),
             x25519_secret: SecretText(STANDARD.encode(x)),
             ed25519_secret: SecretText(STANDARD.encode(e)),
+            xwing_secret: self
+                .hybrid
+                .as_ref()
+                .map(|h| SecretText(STANDARD.encode(*h.seed()))),
         };
         x.zeroize();
         e.zeroize();
@@ -276,23 +377,47 @@ impl Identity {
         const WHAT: &str = "identity file";
         let file: IdentityFile = serde_json::from_str(text).map_err(|e| json_error(WHAT, &e))?;
         check_kind(WHAT, &file.kind, IDENTITY_KIND, file.version)?;
+        check_hybrid_members(
+            WHAT,
+            file.version,
+            file.xwing_secret.is_some(),
+            "/xwing_secret",
+        )?;
         let x = decode_key(WHAT, "/x25519_secret", &file.x25519_secret.0)?;
         let e = decode_key(WHAT, "/ed25519_secret", &file.ed25519_secret.0)?;
+        let hybrid_seed = file
+            .xwing_secret
+            .as_ref()
+            .map(|s| decode_key(WHAT, "/xwing_secret", &s.0))
+            .transpose()?;
         let not_before = parse_time(WHAT, "/not_before", &file.not_before)?;
         let not_after = parse_time(WHAT, "/not_after", &file.not_after)?;
         check_file_fields(WHAT, &file.agency_id, not_before, not_after)?;
-        Identity::from_secrets(&file.agency_id, &x, &e, not_before, not_after)
+        let hybrid = hybrid_seed
+            .map(|seed| {
+                HybridSecret::from_seed(&seed).ok_or_else(|| KeyError::Field {
+                    what: WHAT,
+                    pointer: "/xwing_secret",
+                    problem: "the X-Wing seed gives a public key that fails the card checks"
+                        .to_owned(),
+                })
+            })
+            .transpose()?;
+        Identity::from_secrets(&file.agency_id, &x, &e, hybrid, not_before, not_after)
     }
 }
 
 /// An agency's public card: its agency id, its X25519 (receiving) and
-/// Ed25519 (signing) public keys, their key ids, and a validity window.
+/// Ed25519 (signing) public keys, optionally an X-Wing (post-quantum
+/// receiving) public key, their key ids, and a validity window.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Card {
     agency_id: String,
     /// Checked when the card was made: on the curve, canonical, not of
     /// small order.
     x25519: PublicKey,
+    /// Checked when the card was made (both parts, see `xwing.rs`).
+    hybrid: Option<HybridPublic>,
     ed25519: VerifyingKey,
     /// Computed once: a key id is a hash of its key.
     encryption_key_id: KeyId,
@@ -306,6 +431,7 @@ impl fmt::Debug for Card {
         f.debug_struct("Card")
             .field("agency_id", &self.agency_id)
             .field("x25519_key_id", &self.encryption_key_id())
+            .field("xwing_key_id", &self.post_quantum_key_id())
             .field("ed25519_key_id", &self.signing_key_id())
             .field("not_before", &format_time(self.not_before))
             .field("not_after", &format_time(self.not_after))
@@ -346,6 +472,7 @@ impl Card {
         Ok(Card {
             agency_id: agency_id.to_owned(),
             x25519: PublicKey::from(x25519_public),
+            hybrid: None,
             encryption_key_id: KeyId::of_public_key(&x25519_public),
             signing_key_id: KeyId::of_public_key(ed25519.as_bytes()),
             ed25519,
@@ -382,6 +509,50 @@ impl Card {
     #[must_use]
     pub fn signing_key_id(&self) -> KeyId {
         self.signing_key_id
+    }
+
+    /// The card with an X-Wing (post-quantum hybrid) public key added, or
+    /// replaced: 1216 bytes, the ML-KEM-768 encapsulation key then the
+    /// X25519 public key.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Field`] at `/xwing_public` if the key has another
+    /// length, if its ML-KEM-768 part fails the encapsulation key check of
+    /// FIPS 203, or if its X25519 part fails the checks of a card's X25519
+    /// key.
+    pub fn with_post_quantum_key(mut self, xwing_public: &[u8]) -> Result<Card, KeyError> {
+        let hybrid = HybridPublic::from_bytes(xwing_public).map_err(|problem| KeyError::Field {
+            what: "card",
+            pointer: "/xwing_public",
+            problem,
+        })?;
+        self.hybrid = Some(hybrid);
+        Ok(self)
+    }
+
+    /// The X-Wing public key (1216 bytes), if the card has one.
+    #[must_use]
+    pub fn post_quantum_public(&self) -> Option<&[u8]> {
+        self.hybrid.as_ref().map(|h| h.as_bytes().as_slice())
+    }
+
+    /// The key id of the X-Wing public key (used in post-quantum recipient
+    /// stanzas), if the card has one.
+    #[must_use]
+    pub fn post_quantum_key_id(&self) -> Option<KeyId> {
+        self.hybrid.as_ref().map(HybridPublic::key_id)
+    }
+
+    /// Whether the card has an X-Wing key (can receive post-quantum
+    /// envelopes).
+    #[must_use]
+    pub fn has_post_quantum_key(&self) -> bool {
+        self.hybrid.is_some()
+    }
+
+    pub(crate) fn hybrid(&self) -> Option<&HybridPublic> {
+        self.hybrid.as_ref()
     }
 
     /// Start of the validity window.
@@ -429,7 +600,7 @@ impl Card {
     pub fn to_json(&self) -> String {
         let file = CardFile {
             kind: CARD_KIND.to_owned(),
-            version: 1,
+            version: if self.hybrid.is_some() { 2 } else { 1 },
             agency_id: self.agency_id.clone(),
             not_before: format_time(self.not_before),
             not_after: format_time(self.not_after),
@@ -437,6 +608,8 @@ impl Card {
             x25519_key_id: self.encryption_key_id().to_string(),
             ed25519_public: STANDARD.encode(self.ed25519.as_bytes()),
             ed25519_key_id: self.signing_key_id().to_string(),
+            xwing_public: self.hybrid.as_ref().map(|h| STANDARD.encode(h.as_bytes())),
+            xwing_key_id: self.hybrid.as_ref().map(|h| h.key_id().to_string()),
         };
         let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
         text.push('\n');
@@ -455,23 +628,45 @@ impl Card {
         const WHAT: &str = "card file";
         let file: CardFile = serde_json::from_str(text).map_err(|e| json_error(WHAT, &e))?;
         check_kind(WHAT, &file.kind, CARD_KIND, file.version)?;
+        check_hybrid_members(
+            WHAT,
+            file.version,
+            file.xwing_public.is_some() || file.xwing_key_id.is_some(),
+            "/xwing_public",
+        )?;
+        let hybrid_text = match (&file.xwing_public, &file.xwing_key_id) {
+            (Some(text), Some(_)) => Some(text),
+            (None, None) => None,
+            (None, Some(_)) => return Err(missing_member(WHAT, "/xwing_public")),
+            (Some(_), None) => return Err(missing_member(WHAT, "/xwing_key_id")),
+        };
         let x = decode_key(WHAT, "/x25519_public", &file.x25519_public)?;
         let e = decode_key(WHAT, "/ed25519_public", &file.ed25519_public)?;
+        let hybrid = hybrid_text
+            .map(|text| decode_hybrid_public(WHAT, text))
+            .transpose()?;
         let not_before = parse_time(WHAT, "/not_before", &file.not_before)?;
         let not_after = parse_time(WHAT, "/not_after", &file.not_after)?;
         check_file_fields(WHAT, &file.agency_id, not_before, not_after)?;
-        let card = Card::from_public_keys(&file.agency_id, *x, *e, not_before, not_after).map_err(
-            |err| match err {
-                KeyError::Field {
-                    pointer, problem, ..
-                } => KeyError::Field {
-                    what: WHAT,
-                    pointer,
-                    problem,
-                },
-                other => other,
+        let at_field = |err| match err {
+            KeyError::Field {
+                pointer, problem, ..
+            } => KeyError::Field {
+                what: WHAT,
+                pointer,
+                problem,
             },
-        )?;
+            other => other,
+        };
+        let mut card = Card::from_public_keys(&file.agency_id, *x, *e, not_before, not_after)
+            .map_err(at_field)?;
+        if let Some(hybrid) = hybrid {
+            card = card.with_post_quantum_key(&hybrid).map_err(at_field)?;
+        }
+        let hybrid_ids = card
+            .post_quantum_key_id()
+            .zip(file.xwing_key_id.as_ref())
+            .map(|(actual, given)| ("/xwing_key_id", given, actual));
         for (pointer, given, actual) in [
             (
                 "/x25519_key_id",
@@ -483,7 +678,10 @@ impl Card {
                 &file.ed25519_key_id,
                 card.signing_key_id(),
             ),
-        ] {
+        ]
+        .into_iter()
+        .chain(hybrid_ids)
+        {
             if *given != actual.to_string() {
                 return Err(KeyError::Field {
                     what: WHAT,
@@ -512,6 +710,23 @@ struct IdentityFile {
     not_after: String,
     x25519_secret: SecretText,
     ed25519_secret: SecretText,
+    /// Version 2 only: the 32-byte X-Wing seed.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    xwing_secret: Option<SecretText>,
+}
+
+/// An optional member that, when present, must hold a value (`null` is
+/// refused as of the wrong type, like any other wrong type).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 /// Base64 text of a secret key, wiped on drop.
@@ -538,6 +753,20 @@ struct CardFile {
     x25519_key_id: String,
     ed25519_public: String,
     ed25519_key_id: String,
+    /// Version 2 only: the X-Wing public key (1216 bytes).
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    xwing_public: Option<String>,
+    /// Version 2 only: the X-Wing key id.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    xwing_key_id: Option<String>,
 }
 
 fn json_error(what: &'static str, e: &serde_json::Error) -> KeyError {
@@ -568,14 +797,62 @@ fn check_kind(
             problem: format!("found `{kind}`, expected `{expected}`"),
         });
     }
-    if version != 1 {
+    if version != 1 && version != 2 {
         return Err(KeyError::Field {
             what,
             pointer: "/version",
-            problem: format!("version {version} is not supported, expected 1"),
+            problem: format!(
+                "version {version} is not supported, expected 1 (classical keys) or 2 (with an X-Wing key)"
+            ),
         });
     }
     Ok(())
+}
+
+/// A version 2 file has the X-Wing members, a version 1 file has none.
+fn check_hybrid_members(
+    what: &'static str,
+    version: u32,
+    present: bool,
+    pointer: &'static str,
+) -> Result<(), KeyError> {
+    match (version, present) {
+        (1, true) => Err(KeyError::Field {
+            what,
+            pointer,
+            problem: "a version 1 file has no X-Wing key: write version 2 for a file with one"
+                .to_owned(),
+        }),
+        (2, false) => Err(missing_member(what, pointer)),
+        _ => Ok(()),
+    }
+}
+
+fn missing_member(what: &'static str, pointer: &'static str) -> KeyError {
+    KeyError::Field {
+        what,
+        pointer,
+        problem: "missing: a version 2 file holds an X-Wing key (`xwing_public` and \
+                  `xwing_key_id` in a card, `xwing_secret` in an identity)"
+            .to_owned(),
+    }
+}
+
+/// The base64 of an X-Wing public key: 1216 bytes, standard base64 with
+/// padding (1624 characters).
+fn decode_hybrid_public(what: &'static str, text: &str) -> Result<Vec<u8>, KeyError> {
+    let bad = || KeyError::Field {
+        what,
+        pointer: "/xwing_public",
+        problem: format!(
+            "expected {XWING_PUBLIC_KEY_LEN} bytes in standard base64 with padding (1624 characters)"
+        ),
+    };
+    let bytes = STANDARD.decode(text).map_err(|_| bad())?;
+    if bytes.len() != XWING_PUBLIC_KEY_LEN {
+        return Err(bad());
+    }
+    Ok(bytes)
 }
 
 fn decode_key(
@@ -737,6 +1014,7 @@ mod tests {
             "FR-DGSI",
             &[1; 32],
             &[2; 32],
+            None,
             datetime!(2026-01-01 0:00 UTC),
             datetime!(2028-01-01 0:00 UTC),
         )
@@ -860,6 +1138,45 @@ mod tests {
         non_canonical[0] = 0xee;
         assert!(make(non_canonical).is_err());
         assert!(make(card.ed25519_public()).is_ok());
+    }
+
+    #[test]
+    fn post_quantum_files_round_trip_and_stay_strict() {
+        let classical = identity();
+        let id = classical.with_new_post_quantum_key().unwrap();
+        assert_eq!(id.card().x25519_public(), classical.card().x25519_public());
+        assert_eq!(
+            id.card().ed25519_public(),
+            classical.card().ed25519_public()
+        );
+        let back = Identity::from_json(&id.to_json()).unwrap();
+        assert_eq!(back.card(), id.card());
+        assert_eq!(back.post_quantum_key_id(), id.post_quantum_key_id());
+        let text = id.card().to_json();
+        let card = Card::from_json(&text).unwrap();
+        assert_eq!(card, id.card());
+        assert_eq!(
+            card.post_quantum_key_id().unwrap(),
+            KeyId::of_bytes(card.post_quantum_public().unwrap())
+        );
+        // The classical card is still version 1, without the members.
+        let v1 = classical.card().to_json();
+        assert!(v1.contains("\"version\": 1") && !v1.contains("xwing"));
+        // A stale X-Wing key id, a version 1 card with the members.
+        let id_text = card.post_quantum_key_id().unwrap().to_string();
+        let stale = text.replace(&id_text, "0000000000000000");
+        let err = Card::from_json(&stale).unwrap_err().to_string();
+        assert!(err.contains("/xwing_key_id"), "{err}");
+        let err = Card::from_json(&text.replace("\"version\": 2", "\"version\": 1"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/xwing_public"), "{err}");
+        // Debug names the key id, never the seed.
+        let debug = format!("{id:?}");
+        let seed = *id.hybrid().unwrap().seed();
+        assert!(!debug.contains(&hex::encode(seed)));
+        assert!(!debug.contains(&STANDARD.encode(seed)));
+        assert!(debug.contains(&id_text));
     }
 
     #[test]

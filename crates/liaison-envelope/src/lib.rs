@@ -15,6 +15,7 @@ mod rewrap;
 mod rng;
 mod seal;
 mod stream;
+mod xwing;
 
 // The public interface is:
 pub use armor::{armor, dearmor};
@@ -23,5 +24,5 @@ pub use inspect::{InspectedLayer, Inspection, inspect};
 pub use keys::{Card, Identity, KEY_ID_LEN, KeyId};
 pub use open::{LayerInfo, Opened, RecipientInfo, RecipientKind, open};
 pub use rewrap::{RecipientChange, rekey, rewrap};
-pub use seal::{Sealer, seal};
+pub use seal::{Protection, Sealer, seal};
 pub use stream::{Spooled, StreamOpened, StreamOpener, StreamSealer, open_spooled};

@@ -8,15 +8,17 @@ use time::OffsetDateTime;
 
 use crate::crypto::{self, DataKey};
 use crate::error::OpenError;
-use crate::format::{self, Header, SIGNATURE_LEN, Stanza};
+use crate::format::{self, Header, SIGNATURE_LEN, SUITE_XWING_CHACHA20POLY1305_ED25519, Stanza};
 use crate::keys::{Card, Identity, KeyId, format_time};
 use crate::payload;
+use crate::xwing;
 
 /// Who a stanza is for, as far as can be seen without keys.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct RecipientInfo {
-    /// The recipient's X25519 key id; `None` for an anonymous stanza.
+    /// The recipient's key id (of its X25519 key in an X25519 stanza, of
+    /// its X-Wing key in an X-Wing stanza); `None` for an anonymous stanza.
     pub key_id: Option<KeyId>,
     /// The stanza type.
     pub kind: RecipientKind,
@@ -29,6 +31,10 @@ pub struct RecipientInfo {
 pub enum RecipientKind {
     /// X25519 recipient (stanza type 1 or 2).
     X25519,
+    /// X-Wing (ML-KEM-768 + X25519) post-quantum hybrid recipient (stanza
+    /// type 3 or 4).
+    #[serde(rename = "xwing")]
+    XWing,
     /// A stanza type this library does not know.
     Unknown(u8),
 }
@@ -39,6 +45,10 @@ impl RecipientInfo {
             Stanza::X25519 { key_id, .. } => RecipientInfo {
                 key_id: *key_id,
                 kind: RecipientKind::X25519,
+            },
+            Stanza::XWing { key_id, .. } => RecipientInfo {
+                key_id: *key_id,
+                kind: RecipientKind::XWing,
             },
             Stanza::Unknown { kind, .. } => RecipientInfo {
                 key_id: None,
@@ -258,23 +268,29 @@ fn trusted_signer(
 /// their order: every named stanza whose key id is this identity's (a
 /// failing one does not end the search: another agency's key may share the
 /// short id) and every anonymous stanza. The first that unwraps gives the
-/// data key.
+/// data key. The stanzas are the suite's (the parse refused the others):
+/// X25519 stanzas, tried with the identity's X25519 key, in a classical
+/// envelope; X-Wing stanzas, tried with its X-Wing key, in a post-quantum
+/// one.
 fn find_data_key(
     header: &Header,
     identity: &Identity,
     aad: &[u8; 32],
 ) -> Result<DataKey, OpenError> {
-    let my_id = identity.encryption_key_id();
+    let hybrid = if header.core.suite == SUITE_XWING_CHACHA20POLY1305_ED25519 {
+        Some(identity.hybrid().ok_or(OpenError::NoPostQuantumKey)?)
+    } else {
+        None
+    };
+    let my_id = hybrid.map_or(identity.encryption_key_id(), |h| h.public().key_id());
     let layer = header.current_layer().ok_or(OpenError::CannotOpen)?;
     let mut addressed = false;
     for stanza in &layer.stanzas {
-        let Stanza::X25519 {
-            key_id,
-            ephemeral,
-            wrapped,
-        } = stanza
-        else {
-            continue;
+        let key_id = match (stanza, hybrid) {
+            (Stanza::X25519 { key_id, .. }, None) | (Stanza::XWing { key_id, .. }, Some(_)) => {
+                *key_id
+            }
+            _ => continue,
         };
         if let Some(id) = key_id {
             if !bool::from(id.ct_eq(&my_id)) {
@@ -282,14 +298,31 @@ fn find_data_key(
             }
             addressed = true;
         }
-        if let Some(key) = crypto::unwrap(
-            identity.x25519_secret(),
-            identity.x25519_public(),
-            *key_id,
-            ephemeral,
-            wrapped,
-            aad,
-        ) {
+        let unwrapped = match (stanza, hybrid) {
+            (
+                Stanza::X25519 {
+                    ephemeral, wrapped, ..
+                },
+                None,
+            ) => crypto::unwrap(
+                identity.x25519_secret(),
+                identity.x25519_public(),
+                key_id,
+                ephemeral,
+                wrapped,
+                aad,
+            ),
+            (
+                Stanza::XWing {
+                    ciphertext,
+                    wrapped,
+                    ..
+                },
+                Some(secret),
+            ) => xwing::unwrap(secret, key_id, ciphertext, wrapped, aad),
+            _ => None,
+        };
+        if let Some(key) = unwrapped {
             return Ok(key);
         }
     }

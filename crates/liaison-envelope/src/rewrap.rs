@@ -17,7 +17,7 @@ use crate::keys::{Card, Identity};
 use crate::open::{open, unlock};
 use crate::payload;
 use crate::rng::Randomness;
-use crate::seal::{Sealer, check_card, check_recipients, dedup, wrap_all};
+use crate::seal::{Protection, Sealer, check_card, check_recipients, dedup, wrap_all};
 
 /// How a rewrap changes the recipients.
 #[derive(Clone, Copy, Debug)]
@@ -38,13 +38,16 @@ pub enum RecipientChange<'a> {
 /// Before signing, the whole signature chain is verified against
 /// `trusted_senders` (at time `at`) over the content digest: a rewrapper
 /// never vouches for content it has not checked. The new stanzas carry key
-/// ids unless every current stanza is anonymous.
+/// ids unless every current stanza is anonymous, and are of the envelope's
+/// suite: X-Wing stanzas in a post-quantum envelope (every added card must
+/// have an X-Wing key), X25519 stanzas in a classical one.
 ///
 /// # Errors
 ///
 /// [`SealError::Open`] if the envelope does not open for `identity` (see
 /// [`crate::open`]); [`SealError::TooManyLayers`]; the recipient errors of
-/// [`Sealer::seal`]; [`SealError::CardNotValid`] if `identity`'s own card is
+/// [`Sealer::seal`] ([`SealError::NoPostQuantumKey`] for a card without an
+/// X-Wing key added to a post-quantum envelope); [`SealError::CardNotValid`] if `identity`'s own card is
 /// not valid at `at`.
 pub fn rewrap(
     envelope: &[u8],
@@ -73,14 +76,20 @@ pub fn rewrap(
             Stanza::X25519 {
                 key_id: Some(_),
                 ..
+            } | Stanza::XWing {
+                key_id: Some(_),
+                ..
             }
         )
     });
+    // The new stanzas are of the envelope's suite: a post-quantum envelope
+    // is rewrapped only for cards with X-Wing keys.
+    let suite = unlocked.header.core.suite;
     // Every added card gets its stanza, even if a current stanza carries its
     // key id: a key id can be planted, so it proves nothing.
     let (kept, added) = match change {
-        RecipientChange::Add(cards) => (current.stanzas.clone(), dedup(cards)),
-        RecipientChange::Replace(cards) => (Vec::new(), dedup(cards)),
+        RecipientChange::Add(cards) => (current.stanzas.clone(), dedup(cards, suite)),
+        RecipientChange::Replace(cards) => (Vec::new(), dedup(cards, suite)),
     };
     if added.is_empty() && kept.is_empty() {
         return Err(SealError::NoRecipients);
@@ -98,6 +107,7 @@ pub fn rewrap(
     let mut stanzas = kept;
     stanzas.extend(wrap_all(
         &mut rng,
+        suite,
         &added,
         anonymous,
         &unlocked.data_key,
@@ -136,7 +146,9 @@ pub fn rewrap(
 /// (after full verification, as by [`crate::open`]) and sealed anew under a
 /// fresh data key for `recipients`, with the same label, signed by
 /// `identity`, which becomes the sender of the new envelope. Nothing of the
-/// old envelope's keys or signatures is kept.
+/// old envelope's keys or signatures is kept. A post-quantum envelope is
+/// rekeyed post-quantum (every card must have an X-Wing key); a classical
+/// one as [`crate::Protection::Auto`] chooses.
 ///
 /// # Errors
 ///
@@ -150,7 +162,14 @@ pub fn rekey(
     recipients: &[Card],
 ) -> Result<Vec<u8>, SealError> {
     let opened = open(envelope, identity, trusted_senders, at)?;
+    let (header, _) = format::read_header(envelope)?;
+    let protection = if header.core.suite == format::SUITE_XWING_CHACHA20POLY1305_ED25519 {
+        Protection::PostQuantum
+    } else {
+        Protection::Auto
+    };
     Sealer::new(identity)
+        .protection(protection)
         .recipients(recipients)
         .label(&opened.label)
         .at(at)

@@ -9,13 +9,65 @@ use zeroize::Zeroizing;
 use crate::crypto::{self, DataKey, WrapError};
 use crate::error::SealError;
 use crate::format::{
-    self, Core, Header, Layer, MAX_LABEL_LEN, MAX_STANZAS, SUITE_X25519_CHACHA20POLY1305_ED25519,
-    Stanza, VERSION,
+    self, Core, Header, Layer, MAX_HEADER_LEN, MAX_LABEL_LEN, MAX_STANZAS,
+    SUITE_X25519_CHACHA20POLY1305_ED25519, SUITE_XWING_CHACHA20POLY1305_ED25519, Stanza, VERSION,
 };
 use crate::keys::{Card, Identity, format_time};
 use crate::payload;
 use crate::rng::Randomness;
 use crate::stream::StreamSealer;
+use crate::xwing::{self, HybridWrapError};
+
+/// Which recipient stanzas a seal writes: classical (X25519, suite 0x0002)
+/// or post-quantum hybrid (X-Wing, suite 0x0003). One envelope is one or
+/// the other, never a mix: a classical stanza beside post-quantum ones
+/// would let a future quantum computer read what the others protect.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Protection {
+    /// Post-quantum when every recipient card has an X-Wing key, classical
+    /// when none has; a mix is refused ([`SealError::MixedProtection`])
+    /// rather than silently sealed classically.
+    #[default]
+    Auto,
+    /// Classical X25519 stanzas for every recipient, whatever keys the
+    /// cards hold.
+    Classical,
+    /// X-Wing stanzas for every recipient; a card without an X-Wing key is
+    /// refused ([`SealError::NoPostQuantumKey`]).
+    PostQuantum,
+}
+
+/// The suite a seal with `protection` for `cards` uses.
+pub(crate) fn suite_for(protection: Protection, cards: &[Card]) -> Result<u16, SealError> {
+    let agencies = |with: bool| {
+        cards
+            .iter()
+            .filter(|c| c.has_post_quantum_key() == with)
+            .map(|c| format!("`{}`", c.agency_id()))
+            .collect::<Vec<_>>()
+    };
+    match protection {
+        Protection::Classical => Ok(SUITE_X25519_CHACHA20POLY1305_ED25519),
+        Protection::PostQuantum => match cards.iter().find(|c| !c.has_post_quantum_key()) {
+            Some(card) => Err(SealError::NoPostQuantumKey {
+                agency: card.agency_id().to_owned(),
+            }),
+            None => Ok(SUITE_XWING_CHACHA20POLY1305_ED25519),
+        },
+        Protection::Auto => {
+            let (with, without) = (agencies(true), agencies(false));
+            match (with.is_empty(), without.is_empty()) {
+                (false, true) => Ok(SUITE_XWING_CHACHA20POLY1305_ED25519),
+                (true, _) => Ok(SUITE_X25519_CHACHA20POLY1305_ED25519),
+                (false, false) => Err(SealError::MixedProtection {
+                    with: with.join(", "),
+                    without: without.join(", "),
+                }),
+            }
+        }
+    }
+}
 
 /// Seals `payload` with `label` for `recipients`, signed by `sender`, using
 /// the current time to check the cards' validity.
@@ -55,6 +107,7 @@ pub struct Sealer<'a> {
     recipients: Vec<Card>,
     label: Vec<u8>,
     anonymous: bool,
+    protection: Protection,
     at: Option<OffsetDateTime>,
     seed: Option<Zeroizing<[u8; 32]>>,
 }
@@ -68,6 +121,7 @@ impl fmt::Debug for Sealer<'_> {
             .field("recipients", &self.recipients)
             .field("label_len", &self.label.len())
             .field("anonymous", &self.anonymous)
+            .field("protection", &self.protection)
             .field("at", &self.at)
             .field("deterministic", &self.seed.is_some())
             .finish()
@@ -84,7 +138,8 @@ pub(crate) struct Prepared {
 
 impl<'a> Sealer<'a> {
     /// A sealer signing as `sender`, with no recipient yet, an empty label,
-    /// recipients named by key id, and the current time.
+    /// recipients named by key id, [`Protection::Auto`], and the current
+    /// time.
     #[must_use]
     pub fn new(sender: &'a Identity) -> Self {
         Sealer {
@@ -92,6 +147,7 @@ impl<'a> Sealer<'a> {
             recipients: Vec::new(),
             label: Vec::new(),
             anonymous: false,
+            protection: Protection::Auto,
             at: None,
             seed: None,
         }
@@ -126,6 +182,15 @@ impl<'a> Sealer<'a> {
         self
     }
 
+    /// Classical or post-quantum recipient stanzas (default
+    /// [`Protection::Auto`]: post-quantum when every card has an X-Wing
+    /// key).
+    #[must_use]
+    pub fn protection(mut self, protection: Protection) -> Self {
+        self.protection = protection;
+        self
+    }
+
     /// The time at which the cards must be valid (default: now).
     #[must_use]
     pub fn at(mut self, at: OffsetDateTime) -> Self {
@@ -157,7 +222,9 @@ impl<'a> Sealer<'a> {
     /// [`SealError::NoRecipients`], [`SealError::TooManyRecipients`],
     /// [`SealError::LabelTooLong`], [`SealError::CardNotValid`] (sender or
     /// recipient outside its validity window), [`SealError::WeakRecipientKey`],
-    /// [`SealError::Random`].
+    /// [`SealError::NoPostQuantumKey`] and [`SealError::MixedProtection`]
+    /// (see [`Protection`]), [`SealError::HeaderTooLarge`] (too many
+    /// post-quantum recipients for the 1 MiB header), [`SealError::Random`].
     pub fn seal(&self, payload: &[u8]) -> Result<Vec<u8>, SealError> {
         let mut rng = self.randomness();
         let prepared = self.prepare(&mut rng)?;
@@ -198,12 +265,21 @@ impl<'a> Sealer<'a> {
     pub(crate) fn prepare(&self, rng: &mut Randomness) -> Result<Prepared, SealError> {
         let at = self.at.unwrap_or_else(OffsetDateTime::now_utc);
         check_card(&self.sender.card(), at)?;
-        let recipients = dedup(&self.recipients);
+        let suite = suite_for(self.protection, &self.recipients)?;
+        let recipients = dedup(&self.recipients, suite);
         check_recipients(&recipients, at)?;
         if self.label.len() > MAX_LABEL_LEN {
             return Err(SealError::LabelTooLong {
                 len: self.label.len(),
                 max: MAX_LABEL_LEN,
+            });
+        }
+        // Known before any key is drawn: the header's length.
+        let len = header_len(suite, self.label.len(), recipients.len(), self.anonymous);
+        if len > MAX_HEADER_LEN {
+            return Err(SealError::HeaderTooLarge {
+                len,
+                max: MAX_HEADER_LEN,
             });
         }
         let random = |e: crate::rng::RandomError| SealError::Random(e.to_string());
@@ -213,14 +289,14 @@ impl<'a> Sealer<'a> {
         let (payload_key, key_commitment) = crypto::derive_payload(&data_key, &salt, &sender);
         let core = Core {
             version: VERSION,
-            suite: SUITE_X25519_CHACHA20POLY1305_ED25519,
+            suite,
             sender,
             payload_salt: *salt,
             key_commitment,
             label: self.label.clone(),
         };
         let aad = crypto::core_digest(&core);
-        let stanzas = wrap_all(rng, &recipients, self.anonymous, &data_key, &aad)?;
+        let stanzas = wrap_all(rng, suite, &recipients, self.anonymous, &data_key, &aad)?;
         let holder_proof = crypto::holder_proof(&data_key, &core.payload_salt, 0, &sender);
         let mut header = Header {
             core,
@@ -241,14 +317,32 @@ impl<'a> Sealer<'a> {
     }
 }
 
-/// Recipients with duplicates (same X25519 key) removed, first kept.
-pub(crate) fn dedup(cards: &[Card]) -> Vec<&Card> {
+/// The length of a sealed header with one layer of `count` stanzas.
+fn header_len(suite: u16, label_len: usize, count: usize, anonymous: bool) -> usize {
+    let body = match (suite == SUITE_XWING_CHACHA20POLY1305_ED25519, anonymous) {
+        (false, false) => format::STANZA_X25519_LEN,
+        (false, true) => format::STANZA_X25519_ANONYMOUS_LEN,
+        (true, false) => format::STANZA_XWING_LEN,
+        (true, true) => format::STANZA_XWING_ANONYMOUS_LEN,
+    };
+    let core = 8 + 1 + 2 + 32 + 32 + 32 + 4 + label_len;
+    let layer = 32 + 32 + 2 + count.saturating_mul(3 + body);
+    core + 1 + layer + format::SIGNATURE_LEN
+}
+
+/// Recipients with duplicates removed, first kept: the same X25519 key in
+/// a classical envelope, the same X-Wing key in a post-quantum one.
+pub(crate) fn dedup(cards: &[Card], suite: u16) -> Vec<&Card> {
     let mut out: Vec<&Card> = Vec::with_capacity(cards.len());
     for card in cards {
-        if !out
-            .iter()
-            .any(|c| c.x25519_public() == card.x25519_public())
-        {
+        let same = |c: &&Card| {
+            if suite == SUITE_XWING_CHACHA20POLY1305_ED25519 {
+                c.post_quantum_public() == card.post_quantum_public()
+            } else {
+                c.x25519_public() == card.x25519_public()
+            }
+        };
+        if !out.iter().any(same) {
             out.push(card);
         }
     }
@@ -281,14 +375,32 @@ pub(crate) fn check_recipients(cards: &[&Card], at: OffsetDateTime) -> Result<()
     cards.iter().try_for_each(|c| check_card(c, at))
 }
 
-/// Wraps the data key for every recipient.
+/// Wraps the data key for every recipient, with the stanza type of `suite`.
 pub(crate) fn wrap_all(
     rng: &mut Randomness,
+    suite: u16,
     cards: &[&Card],
     anonymous: bool,
     data_key: &[u8; 32],
     aad: &[u8; 32],
 ) -> Result<Vec<Stanza>, SealError> {
+    if suite == SUITE_XWING_CHACHA20POLY1305_ED25519 {
+        return cards
+            .iter()
+            .map(|card| {
+                let hybrid = card.hybrid().ok_or_else(|| SealError::NoPostQuantumKey {
+                    agency: card.agency_id().to_owned(),
+                })?;
+                let key_id = (!anonymous).then(|| hybrid.key_id());
+                xwing::wrap(rng, hybrid, key_id, data_key, aad).map_err(|e| match e {
+                    HybridWrapError::Random(e) => SealError::Random(e.to_string()),
+                    HybridWrapError::Aead => {
+                        SealError::Random("the key wrap failed to encrypt".to_owned())
+                    }
+                })
+            })
+            .collect();
+    }
     cards
         .iter()
         .map(|card| {

@@ -11,7 +11,7 @@
 mod common;
 
 use common::reference::{self as spec, Parts};
-use common::{NOW, identity};
+use common::{NOW, identity, pq_identity};
 use liaison_envelope::format::Stanza;
 use std::io::Read as _;
 
@@ -67,6 +67,8 @@ fn assert_rejected(result: Result<liaison_envelope::Opened, OpenError>, what: &s
             | OpenError::UnsupportedVersion { .. }
             | OpenError::UnsupportedSuite { .. }
             | OpenError::NotRecipient { .. }
+            | OpenError::StanzaSuiteMismatch { .. }
+            | OpenError::NoPostQuantumKey
             | OpenError::UntrustedSender { .. },
         ) => {}
         Err(other) => panic!("{what}: unexpected error {other}"),
@@ -80,17 +82,20 @@ fn assert_rejected(result: Result<liaison_envelope::Opened, OpenError>, what: &s
 fn every_single_bit_flip_is_rejected_exhaustively() {
     let b = bob();
     let c = carol();
+    // Post-quantum (suite 0x0003, X-Wing stanzas): the same property.
+    let pq = pq_identity("DE-B", 2);
     let trusted = trusted();
-    for (name, envelope) in [
-        ("one recipient", seal_small(b"hi", b"L", &[&b], false)),
-        ("two anonymous", seal_small(b"", b"", &[&b, &c], true)),
+    for (name, envelope, reader) in [
+        ("one recipient", seal_small(b"hi", b"L", &[&b], false), &b),
+        ("two anonymous", seal_small(b"", b"", &[&b, &c], true), &b),
+        ("post-quantum", seal_small(b"pq", b"L", &[&pq], false), &pq),
     ] {
-        assert!(open(&envelope, &b, &trusted, NOW).is_ok());
+        assert!(open(&envelope, reader, &trusted, NOW).is_ok());
         for bit in 0..envelope.len() * 8 {
             let mut damaged = envelope.clone();
             damaged[bit / 8] ^= 1 << (bit % 8);
             assert_rejected(
-                open(&damaged, &b, &trusted, NOW),
+                open(&damaged, reader, &trusted, NOW),
                 &format!("{name}, bit {bit}"),
             );
         }

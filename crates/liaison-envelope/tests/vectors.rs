@@ -29,8 +29,8 @@ use curve25519_dalek::edwards::CompressedEdwardsY;
 use ed25519_dalek::SigningKey;
 use liaison_envelope::format::{self, Stanza};
 use liaison_envelope::{
-    Card, Identity, OpenError, Opened, RecipientChange, RecipientKind, Sealer, StreamOpener, armor,
-    dearmor, open, rewrap,
+    Card, Identity, OpenError, Opened, Protection, RecipientChange, RecipientKind, Sealer,
+    StreamOpener, armor, dearmor, open, rewrap,
 };
 use sha2::{Digest as _, Sha512};
 use time::OffsetDateTime;
@@ -106,8 +106,8 @@ fn describe_recipients(recipients: &[liaison_envelope::RecipientInfo]) -> String
     recipients
         .iter()
         .map(|r| match (&r.kind, r.key_id) {
-            (RecipientKind::X25519, Some(id)) => id.to_string(),
-            (RecipientKind::X25519, None) => "anonymous".to_owned(),
+            (RecipientKind::X25519 | RecipientKind::XWing, Some(id)) => id.to_string(),
+            (RecipientKind::X25519 | RecipientKind::XWing, None) => "anonymous".to_owned(),
             (RecipientKind::Unknown(t), _) => format!("type {t}"),
             (kind, _) => format!("{kind:?}"),
         })
@@ -140,10 +140,19 @@ fn check_success(name: &str, v: &Vector, opened: &Opened, bytes: &[u8], at: Offs
     if let Some(seed) = v.opt("seed") {
         let seed: [u8; 32] = hex::decode(seed).unwrap().try_into().unwrap();
         let cards: Vec<Card> = v.one("sealed_for").split(", ").map(card_file).collect();
+        // The envelope's own suite: post-quantum for 0x0003.
+        let protection = if format::read_header(bytes).unwrap().0.core.suite
+            == format::SUITE_XWING_CHACHA20POLY1305_ED25519
+        {
+            Protection::PostQuantum
+        } else {
+            Protection::Classical
+        };
         let again = Sealer::new(&identity_file(v.one("sender")))
             .recipients(&cards)
             .label(&v.hex("label"))
             .anonymous(v.one("anonymous") == "yes")
+            .protection(protection)
             .at(at)
             .deterministic(seed)
             .seal(&v.hex("payload"))
@@ -211,7 +220,15 @@ fn every_vector_gives_the_expected_result() {
             | ("not an envelope", Err(OpenError::NotAnEnvelope))
             | ("unsupported version", Err(OpenError::UnsupportedVersion { .. }))
             | ("unsupported suite", Err(OpenError::UnsupportedSuite { .. }))
-            | ("cannot open", Err(OpenError::CannotOpen)) => {}
+            | ("cannot open", Err(OpenError::CannotOpen))
+            | ("no post-quantum key", Err(OpenError::NoPostQuantumKey)) => {}
+            ("stanza suite mismatch", Err(OpenError::StanzaSuiteMismatch { offset, .. })) => {
+                assert_eq!(
+                    offset.to_string(),
+                    v.one("offset"),
+                    "{name}: malformed at another offset"
+                );
+            }
             (expect, result) => panic!("{name}: expected {expect}, got {result:?}"),
         }
         // Refused before any chunk (steps 7.3 to 7.6): the streaming
@@ -396,11 +413,18 @@ fn write_bad_cards() {
             "an offset other than Z",
         ),
         (
-            "version_2",
+            "version_3",
+            "version",
+            3.into(),
+            "/version",
+            "card file version 3",
+        ),
+        (
+            "xwing_missing_in_version_2",
             "version",
             2.into(),
-            "/version",
-            "card file version 2",
+            "/xwing_public",
+            "a version 2 card without its X-Wing key",
         ),
         (
             "ed25519_non_canonical_point",
@@ -460,6 +484,73 @@ fn write_bad_cards() {
     );
     std::fs::write(cards.join("duplicate_member.card.json"), twice).unwrap();
     index += "duplicate_member: ed25519_public: the member ed25519_public given twice\n";
+    // The X-Wing key of a version 2 card (the post-quantum recipient's).
+    let pq: serde_json::Value = serde_json::from_str(&card_file("recipient_pq").to_json()).unwrap();
+    let pq_key = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(pq["xwing_public"].as_str().unwrap())
+            .unwrap()
+    };
+    let with_tail = |tail: &[u8; 32]| {
+        let mut k = pq_key.clone();
+        k[1184..].copy_from_slice(tail);
+        b64(&k)
+    };
+    let mut coefficient = pq_key.clone();
+    coefficient[0] = 0xff;
+    coefficient[1] |= 0x0f;
+    let pq_cases: Vec<(&str, &str, serde_json::Value, &str, &str)> = vec![
+        (
+            "xwing_mlkem_coefficient",
+            "xwing_public",
+            b64(&coefficient).into(),
+            "/xwing_public",
+            "the ML-KEM-768 part's first coefficient is 4095, not below q = 3329",
+        ),
+        (
+            "xwing_x25519_zero",
+            "xwing_public",
+            with_tail(&u(0)).into(),
+            "/xwing_public",
+            "the X25519 part of the X-Wing key is u = 0, of order 2",
+        ),
+        (
+            "xwing_x25519_twist",
+            "xwing_public",
+            with_tail(&u(2)).into(),
+            "/xwing_public",
+            "the X25519 part of the X-Wing key is u = 2, on the twist",
+        ),
+        (
+            "xwing_short",
+            "xwing_public",
+            b64(&pq_key[..1215]).into(),
+            "/xwing_public",
+            "an X-Wing key of 1215 bytes",
+        ),
+        (
+            "xwing_key_id_mismatch",
+            "xwing_key_id",
+            "0000000000000000".into(),
+            "/xwing_key_id",
+            "an X-Wing key id that is not the key's",
+        ),
+        (
+            "xwing_in_version_1",
+            "version",
+            1.into(),
+            "/xwing_public",
+            "a version 1 card with an X-Wing key",
+        ),
+    ];
+    for (name, field, new, pointer, comment) in pq_cases {
+        let mut v = pq.clone();
+        v[field] = new;
+        let text = serde_json::to_string_pretty(&v).unwrap() + "\n";
+        std::fs::write(cards.join(format!("{name}.card.json")), text).unwrap();
+        index += &format!("{name}: {pointer}: {comment}\n");
+    }
     std::fs::write(cards.join("index"), index).unwrap();
 }
 
@@ -479,6 +570,20 @@ const KEYS: [(&str, u8, u8); 6] = [
     ("outsider", 0x08, 0x09),
     ("retired", 0x0a, 0x0b),
 ];
+
+/// The vector keys with an X-Wing key too: (file stem, X25519 secret byte,
+/// Ed25519 seed byte, X-Wing seed byte). `recipient_rotated` is the
+/// `recipient` agency after it gained an X-Wing key (its X25519 and Ed25519
+/// keys unchanged).
+const PQ_KEYS: [(&str, u8, u8, u8); 3] = [
+    ("recipient_pq", 0x0c, 0x0d, 0x0e),
+    ("other_pq", 0x0f, 0x10, 0x11),
+    ("recipient_rotated", 0x03, 0x04, 0x12),
+];
+
+fn xwing_seed(name: &str) -> [u8; 32] {
+    [PQ_KEYS.iter().find(|k| k.0 == name).unwrap().3; 32]
+}
 
 fn ed25519_seed(name: &str) -> [u8; 32] {
     [KEYS.iter().find(|k| k.0 == name).unwrap().2; 32]
@@ -554,27 +659,43 @@ impl Gen {
         bytes: &[u8],
         trusted: &[&str],
     ) {
+        self.fail_as("recipient", name, expect, rule, comment, bytes, trusted);
+    }
+
+    /// A failure vector opened by `identity`, trusting `trusted`.
+    #[allow(clippy::too_many_arguments, reason = "one argument per header field")]
+    fn fail_as(
+        &self,
+        identity: &str,
+        name: &str,
+        expect: &str,
+        rule: &str,
+        comment: &str,
+        bytes: &[u8],
+        trusted: &[&str],
+    ) {
         let mut extra = Vec::new();
-        if expect == "malformed" {
-            let Err(OpenError::Malformed { offset, .. }) =
-                open(bytes, &self.id("recipient"), &[], self.at)
-            else {
-                panic!("{name} is not malformed")
-            };
-            extra.push(format!("offset: {offset}"));
+        match (expect, open(bytes, &self.id(identity), &[], self.at)) {
+            ("malformed", Err(OpenError::Malformed { offset, .. }))
+            | ("stanza suite mismatch", Err(OpenError::StanzaSuiteMismatch { offset, .. })) => {
+                extra.push(format!("offset: {offset}"));
+            }
+            ("malformed" | "stanza suite mismatch", other) => {
+                panic!("{name} is not {expect}: {other:?}")
+            }
+            _ => {}
         }
         let meta = Meta {
             expect,
             rule,
             comment,
-            identity: "recipient",
+            identity,
             trusted,
             extra,
         };
         self.write(name, &meta, &armor(bytes));
     }
 
-    #[allow(clippy::too_many_arguments, reason = "one argument per header field")]
     fn success(
         &self,
         name: &str,
@@ -584,9 +705,24 @@ impl Gen {
         trusted: &[&str],
         sealed: Option<(&[&str], bool, u8)>,
     ) {
+        self.success_as("recipient", name, rule, comment, bytes, trusted, sealed);
+    }
+
+    /// A success vector opened by `identity`.
+    #[allow(clippy::too_many_arguments, reason = "one argument per header field")]
+    fn success_as(
+        &self,
+        identity: &str,
+        name: &str,
+        rule: &str,
+        comment: &str,
+        bytes: &[u8],
+        trusted: &[&str],
+        sealed: Option<(&[&str], bool, u8)>,
+    ) {
         let opened = open(
             bytes,
-            &self.id("recipient"),
+            &self.id(identity),
             &trusted.iter().map(|n| card_file(n)).collect::<Vec<_>>(),
             self.at,
         )
@@ -620,7 +756,7 @@ impl Gen {
             expect: "success",
             rule,
             comment,
-            identity: "recipient",
+            identity,
             trusted,
             extra,
         };
@@ -677,6 +813,28 @@ fn generate() {
             time(NOT_BEFORE),
             time(not_after),
         )
+        .unwrap();
+        std::fs::write(
+            keys.join(format!("{name}.identity.json")),
+            &*identity.to_json(),
+        )
+        .unwrap();
+        std::fs::write(
+            keys.join(format!("{name}.card.json")),
+            identity.card().to_json(),
+        )
+        .unwrap();
+    }
+    for (name, x, e, h) in PQ_KEYS {
+        let identity = Identity::from_secret_bytes(
+            name,
+            &[x; 32],
+            &[e; 32],
+            time(NOT_BEFORE),
+            time(NOT_AFTER),
+        )
+        .unwrap()
+        .with_post_quantum_secret_bytes(&[h; 32])
         .unwrap();
         std::fs::write(
             keys.join(format!("{name}.identity.json")),
@@ -1567,6 +1725,8 @@ fn generate() {
         &bad_bits,
     );
 
+    post_quantum_vectors(&g, &base);
+
     // Seeds for the fuzz targets: small valid envelopes for the fixed keys.
     let seeds = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds");
     for target in ["envelope_open", "envelope_parse"] {
@@ -1587,6 +1747,10 @@ fn generate() {
             "anonymous",
             liaison_envelope::fuzzing::seal_fixed(b"x", b"L", true).unwrap(),
         ),
+        (
+            "post_quantum",
+            liaison_envelope::fuzzing::seal_fixed_post_quantum(b"pq", b"SECRET", false).unwrap(),
+        ),
     ];
     for (name, bytes) in &small {
         std::fs::write(seeds.join("envelope_open").join(name), bytes).unwrap();
@@ -1597,6 +1761,150 @@ fn generate() {
         armor(&small[1].1),
     )
     .unwrap();
+}
+
+/// The post-quantum vectors (suite 0x0003): successes reproducible from
+/// their seed, a classical reader that moved to an X-Wing key, and the
+/// failures of the X-Wing stanza.
+fn post_quantum_vectors(g: &Gen, base: &[u8]) {
+    let sender = ["sender"];
+    let seal_pq = |payload: &[u8], to: &[&str], anonymous: bool, seed: u8| {
+        let cards: Vec<Card> = to.iter().map(|n| card_file(n)).collect();
+        Sealer::new(&g.id("sender"))
+            .recipients(&cards)
+            .label(b"SECRET")
+            .anonymous(anonymous)
+            .protection(Protection::PostQuantum)
+            .at(g.at)
+            .deterministic([seed; 32])
+            .seal(payload)
+            .unwrap()
+    };
+    let pq = seal_pq(b"post-quantum test vector", &["recipient_pq"], false, 0x31);
+    g.success_as(
+        "recipient_pq",
+        "success_post_quantum",
+        "5.3.1, 6",
+        "suite 0x0003: one named X-Wing stanza",
+        &pq,
+        &sender,
+        Some((&["recipient_pq"], false, 0x31)),
+    );
+    let two = seal_pq(b"for two", &["other_pq", "recipient_pq"], false, 0x32);
+    g.success_as(
+        "recipient_pq",
+        "success_post_quantum_two_recipients",
+        "5.3.1, 7.5",
+        "two named X-Wing stanzas; the reader's is the second",
+        &two,
+        &sender,
+        Some((&["other_pq", "recipient_pq"], false, 0x32)),
+    );
+    let anon = seal_pq(b"anonymous", &["other_pq", "recipient_pq"], true, 0x33);
+    g.success_as("recipient_pq", "success_post_quantum_anonymous", "5.3.1, 7.5", "two anonymous X-Wing stanzas; the reader's is the second: every anonymous stanza is tried, the first decapsulating to an unrelated secret", &anon, &sender, Some((&["other_pq", "recipient_pq"], true, 0x33)));
+    g.success_as("recipient_rotated", "success_rotated_reader", "3, 7.5", "a classical envelope sealed for the reader's classical card, opened by the same agency's identity after it gained an X-Wing key: it keeps its X25519 secret", base, &sender, Some((&["recipient"], false, 1)));
+
+    // A classical stanza in a post-quantum envelope: for the reader's own
+    // X25519 key, wrapping the real data key, first in the layer and signed
+    // by the sender. Opening it would hand the data key to whoever breaks
+    // X25519 later: refused at the stanza.
+    let mut p = spec::split(&pq);
+    let data_key = spec::unwrap_data_key_xwing(&p.header, xwing_seed("recipient_pq"));
+    let reader = card_file("recipient_pq");
+    let classical = spec::x25519_stanza(
+        reader.x25519_public(),
+        [0x21; 32],
+        Some(reader.encryption_key_id().to_bytes()),
+        &p.header.core,
+        &data_key,
+    );
+    p.header.layers[0].stanzas.insert(0, classical);
+    spec::sign_as_is(&mut p, ed25519_seed("sender"));
+    g.fail_as("recipient_pq", "post_quantum_classical_stanza", "stanza suite mismatch", "7.2", "a post-quantum envelope with an X25519 stanza for the reader, wrapping the real data key, inserted first and signed by the sender: a downgrade, refused at the stanza", &spec::join(&p), &sender);
+    // An X-Wing stanza in a classical envelope.
+    let classical_env = Sealer::new(&g.id("sender"))
+        .recipient(&reader)
+        .label(b"SECRET")
+        .protection(Protection::Classical)
+        .at(g.at)
+        .deterministic([0x34; 32])
+        .seal(b"classical")
+        .unwrap();
+    let mut p = spec::split(&classical_env);
+    let data_key = spec::unwrap_data_key(&p.header, [0x0c; 32]);
+    let hybrid = spec::xwing_stanza(
+        reader.post_quantum_public().unwrap(),
+        [0x22; 64],
+        Some(reader.post_quantum_key_id().unwrap().to_bytes()),
+        &p.header.core,
+        &data_key,
+    );
+    p.header.layers[0].stanzas.push(hybrid);
+    spec::sign_as_is(&mut p, ed25519_seed("sender"));
+    g.fail_as("recipient_pq", "classical_xwing_stanza", "stanza suite mismatch", "7.2", "a classical envelope with an X-Wing stanza for the reader appended, signed by the sender: the stanza types of one suite only", &spec::join(&p), &sender);
+    // Lengths: the ML-KEM ciphertext one byte short, in a named and in an
+    // anonymous stanza.
+    let first_stanza = {
+        let (header, _) = format::read_header(pq.as_slice()).unwrap();
+        let mut core = Vec::new();
+        format::write_core(&header.core, &mut core);
+        core.len() + 1 + 32 + 32 + 2
+    };
+    for (name, envelope, len) in [
+        ("malformed_xwing_ciphertext_length", &pq, 1176u16),
+        (
+            "malformed_xwing_anonymous_ciphertext_length",
+            &anon,
+            1168u16,
+        ),
+    ] {
+        let mut b = envelope.clone();
+        b[first_stanza + 1..first_stanza + 3].copy_from_slice(&(len - 1).to_be_bytes());
+        let kem_at = first_stanza + 3 + if len == 1176 { 8 } else { 0 };
+        b.remove(kem_at);
+        let comment = format!(
+            "an X-Wing stanza whose body is {} bytes, its ML-KEM-768 ciphertext one byte short (1087 bytes)",
+            len - 1
+        );
+        g.fail_as(
+            "recipient_pq",
+            name,
+            "malformed",
+            "7.2",
+            &comment,
+            &b,
+            &sender,
+        );
+    }
+    // The X25519 share of the X-Wing ciphertext swapped for another valid
+    // point (the sender's own X25519 key), signed by the sender: the
+    // combiner and the wrap key bind the share, nothing unwraps.
+    let mut p = spec::split(&pq);
+    let Stanza::XWing { ciphertext, .. } = &mut p.header.layers[0].stanzas[0] else {
+        panic!()
+    };
+    ciphertext[1088..].copy_from_slice(&card_file("sender").x25519_public());
+    spec::sign_as_is(&mut p, ed25519_seed("sender"));
+    g.fail_as("recipient_pq", "xwing_swapped_x25519_share", "cannot open", "7.5, 5.3.1", "the X25519 part of the X-Wing ciphertext replaced by another valid point, the header signed again by the sender", &spec::join(&p), &sender);
+    let mut p = spec::split(&pq);
+    let Stanza::XWing { ciphertext, .. } = &mut p.header.layers[0].stanzas[0] else {
+        panic!()
+    };
+    ciphertext[0] ^= 1;
+    spec::sign_as_is(&mut p, ed25519_seed("sender"));
+    g.fail_as("recipient_pq", "xwing_mlkem_ciphertext_altered", "cannot open", "7.5, 5.3.1", "one bit of the ML-KEM-768 ciphertext flipped, signed again by the sender: decapsulation gives an unrelated secret (implicit rejection) and the wrapped key does not open", &spec::join(&p), &sender);
+    // User-fixable: not a recipient, no X-Wing key.
+    let not_mine = seal_pq(b"x", &["other_pq"], false, 0x35);
+    g.fail_as(
+        "recipient_pq",
+        "not_a_recipient_post_quantum",
+        "not a recipient",
+        "7.5",
+        "a post-quantum envelope for another agency only",
+        &not_mine,
+        &sender,
+    );
+    g.fail_as("recipient", "no_post_quantum_key", "no post-quantum key", "7.5", "a post-quantum envelope opened by an identity without an X-Wing key (version 1 identity file)", &pq, &sender);
 }
 
 /// Signing a message with a seed, returning the signature bytes.

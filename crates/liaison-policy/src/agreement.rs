@@ -69,9 +69,39 @@ pub struct Agreement {
     /// Obligations that bind every release under the agreement.
     #[serde(default, skip_serializing_if = "ObligationRules::is_empty")]
     pub obligations: ObligationRules,
+    /// When a release under the agreement must be sealed for post-quantum
+    /// recipients (X-Wing stanzas, envelope suite 0x0003); never when
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_post_quantum: Option<PostQuantumRule>,
     /// The clauses, in any order: their order never changes a decision.
     #[serde(rename = "clause", default)]
     pub clauses: Vec<Clause>,
+}
+
+/// Which releases under an agreement must be sealed post-quantum. Every
+/// condition given must hold (an empty table: every release), as in a
+/// clause's `when`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostQuantumRule {
+    /// Releases of records classified at least this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_classification: Option<Classification>,
+    /// Releases to these parties (agencies, or countries for all their
+    /// agencies).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partners: Vec<Party>,
+}
+
+impl PostQuantumRule {
+    /// Whether a release of a record classified `classification` to
+    /// `recipient` must be sealed post-quantum.
+    pub fn applies(&self, classification: Classification, recipient: &AgencyId) -> bool {
+        self.min_classification
+            .is_none_or(|floor| classification >= floor)
+            && (self.partners.is_empty() || self.partners.iter().any(|p| p.includes(recipient)))
+    }
 }
 
 /// One rule of an agreement: when it applies, and its effect.

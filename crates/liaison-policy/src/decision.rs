@@ -78,6 +78,11 @@ pub struct Decision {
     pub transformed: Vec<String>,
     /// The obligations the recipient must respect (most restrictive wins).
     pub obligations: Obligations,
+    /// Whether the releasing agency must seal the copy for post-quantum
+    /// recipients (an agreement's `require_post_quantum` applies): the
+    /// copy may then go only in a post-quantum envelope.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_post_quantum: bool,
     /// Why: each applicable clause, marking and provenance rule.
     pub reasons: Vec<Reason>,
 }
@@ -195,4 +200,6 @@ pub enum Rule {
     },
     /// Fields withheld from the copy.
     Withheld,
+    /// An agreement requires the copy to be sealed post-quantum.
+    PostQuantum,
 }

@@ -541,6 +541,7 @@ impl PolicySet {
             transformations: Vec::new(),
             transformed: Vec::new(),
             obligations: Obligations::default(),
+            require_post_quantum: false,
             reasons,
         };
         match blocked {
@@ -721,6 +722,44 @@ fn unknown_caveat(a: &CompiledAgreement, record: &Record) -> Option<String> {
 }
 
 /// Fills in a release: what is withheld, transformed and owed.
+/// Records, with its reason, that agreement `a` requires the copy to be
+/// sealed post-quantum, if its `require_post_quantum` applies.
+fn require_post_quantum(
+    decision: &mut Decision,
+    a: &CompiledAgreement,
+    classification: liaison_record::Classification,
+) {
+    let Some(rule) = &a.source.require_post_quantum else {
+        return;
+    };
+    if !rule.applies(classification, &decision.to) {
+        return;
+    }
+    decision.require_post_quantum = true;
+    let mut why = Vec::new();
+    if let Some(floor) = rule.min_classification {
+        why.push(format!("classified `{}` or above", cw(floor)));
+    }
+    if !rule.partners.is_empty() {
+        why.push(format!("for `{}`", decision.to));
+    }
+    let why = if why.is_empty() {
+        "every release".to_owned()
+    } else {
+        format!("a release {}", why.join(" and "))
+    };
+    decision.reasons.push(Reason {
+        agreement: Some(a.source.id.clone()),
+        version: Some(a.source.version),
+        clause: None,
+        rule: Rule::PostQuantum,
+        effect: ReasonEffect::Restrict,
+        message: format!(
+            "requires {why} to be sealed for post-quantum recipients (X-Wing keys): it cannot go in a classical envelope"
+        ),
+    });
+}
+
 fn release(
     decision: &mut Decision,
     record: &Record,
@@ -750,6 +789,7 @@ fn release(
             .any(|r| r.id == a.reference.id && r.version == a.reference.version)
         {
             decision.agreements.push(a.reference.clone());
+            require_post_quantum(decision, a, record.marking.classification);
         }
     }
     transformations.sort();

@@ -17,8 +17,8 @@ mod source;
 
 // The public interface is:
 pub use agreement::{
-    Agreement, Clause, Conditions, Effect, ObligationRules, OnwardRule, ReleaseRule,
-    Transformation, pattern_covers, pattern_touches,
+    Agreement, Clause, Conditions, Effect, ObligationRules, OnwardRule, PostQuantumRule,
+    ReleaseRule, Transformation, pattern_covers, pattern_touches,
 };
 pub use check::{check_agreement, check_set};
 pub use compile::{PolicySet, agreement_digest};

@@ -169,7 +169,13 @@ const AGREEMENT: Shape = Shape::Table(&[
     req("max_classification", Shape::Leaf(Leaf::Classification)),
     opt("known_caveats", list(&CAVEAT)),
     opt("obligations", OBLIGATIONS),
+    opt("require_post_quantum", POST_QUANTUM),
     opt("clause", list(&CLAUSE)),
+]);
+
+const POST_QUANTUM: Shape = Shape::Table(&[
+    opt("min_classification", Shape::Leaf(Leaf::Classification)),
+    opt("partners", list(&PARTY)),
 ]);
 
 /// Walks a whole agreement tree and returns every problem found.

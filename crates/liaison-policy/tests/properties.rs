@@ -307,6 +307,7 @@ fn agreement(provider: &AgencyId, recipients: u32, clauses: Vec<Clause>, n: usiz
         max_classification: Classification::Secret,
         known_caveats: vec![],
         obligations: ObligationRules::default(),
+        require_post_quantum: None,
         clauses: clauses
             .into_iter()
             .enumerate()

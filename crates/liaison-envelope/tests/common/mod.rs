@@ -24,4 +24,11 @@ pub(crate) fn identity(name: &str, seed: u8) -> Identity {
         .unwrap()
 }
 
+/// A reproducible identity with an X-Wing (post-quantum) key as well.
+pub(crate) fn pq_identity(name: &str, seed: u8) -> Identity {
+    identity(name, seed)
+        .with_post_quantum_secret_bytes(&[seed ^ 0x40; 32])
+        .unwrap()
+}
+
 pub(crate) mod reference;

@@ -283,3 +283,156 @@ pub(crate) fn append_layer(
     parts.header.header_signatures.push([0; 64]);
     sign_as_is(parts, signing_secret);
 }
+
+// ---------------------------------------------------------------------------
+// X-Wing stanzas (suite 0x0003), from section 5.3.1 of the spec and the
+// X-Wing draft, over ML-KEM-768 (`ml-kem`), X25519 and SHA3 only.
+
+/// The wrap key of an X-Wing stanza (spec: salt = ciphertext || the
+/// recipient's X-Wing public key).
+pub(crate) fn xwing_wrap_key(shared: &[u8; 32], ciphertext: &[u8], recipient: &[u8]) -> [u8; 32] {
+    let salt = [ciphertext, recipient].concat();
+    hkdf(&salt, shared, b"liaison-envelope v2 xwing wrap")
+}
+
+pub(crate) fn xwing_aad(core: &Core, key_id: Option<[u8; 8]>) -> Vec<u8> {
+    let mut aad = core_digest(core).to_vec();
+    match key_id {
+        Some(id) => {
+            aad.push(3);
+            aad.extend_from_slice(&id);
+        }
+        None => aad.push(4),
+    }
+    aad
+}
+
+/// The X-Wing key pair of a 32-byte seed, as the draft writes it: SHAKE256
+/// to 96 bytes; ML-KEM-768 from the first 64; X25519 from the last 32.
+struct XWingKeys {
+    mlkem: <ml_kem::MlKem768 as ml_kem::KemCore>::DecapsulationKey,
+    x25519: StaticSecret,
+    public: Vec<u8>,
+}
+
+fn xwing_keys(seed: [u8; 32]) -> XWingKeys {
+    use ml_kem::EncodedSizeUser as _;
+    use ml_kem::KemCore as _;
+    use sha3::digest::{ExtendableOutput as _, Update as _, XofReader as _};
+    let mut shake = sha3::Shake256::default();
+    shake.update(&seed);
+    let mut expanded = [0u8; 96];
+    shake.finalize_xof().read(&mut expanded);
+    let d = ml_kem::B32::try_from(&expanded[..32]).unwrap();
+    let z = ml_kem::B32::try_from(&expanded[32..64]).unwrap();
+    let (mlkem, ek) = ml_kem::MlKem768::generate_deterministic(&d, &z);
+    let x25519 = StaticSecret::from(<[u8; 32]>::try_from(&expanded[64..]).unwrap());
+    let public = [
+        ek.as_bytes().as_slice(),
+        PublicKey::from(&x25519).as_bytes(),
+    ]
+    .concat();
+    XWingKeys {
+        mlkem,
+        x25519,
+        public,
+    }
+}
+
+/// The draft's combiner.
+fn xwing_combine(ss_m: &[u8], ss_x: &[u8], ct_x: &[u8], pk_x: &[u8]) -> [u8; 32] {
+    use sha3::Digest as _;
+    sha3::Sha3_256::digest([ss_m, ss_x, ct_x, pk_x, b"\\.//^\\"].concat()).into()
+}
+
+/// The X-Wing public key (1216 bytes) of a 32-byte seed.
+pub(crate) fn xwing_public_of(seed: [u8; 32]) -> Vec<u8> {
+    xwing_keys(seed).public
+}
+
+/// An X-Wing stanza wrapping `data_key` for the public key `recipient`,
+/// with the encapsulation randomness `eseed` (ML-KEM part first).
+pub(crate) fn xwing_stanza(
+    recipient: &[u8],
+    eseed: [u8; 64],
+    key_id: Option<[u8; 8]>,
+    core: &Core,
+    data_key: &[u8; 32],
+) -> Stanza {
+    use ml_kem::EncapsulateDeterministic as _;
+    use ml_kem::EncodedSizeUser as _;
+    type Ek = <ml_kem::MlKem768 as ml_kem::KemCore>::EncapsulationKey;
+    let (pk_m, pk_x) = recipient.split_at(1184);
+    let ek = Ek::from_bytes(&ml_kem::Encoded::<Ek>::try_from(pk_m).unwrap());
+    let m = ml_kem::B32::try_from(&eseed[..32]).unwrap();
+    let (ct_m, ss_m) = ek.encapsulate_deterministic(&m).unwrap();
+    let ephemeral = StaticSecret::from(<[u8; 32]>::try_from(&eseed[32..]).unwrap());
+    let ct_x = PublicKey::from(&ephemeral);
+    let pk_x: [u8; 32] = pk_x.try_into().unwrap();
+    let ss_x = ephemeral.diffie_hellman(&PublicKey::from(pk_x));
+    let shared = xwing_combine(&ss_m, ss_x.as_bytes(), ct_x.as_bytes(), &pk_x);
+    let ciphertext: [u8; 1120] = [ct_m.as_slice(), ct_x.as_bytes()]
+        .concat()
+        .try_into()
+        .unwrap();
+    let key = xwing_wrap_key(&shared, &ciphertext, recipient);
+    Stanza::XWing {
+        key_id: key_id.map(liaison_envelope::KeyId::from_bytes),
+        ciphertext: Box::new(ciphertext),
+        wrapped: wrap_with(&key, &xwing_aad(core, key_id), data_key),
+    }
+}
+
+/// Unwraps the X-Wing stanza addressed to the X-Wing seed `seed` in the
+/// last layer.
+pub(crate) fn unwrap_data_key_xwing(header: &Header, seed: [u8; 32]) -> [u8; 32] {
+    use ml_kem::kem::Decapsulate as _;
+    let keys = xwing_keys(seed);
+    for stanza in &header.layers.last().unwrap().stanzas {
+        if let Stanza::XWing {
+            key_id,
+            ciphertext,
+            wrapped,
+        } = stanza
+        {
+            let ct_m =
+                ml_kem::Ciphertext::<ml_kem::MlKem768>::try_from(&ciphertext[..1088]).unwrap();
+            let ss_m = keys.mlkem.decapsulate(&ct_m).unwrap();
+            let ct_x: [u8; 32] = ciphertext[1088..].try_into().unwrap();
+            let ss_x = keys.x25519.diffie_hellman(&PublicKey::from(ct_x));
+            let shared = xwing_combine(&ss_m, ss_x.as_bytes(), &ct_x, &keys.public[1184..]);
+            let key = xwing_wrap_key(&shared, ciphertext.as_slice(), &keys.public);
+            let cipher = ChaCha20Poly1305::new(&Key::from(key));
+            let mut buf: [u8; 32] = wrapped[..32].try_into().unwrap();
+            let tag = Tag::try_from(&wrapped[32..]).unwrap();
+            let aad = xwing_aad(&header.core, key_id.map(|k| k.to_bytes()));
+            if cipher
+                .decrypt_inout_detached(&Nonce::default(), &aad, buf.as_mut_slice().into(), &tag)
+                .is_ok()
+            {
+                return buf;
+            }
+        }
+    }
+    panic!("no X-Wing stanza for this seed")
+}
+
+/// An X25519 stanza wrapping `data_key` for the X25519 public key
+/// `recipient`, with the ephemeral secret `ephemeral_secret`.
+pub(crate) fn x25519_stanza(
+    recipient: [u8; 32],
+    ephemeral_secret: [u8; 32],
+    key_id: Option<[u8; 8]>,
+    core: &Core,
+    data_key: &[u8; 32],
+) -> Stanza {
+    let secret = StaticSecret::from(ephemeral_secret);
+    let ephemeral = PublicKey::from(&secret).to_bytes();
+    let shared = secret.diffie_hellman(&PublicKey::from(recipient));
+    let key = wrap_key(shared.as_bytes(), &ephemeral, &recipient);
+    Stanza::X25519 {
+        key_id: key_id.map(liaison_envelope::KeyId::from_bytes),
+        ephemeral,
+        wrapped: wrap_with(&key, &wrap_aad(core, key_id), data_key),
+    }
+}
