@@ -131,6 +131,38 @@ impl Setup {
         self.path(agency).join(format!("{agency}.audit.jsonl"))
     }
 
+    /// `share` from NLD-KMAR to DEU-BPOL for border control at `NOW`,
+    /// before the arguments that differ.
+    fn share_prefix(&self) -> Vec<String> {
+        [
+            "share",
+            "--identity",
+            s(&self.identity("NLD-KMAR")),
+            "--directory",
+            s(&self.partners("NLD-KMAR")),
+            "--agreements",
+            s(&self.path("agreement.toml")),
+            "--to",
+            "DEU-BPOL",
+            "--purpose",
+            "border-control",
+            "--at",
+            NOW,
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    }
+
+    /// Runs [`Setup::share_prefix`] followed by `rest`.
+    fn share_with(&self, rest: &[&str]) -> Output {
+        let mut args = self.share_prefix();
+        args.extend(rest.iter().map(|a| (*a).to_owned()));
+        Command::new(env!("CARGO_BIN_EXE_liaison"))
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
     fn share(&self, purpose: &str, out: &str) -> Output {
         liaison(&[
             "share",
@@ -448,20 +480,7 @@ fn a_bundle_makes_one_parcel_per_released_record() {
     )
     .unwrap();
     let parcels = setup.path("parcels");
-    let out = liaison(&[
-        "share",
-        "--identity",
-        s(&setup.identity("NLD-KMAR")),
-        "--directory",
-        s(&setup.partners("NLD-KMAR")),
-        "--agreements",
-        s(&setup.path("agreement.toml")),
-        "--to",
-        "DEU-BPOL",
-        "--purpose",
-        "border-control",
-        "--at",
-        NOW,
+    let out = setup.share_with(&[
         "--report",
         s(&setup.path("report.json")),
         "-o",
@@ -985,20 +1004,7 @@ fn a_bundle_whose_report_cannot_be_written_shares_nothing() {
         serde_json::to_vec(&serde_json::json!([record])).unwrap(),
     )
     .unwrap();
-    let out = liaison(&[
-        "share",
-        "--identity",
-        s(&setup.identity("NLD-KMAR")),
-        "--directory",
-        s(&setup.partners("NLD-KMAR")),
-        "--agreements",
-        s(&setup.path("agreement.toml")),
-        "--to",
-        "DEU-BPOL",
-        "--purpose",
-        "border-control",
-        "--at",
-        NOW,
+    let out = setup.share_with(&[
         "-o",
         s(&setup.path("parcels")),
         "--report",
@@ -1020,22 +1026,8 @@ fn output_that_standard_output_cannot_take_is_kept_once_recorded() {
     let sink = || fs::OpenOptions::new().write(true).open(full).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_liaison"))
         .current_dir(setup.dir.path())
-        .args([
-            "share",
-            "--identity",
-            s(&setup.identity("NLD-KMAR")),
-            "--directory",
-            s(&setup.partners("NLD-KMAR")),
-            "--agreements",
-            s(&setup.path("agreement.toml")),
-            "--to",
-            "DEU-BPOL",
-            "--purpose",
-            "border-control",
-            "--at",
-            NOW,
-            s(&setup.path("record.json")),
-        ])
+        .args(setup.share_prefix())
+        .args([s(&setup.path("record.json"))])
         .stdout(sink())
         .output()
         .unwrap();
@@ -1113,20 +1105,7 @@ fn an_output_path_spelled_otherwise_or_inside_a_folder_read_is_refused() {
     fs::create_dir(setup.path("sub")).unwrap();
     std::os::unix::fs::symlink(".", setup.path("lnk")).unwrap();
     let share_with = |audit: &str, out: &str| {
-        liaison(&[
-            "share",
-            "--identity",
-            s(&setup.identity("NLD-KMAR")),
-            "--directory",
-            s(&setup.partners("NLD-KMAR")),
-            "--agreements",
-            s(&setup.path("agreement.toml")),
-            "--to",
-            "DEU-BPOL",
-            "--purpose",
-            "border-control",
-            "--at",
-            NOW,
+        setup.share_with(&[
             "--audit",
             s(&setup.path(audit)),
             "-o",
