@@ -232,8 +232,17 @@ impl FileStore {
     /// Appends a recovery entry for every quarantine record without one.
     fn reconcile(&mut self) -> Result<(), AuditError> {
         let store_error = |source| AuditError::Store { source };
-        let len = match self.quarantine.metadata() {
-            Ok(m) => m.len(),
+        // Not followed: whatever is at the name is checked, not what it
+        // points to.
+        let len = match std::fs::symlink_metadata(&self.quarantine) {
+            Ok(m) if m.file_type().is_file() && m.len() > 0 => m.len(),
+            // Something that is not a regular file, or an empty file that no
+            // quarantine append made: read it, which refuses what is not
+            // this log's quarantine file (a link, a pipe, mode, owner).
+            Ok(_) => {
+                quarantine::read(&self.quarantine).map_err(store_error)?;
+                0
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
             Err(e) => return Err(store_error(e)),
         };
@@ -523,6 +532,40 @@ mod tests {
         assert!(err.to_string().contains("entries were removed"), "{err}");
         // Nothing was appended after the cut.
         assert_eq!(fs::read(&path).unwrap(), &bytes[..first_line]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_quarantine_name_holding_something_else_is_refused_even_without_a_torn_tail() {
+        use std::os::unix::fs::PermissionsExt as _;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        AuditLog::open(&path).unwrap().append(event(1)).unwrap();
+        let quarantine = quarantine::path_for(&path);
+        let pipe = |q: &Path| {
+            let made = std::process::Command::new("mkfifo")
+                .arg(q)
+                .status()
+                .unwrap();
+            assert!(made.success());
+        };
+        let dangling = |q: &Path| std::os::unix::fs::symlink(q.with_extension("gone"), q).unwrap();
+        let open_to_all = |q: &Path| {
+            fs::write(q, b"").unwrap();
+            fs::set_permissions(q, fs::Permissions::from_mode(0o644)).unwrap();
+        };
+        let makers: [&dyn Fn(&Path); 3] = [&pipe, &dangling, &open_to_all];
+        for make in makers {
+            make(&quarantine);
+            let err = AuditLog::open(&path).unwrap_err();
+            assert!(err.to_string().contains("is not used"), "{err}");
+            fs::remove_file(&quarantine).unwrap();
+        }
+        // An empty quarantine file of this user, mode 0600, is harmless.
+        fs::write(&quarantine, b"").unwrap();
+        fs::set_permissions(&quarantine, fs::Permissions::from_mode(0o600)).unwrap();
+        AuditLog::open(&path).unwrap().append(event(2)).unwrap();
     }
 
     #[test]
