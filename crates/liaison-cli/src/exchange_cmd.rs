@@ -741,7 +741,9 @@ fn parse_head(text: &str) -> Result<ChainHead, Failure> {
     };
     let (seq, hash) = text.split_once(':').ok_or_else(bad)?;
     let seq: u64 = seq.parse().map_err(|_| bad())?;
-    if hash.len() != 64 || !hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    // Entries are numbered from 1: no log has a head 0.
+    if seq == 0 || hash.len() != 64 || !hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
         return Err(bad());
     }
     Ok(ChainHead {

@@ -1146,3 +1146,23 @@ fn an_output_path_spelled_otherwise_or_inside_a_folder_read_is_refused() {
         assert!(!setup.path(log).exists(), "{log} was written");
     }
 }
+
+#[test]
+fn a_head_numbered_zero_is_a_usage_error() {
+    let setup = Setup::new();
+    assert_eq!(code(&setup.share("border-control", "parcel.bin")), 0);
+    let head = format!("0:{}", "0".repeat(64));
+    let out = liaison(&[
+        "audit",
+        "verify",
+        "--head",
+        &head,
+        s(&setup.audit("NLD-KMAR")),
+    ]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is not `SEQ:HASH`"),
+        "{}",
+        stderr(&out)
+    );
+}
