@@ -43,6 +43,12 @@ mod file;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod quarantine;
+
+/// The quarantine file beside the log file at `log`: `LOG.quarantine`,
+/// where the file store moves a torn tail (see `docs/exchange.md`).
+pub fn quarantine_path(log: impl AsRef<std::path::Path>) -> std::path::PathBuf {
+    quarantine::path_for(log.as_ref())
+}
 mod store;
 mod verify;
 

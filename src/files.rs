@@ -303,7 +303,7 @@ pub fn leftovers(dest: impl AsRef<Path>) -> io::Result<Vec<PathBuf>> {
             continue;
         }
         let path = entry.path();
-        let Some(file) = open_own_regular_file(&path) else {
+        let Ok(file) = open_own_regular_file(&path) else {
             continue;
         };
         match file.try_lock() {
@@ -317,11 +317,17 @@ pub fn leftovers(dest: impl AsRef<Path>) -> io::Result<Vec<PathBuf>> {
 }
 
 /// Opens `path` for reading if it is a regular file (not a link, a pipe, a
-/// device or a folder) owned by the user running this: anything else at a
-/// staged name was not left by a run of this user, and opening a named
-/// pipe would wait for a writer forever. Opened without following a link
-/// and without waiting, then checked through the open handle.
-fn open_own_regular_file(path: &Path) -> Option<File> {
+/// device or a folder) owned by the user running this: what a run of this
+/// user left under a staged name. Opened without following a link and
+/// without waiting (opening a named pipe would wait for a writer forever),
+/// then checked through the open handle, so that the name cannot be
+/// swapped between the check and the read.
+///
+/// # Errors
+///
+/// The file cannot be opened, or is a link, not a regular file, or owned
+/// by another user; the error says which.
+pub fn open_own_regular_file(path: impl AsRef<Path>) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -331,19 +337,32 @@ fn open_own_regular_file(path: &Path) -> Option<File> {
             (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32,
         );
     }
-    let file = options.open(path).ok()?;
-    let metadata = file.metadata().ok()?;
+    let refused = |why: String| io::Error::new(io::ErrorKind::InvalidData, why);
+    let file = match options.open(path) {
+        Ok(file) => file,
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
+            return Err(refused(
+                "it is a symbolic link, not a regular file".to_owned(),
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    let metadata = file.metadata()?;
     if !metadata.is_file() {
-        return None;
+        return Err(refused("it is not a regular file".to_owned()));
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt as _;
         if metadata.uid() != rustix::process::geteuid().as_raw() {
-            return None;
+            return Err(refused(format!(
+                "it is owned by user {}, not by this user",
+                metadata.uid()
+            )));
         }
     }
-    Some(file)
+    Ok(file)
 }
 
 /// Removes the [`leftovers`] of `dest` and returns how many there were.

@@ -609,39 +609,21 @@ fn unusable_staged_record(
     staged: &Path,
     parcel: uuid::Uuid,
 ) -> Result<Option<String>, Failure> {
-    let link = match std::fs::symlink_metadata(staged) {
-        Ok(meta) => meta,
-        Err(e) => return Ok(Some(format!("cannot inspect it: {e}"))),
-    };
-    if !link.file_type().is_file() {
-        return Ok(Some("it is not a regular file".to_owned()));
-    }
-    let mut file = match std::fs::File::open(staged) {
+    let mut file = match liaison::files::open_own_regular_file(staged) {
         Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => return Ok(Some(e.to_string())),
         Err(e) => return Ok(Some(format!("cannot open it: {e}"))),
     };
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt as _;
 
-        let meta = match file.metadata() {
-            Ok(meta) => meta,
+        let mode = match file.metadata() {
+            Ok(meta) => meta.mode() & 0o7777,
             Err(e) => return Ok(Some(format!("cannot inspect it: {e}"))),
         };
-        if (meta.dev(), meta.ino()) != (link.dev(), link.ino()) {
-            return Ok(Some("it was replaced while being opened".to_owned()));
-        }
-        if meta.uid() != rustix::process::geteuid().as_raw() {
-            return Ok(Some(format!(
-                "it is owned by user {}, not by this user",
-                meta.uid()
-            )));
-        }
-        if meta.mode() & 0o7777 != 0o600 {
-            return Ok(Some(format!(
-                "its mode is {:o}, not 600",
-                meta.mode() & 0o7777
-            )));
+        if mode != 0o600 {
+            return Ok(Some(format!("its mode is {mode:o}, not 600")));
         }
     }
     let mut bytes = Vec::new();
@@ -802,7 +784,7 @@ fn check_output(output: &Path, audit: &str, reads: &[&Path]) -> Result<(), Failu
     if !(audit.starts_with("postgres://") || audit.starts_with("postgresql://")) {
         kept.push((PathBuf::from(audit), "the audit log"));
         kept.push((
-            PathBuf::from(format!("{audit}.quarantine")),
+            liaison::audit::quarantine_path(audit),
             "the audit log's quarantine file",
         ));
     }
