@@ -375,6 +375,7 @@ fn stream(rng: &mut Rng, records: &[Record], agreements: &[Agreement]) -> Vec<As
                 let to = match rng.pick(&a.recipients) {
                     Party::Agency(x) => x,
                     Party::Country(c) => format!("{c}-{}", rng.pick(&CODES)).parse().unwrap(),
+                    Party::Class(_) => unreachable!("the generated agreements name no class"),
                 };
                 let purpose = if rng.chance(85) {
                     rng.pick(&a.purposes)
@@ -422,6 +423,7 @@ fn cedar_policies<'a>(agreements: impl IntoIterator<Item = &'a Agreement>) -> Ce
             .map(|p| match p {
                 Party::Agency(x) => format!("context.recipient == {:?}", x.as_str()),
                 Party::Country(c) => format!("context.recipient_country == {:?}", c.as_str()),
+                Party::Class(_) => unreachable!("the generated agreements name no class"),
             })
             .collect();
         let scope = format!(

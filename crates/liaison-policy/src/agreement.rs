@@ -6,10 +6,12 @@
 use serde::{Deserialize, Serialize};
 
 use liaison_record::{
-    AgencyId, Attribution, Caveat, Classification, DataSubject, EntityKind, FieldClass,
-    InformationCredibility, Obligations, OnwardSharing, Party, Purpose, SourceReliability,
-    SourceType, SpecialCategory, Timestamp, Tlp,
+    AgencyId, Attribution, Caveat, Classification, DataSubject, Entity, EntityKind, FieldClass,
+    InformationCredibility, Notification, Obligations, OnwardSharing, Party, Purpose, Record,
+    SourceReliability, SourceType, SpecialCategory, Timestamp, Tlp, merge_notifications,
 };
+
+use crate::request::{RequestKind, Urgency};
 
 fn is_true(b: &bool) -> bool {
     *b
@@ -228,6 +230,13 @@ pub struct Conditions {
     /// the record holds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub special_categories: Vec<SpecialCategory>,
+    /// The release is of one of these kinds: `spontaneous` (the provider
+    /// shares of its own accord) or `on-request` (it answers a request).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request_kinds: Vec<RequestKind>,
+    /// The release answers a request of one of these urgencies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub urgencies: Vec<Urgency>,
 }
 
 impl Conditions {
@@ -326,6 +335,103 @@ pub struct ObligationRules {
     /// Keep the copy encrypted at rest.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub encrypt_at_rest: bool,
+    /// With `onward_only_to`: what holds for every other party, `forbidden`
+    /// when absent, or `with-consent` (the originator's prior
+    /// authorization, as Directive (EU) 2016/680 art. 35(1)(e) asks for
+    /// transfers to third countries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onward_others: Option<OnwardOthers>,
+    /// What `retention_days` count from: the release when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_from: Option<RetentionStart>,
+    /// Review the copy (is it still needed?) at most this many days after
+    /// the release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_after_days: Option<u32>,
+    /// Notification duties with a deadline and a channel.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<Notification>,
+}
+
+/// What an `onward_only_to` rule says of the parties it does not list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnwardOthers {
+    /// Never to them.
+    Forbidden,
+    /// Only with the originator's prior consent.
+    WithConsent,
+}
+
+/// The moment retention is counted from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RetentionStart {
+    /// The release (the decision's time).
+    Release,
+    /// The record's creation (`created`).
+    Creation,
+    /// The event the record reports: its earliest encounter's time.
+    Event,
+    /// The end of the alert's validity: the earliest `valid_until` of the
+    /// record's alerts.
+    AlertValidity,
+}
+
+impl RetentionStart {
+    /// The name as written in agreements.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RetentionStart::Release => "release",
+            RetentionStart::Creation => "creation",
+            RetentionStart::Event => "event",
+            RetentionStart::AlertValidity => "alert-validity",
+        }
+    }
+
+    /// The moment in `record` retention counts from, for a release at
+    /// `at`; an error in words when the record has no such moment.
+    pub fn start(self, record: &Record, at: Timestamp) -> Result<Timestamp, String> {
+        match self {
+            RetentionStart::Release => Ok(at),
+            RetentionStart::Creation => Ok(record.created),
+            RetentionStart::Event => record
+                .entities
+                .iter()
+                .filter_map(|e| match e {
+                    Entity::Encounter(x) => Some(x.at),
+                    _ => None,
+                })
+                .min()
+                .ok_or_else(|| {
+                    "retention counts from the event, and the record reports no encounter".into()
+                }),
+            RetentionStart::AlertValidity => {
+                let mut alerts = record.entities.iter().filter_map(|e| match e {
+                    Entity::Alert(a) => Some(a.valid_until),
+                    _ => None,
+                });
+                let mut end: Option<Timestamp> = None;
+                let mut any = false;
+                for until in alerts.by_ref() {
+                    any = true;
+                    match until {
+                        Some(u) => end = Some(end.map_or(u, |e: Timestamp| e.min(u))),
+                        None => {
+                            return Err("retention counts from the end of the alert's validity, and an alert of the record is open-ended".into());
+                        }
+                    }
+                }
+                match (any, end) {
+                    (true, Some(end)) => Ok(end),
+                    _ => Err(
+                        "retention counts from the end of the alert's validity, and the record holds no alert"
+                            .into(),
+                    ),
+                }
+            }
+        }
+    }
 }
 
 /// Onward-sharing rules as written in agreements.
@@ -348,25 +454,61 @@ impl ObligationRules {
         *self == ObligationRules::default()
     }
 
-    /// The obligations of a copy released at `at`.
+    /// The obligations of a copy released at `at`, with retention counted
+    /// from the release whatever `retention_from` says (see
+    /// [`ObligationRules::obligations_for`]).
     pub fn to_obligations(&self, at: Timestamp) -> Obligations {
-        let retain_until = self.retention_days.map(|days| {
-            let t = at.to_offset_date_time();
+        self.with_retention_start(at, at)
+    }
+
+    /// The obligations of a copy of `record` released at `at`: retention
+    /// counted from the moment `retention_from` names. An error in words
+    /// when the record has no such moment, or when the copy would already
+    /// be past its deletion time.
+    pub fn obligations_for(&self, record: &Record, at: Timestamp) -> Result<Obligations, String> {
+        let start = match (self.retention_days, self.retention_from) {
+            (Some(_), Some(from)) => from.start(record, at)?,
+            _ => at,
+        };
+        let o = self.with_retention_start(start, at);
+        if let (Some(until), Some(from)) = (o.retain_until, self.retention_from)
+            && until <= at
+        {
+            return Err(format!(
+                "retention of {} days from the {} ended at {until}, before the release",
+                self.retention_days.unwrap_or_default(),
+                match from {
+                    RetentionStart::Release => "release",
+                    RetentionStart::Creation => "record's creation",
+                    RetentionStart::Event => "event",
+                    RetentionStart::AlertValidity => "end of the alert's validity",
+                }
+            ));
+        }
+        Ok(o)
+    }
+
+    fn with_retention_start(&self, start: Timestamp, at: Timestamp) -> Obligations {
+        let plus = |t: Timestamp, days: u32| {
+            let t = t.to_offset_date_time();
             let until = t
                 .checked_add(time::Duration::days(i64::from(days)))
                 .unwrap_or(t);
             Timestamp::from_offset_date_time(until)
-        });
+        };
+        let retain_until = self.retention_days.map(|days| plus(start, days));
+        let review_by = self.review_after_days.map(|days| plus(at, days));
+        let others_with_consent = self.onward_others == Some(OnwardOthers::WithConsent);
         let onward = match (self.onward, self.onward_only_to.is_empty()) {
             (Some(OnwardRule::Forbidden), _) => OnwardSharing::Forbidden,
             (Some(OnwardRule::WithConsent), _) => OnwardSharing::WithConsent,
             (Some(OnwardRule::OnlyTo), true) => OnwardSharing::Forbidden,
-            (Some(OnwardRule::OnlyTo) | None, false) => OnwardSharing::OnlyTo {
-                parties: self.onward_only_to.clone(),
-            },
-            (Some(OnwardRule::Permitted), false) => OnwardSharing::OnlyTo {
-                parties: self.onward_only_to.clone(),
-            },
+            (Some(OnwardRule::OnlyTo | OnwardRule::Permitted) | None, false) => {
+                OnwardSharing::OnlyTo {
+                    parties: self.onward_only_to.clone(),
+                    others_with_consent,
+                }
+            }
             (Some(OnwardRule::Permitted) | None, true) => OnwardSharing::Permitted,
         };
         Obligations {
@@ -376,6 +518,8 @@ impl ObligationRules {
             notify_on_onward: self.notify_on_onward,
             attribution: self.attribution,
             encrypt_at_rest: self.encrypt_at_rest,
+            review_by,
+            notifications: merge_notifications(&self.notify, &[]),
         }
     }
 }

@@ -117,6 +117,36 @@ pub(crate) fn warnings(a: &Agreement, now: Timestamp) -> Vec<(String, String, Op
     }
     for (i, c) in a.clauses.iter().enumerate() {
         let at = format!("/clause/{i}");
+        // Retention counted from a moment that only some records have
+        // refuses the others: say so unless the clause is limited to them.
+        for (rules, where_) in [
+            (&a.obligations, "/obligations".to_owned()),
+            (&c.obligations, format!("{at}/obligations")),
+        ] {
+            let needs = match rules.retention_from {
+                Some(crate::agreement::RetentionStart::Event) => Some(EntityKind::Encounter),
+                Some(crate::agreement::RetentionStart::AlertValidity) => Some(EntityKind::Alert),
+                _ => None,
+            };
+            if c.effect == Effect::Release
+                && let Some(kind) = needs
+                && !c.when.entity_kinds.contains(&kind)
+            {
+                out.push((
+                    format!("{where_}/retention_from"),
+                    format!(
+                        "retention counted from `{}` refuses every record without {} under clause `{}`",
+                        rules.retention_from.map(|r| r.as_str()).unwrap_or_default(),
+                        if kind == EntityKind::Alert { "an alert with an end of validity" } else { "an encounter" },
+                        c.id
+                    ),
+                    Some(format!(
+                        "add `entity_kinds = [\"{}\"]` to the clause's `when`, or count from `release` or `creation`",
+                        word(&kind)
+                    )),
+                ));
+            }
+        }
         for why in never_applies(a, c) {
             out.push((
                 at.clone(),

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use liaison_record::{
     AgencyId, AgreementRef, Caveat, Classification, Digest, EntityKind, FieldClass,
-    InformationCredibility, Party, Purpose, SourceReliability, SourceType, Timestamp, Tlp,
-    canonicalize_value, sha256,
+    InformationCredibility, Party, PartyClass, Purpose, SourceReliability, SourceType, Timestamp,
+    Tlp, canonicalize_value, sha256,
 };
 
 use crate::agreement::{Agreement, Effect, ObligationRules, Transformation};
@@ -32,6 +32,8 @@ pub(crate) struct ByRecipient<T> {
     pub(crate) agencies: HashMap<String, T>,
     /// By recipient country code.
     pub(crate) countries: HashMap<String, T>,
+    /// By party class.
+    pub(crate) classes: HashMap<PartyClass, T>,
 }
 
 impl<T> Default for ByRecipient<T> {
@@ -39,6 +41,7 @@ impl<T> Default for ByRecipient<T> {
         ByRecipient {
             agencies: HashMap::new(),
             countries: HashMap::new(),
+            classes: HashMap::new(),
         }
     }
 }
@@ -49,17 +52,20 @@ impl<T: Default> ByRecipient<T> {
         match party {
             Party::Agency(id) => self.agencies.entry(id.as_str().to_owned()),
             Party::Country(cc) => self.countries.entry(cc.as_str().to_owned()),
+            Party::Class(class) => return self.classes.entry(*class).or_default(),
         }
         .or_default()
     }
 }
 
 impl<T> ByRecipient<T> {
-    /// What applies to `recipient`: as an agency, then through its country.
-    pub(crate) fn get(&self, recipient: &AgencyId) -> [Option<&T>; 2] {
+    /// What applies to `recipient`: as an agency, through its country, and
+    /// through its class.
+    pub(crate) fn get(&self, recipient: &AgencyId) -> [Option<&T>; 3] {
         [
             self.agencies.get(recipient.as_str()),
             self.countries.get(recipient.country().as_str()),
+            PartyClass::of(recipient).and_then(|c| self.classes.get(&c)),
         ]
     }
 }
@@ -132,6 +138,8 @@ pub(crate) struct CompiledClause {
     pub(crate) third_party_source: Option<bool>,
     pub(crate) data_subjects: Vec<liaison_record::DataSubject>,
     pub(crate) special_categories: Vec<liaison_record::SpecialCategory>,
+    pub(crate) request_kinds: Vec<crate::request::RequestKind>,
+    pub(crate) urgencies: Vec<crate::request::Urgency>,
     pub(crate) release: CompiledRelease,
     /// The agreement's obligations merged with the clause's.
     pub(crate) obligations: [ObligationRules; 2],
@@ -348,6 +356,8 @@ fn compile_agreement(a: Agreement, digest: Digest) -> CompiledAgreement {
                 third_party_source: w.third_party_source,
                 data_subjects: w.data_subjects.clone(),
                 special_categories: w.special_categories.clone(),
+                request_kinds: w.request_kinds.clone(),
+                urgencies: w.urgencies.clone(),
                 release,
                 obligations: [a.obligations.clone(), c.obligations.clone()],
             }

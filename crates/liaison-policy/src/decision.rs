@@ -2,6 +2,8 @@
 //! and the reasons.
 
 use serde::{Deserialize, Serialize};
+
+use crate::request::RequestContext;
 use uuid::Uuid;
 
 use liaison_record::{
@@ -76,6 +78,12 @@ pub struct Decision {
     /// Empty with transformations listed means every field they concern.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transformed: Vec<String>,
+    /// Entities of the copy whose id is derived from a document number the
+    /// copy withholds (a withheld document's holder), as JSON pointers into
+    /// the record (`/entities/2`): the copy gives each a fresh random id,
+    /// so that the id cannot be used to guess the number.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reidentified: Vec<String>,
     /// The obligations the recipient must respect (most restrictive wins).
     pub obligations: Obligations,
     /// Whether the releasing agency must seal the copy for post-quantum
@@ -83,8 +91,19 @@ pub struct Decision {
     /// copy may then go only in a post-quantum envelope.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub require_post_quantum: bool,
+    /// The request the decision answers (spontaneous when absent).
+    #[serde(default, skip_serializing_if = "is_default_request")]
+    pub request: RequestContext,
+    /// On request with an urgency: when the answer is due (Framework
+    /// Decision 2006/960 art. 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub respond_by: Option<Timestamp>,
     /// Why: each applicable clause, marking and provenance rule.
     pub reasons: Vec<Reason>,
+}
+
+fn is_default_request(r: &RequestContext) -> bool {
+    *r == RequestContext::default()
 }
 
 /// One reason for a decision.
@@ -202,4 +221,7 @@ pub enum Rule {
     Withheld,
     /// An agreement requires the copy to be sealed post-quantum.
     PostQuantum,
+    /// The retention an agreement sets cannot be counted for this record,
+    /// or has already run out.
+    Retention,
 }

@@ -13,6 +13,7 @@ use crate::compile::{
 };
 use crate::decision::{Decision, Outcome, Reason, ReasonEffect, Rule};
 use crate::marking;
+use crate::request::RequestContext;
 
 /// What the engine knows about a record before looking at clauses.
 pub(crate) struct Facts<'r> {
@@ -22,10 +23,12 @@ pub(crate) struct Facts<'r> {
     pub(crate) age_days: Option<i64>,
     /// The third agency whose information the record carries, if any.
     pub(crate) third_party: Option<&'r AgencyId>,
+    /// The request the decision answers.
+    pub(crate) request: &'r RequestContext,
 }
 
 impl<'r> Facts<'r> {
-    pub(crate) fn of(record: &'r Record, at: Timestamp) -> Facts<'r> {
+    pub(crate) fn of(record: &'r Record, at: Timestamp, request: &'r RequestContext) -> Facts<'r> {
         let kinds = record
             .entities
             .iter()
@@ -37,6 +40,7 @@ impl<'r> Facts<'r> {
             kinds,
             age_days,
             third_party: marking::third_party(record),
+            request,
         }
     }
 }
@@ -233,6 +237,22 @@ pub(crate) fn evaluate(c: &CompiledClause, f: &Facts<'_>, detail: bool) -> Eval 
             }
         }
     }
+    if !c.request_kinds.is_empty() && !c.request_kinds.contains(&f.request.kind) {
+        return na(detail, || {
+            format!("the release is {}", f.request.kind.as_str())
+        });
+    }
+    if !c.urgencies.is_empty() {
+        match f.request.urgency {
+            Some(u) if c.urgencies.contains(&u) => {}
+            Some(u) => return na(detail, || format!("the request is `{}`", u.as_str())),
+            None => {
+                return na(detail, || {
+                    "the release answers no request of a stated urgency".into()
+                });
+            }
+        }
+    }
     if c.min_age_days.is_some() || c.max_age_days.is_some() {
         let Some(age) = f.age_days else {
             return Eval::Error(
@@ -319,6 +339,30 @@ impl PolicySet {
         purpose: &Purpose,
         at: Timestamp,
     ) -> Decision {
+        self.decide_in_context(
+            record,
+            record_digest,
+            recipient,
+            purpose,
+            at,
+            &RequestContext::default(),
+        )
+    }
+
+    /// [`PolicySet::decide_with_digest`] for a release in a stated request
+    /// context: spontaneous or on request, with a case reference and an
+    /// urgency. Clauses may condition on it (`request_kinds`,
+    /// `urgencies`); the decision carries it, with the time the request
+    /// must be answered by. A context that contradicts itself is refused.
+    pub fn decide_in_context(
+        &self,
+        record: &Record,
+        record_digest: Digest,
+        recipient: &AgencyId,
+        purpose: &Purpose,
+        at: Timestamp,
+        request: &RequestContext,
+    ) -> Decision {
         let holder = holder(record).clone();
         let mut reasons = Vec::new();
         let mut obligations = Obligations::default();
@@ -345,6 +389,17 @@ impl PolicySet {
                 message: format!("`{holder}` cannot release the record to itself"),
             });
         }
+        if let Some(message) = request.problem(at) {
+            blocked = blocked.max(Some(Block::Deny));
+            reasons.push(Reason {
+                agreement: None,
+                version: None,
+                clause: None,
+                rule: Rule::EvaluationError,
+                effect: ReasonEffect::Deny,
+                message: format!("the request context cannot be used: {message}"),
+            });
+        }
         if let Some(message) = time_problem(record, at) {
             blocked = blocked.max(Some(Block::Deny));
             reasons.push(Reason {
@@ -357,7 +412,7 @@ impl PolicySet {
             });
         }
 
-        let facts = Facts::of(record, at);
+        let facts = Facts::of(record, at, request);
         let candidates = self.candidates(&holder, recipient, purpose);
         let mut deny = false;
         let mut refer = false;
@@ -542,6 +597,9 @@ impl PolicySet {
             transformed: Vec::new(),
             obligations: Obligations::default(),
             require_post_quantum: false,
+            reidentified: Vec::new(),
+            request: request.clone(),
+            respond_by: request.respond_by(at),
             reasons,
         };
         match blocked {
@@ -560,7 +618,8 @@ impl PolicySet {
         purpose: &Purpose,
         at: Timestamp,
     ) -> Vec<Reason> {
-        let facts = Facts::of(record, at);
+        let request = RequestContext::default();
+        let facts = Facts::of(record, at, &request);
         self.candidates(holder(record), recipient, purpose)
             .into_iter()
             .filter_map(|r| self.clause(r))
@@ -591,23 +650,21 @@ impl PolicySet {
         let Some(by) = self.index.get(holder.as_str()) else {
             return Vec::new();
         };
-        let [agency, country] = by.get(recipient).map(|index| refs(index, purpose));
+        let lists = by.get(recipient).map(|index| refs(index, purpose));
         // Each list is in clause order already (compiling pushes clauses in
-        // order); merge the two and drop repeats.
-        let mut out: Vec<ClauseRef> = Vec::with_capacity(agency.len() + country.len());
-        let (mut a, mut c) = (agency.iter().peekable(), country.iter().peekable());
-        loop {
-            let next = match (a.peek(), c.peek()) {
-                (Some(x), Some(y)) if x <= y => a.next(),
-                (Some(_), Some(_)) => c.next(),
-                (Some(_), None) => a.next(),
-                (None, _) => c.next(),
-            };
-            let Some(&r) = next else { break };
-            if out.last() != Some(&r) {
-                out.push(r);
-            }
-        }
+        // order); with one list that is the answer, with more they are
+        // merged and repeats dropped.
+        let mut nonempty = lists.iter().filter(|l| !l.is_empty());
+        let (Some(first), second) = (nonempty.next(), nonempty.next()) else {
+            return Vec::new();
+        };
+        let Some(second) = second else {
+            return first.to_vec();
+        };
+        let mut out: Vec<ClauseRef> = first.iter().chain(second.iter()).copied().collect();
+        out.extend(nonempty.flat_map(|l| l.iter().copied()));
+        out.sort_unstable();
+        out.dedup();
         out
     }
 
@@ -775,7 +832,21 @@ fn release(
             }
         }
         for rules in &c.obligations {
-            obligations = obligations.most_restrictive(&rules.to_obligations(at));
+            match rules.obligations_for(record, at) {
+                Ok(o) => obligations = obligations.most_restrictive(&o),
+                Err(message) => {
+                    decision.outcome = Outcome::Deny;
+                    decision.reasons.push(Reason {
+                        agreement: Some(a.source.id.clone()),
+                        version: Some(a.source.version),
+                        clause: Some(c.id.clone()),
+                        rule: Rule::Retention,
+                        effect: ReasonEffect::Deny,
+                        message: format!("{message}, so the release is refused"),
+                    });
+                    return;
+                }
+            }
         }
         if let Some(end) = a.obligations_end() {
             obligations = obligations.most_restrictive(&Obligations {
@@ -931,6 +1002,7 @@ fn release(
         knock_on(record, &mut withheld, &mut withheld_classes);
     }
     withheld_classes.sort();
+    decision.reidentified = derived_from_withheld(record, &withheld);
     decision.withheld = withheld;
     if !decision.withheld.is_empty() {
         decision.reasons.push(Reason {
@@ -964,6 +1036,42 @@ fn release(
     decision.transformations = transformations;
     decision.transformed = transformed;
     decision.obligations = obligations;
+}
+
+/// The entities that stay in the copy while their id is derived from a
+/// document number that does not (docs/ids.md): a document's holder, or
+/// the document itself, when the document is withheld. Such an id would let
+/// the recipient try document numbers until one gives it; the copy gives
+/// these entities fresh ids instead.
+fn derived_from_withheld(record: &Record, withheld: &[String]) -> Vec<String> {
+    let gone = |i: usize| withheld.iter().any(|w| *w == format!("/entities/{i}"));
+    let mut derived: Vec<uuid::Uuid> = Vec::new();
+    for (i, e) in record.entities.iter().enumerate() {
+        if let Entity::TravelDocument(d) = e
+            && gone(i)
+        {
+            derived.push(liaison_record::ids::travel_document_id(
+                d.issuing_state,
+                d.document_type,
+                &d.number,
+            ));
+            derived.push(liaison_record::ids::document_holder_id(
+                d.issuing_state,
+                d.document_type,
+                &d.number,
+            ));
+        }
+    }
+    if derived.is_empty() {
+        return Vec::new();
+    }
+    record
+        .entities
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| !gone(*i) && derived.contains(&e.id()))
+        .map(|(i, _)| format!("/entities/{i}"))
+        .collect()
 }
 
 /// The transformation that reduces a field, if one does: a person's date

@@ -12,13 +12,14 @@ mod load;
 mod marking;
 mod paths;
 mod redact;
+mod request;
 mod schema;
 mod source;
 
 // The public interface is:
 pub use agreement::{
-    Agreement, Clause, Conditions, Effect, ObligationRules, OnwardRule, PostQuantumRule,
-    ReleaseRule, Transformation, pattern_covers, pattern_touches,
+    Agreement, Clause, Conditions, Effect, ObligationRules, OnwardOthers, OnwardRule,
+    PostQuantumRule, ReleaseRule, RetentionStart, Transformation, pattern_covers, pattern_touches,
 };
 pub use check::{check_agreement, check_set};
 pub use compile::{PolicySet, agreement_digest};
@@ -28,4 +29,5 @@ pub use explain::{Change, ClauseName, ConsentPlace, Edit, Explanation};
 pub use load::{LoadError, Problem, Severity, agreement_files, load_paths, parse_agreement};
 pub use marking::{JUDICIAL_PURPOSES, LAW_ENFORCEMENT_PURPOSES};
 pub use redact::{RedactError, redact, redact_with_digest};
+pub use request::{RequestContext, RequestKind, Urgency};
 pub use source::Format;

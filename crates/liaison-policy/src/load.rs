@@ -519,6 +519,18 @@ fn clause_problems(a: &Agreement, c: &Clause, at: &str, out: &mut Vec<RuleProble
             }
         }
     }
+    if !w.urgencies.is_empty()
+        && !w.request_kinds.is_empty()
+        && !w
+            .request_kinds
+            .contains(&crate::request::RequestKind::OnRequest)
+    {
+        out.push((
+            format!("{at}/when/urgencies"),
+            "`urgencies` with `request_kinds` that leave out `on-request`: a spontaneous release answers no request, so the clause can never apply".into(),
+            Some("add `on-request` to `request_kinds`, or remove `urgencies`".into()),
+        ));
+    }
     if c.effect != Effect::Release && !c.obligations.is_empty() {
         out.push((
             format!("{at}/obligations"),
@@ -550,6 +562,60 @@ fn obligation_problems(o: &ObligationRules, at: &str, out: &mut Vec<RuleProblem>
             ));
         }
         _ => {}
+    }
+    if o.onward_others.is_some() && o.onward_only_to.is_empty() {
+        out.push((
+            format!("{at}/onward_others"),
+            "`onward_others` says what holds for the parties `onward_only_to` does not list, and there is no `onward_only_to`".into(),
+            Some("list the parties that may receive the record freely in `onward_only_to = [...]`, or write `onward = \"with-consent\"` for every party".into()),
+        ));
+    }
+    if o.retention_from.is_some() && o.retention_days.is_none() {
+        out.push((
+            format!("{at}/retention_from"),
+            "`retention_from` without `retention_days` sets no deletion time".into(),
+            Some("add `retention_days = N`, or remove `retention_from`".into()),
+        ));
+    }
+    if o.review_after_days == Some(0) {
+        out.push((
+            format!("{at}/review_after_days"),
+            "`review_after_days = 0` asks for a review on receipt".into(),
+            Some("give at least 1 day".into()),
+        ));
+    }
+    for (j, n) in o.notify.iter().enumerate() {
+        if n.within_hours == Some(0) {
+            out.push((
+                format!("{at}/notify/{j}/within_hours"),
+                "a deadline of 0 hours cannot be met".into(),
+                Some("give at least 1 hour, or leave `within_hours` out".into()),
+            ));
+        }
+        if n.channel
+            .as_deref()
+            .is_some_and(|c| c.trim().is_empty() || c.len() > 200)
+        {
+            out.push((
+                format!("{at}/notify/{j}/channel"),
+                "the channel must be a name of 1 to 200 characters".into(),
+                Some(
+                    "name the channel (`siena`, `i-24-7`, an address), or leave `channel` out"
+                        .into(),
+                ),
+            ));
+        }
+        if o.notify
+            .iter()
+            .take(j)
+            .any(|m| m.on == n.on && m.channel == n.channel)
+        {
+            out.push((
+                format!("{at}/notify/{j}"),
+                "a second notification duty for the same event and channel".into(),
+                Some("keep one, with the shorter deadline".into()),
+            ));
+        }
     }
     if o.retention_days == Some(0) {
         out.push((

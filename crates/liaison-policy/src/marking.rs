@@ -166,6 +166,7 @@ pub(crate) fn record_rules(
                 *obligations = obligations.most_restrictive(&Obligations {
                     onward: OnwardSharing::OnlyTo {
                         parties: vec![Party::Country(record.originator.country())],
+                        others_with_consent: false,
                     },
                     ..Obligations::default()
                 });
@@ -206,14 +207,20 @@ pub(crate) fn record_rules(
                 }
             }
             Caveat::H1 => {
-                if JUDICIAL_PURPOSES.contains(&purpose.as_str()) {
+                // The provider's permission is a consent of the originator
+                // that names the judicial purpose itself: a consent for
+                // any purpose is not a permission to use the record in
+                // court.
+                let permitted = consents(record).any(|c| {
+                    c.by == record.originator && c.purposes.contains(purpose)
+                }) && consent(recipient);
+                if JUDICIAL_PURPOSES.contains(&purpose.as_str()) && !permitted {
                     set(
                         Block::Refer,
                         reason(
                             rule(),
                             ReasonEffect::Refer,
-                            "`H1`: use in judicial proceedings needs the provider's permission"
-                                .into(),
+                            format!("`H1`: use in judicial proceedings needs the permission of `{}`, recorded as its consent naming `{purpose}`", record.originator),
                         ),
                         reasons,
                     );
@@ -239,9 +246,95 @@ pub(crate) fn record_rules(
                     ..Obligations::default()
                 });
             }
-            Caveat::H3 => {
-                set(Block::Refer, reason(rule(), ReasonEffect::Refer, "`H3`: other restrictions apply (see the legal basis); a person must decide".into()), reasons);
-            }
+            Caveat::H3 => match &m.h3 {
+                None => set(
+                    Block::Refer,
+                    reason(
+                        rule(),
+                        ReasonEffect::Refer,
+                        "`H3`: other restrictions apply, and the marking does not state them (`h3`); a person must decide".into(),
+                    ),
+                    reasons,
+                ),
+                Some(h3) => {
+                    if h3.refer {
+                        set(
+                            Block::Refer,
+                            reason(
+                                rule(),
+                                ReasonEffect::Refer,
+                                format!("`H3`: a person must decide under the provider's restrictions: {}", h3.text),
+                            ),
+                            reasons,
+                        );
+                    }
+                    if !h3.purposes.is_empty() && !h3.purposes.contains(purpose) {
+                        set(
+                            Block::Deny,
+                            reason(
+                                rule(),
+                                ReasonEffect::Deny,
+                                format!(
+                                    "`H3`: the provider limits the record to {}",
+                                    h3.purposes
+                                        .iter()
+                                        .map(|p| format!("`{p}`"))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
+                            ),
+                            reasons,
+                        );
+                    }
+                    if !returning
+                        && !h3.recipients.is_empty()
+                        && !h3.recipients.iter().any(|p| p.includes(recipient))
+                    {
+                        set(
+                            Block::Deny,
+                            reason(
+                                rule(),
+                                ReasonEffect::Deny,
+                                format!(
+                                    "`H3`: the provider allows the record only to {}",
+                                    parties(&h3.recipients)
+                                ),
+                            ),
+                            reasons,
+                        );
+                    }
+                    if h3.no_onward || h3.onward_with_consent {
+                        if onward && (h3.no_onward || !consent(recipient)) {
+                            let (b, effect) = if h3.no_onward {
+                                (Block::Deny, ReasonEffect::Deny)
+                            } else {
+                                (Block::Refer, ReasonEffect::Refer)
+                            };
+                            set(
+                                b,
+                                reason(
+                                    rule(),
+                                    effect,
+                                    if h3.no_onward {
+                                        "`H3`: the provider forbids any onward release".to_owned()
+                                    } else {
+                                        format!("`H3`: onward release needs the permission of `{}`", record.originator)
+                                    },
+                                ),
+                                reasons,
+                            );
+                        }
+                        *obligations = obligations.most_restrictive(&Obligations {
+                            onward: if h3.no_onward {
+                                OnwardSharing::Forbidden
+                            } else {
+                                OnwardSharing::WithConsent
+                            },
+                            ..Obligations::default()
+                        });
+                    }
+                }
+            },
             Caveat::Other(_) => {}
         }
     }
@@ -408,15 +501,38 @@ fn provenance_rules(
                     e.from
                 ),
             ),
-            OnwardSharing::OnlyTo { parties: p }
-                if !consented && !p.iter().any(|x| x.includes(recipient)) =>
-            {
-                push(
-                    Block::Deny,
-                    format!("`{}` allows onward sharing only to {}", e.from, parties(p)),
-                )
+            OnwardSharing::OnlyTo {
+                parties: p,
+                others_with_consent,
+            } if !consented && !p.iter().any(|x| x.includes(recipient)) => {
+                if *others_with_consent {
+                    push(
+                        Block::Refer,
+                        format!(
+                            "`{}` allows onward sharing to {}, and to others only with prior consent, which no consent recorded gives `{recipient}`",
+                            e.from,
+                            parties(p)
+                        ),
+                    );
+                } else {
+                    push(
+                        Block::Deny,
+                        format!("`{}` allows onward sharing only to {}", e.from, parties(p)),
+                    );
+                }
             }
             _ => {}
+        }
+        if let Some(review) = e.obligations.review_by
+            && review <= at
+        {
+            push(
+                Block::Refer,
+                format!(
+                    "the copy from `{}` was due for review by {review}; a person must confirm it is still needed before it is passed on",
+                    e.from
+                ),
+            );
         }
         if let Some(until) = e.obligations.retain_until
             && until <= at

@@ -44,6 +44,14 @@ pub enum RedactError {
     /// this record's fields).
     #[error("cannot make the copy")]
     Withhold(#[source] Box<liaison_record::WithholdError>),
+    /// The decision names a field the record does not have.
+    #[error(
+        "the decision names `{pointer}`, which the record does not have; decide again on this record"
+    )]
+    Unknown {
+        /// The pointer.
+        pointer: String,
+    },
     /// The copy would not validate (the record itself does not, or the
     /// decision was not made by this engine): nothing is released.
     #[error(
@@ -149,6 +157,17 @@ pub fn redact_with_digest(
                 transform(&mut copy, *t, releasing, third.as_ref(), Some(only));
             }
         }
+    }
+    for pointer in &decision.reidentified {
+        let old = pointer
+            .strip_prefix("/entities/")
+            .and_then(|i| i.parse::<usize>().ok())
+            .and_then(|i| record.entities.get(i))
+            .map(Entity::id)
+            .ok_or(RedactError::Unknown {
+                pointer: pointer.clone(),
+            })?;
+        copy.reidentify(old, uuid::Uuid::new_v4());
     }
     copy.provenance.push(ProvenanceEntry {
         from: releasing.clone(),

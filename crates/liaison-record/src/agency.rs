@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{CountryCode, ParseError};
 
+mod class;
+pub use class::{EU_MEMBER_STATES, PartyClass, SCHENGEN_ASSOCIATED_STATES};
+
 /// An agency id: the ISO 3166-1 alpha-3 code (or ICAO special code) of the
 /// agency's state, a hyphen, and an agency code of 2 to 16 uppercase letters
 /// or digits, such as `NLD-KMAR` or `DEU-BPOL`.
@@ -76,7 +79,8 @@ impl fmt::Display for AgencyId {
     }
 }
 
-/// A party a record may be released to: a whole country or one agency.
+/// A party a record may be released to: a whole country, one agency, or a
+/// class of parties (`eu-member-state`, see [`PartyClass`]).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum Party {
@@ -84,6 +88,8 @@ pub enum Party {
     Country(CountryCode),
     /// One agency (`DEU-BPOL`).
     Agency(AgencyId),
+    /// Every agency of a class (`eu-member-state`).
+    Class(PartyClass),
 }
 
 impl Party {
@@ -92,7 +98,27 @@ impl Party {
         match self {
             Party::Country(c) => agency.country() == *c,
             Party::Agency(a) => a == agency,
+            Party::Class(c) => c.includes(agency),
         }
+    }
+
+    /// Whether every agency that `other` includes, this party includes too.
+    pub fn covers(&self, other: &Party) -> bool {
+        match (self, other) {
+            (Party::Country(c), Party::Country(d)) => c == d,
+            (Party::Country(c), Party::Agency(a)) => a.country() == *c,
+            (Party::Agency(a), Party::Agency(b)) => a == b,
+            (Party::Class(c), Party::Class(d)) => c == d,
+            (Party::Class(c), Party::Country(d)) => c.includes_country(*d),
+            (Party::Class(c), Party::Agency(a)) => c.includes(a),
+            (Party::Agency(_), Party::Country(_) | Party::Class(_))
+            | (Party::Country(_), Party::Class(_)) => false,
+        }
+    }
+
+    /// Whether the party names one agency (rather than a country or a class).
+    pub fn is_agency(&self) -> bool {
+        matches!(self, Party::Agency(_))
     }
 }
 
@@ -100,13 +126,15 @@ impl FromStr for Party {
     type Err = ParseError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.contains('-') {
+        if s.bytes().next().is_some_and(|b| b.is_ascii_lowercase()) {
+            s.parse().map(Party::Class)
+        } else if s.contains('-') {
             s.parse().map(Party::Agency)
         } else {
             s.parse().map(Party::Country).map_err(|_| {
                 ParseError::new(
                     s,
-                    "a country (ISO 3166-1 alpha-3, such as `DEU`) or an agency id (such as `DEU-BPOL`)",
+                    "a country (ISO 3166-1 alpha-3, such as `DEU`), an agency id (such as `DEU-BPOL`) or a party class (such as `eu-member-state`)",
                 )
             })
         }
@@ -131,6 +159,7 @@ impl fmt::Display for Party {
         match self {
             Party::Country(c) => c.fmt(f),
             Party::Agency(a) => a.fmt(f),
+            Party::Class(c) => c.fmt(f),
         }
     }
 }

@@ -560,6 +560,22 @@ impl Entity {
         }
     }
 
+    /// The entity's id, to change (see [`crate::Record::reidentify`]).
+    pub(crate) fn id_mut(&mut self) -> &mut Uuid {
+        match self {
+            Entity::Person(e) => &mut e.id,
+            Entity::Organization(e) => &mut e.id,
+            Entity::TravelDocument(e) => &mut e.id,
+            Entity::Biometric(e) => &mut e.id,
+            Entity::Conveyance(e) => &mut e.id,
+            Entity::Location(e) => &mut e.id,
+            Entity::Encounter(e) => &mut e.id,
+            Entity::Alert(e) => &mut e.id,
+            Entity::Indicator(e) => &mut e.id,
+            Entity::Threat(e) => &mut e.id,
+        }
+    }
+
     /// The entity's namespaced extensions.
     pub fn extensions(&self) -> &BTreeMap<Namespace, Extension> {
         match self {

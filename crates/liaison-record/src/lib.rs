@@ -22,7 +22,9 @@ mod obligations;
 mod record;
 mod string_schema;
 
-pub use agency::{AgencyId, Party, Purpose};
+pub use agency::{
+    AgencyId, EU_MEMBER_STATES, Party, PartyClass, Purpose, SCHENGEN_ASSOCIATED_STATES,
+};
 pub use assessment::{Assessment, InformationCredibility, SourceReliability};
 pub use country::{CodeKind, CountryCode};
 pub use date::{CalendarDate, CenturyPivot, NiemDateType, PartialDate, Timestamp};
@@ -34,9 +36,10 @@ pub use entity::{
 };
 pub use error::ParseError;
 pub use field_class::FieldClass;
-pub use marking::{Caveat, Classification, Marking, Tlp};
+pub use marking::{Caveat, Classification, H3Restrictions, Marking, Tlp};
 pub use obligations::{
-    AgreementRef, Attribution, Consent, Obligations, OnwardSharing, ProvenanceEntry, consented,
+    AgreementRef, Attribution, Consent, Notification, NotificationEvent, Obligations,
+    OnwardSharing, ProvenanceEntry, consented, merge_notifications,
 };
 pub use record::{
     Extension, Namespace, Narrative, Record, Relationship, SCHEMA_VERSION, Source, SourceType,

@@ -33,6 +33,38 @@ pub struct Marking {
     /// Date by which the record must be reviewed or deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_by: Option<CalendarDate>,
+    /// The restrictions behind the Europol handling code `H3`, written so
+    /// that they can be checked; only with the caveat `H3`. Without them an
+    /// `H3` record is referred to a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub h3: Option<H3Restrictions>,
+}
+
+/// The "other restrictions" of the Europol handling code `H3`, as the
+/// provider states them, in a form the policy engine applies. Every
+/// restriction given narrows; the text says them in words too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct H3Restrictions {
+    /// The restrictions in the provider's words, as given with the code.
+    pub text: String,
+    /// The only purposes the record may be used for; any when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub purposes: Vec<Purpose>,
+    /// The only parties the record may be released to; any when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<Party>,
+    /// No onward release at all by a recipient (otherwise only with the
+    /// provider's permission, as for `H2`, when `onward_with_consent`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_onward: bool,
+    /// Onward release only with the provider's permission.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub onward_with_consent: bool,
+    /// Whether a person must still look at every release: the text says
+    /// more than the fields above capture. The release is then referred.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refer: bool,
 }
 
 /// Classification on an ordered scale, lowest first.

@@ -98,6 +98,104 @@ pub struct Obligations {
     /// Keep the copy encrypted at rest.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub encrypt_at_rest: bool,
+    /// Review by this time whether the copy is still needed (and delete it
+    /// if it is not); it may not be passed on after this time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_by: Option<Timestamp>,
+    /// Notification duties with a deadline or a channel, sorted; at most one
+    /// per event and channel.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notifications: Vec<Notification>,
+}
+
+/// A duty to tell the originator of an event, within a deadline, through a
+/// channel.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
+pub struct Notification {
+    /// The event to report.
+    pub on: NotificationEvent,
+    /// The deadline, in hours after the event; none when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within_hours: Option<u32>,
+    /// The channel to report through (`siena`, `i-24-7`, an address), as
+    /// the agreement names it; any channel when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+}
+
+/// An event the recipient must report to the originator.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum NotificationEvent {
+    /// The record is acted on (a hit, an arrest, a refusal of entry).
+    Use,
+    /// The record is passed on.
+    Onward,
+    /// The copy is deleted.
+    Deletion,
+    /// The record is found to be inaccurate or out of date (Directive (EU)
+    /// 2016/680 art. 7(3)).
+    Inaccuracy,
+    /// A data subject asks for access to the record (art. 14).
+    AccessRequest,
+}
+
+impl NotificationEvent {
+    /// The event in words, after "tell the originator when".
+    fn words(self) -> &'static str {
+        match self {
+            NotificationEvent::Use => "the record is acted on",
+            NotificationEvent::Onward => "the record is passed on",
+            NotificationEvent::Deletion => "the copy is deleted",
+            NotificationEvent::Inaccuracy => "the record is found inaccurate",
+            NotificationEvent::AccessRequest => "a data subject asks for access",
+        }
+    }
+}
+
+impl fmt::Display for Notification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("tell the originator")?;
+        if let Some(hours) = self.within_hours {
+            write!(
+                f,
+                " within {hours} hour{}",
+                if hours == 1 { "" } else { "s" }
+            )?;
+        }
+        write!(f, " when {}", self.on.words())?;
+        if let Some(channel) = &self.channel {
+            write!(f, ", through {channel}")?;
+        }
+        Ok(())
+    }
+}
+
+/// `a` and `b` together, at most one duty per event and channel, the
+/// shortest deadline winning; sorted.
+pub fn merge_notifications(a: &[Notification], b: &[Notification]) -> Vec<Notification> {
+    let mut out: Vec<Notification> = Vec::new();
+    for n in a.iter().chain(b) {
+        match out
+            .iter_mut()
+            .find(|o| o.on == n.on && o.channel == n.channel)
+        {
+            Some(o) => {
+                o.within_hours = match (o.within_hours, n.within_hours) {
+                    (Some(x), Some(y)) => Some(x.min(y)),
+                    (x, y) => x.or(y),
+                }
+            }
+            None => out.push(n.clone()),
+        }
+    }
+    out.sort();
+    out
 }
 
 /// The obligations in words, one condition a line under `obligations:`,
@@ -143,6 +241,12 @@ impl fmt::Display for Obligations {
         if self.encrypt_at_rest {
             writeln!(f, "  - keep the copy encrypted at rest")?;
         }
+        if let Some(review) = self.review_by {
+            writeln!(f, "  - review the copy by {review}")?;
+        }
+        for n in &self.notifications {
+            writeln!(f, "  - {n}")?;
+        }
         Ok(())
     }
 }
@@ -154,13 +258,19 @@ impl fmt::Display for OnwardSharing {
         match self {
             OnwardSharing::Forbidden => f.write_str("forbidden"),
             OnwardSharing::WithConsent => f.write_str("only with the originator's consent"),
-            OnwardSharing::OnlyTo { parties } => {
+            OnwardSharing::OnlyTo {
+                parties,
+                others_with_consent,
+            } => {
                 f.write_str("only to ")?;
                 for (i, p) in parties.iter().enumerate() {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
                     write!(f, "{p}")?;
+                }
+                if *others_with_consent {
+                    f.write_str("; to others only with the originator's prior consent")?;
                 }
                 Ok(())
             }
@@ -179,10 +289,16 @@ pub enum OnwardSharing {
     Forbidden,
     /// Only with the originator's recorded consent.
     WithConsent,
-    /// Only to the named parties.
+    /// Only to the named parties; to others forbidden, or only with the
+    /// originator's prior consent.
     OnlyTo {
         /// The parties the record may be passed to.
         parties: Vec<Party>,
+        /// Whether other parties may receive it with the originator's prior
+        /// consent (Directive (EU) 2016/680 art. 35(1)(e)); forbidden when
+        /// false.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        others_with_consent: bool,
     },
     /// Onward sharing is allowed under the recipient's own agreements.
     #[default]
@@ -223,6 +339,11 @@ impl Obligations {
             notify_on_onward: self.notify_on_onward || other.notify_on_onward,
             attribution,
             encrypt_at_rest: self.encrypt_at_rest || other.encrypt_at_rest,
+            review_by: match (self.review_by, other.review_by) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+            notifications: merge_notifications(&self.notifications, &other.notifications),
         }
     }
 
@@ -243,7 +364,16 @@ impl OnwardSharing {
         match (self, other) {
             (Forbidden, _) | (_, Forbidden) => Forbidden,
             (WithConsent, _) | (_, WithConsent) => WithConsent,
-            (OnlyTo { parties: a }, OnlyTo { parties: b }) => {
+            (
+                OnlyTo {
+                    parties: a,
+                    others_with_consent: ca,
+                },
+                OnlyTo {
+                    parties: b,
+                    others_with_consent: cb,
+                },
+            ) => {
                 let mut kept: Vec<Party> = a
                     .iter()
                     .filter_map(|p| narrowest_common(p, b))
@@ -251,14 +381,35 @@ impl OnwardSharing {
                     .collect();
                 kept.sort();
                 kept.dedup();
-                if kept.is_empty() {
-                    Forbidden
-                } else {
-                    OnlyTo { parties: kept }
+                // A party only one list names needs consent under the other
+                // rule, or is forbidden there: the merge asks for consent
+                // only when both rules allow others with consent.
+                let others_with_consent = *ca && *cb;
+                match (kept.is_empty(), others_with_consent) {
+                    (true, false) => Forbidden,
+                    (true, true) => WithConsent,
+                    (false, _) => OnlyTo {
+                        parties: kept,
+                        others_with_consent,
+                    },
                 }
             }
-            (OnlyTo { parties }, Permitted) | (Permitted, OnlyTo { parties }) => OnlyTo {
+            (
+                OnlyTo {
+                    parties,
+                    others_with_consent,
+                },
+                Permitted,
+            )
+            | (
+                Permitted,
+                OnlyTo {
+                    parties,
+                    others_with_consent,
+                },
+            ) => OnlyTo {
                 parties: parties.clone(),
+                others_with_consent: *others_with_consent,
             },
             (Permitted, Permitted) => Permitted,
         }
@@ -269,7 +420,7 @@ impl OnwardSharing {
     pub fn allows(&self, agency: &AgencyId) -> bool {
         match self {
             OnwardSharing::Forbidden | OnwardSharing::WithConsent => false,
-            OnwardSharing::OnlyTo { parties } => parties.iter().any(|p| p.includes(agency)),
+            OnwardSharing::OnlyTo { parties, .. } => parties.iter().any(|p| p.includes(agency)),
             OnwardSharing::Permitted => true,
         }
     }
@@ -277,12 +428,7 @@ impl OnwardSharing {
 
 /// `p` if some party of `others` includes all of `p`.
 fn narrowest_common(p: &Party, others: &[Party]) -> Option<Party> {
-    let covered = others.iter().any(|o| match (o, p) {
-        (Party::Country(c), Party::Country(d)) => c == d,
-        (Party::Country(c), Party::Agency(a)) => a.country() == *c,
-        (Party::Agency(a), Party::Agency(b)) => a == b,
-        (Party::Agency(_), Party::Country(_)) => false,
-    });
+    let covered = others.iter().any(|o| o.covers(p));
     covered.then(|| p.clone())
 }
 
@@ -370,6 +516,7 @@ impl ProvenanceEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use OnwardSharing::{OnlyTo, Permitted, WithConsent};
 
     fn party(s: &str) -> Party {
         s.parse().unwrap()
@@ -383,6 +530,7 @@ mod tests {
             retain_until: Some(late),
             onward: OnwardSharing::OnlyTo {
                 parties: vec![party("DEU"), party("BEL-FPP")],
+                others_with_consent: false,
             },
             notify_on_use: true,
             attribution: Some(Attribution::Must),
@@ -392,6 +540,7 @@ mod tests {
             retain_until: Some(early),
             onward: OnwardSharing::OnlyTo {
                 parties: vec![party("DEU-BPOL"), party("FRA")],
+                others_with_consent: false,
             },
             attribution: Some(Attribution::MustNot),
             encrypt_at_rest: true,
@@ -402,7 +551,8 @@ mod tests {
         assert_eq!(
             m.onward,
             OnwardSharing::OnlyTo {
-                parties: vec![party("DEU-BPOL")]
+                parties: vec![party("DEU-BPOL")],
+                others_with_consent: false,
             }
         );
         assert!(m.notify_on_use && m.encrypt_at_rest);
@@ -417,6 +567,7 @@ mod tests {
         use OnwardSharing::{Forbidden, OnlyTo, Permitted, WithConsent};
         let only = |p: &str| OnlyTo {
             parties: vec![party(p)],
+            others_with_consent: false,
         };
         assert_eq!(Permitted.most_restrictive(&WithConsent), WithConsent);
         assert_eq!(WithConsent.most_restrictive(&Forbidden), Forbidden);
@@ -435,11 +586,18 @@ mod tests {
             retain_until: Some(until),
             onward: OnwardSharing::OnlyTo {
                 parties: vec![party("DEU"), party("POL-SG")],
+                others_with_consent: false,
             },
             notify_on_use: true,
             notify_on_onward: true,
             attribution: Some(Attribution::Must),
             encrypt_at_rest: true,
+            review_by: Some(until),
+            notifications: vec![Notification {
+                on: NotificationEvent::Use,
+                within_hours: Some(24),
+                channel: Some("siena".into()),
+            }],
         };
         assert_eq!(
             all.to_string(),
@@ -449,7 +607,9 @@ mod tests {
              \x20 - tell the originator when the record is acted on\n\
              \x20 - tell the originator when the record is passed on\n\
              \x20 - name the originator as the source\n\
-             \x20 - keep the copy encrypted at rest\n"
+             \x20 - keep the copy encrypted at rest\n\
+             \x20 - review the copy by 2027-02-19T08:00:00.000Z\n\
+             \x20 - tell the originator within 24 hours when the record is acted on, through siena\n"
         );
         assert_eq!(
             Obligations::default().to_string(),
@@ -466,10 +626,91 @@ mod tests {
     }
 
     #[test]
+    fn onward_lists_with_consent_for_others_merge_without_widening() {
+        let eu = |owc| OnlyTo {
+            parties: vec![party("eu-member-state")],
+            others_with_consent: owc,
+        };
+        // art. 35(1)(e): within the EU freely, elsewhere with consent
+        assert_eq!(eu(true).most_restrictive(&Permitted), eu(true));
+        assert_eq!(eu(true).most_restrictive(&eu(false)), eu(false));
+        assert_eq!(eu(true).most_restrictive(&WithConsent), WithConsent);
+        // a class keeps the countries and agencies it covers
+        assert_eq!(
+            eu(true).most_restrictive(&OnlyTo {
+                parties: vec![party("DEU"), party("USA")],
+                others_with_consent: true,
+            }),
+            OnlyTo {
+                parties: vec![party("DEU")],
+                others_with_consent: true,
+            }
+        );
+        // nothing in common, both with consent: consent for everyone
+        assert_eq!(
+            eu(true).most_restrictive(&OnlyTo {
+                parties: vec![party("USA")],
+                others_with_consent: true,
+            }),
+            WithConsent
+        );
+        let bpol: AgencyId = "DEU-BPOL".parse().unwrap();
+        let cbp: AgencyId = "USA-CBP".parse().unwrap();
+        assert!(eu(true).allows(&bpol) && !eu(true).allows(&cbp));
+        assert!(
+            eu(true)
+                .to_string()
+                .ends_with("; to others only with the originator's prior consent")
+        );
+    }
+
+    #[test]
+    fn notifications_merge_to_the_shortest_deadline_per_event_and_channel() {
+        let n = |on, h: Option<u32>, c: Option<&str>| Notification {
+            on,
+            within_hours: h,
+            channel: c.map(str::to_owned),
+        };
+        let a = vec![n(NotificationEvent::Use, Some(72), Some("siena"))];
+        let b = vec![
+            n(NotificationEvent::Use, Some(24), Some("siena")),
+            n(NotificationEvent::Use, None, None),
+            n(NotificationEvent::Onward, None, Some("i-24-7")),
+        ];
+        let merged = merge_notifications(&a, &b);
+        assert_eq!(
+            merged,
+            vec![
+                n(NotificationEvent::Use, None, None),
+                n(NotificationEvent::Use, Some(24), Some("siena")),
+                n(NotificationEvent::Onward, None, Some("i-24-7")),
+            ]
+        );
+        assert_eq!(merge_notifications(&merged, &a), merged);
+        let early: Timestamp = "2027-01-01T00:00:00.000Z".parse().unwrap();
+        let late: Timestamp = "2027-06-01T00:00:00.000Z".parse().unwrap();
+        let x = Obligations {
+            review_by: Some(late),
+            notifications: a,
+            ..Obligations::default()
+        };
+        let y = Obligations {
+            review_by: Some(early),
+            notifications: b,
+            ..Obligations::default()
+        };
+        let m = x.most_restrictive(&y);
+        assert_eq!(m.review_by, Some(early));
+        assert_eq!(m.notifications, merged);
+        assert!(m.is_at_least_as_strict_as(&x) && m.is_at_least_as_strict_as(&y));
+    }
+
+    #[test]
     fn obligations_serialize_in_the_record_form() {
         let o = Obligations {
             onward: OnwardSharing::OnlyTo {
                 parties: vec![party("DEU")],
+                others_with_consent: false,
             },
             encrypt_at_rest: true,
             ..Obligations::default()

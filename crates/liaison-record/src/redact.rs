@@ -58,6 +58,35 @@ struct Plan {
 }
 
 impl Record {
+    /// Gives the entity with id `old` the id `new`, in the entity itself,
+    /// in the relationships and in encounters' locations. Used when an id
+    /// would tell what the copy withholds (an id derived from a withheld
+    /// document number). Returns whether such an entity exists.
+    pub fn reidentify(&mut self, old: Uuid, new: Uuid) -> bool {
+        let mut found = false;
+        for e in &mut self.entities {
+            let id = e.id_mut();
+            if *id == old {
+                *id = new;
+                found = true;
+            }
+            if let Entity::Encounter(x) = e
+                && x.location == Some(old)
+            {
+                x.location = Some(new);
+            }
+        }
+        for r in &mut self.relationships {
+            if r.source == old {
+                r.source = new;
+            }
+            if r.target == old {
+                r.target = new;
+            }
+        }
+        found
+    }
+
     /// A copy of the record without the fields at `pointers`.
     ///
     /// Each pointer must be one that [`Record::classified_fields`] lists with

@@ -35,8 +35,8 @@ string_schema!(
 string_schema!(
     Party,
     "Party",
-    "A country (ISO 3166-1 alpha-3) or an agency id.",
-    "^[A-Z]{3}(-[A-Z0-9]{2,16})?$"
+    "A country (ISO 3166-1 alpha-3), an agency id, or a party class.",
+    "^([A-Z]{3}(-[A-Z0-9]{2,16})?|eu-member-state|schengen-associated|eu-agency|international-organization|third-country)$"
 );
 string_schema!(
     Purpose,

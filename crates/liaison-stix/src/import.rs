@@ -536,6 +536,7 @@ fn records(ctx: &Ctx<'_>, objs: &[Obj<'_>]) -> (Vec<Record>, Vec<StixProblem>) {
                 legal_basis: None,
                 purposes: Vec::new(),
                 review_by: None,
+                h3: None,
             },
             assessment: Assessment {
                 confidence,

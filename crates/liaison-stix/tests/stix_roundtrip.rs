@@ -376,6 +376,7 @@ fn record() -> impl Strategy<Value = Record> {
                             legal_basis: Some("Prüm".into()),
                             purposes: vec!["border-control".parse().unwrap()],
                             review_by: None,
+                            h3: None,
                         },
                         assessment: Assessment {
                             source_reliability: grading.1,

@@ -176,15 +176,38 @@ fn marking(m: &Marking, originator: Option<&AgencyId>, out: &mut Out<'_>) {
             "empty legal basis: expected text, or leave the field out",
         );
     }
+    match (&m.h3, m.caveats.contains(&Caveat::H3)) {
+        (Some(_), false) => out.at(
+            "/marking/h3",
+            "`H3` restrictions without the caveat `H3`: add `H3` to `caveats`, or leave `h3` out",
+        ),
+        (Some(h3), true) => {
+            if h3.text.trim().is_empty() {
+                out.at(
+                    "/marking/h3/text",
+                    "empty text: expected the restrictions in the provider's words",
+                );
+            }
+            if h3.no_onward && h3.onward_with_consent {
+                out.at(
+                    "/marking/h3/onward_with_consent",
+                    "`no_onward` and `onward_with_consent` together: keep one",
+                );
+            }
+        }
+        (None, _) => {}
+    }
     if m.caveats.contains(&Caveat::NoForeignRelease)
         && let Some(orig) = originator
     {
         for (i, party) in m.releasable_to.iter().enumerate() {
             let country = match party {
-                Party::Country(c) => *c,
-                Party::Agency(a) => a.country(),
+                Party::Country(c) => Some(*c),
+                Party::Agency(a) => Some(a.country()),
+                // a class spans several states
+                Party::Class(_) => None,
             };
-            if country != orig.country() {
+            if country != Some(orig.country()) {
                 out.at(
                     format!("/marking/releasable_to/{i}"),
                     format!(
@@ -475,12 +498,47 @@ fn provenance(p: &Parts<'_>, out: &mut Out<'_>) {
                 format!("retain until `{until}` is not after the release at `{}`: expected a later time", e.at),
             );
         }
-        if let OnwardSharing::OnlyTo { parties } = &e.obligations.onward
+        if let OnwardSharing::OnlyTo { parties, .. } = &e.obligations.onward
             && parties.is_empty()
         {
             out.at(
                 format!("{base}/obligations/onward/parties"),
                 "no parties: expected at least one, or the rule `forbidden`",
+            );
+        }
+        if let Some(review) = e.obligations.review_by
+            && review <= e.at
+        {
+            out.at(
+                format!("{base}/obligations/review_by"),
+                format!(
+                    "review by `{review}` is not after the release at `{}`: expected a later time",
+                    e.at
+                ),
+            );
+        }
+        for (n, duty) in e.obligations.notifications.iter().enumerate() {
+            if duty.within_hours == Some(0) {
+                out.at(
+                    format!("{base}/obligations/notifications/{n}/within_hours"),
+                    "a deadline of 0 hours: expected 1 or more, or leave it out",
+                );
+            }
+            if let Some(channel) = &duty.channel
+                && (channel.trim().is_empty() || channel.len() > 200)
+            {
+                out.at(
+                    format!("{base}/obligations/notifications/{n}/channel"),
+                    "expected a channel's name of 1 to 200 characters, or leave it out",
+                );
+            }
+        }
+        if e.obligations.notifications
+            != crate::merge_notifications(&e.obligations.notifications, &[])
+        {
+            out.at(
+                format!("{base}/obligations/notifications"),
+                "expected the duties sorted by event, deadline and channel, at most one per event and channel",
             );
         }
         for (c, consent) in e.consents.iter().enumerate() {

@@ -203,6 +203,7 @@ pub(crate) const MARKING: &[Field] = &[
     opt("legal_basis", leaf::<Option<String>>),
     opt("purposes", each::<Purpose>),
     opt("review_by", leaf::<Option<CalendarDate>>),
+    opt("h3", leaf::<Option<crate::H3Restrictions>>),
 ];
 
 pub(crate) const ASSESSMENT: &[Field] = &[

@@ -353,6 +353,7 @@ fn marking() -> impl Strategy<Value = Marking> {
                 legal_basis,
                 purposes: purposes.into_iter().collect(),
                 review_by: None,
+                h3: None,
             },
         )
 }
