@@ -343,13 +343,18 @@ pub fn check_set(agreements: &[(&Agreement, &str)], now: Timestamp) -> Vec<Probl
             }
             if a.version == b.version {
                 if a != b {
-                    out.push(problem(
-                        other,
-                        b,
-                        "/version",
-                        format!("agreement `{}` version {} is also in `{origin}` with other contents; nothing is released under either", b.id, b.version),
-                        Some("give the newer text a new version".to_owned()),
-                    ));
+                    // The set cannot be used at all (deciding refuses to
+                    // load it): an error, not a warning.
+                    out.push(Problem {
+                        severity: Severity::Error,
+                        ..problem(
+                            other,
+                            b,
+                            "/version",
+                            format!("agreement `{}` version {} is also in `{origin}` with other contents; nothing is released under either", b.id, b.version),
+                            Some("give the newer text a new version".to_owned()),
+                        )
+                    });
                 }
                 continue;
             }

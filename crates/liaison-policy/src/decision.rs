@@ -78,12 +78,13 @@ pub struct Decision {
     /// Empty with transformations listed means every field they concern.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transformed: Vec<String>,
-    /// Entities of the copy whose id is derived from a document number the
-    /// copy withholds (a withheld document's holder), as JSON pointers into
-    /// the record (`/entities/2`): the copy gives each a fresh random id,
-    /// so that the id cannot be used to guess the number.
+    /// Entities whose id could tell what the copy keeps back (an id derived
+    /// from a withheld document's number, a place whose coordinates are
+    /// coarsened), with the fresh random id (UUID v4) the copy gives each
+    /// instead, drawn when deciding: the recipient cannot use the id to try
+    /// document numbers or places.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub reidentified: Vec<String>,
+    pub reidentified: Vec<Reidentified>,
     /// The obligations the recipient must respect (most restrictive wins).
     pub obligations: Obligations,
     /// Whether the releasing agency must seal the copy for post-quantum
@@ -100,6 +101,16 @@ pub struct Decision {
     pub respond_by: Option<Timestamp>,
     /// Why: each applicable clause, marking and provenance rule.
     pub reasons: Vec<Reason>,
+}
+
+/// An entity the copy gives a fresh id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reidentified {
+    /// The entity, as a JSON pointer into the record (`/entities/2`).
+    pub pointer: String,
+    /// Its id in the copy.
+    pub id: Uuid,
 }
 
 fn is_default_request(r: &RequestContext) -> bool {

@@ -11,7 +11,7 @@ use crate::compile::{
     ClauseRef, CompiledAgreement, CompiledClause, PolicySet, PurposeIndex, Standing, class_bit,
     kind_bit,
 };
-use crate::decision::{Decision, Outcome, Reason, ReasonEffect, Rule};
+use crate::decision::{Decision, Outcome, Reason, ReasonEffect, Reidentified, Rule};
 use crate::marking;
 use crate::request::RequestContext;
 
@@ -966,11 +966,14 @@ fn release(
     });
     // A unit withheld after its transformation was noted is not transformed.
     transformed.retain(|t| !withheld.contains(t));
-    let repeats = record.entities.iter().any(|e| match e {
-        Entity::Person(p) => !p.aliases.is_empty() || !p.extensions.is_empty(),
-        Entity::TravelDocument(d) => !d.mrz.is_empty() || !d.extensions.is_empty(),
-        _ => false,
-    });
+    let repeats = !record.narrative.is_empty()
+        || !record.extensions.is_empty()
+        || record.relationships.iter().any(|r| r.description.is_some())
+        || record.entities.iter().any(|e| match e {
+            Entity::Person(p) => !p.aliases.is_empty() || !p.extensions.is_empty(),
+            Entity::TravelDocument(d) => !d.mrz.is_empty() || !d.extensions.is_empty(),
+            _ => false,
+        });
     if repeats {
         repeated_facts(record, &transformed, &mut withheld, &mut withheld_classes);
     }
@@ -1002,7 +1005,7 @@ fn release(
         knock_on(record, &mut withheld, &mut withheld_classes);
     }
     withheld_classes.sort();
-    decision.reidentified = derived_from_withheld(record, &withheld);
+    decision.reidentified = telling_ids(record, &withheld, &transformed);
     decision.withheld = withheld;
     if !decision.withheld.is_empty() {
         decision.reasons.push(Reason {
@@ -1028,6 +1031,10 @@ fn release(
         });
     }
     decision.withheld_classes = withheld_classes;
+    // A transformation that reduces no field of the copy (every clause that
+    // lets the field go leaves it whole, or the record has no such field)
+    // is not listed: the decision says exactly what the copy reduces.
+    transformations.retain(|t| transformed.iter().any(|p| crate::redact::concerns(*t, p)));
     decision.outcome = if decision.withheld.is_empty() && transformations.is_empty() {
         Outcome::Release
     } else {
@@ -1038,12 +1045,13 @@ fn release(
     decision.obligations = obligations;
 }
 
-/// The entities that stay in the copy while their id is derived from a
-/// document number that does not (docs/ids.md): a document's holder, or
-/// the document itself, when the document is withheld. Such an id would let
-/// the recipient try document numbers until one gives it; the copy gives
-/// these entities fresh ids instead.
-fn derived_from_withheld(record: &Record, withheld: &[String]) -> Vec<String> {
+/// The entities that stay in the copy while their id may tell what the copy
+/// keeps back, so that the copy gives them fresh ids: an id derived from a
+/// document number that does not go (docs/ids.md: a withheld document's
+/// holder, which would let the recipient try document numbers until one
+/// gives the id), and every place whose coordinates are coarsened (its id
+/// may be derived from a UN/LOCODE the record does not even show).
+fn telling_ids(record: &Record, withheld: &[String], transformed: &[String]) -> Vec<Reidentified> {
     let gone = |i: usize| withheld.iter().any(|w| *w == format!("/entities/{i}"));
     let mut derived: Vec<uuid::Uuid> = Vec::new();
     for (i, e) in record.entities.iter().enumerate() {
@@ -1062,15 +1070,19 @@ fn derived_from_withheld(record: &Record, withheld: &[String]) -> Vec<String> {
             ));
         }
     }
-    if derived.is_empty() {
-        return Vec::new();
-    }
     record
         .entities
         .iter()
         .enumerate()
-        .filter(|(i, e)| !gone(*i) && derived.contains(&e.id()))
-        .map(|(i, _)| format!("/entities/{i}"))
+        .filter(|(i, e)| {
+            let coarse = matches!(e, Entity::Location(_))
+                && transformed.iter().any(|t| *t == format!("/entities/{i}"));
+            !gone(*i) && (coarse || derived.contains(&e.id()))
+        })
+        .map(|(i, _)| Reidentified {
+            pointer: format!("/entities/{i}"),
+            id: Uuid::new_v4(),
+        })
         .collect()
 }
 
@@ -1262,9 +1274,23 @@ fn repeated_facts(
         !present || (!withheld.contains(&pointer) && !transformed.contains(&pointer))
     };
     let mut holders_full = true;
+    let mut persons_full = true;
+    let mut places_full = true;
     let mut add: Vec<(String, FieldClass)> = Vec::new();
     for (i, e) in record.entities.iter().enumerate() {
+        if let Entity::Location(_) = e
+            && transformed.contains(&format!("/entities/{i}"))
+        {
+            places_full = false;
+        }
         if let Entity::Person(p) = e {
+            // A person withheld whole goes nowhere, so no field may repeat
+            // the person's facts either.
+            if withheld.contains(&format!("/entities/{i}")) {
+                holders_full = false;
+                persons_full = false;
+                continue;
+            }
             let names = full(
                 format!("/entities/{i}/names"),
                 !p.names.is_empty(),
@@ -1280,7 +1306,10 @@ fn repeated_facts(
                 p.place_of_birth.is_some(),
                 withheld,
             );
+            // A machine-readable zone holds names and the date of birth;
+            // free text may hold the place of birth too.
             holders_full &= names && dob;
+            persons_full &= names && dob && pob;
             if !names && !p.aliases.is_empty() {
                 add.push((format!("/entities/{i}/aliases"), FieldClass::Identity));
             }
@@ -1314,6 +1343,27 @@ fn repeated_facts(
                     ));
                 }
             }
+        }
+    }
+    // Free text and schema-less data can repeat any fact: the narrative,
+    // the descriptions of relationships and the record's own extensions go
+    // only when every person's names, date and place of birth, and every
+    // place's coordinates, go in full.
+    if !(persons_full && places_full) {
+        if !record.narrative.is_empty() {
+            add.push(("/narrative".to_owned(), FieldClass::Narrative));
+        }
+        for (r, rel) in record.relationships.iter().enumerate() {
+            let unit = format!("/relationships/{r}");
+            if rel.description.is_some() && !withheld.contains(&unit) {
+                add.push((format!("{unit}/description"), FieldClass::Association));
+            }
+        }
+        for (ns, x) in &record.extensions {
+            add.push((
+                format!("/extensions/{}", crate::source::escape(ns.as_str())),
+                x.field_class(),
+            ));
         }
     }
     for (pointer, class) in add {

@@ -23,7 +23,7 @@ pub use agreement::{
 };
 pub use check::{check_agreement, check_set};
 pub use compile::{PolicySet, agreement_digest};
-pub use decision::{Decision, Outcome, Reason, ReasonEffect, Rule};
+pub use decision::{Decision, Outcome, Reason, ReasonEffect, Reidentified, Rule};
 pub use engine::holder;
 pub use explain::{Change, ClauseName, ConsentPlace, Edit, Explanation};
 pub use load::{LoadError, Problem, Severity, agreement_files, load_paths, parse_agreement};

@@ -663,28 +663,13 @@ pub fn agreement_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     let mut problems = Vec::new();
     for path in paths {
         if path.is_dir() {
-            match std::fs::read_dir(path) {
-                Ok(entries) => {
-                    let mut found: Vec<PathBuf> = entries
-                        .filter_map(Result::ok)
-                        .map(|e| e.path())
-                        .filter(|p| {
-                            p.is_file()
-                                && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                                    e.eq_ignore_ascii_case("toml") || e.eq_ignore_ascii_case("json")
-                                })
-                        })
-                        .collect();
-                    found.sort();
-                    if found.is_empty() {
-                        problems.push(io_problem(
-                            path,
-                            "the folder holds no `.toml` or `.json` agreement file".into(),
-                        ));
-                    }
-                    files.extend(found);
-                }
-                Err(e) => problems.push(io_problem(path, format!("cannot read the folder: {e}"))),
+            let before = files.len();
+            folder_files(path, &mut files, &mut problems, 0);
+            if files.len() == before {
+                problems.push(io_problem(
+                    path,
+                    "the folder holds no `.toml` or `.json` agreement file".into(),
+                ));
             }
         } else {
             files.push(path.clone());
@@ -694,6 +679,50 @@ pub fn agreement_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
         Ok(files)
     } else {
         Err(LoadError::Invalid(problems))
+    }
+}
+
+/// The agreement files of a folder and of its sub-folders, each folder's
+/// own files first, in name order: a version kept in a sub-folder (an
+/// `amendments/` folder) is read like any other, never skipped.
+fn folder_files(path: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<Problem>, depth: usize) {
+    if depth > 16 {
+        problems.push(io_problem(
+            path,
+            "folders nested more than 16 deep: give the agreements' folder itself".into(),
+        ));
+        return;
+    }
+    match std::fs::read_dir(path) {
+        Ok(entries) => {
+            let mut found: Vec<PathBuf> = Vec::new();
+            let mut folders: Vec<PathBuf> = Vec::new();
+            for p in entries.filter_map(Result::ok).map(|e| e.path()) {
+                // Hidden files and folders (`.git`) are not agreements.
+                if p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.'))
+                {
+                    continue;
+                }
+                if p.is_dir() {
+                    folders.push(p);
+                } else if p.is_file()
+                    && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                        e.eq_ignore_ascii_case("toml") || e.eq_ignore_ascii_case("json")
+                    })
+                {
+                    found.push(p);
+                }
+            }
+            found.sort();
+            folders.sort();
+            files.extend(found);
+            for f in folders {
+                folder_files(&f, files, problems, depth + 1);
+            }
+        }
+        Err(e) => problems.push(io_problem(path, format!("cannot read the folder: {e}"))),
     }
 }
 

@@ -75,6 +75,7 @@ pub(crate) fn record_rules(
         reasons.push(r);
     };
     let m = &record.marking;
+    let before = obligations.clone();
     let returning = recipient == &record.originator && holder != &record.originator;
     let onward = holder != &record.originator && !returning;
     if record.revoked {
@@ -427,11 +428,23 @@ pub(crate) fn record_rules(
         );
     }
     if returning {
-        // The copy goes home: earlier releases' rules on passing it on and
-        // on its purpose do not bind the originator, their retention does.
+        // The copy goes home: the marking's onward rules are the
+        // originator's own and do not bind it.
+        *obligations = before;
+        // Earlier releases' rules on passing it on and on its purpose do
+        // not bind the originator, their retention does.
         if let Some(b) = retention_rules(record, at, reasons) {
             block = block.max(Some(b));
         }
+        if chain_end(record) != holder {
+            block = block.max(Some(Block::Deny));
+        }
+        return block;
+    }
+    if holder == &record.originator {
+        // The originator's own record, a copy that came back included: no
+        // earlier release binds the originator, but the chain must end
+        // with it.
         if chain_end(record) != holder {
             block = block.max(Some(Block::Deny));
         }

@@ -133,7 +133,7 @@ pub fn redact_with_digest(
     }
     for t in &decision.transformations {
         if decision.transformed.is_empty() {
-            transform(&mut copy, *t, releasing, third.as_ref(), None);
+            transform(&mut copy, *t, third.as_ref(), None);
             continue;
         }
         for pointer in &decision.transformed {
@@ -154,20 +154,21 @@ pub fn redact_with_digest(
                     Some(j) => Only::Entity(j),
                     None => Only::Source,
                 };
-                transform(&mut copy, *t, releasing, third.as_ref(), Some(only));
+                transform(&mut copy, *t, third.as_ref(), Some(only));
             }
         }
     }
-    for pointer in &decision.reidentified {
-        let old = pointer
+    for r in &decision.reidentified {
+        let old = r
+            .pointer
             .strip_prefix("/entities/")
             .and_then(|i| i.parse::<usize>().ok())
             .and_then(|i| record.entities.get(i))
             .map(Entity::id)
-            .ok_or(RedactError::Unknown {
-                pointer: pointer.clone(),
+            .ok_or_else(|| RedactError::Unknown {
+                pointer: r.pointer.clone(),
             })?;
-        copy.reidentify(old, uuid::Uuid::new_v4());
+        copy.reidentify(old, r.id);
     }
     copy.provenance.push(ProvenanceEntry {
         from: releasing.clone(),
@@ -222,7 +223,7 @@ fn selected(entities: &mut [Entity], only: Option<Only>) -> impl Iterator<Item =
 }
 
 /// Whether a transformed pointer is one the transformation reduces.
-fn concerns(t: Transformation, pointer: &str) -> bool {
+pub(crate) fn concerns(t: Transformation, pointer: &str) -> bool {
     match t {
         Transformation::NeutralSource => pointer == "/source",
         Transformation::CoarseCoordinates => pointer.split('/').count() == 3,
@@ -237,7 +238,6 @@ fn concerns(t: Transformation, pointer: &str) -> bool {
 fn transform(
     record: &mut Record,
     t: Transformation,
-    releasing: &AgencyId,
     third_party: Option<&AgencyId>,
     only: Option<Only>,
 ) {
@@ -258,14 +258,19 @@ fn transform(
             if let Some(old) = record.source.take() {
                 // A third agency's information keeps its trace: the source
                 // still names that agency, with its recorded consents.
+                // Otherwise the information is the originator's, which a
+                // source without an agency says: naming the releasing
+                // agency would make a mere holder look like a third
+                // agency, and would name the originator where the
+                // obligations may forbid it.
                 let (agency, consents) = match third_party {
-                    Some(third) => (third.clone(), old.consents),
-                    None => (releasing.clone(), Vec::new()),
+                    Some(third) => (Some(third.clone()), old.consents),
+                    None => (None, Vec::new()),
                 };
                 record.source = Some(Source {
                     source_type: SourceType::PartnerAgency,
                     reference: None,
-                    agency: Some(agency),
+                    agency,
                     description: None,
                     consents,
                 });

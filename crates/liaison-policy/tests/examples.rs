@@ -22,13 +22,19 @@ fn all_examples_load_from_the_folder() {
         ids,
         [
             "deu-bpol.pol-sg.alerts",
+            // versions 1 and 2, in the sub-folder `liaison-office/`: a
+            // folder's sub-folders are read too
+            "nld-kmar.bel-fpp.liaison",
+            "nld-kmar.bel-fpp.liaison",
             "nld-kmar.deu-bpol.border-security",
             "nld-ncsc.cyber-community",
             "nld-nctv.ctg.counter-terrorism"
         ]
     );
+    let office = load_paths(&[examples().join("liaison-office")]).unwrap();
+    let office_clauses: usize = office.iter().map(|a| a.clauses.len()).sum();
     let set = PolicySet::new(agreements);
-    assert_eq!(set.clause_count(), 5 + 4 + 4 + 2);
+    assert_eq!(set.clause_count(), 5 + 4 + 4 + 2 + office_clauses);
 }
 
 /// The warnings `check` gives about every shipped agreement file (the

@@ -236,12 +236,12 @@ fn a_withheld_field_names_the_withhold_entry() {
 fn a_class_no_applicable_clause_lists_is_named_with_the_clause() {
     let mut case = border_case();
     let before = case.decide();
-    assert!(before.withheld.contains(&"/narrative".to_owned()));
+    assert!(before.withheld.contains(&"/entities/2".to_owned()));
     let e = case.explain();
     let line = change(
         &e,
         &[&format!(
-            "{KMAR}, clause `persons-at-the-border`: if `release.classes` also listed `narrative`"
+            "{KMAR}, clause `persons-at-the-border`: if `release.classes` also listed `biometric`"
         )],
     );
     case.clause(
@@ -253,9 +253,9 @@ fn a_class_no_applicable_clause_lists_is_named_with_the_clause() {
     .as_mut()
     .unwrap()
     .classes
-    .push(FieldClass::Narrative);
+    .push(FieldClass::Biometric);
     let after = keeps_its_promise(&line, &before, &case);
-    assert!(!after.withheld.contains(&"/narrative".to_owned()));
+    assert!(!after.withheld.contains(&"/entities/2".to_owned()));
 }
 
 #[test]
