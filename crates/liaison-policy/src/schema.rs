@@ -8,9 +8,10 @@ use liaison_record::{
     AgencyId, Attribution, Caveat, Classification, EntityKind, FieldClass, InformationCredibility,
     Party, Purpose, SourceReliability, SourceType, Timestamp, Tlp,
 };
-use liaison_record::{DataSubject, SpecialCategory};
+use liaison_record::{DataSubject, NotificationEvent, SpecialCategory};
 
-use crate::agreement::{Effect, OnwardRule, Transformation};
+use crate::agreement::{Effect, OnwardOthers, OnwardRule, RetentionStart, Transformation};
+use crate::request::{RequestKind, Urgency};
 use crate::source::escape;
 
 /// One problem found by the walk.
@@ -78,6 +79,11 @@ enum Leaf {
     DataSubject,
     SpecialCategory,
     Pointer,
+    OnwardOthers,
+    RetentionStart,
+    RequestKind,
+    Urgency,
+    NotificationEvent,
 }
 
 const fn list(leaf: &'static Shape) -> Shape {
@@ -96,6 +102,14 @@ const AGENCY: Shape = Shape::Leaf(Leaf::Agency);
 const SOURCE_TYPE: Shape = Shape::Leaf(Leaf::SourceType);
 const DATA_SUBJECT: Shape = Shape::Leaf(Leaf::DataSubject);
 const SPECIAL_CATEGORY: Shape = Shape::Leaf(Leaf::SpecialCategory);
+const REQUEST_KIND: Shape = Shape::Leaf(Leaf::RequestKind);
+const URGENCY: Shape = Shape::Leaf(Leaf::Urgency);
+
+const NOTIFICATION: Shape = Shape::Table(&[
+    req("on", Shape::Leaf(Leaf::NotificationEvent)),
+    opt("within_hours", Shape::Leaf(Leaf::Count)),
+    opt("channel", Shape::Leaf(Leaf::Text)),
+]);
 
 const OBLIGATIONS: Shape = Shape::Table(&[
     opt("retention_days", Shape::Leaf(Leaf::Count)),
@@ -105,6 +119,10 @@ const OBLIGATIONS: Shape = Shape::Table(&[
     opt("notify_on_onward", Shape::Leaf(Leaf::Bool)),
     opt("attribution", Shape::Leaf(Leaf::Attribution)),
     opt("encrypt_at_rest", Shape::Leaf(Leaf::Bool)),
+    opt("onward_others", Shape::Leaf(Leaf::OnwardOthers)),
+    opt("retention_from", Shape::Leaf(Leaf::RetentionStart)),
+    opt("review_after_days", Shape::Leaf(Leaf::Count)),
+    opt("notify", list(&NOTIFICATION)),
 ]);
 
 const CONDITIONS: Shape = Shape::Table(&[
@@ -134,6 +152,8 @@ const CONDITIONS: Shape = Shape::Table(&[
     opt("third_party_source", Shape::Leaf(Leaf::Bool)),
     opt("data_subjects", list(&DATA_SUBJECT)),
     opt("special_categories", list(&SPECIAL_CATEGORY)),
+    opt("request_kinds", list(&REQUEST_KIND)),
+    opt("urgencies", list(&URGENCY)),
 ]);
 
 const RELEASE: Shape = Shape::Table(&[
@@ -302,6 +322,13 @@ fn check_leaf(leaf: Leaf, v: &Value) -> LeafResult {
         Leaf::SpecialCategory => {
             word::<SpecialCategory>(v, "special category", SPECIAL_CATEGORIES)
         }
+        Leaf::OnwardOthers => word::<OnwardOthers>(v, "rule for the other parties", ONWARD_OTHERS),
+        Leaf::RetentionStart => word::<RetentionStart>(v, "start of retention", RETENTION_STARTS),
+        Leaf::RequestKind => word::<RequestKind>(v, "request kind", REQUEST_KINDS),
+        Leaf::Urgency => word::<Urgency>(v, "urgency", URGENCIES),
+        Leaf::NotificationEvent => {
+            word::<NotificationEvent>(v, "event to notify", NOTIFICATION_EVENTS)
+        }
         Leaf::Pointer => match v.as_str() {
             Some(p) if p.starts_with('/') && !p.ends_with('/') => Ok(()),
             Some(p) => Err((
@@ -410,6 +437,11 @@ const SOURCE_TYPES: &[&str] = &[
 ];
 const EFFECTS: &[&str] = &["release", "deny", "refer"];
 const ONWARD_RULES: &[&str] = &["forbidden", "with-consent", "only-to", "permitted"];
+const ONWARD_OTHERS: &[&str] = &["forbidden", "with-consent"];
+const RETENTION_STARTS: &[&str] = &["release", "creation", "event", "alert-validity"];
+const REQUEST_KINDS: &[&str] = &["spontaneous", "on-request"];
+const URGENCIES: &[&str] = &["urgent", "non-urgent", "other"];
+const NOTIFICATION_EVENTS: &[&str] = &["use", "onward", "deletion", "inaccuracy", "access-request"];
 const ATTRIBUTIONS: &[&str] = &["must", "must-not"];
 pub(crate) const RELIABILITIES: &[&str] = &["A", "B", "C", "D", "E", "F"];
 pub(crate) const CREDIBILITIES: &[&str] = &["1", "2", "3", "4", "5", "6"];
@@ -484,6 +516,11 @@ mod tests {
         all_parse::<SourceType>(SOURCE_TYPES);
         all_parse::<DataSubject>(DATA_SUBJECTS);
         all_parse::<SpecialCategory>(SPECIAL_CATEGORIES);
+        all_parse::<OnwardOthers>(ONWARD_OTHERS);
+        all_parse::<RetentionStart>(RETENTION_STARTS);
+        all_parse::<RequestKind>(REQUEST_KINDS);
+        all_parse::<Urgency>(URGENCIES);
+        all_parse::<NotificationEvent>(NOTIFICATION_EVENTS);
         assert_eq!(TRANSFORMATIONS.len(), Transformation::ALL.len());
     }
 

@@ -95,8 +95,30 @@ fn run(path: &Path) -> Result<(), String> {
     let to = req["to"].as_str().unwrap().parse().unwrap();
     let purpose = req["purpose"].as_str().unwrap().parse().unwrap();
     let at = req["at"].as_str().unwrap().parse().unwrap();
-    let d = set.decide(&record, &to, &purpose, at);
+    let context: liaison_policy::RequestContext = req
+        .get("context")
+        .map(|c| serde_json::from_value(c.clone()).unwrap())
+        .unwrap_or_default();
+    let d = set.decide_in_context(&record, record.digest(), &to, &purpose, at, &context);
     let mut problems = Vec::new();
+    if let Some(want) = expect.get("respond_by") {
+        let got = serde_json::to_value(d.respond_by).unwrap();
+        if &got != want {
+            problems.push(format!("respond_by {got}, expected {want}"));
+        }
+    }
+    if let Some(want) = expect.get("reidentified") {
+        let got: Vec<&str> = d.reidentified.iter().map(|r| r.pointer.as_str()).collect();
+        let want: Vec<&str> = want
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        if got != want {
+            problems.push(format!("reidentified {got:?}, expected {want:?}"));
+        }
+    }
     let outcome = serde_json::to_value(d.outcome).unwrap();
     if outcome != expect["outcome"] {
         problems.push(format!("outcome {outcome}, expected {}", expect["outcome"]));
