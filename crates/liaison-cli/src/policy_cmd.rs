@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use liaison_policy::{
-    Decision, Format, PolicySet, ReasonEffect, Severity, agreement_files, check_agreement,
-    check_set, load_paths, redact,
+    Decision, Format, PolicySet, ReasonEffect, RequestContext, RequestKind, Severity, Urgency,
+    agreement_files, check_agreement, check_set, load_paths, redact,
 };
 use liaison_record::{AgencyId, Purpose, Record, Timestamp};
 
@@ -66,6 +66,37 @@ struct Request {
     /// The evaluation time (RFC 3339, UTC); now when absent.
     #[arg(long)]
     at: Option<Timestamp>,
+    /// The release answers a request of the recipient (spontaneous when
+    /// absent).
+    #[arg(long)]
+    on_request: bool,
+    /// With `--on-request`: how urgent the request is, `urgent` (answer
+    /// within 8 hours), `non-urgent` (one week) or `other` (14 days), as
+    /// Framework Decision 2006/960 art. 4 sets.
+    #[arg(long, requires = "on_request")]
+    urgency: Option<Urgency>,
+    /// With `--on-request`: when the request was received (RFC 3339, UTC);
+    /// the deadline counts from it.
+    #[arg(long, requires = "on_request")]
+    received_at: Option<Timestamp>,
+    /// The case the release belongs to, in the parties' reference.
+    #[arg(long)]
+    case_reference: Option<String>,
+}
+
+impl Request {
+    fn context(&self) -> RequestContext {
+        RequestContext {
+            kind: if self.on_request {
+                RequestKind::OnRequest
+            } else {
+                RequestKind::Spontaneous
+            },
+            case_reference: self.case_reference.clone(),
+            urgency: self.urgency,
+            received_at: self.received_at,
+        }
+    }
 }
 
 /// Runs `liaison policy …`.
@@ -134,8 +165,17 @@ fn check(paths: &[PathBuf], now: Timestamp) -> Result<(), Failure> {
     }
     let set: Vec<_> = loaded.iter().map(|(a, f)| (a, f.as_str())).collect();
     for w in check_set(&set, now) {
+        if w.severity == Severity::Error {
+            errors.push(w.to_string());
+            continue;
+        }
         warnings += usize::from(w.severity == Severity::Warning);
         report.push_str(&format!("{w}\n"));
+    }
+    // A set that deciding would refuse to load is no set at all.
+    if !errors.is_empty() {
+        eprint!("{report}");
+        return Err(Failure::Unusable(errors));
     }
     // Warnings are diagnostics: standard error, beside errors, so that
     // standard output holds the summary alone.
@@ -166,7 +206,14 @@ fn decide(request: &Request) -> Result<(PolicySet, Record, Decision), Failure> {
         )
     })?;
     let at = request.at.unwrap_or_else(Timestamp::now);
-    let decision = policies.decide(&record, &request.to, &request.purpose, at);
+    let decision = policies.decide_in_context(
+        &record,
+        record.digest(),
+        &request.to,
+        &request.purpose,
+        at,
+        &request.context(),
+    );
     Ok((policies, record, decision))
 }
 

@@ -69,12 +69,17 @@ fn check_accepts_the_examples_without_a_warning() {
         "2026-06-01T00:00:00Z",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // The folder is read with its sub-folder `liaison-office/` (two
+    // versions of one agreement, version 2 not yet in force on that day).
     assert_eq!(
         text(&out.stdout),
-        "4 agreements, 15 clauses: ok, 0 warnings\n"
+        "6 agreements, 23 clauses: ok, 1 warning\n"
     );
-    // Every overlap of the shipped agreements is declared in `overrides`.
-    assert_eq!(text(&out.stderr), "");
+    // Every overlap of the shipped agreements is declared in `overrides`:
+    // the one warning is the version's start.
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("warning: the agreement is not in force before"));
     // The versions example: every overlap declared too, and version 2 not
     // yet in force on that day, as its comments say.
     let office = format!("{}/liaison-office", agreements());
@@ -251,4 +256,76 @@ fn unusable_input_exits_2() {
         &r,
     ));
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_decision_on_request_carries_the_request_and_its_deadline() {
+    let scenarios = root().join("crates/liaison-policy/tests/scenarios");
+    let agreement = scenarios
+        .join("agreements/test.requests.toml")
+        .display()
+        .to_string();
+    let record = scenarios
+        .join("records/stolen-document.json")
+        .display()
+        .to_string();
+    let mut args = request("decide", "DEU-BPOL", "border-control", &agreement, &record);
+    // Spontaneously, the agreement lets nothing go.
+    let out = liaison(&args);
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["outcome"], "deny", "{d}");
+    assert!(d.get("respond_by").is_none());
+    args.extend([
+        "--on-request",
+        "--urgency",
+        "urgent",
+        "--received-at",
+        "2026-11-21T07:00:00Z",
+        "--case-reference",
+        "DEU-BPOL-2026-4471",
+    ]);
+    let out = liaison(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["outcome"], "partial-release", "{d}");
+    assert_eq!(d["respond_by"], "2026-11-21T15:00:00.000Z");
+    assert_eq!(d["request"]["case_reference"], "DEU-BPOL-2026-4471");
+    // An urgency belongs to a request.
+    let out = liaison(&[
+        "policy",
+        "decide",
+        "--agreements",
+        &agreement,
+        "--record",
+        &record,
+        "--to",
+        "DEU-BPOL",
+        "--purpose",
+        "border-control",
+        "--urgency",
+        "urgent",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--on-request"));
+}
+
+#[test]
+fn conflicting_versions_make_check_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(
+        root().join("crates/liaison-policy/tests/scenarios/agreements/test.requests.toml"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("a.toml"), &base).unwrap();
+    std::fs::write(
+        dir.path().join("b.toml"),
+        base.replace(
+            "legal_basis = \"Framework",
+            "legal_basis = \"Another framework",
+        ),
+    )
+    .unwrap();
+    let out = liaison(&["policy", "check", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("with other contents"));
 }

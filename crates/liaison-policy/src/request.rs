@@ -66,6 +66,19 @@ impl Urgency {
     }
 }
 
+impl std::str::FromStr for Urgency {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Urgency::ALL
+            .into_iter()
+            .find(|u| u.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown urgency `{s}`: expected `urgent` (8 hours), `non-urgent` (one week) or `other` (14 days)")
+            })
+    }
+}
+
 /// The request behind a decision. The default is a spontaneous release
 /// with no case reference.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
