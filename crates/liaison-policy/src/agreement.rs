@@ -284,16 +284,21 @@ pub enum Transformation {
     PseudonymizeNames,
     /// A place of birth is reduced to its country.
     PlaceOfBirthToCountry,
+    /// Travel documents' numbers are masked to their last three letters or
+    /// digits (`*****KF6`); the machine-readable zone, which holds the
+    /// number, is withheld.
+    MaskDocumentNumbers,
 }
 
 impl Transformation {
     /// Every transformation, in a fixed order.
-    pub const ALL: [Transformation; 5] = [
+    pub const ALL: [Transformation; 6] = [
         Transformation::DateOfBirthToYear,
         Transformation::NeutralSource,
         Transformation::CoarseCoordinates,
         Transformation::PseudonymizeNames,
         Transformation::PlaceOfBirthToCountry,
+        Transformation::MaskDocumentNumbers,
     ];
 
     /// The name as written in agreements.
@@ -304,6 +309,7 @@ impl Transformation {
             Transformation::CoarseCoordinates => "coarse-coordinates",
             Transformation::PseudonymizeNames => "pseudonymize-names",
             Transformation::PlaceOfBirthToCountry => "place-of-birth-to-country",
+            Transformation::MaskDocumentNumbers => "mask-document-numbers",
         }
     }
 }

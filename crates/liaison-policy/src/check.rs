@@ -202,6 +202,9 @@ pub(crate) fn warnings(a: &Agreement, now: Timestamp) -> Vec<(String, String, Op
                     crate::agreement::Transformation::NeutralSource => {
                         (FieldClass::Source, "/source")
                     }
+                    crate::agreement::Transformation::MaskDocumentNumbers => {
+                        (FieldClass::TravelDocument, "/entities/*")
+                    }
                 };
                 let reaches = r.classes.contains(&class)
                     || r.fields

@@ -1049,14 +1049,16 @@ fn release(
 /// keeps back, so that the copy gives them fresh ids: an id derived from a
 /// document number that does not go (docs/ids.md: a withheld document's
 /// holder, which would let the recipient try document numbers until one
-/// gives the id), and every place whose coordinates are coarsened (its id
-/// may be derived from a UN/LOCODE the record does not even show).
+/// gives the id), and every place whose coordinates are coarsened and every
+/// document whose number is masked (its id may be derived from a UN/LOCODE
+/// or a number under a naming other than ours).
 fn telling_ids(record: &Record, withheld: &[String], transformed: &[String]) -> Vec<Reidentified> {
     let gone = |i: usize| withheld.iter().any(|w| *w == format!("/entities/{i}"));
+    let masked = |i: usize| transformed.iter().any(|t| *t == format!("/entities/{i}"));
     let mut derived: Vec<uuid::Uuid> = Vec::new();
     for (i, e) in record.entities.iter().enumerate() {
         if let Entity::TravelDocument(d) = e
-            && gone(i)
+            && (gone(i) || masked(i))
         {
             derived.push(liaison_record::ids::travel_document_id(
                 d.issuing_state,
@@ -1075,9 +1077,11 @@ fn telling_ids(record: &Record, withheld: &[String], transformed: &[String]) -> 
         .iter()
         .enumerate()
         .filter(|(i, e)| {
-            let coarse = matches!(e, Entity::Location(_))
+            // A coarsened place or a masked document always: its id may be
+            // derived from the fact under another naming than ours.
+            let reduced = matches!(e, Entity::Location(_) | Entity::TravelDocument(_))
                 && transformed.iter().any(|t| *t == format!("/entities/{i}"));
-            !gone(*i) && (coarse || derived.contains(&e.id()))
+            !gone(*i) && (reduced || derived.contains(&e.id()))
         })
         .map(|(i, _)| Reidentified {
             pointer: format!("/entities/{i}"),
@@ -1096,6 +1100,7 @@ fn target(record: &Record, pointer: &str) -> Option<Transformation> {
             let entity = record.entities.get(i.parse::<usize>().ok()?)?;
             match (entity, member) {
                 (Entity::Location(_), None) => Some(Transformation::CoarseCoordinates),
+                (Entity::TravelDocument(_), None) => Some(Transformation::MaskDocumentNumbers),
                 (Entity::Person(_), Some("date_of_birth")) => {
                     Some(Transformation::DateOfBirthToYear)
                 }
@@ -1197,6 +1202,7 @@ fn treated_elsewhere(record: &Record, transformations: &[Transformation]) -> Vec
     let names = has(Transformation::PseudonymizeNames);
     let coarse = has(Transformation::CoarseCoordinates);
     let pob = has(Transformation::PlaceOfBirthToCountry);
+    let mask = has(Transformation::MaskDocumentNumbers);
     for (i, e) in record.entities.iter().enumerate() {
         let relevant = matches!(
             e,
@@ -1224,10 +1230,10 @@ fn treated_elsewhere(record: &Record, transformations: &[Transformation]) -> Vec
                 }
             }
             Entity::TravelDocument(d) => {
-                if (dob || names) && !d.mrz.is_empty() {
+                if (dob || names || mask) && !d.mrz.is_empty() {
                     out.push(format!("{base}/mrz"));
                 }
-                if (dob || names) && extensions {
+                if (dob || names || mask) && extensions {
                     out.push(format!("{base}/extensions"));
                 }
             }
@@ -1349,7 +1355,10 @@ fn repeated_facts(
     // the descriptions of relationships and the record's own extensions go
     // only when every person's names, date and place of birth, and every
     // place's coordinates, go in full.
-    if !(persons_full && places_full) {
+    let documents_full = !record.entities.iter().enumerate().any(|(i, e)| {
+        matches!(e, Entity::TravelDocument(_)) && transformed.contains(&format!("/entities/{i}"))
+    });
+    if !(persons_full && places_full && documents_full) {
         if !record.narrative.is_empty() {
             add.push(("/narrative".to_owned(), FieldClass::Narrative));
         }

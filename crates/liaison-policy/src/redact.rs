@@ -230,6 +230,7 @@ pub(crate) fn concerns(t: Transformation, pointer: &str) -> bool {
         Transformation::DateOfBirthToYear => pointer.ends_with("/date_of_birth"),
         Transformation::PseudonymizeNames => pointer.ends_with("/names"),
         Transformation::PlaceOfBirthToCountry => pointer.ends_with("/place_of_birth"),
+        Transformation::MaskDocumentNumbers => pointer.split('/').count() == 3,
     }
 }
 
@@ -300,6 +301,15 @@ fn transform(
                     } else if only.is_none() {
                         p.place_of_birth = None;
                     }
+                }
+            }
+        }
+        Transformation::MaskDocumentNumbers => {
+            for e in selected(&mut record.entities, only) {
+                if let Entity::TravelDocument(d) = e {
+                    d.number = liaison_record::ids::mask_document_number(&d.number);
+                    // The zone holds the number: the decision withholds it.
+                    d.mrz.clear();
                 }
             }
         }

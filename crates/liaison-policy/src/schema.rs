@@ -408,6 +408,7 @@ const TRANSFORMATIONS: &[&str] = &[
     "coarse-coordinates",
     "pseudonymize-names",
     "place-of-birth-to-country",
+    "mask-document-numbers",
 ];
 const DATA_SUBJECTS: &[&str] = &[
     "suspect",

@@ -78,6 +78,34 @@ fn document_key(issuing_state: CountryCode, document_type: DocumentType, number:
     )
 }
 
+/// A document number masked: five `*` and at most the last three letters or
+/// digits of the number (`*****KF6` for `NX4R81KF6`), so that a recipient
+/// can tell a number it holds ends the same, and no more. Numbers of three
+/// characters or fewer keep none.
+pub fn mask_document_number(number: &str) -> String {
+    let kept: Vec<char> = normalize_document_number(number)
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    let keep = if kept.len() > 3 { 3 } else { 0 };
+    let tail: String = kept
+        .get(kept.len().saturating_sub(keep)..)
+        .unwrap_or_default()
+        .iter()
+        .collect();
+    format!("*****{tail}")
+}
+
+/// Whether `number` is in the form [`mask_document_number`] gives.
+pub fn is_masked_document_number(number: &str) -> bool {
+    number.strip_prefix("*****").is_some_and(|tail| {
+        tail.len() <= 3
+            && tail
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    })
+}
+
 /// The id of a travel document. Name:
 /// `travel-document:{issuing state}:{type}:{number}`, the state as its
 /// three-letter code (`DEU`, also for a zone's `D<<`), the type as written
@@ -201,6 +229,19 @@ pub fn location_id(locode: &str) -> Uuid {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masked_numbers_keep_at_most_the_last_three() {
+        assert_eq!(mask_document_number("NX4R81KF6"), "*****KF6");
+        assert_eq!(mask_document_number("nx 4r-81kf6"), "*****KF6");
+        assert_eq!(mask_document_number("AB1"), "*****");
+        for m in ["*****KF6", "*****", "*****1"] {
+            assert!(is_masked_document_number(m), "{m}");
+        }
+        for n in ["NX4R81KF6", "****KF6", "*****KF6A", "*****kf6", "***** K"] {
+            assert!(!is_masked_document_number(n), "{n}");
+        }
+    }
 
     #[test]
     fn namespace_is_derived_from_its_name() {

@@ -66,18 +66,24 @@ pub(super) fn entity(i: usize, e: &Entity, ids: &Ids, references: bool, out: &mu
             extensions(&o.extensions, base, out);
         }
         Entity::TravelDocument(d) => {
-            let number_ok = !d.number.is_empty()
+            let printed = !d.number.is_empty()
                 && d.number.len() <= 35
                 && d.number
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b' ');
-            if !number_ok {
+            if !printed && !crate::ids::is_masked_document_number(&d.number) {
                 out.at(
                     format!("{base}/number"),
                     format!(
-                        "document number `{}`: expected 1 to 35 letters, digits, spaces or hyphens as printed",
+                        "document number `{}`: expected 1 to 35 letters, digits, spaces or hyphens as printed, or a masked number (`*****` and at most its last 3 letters or digits)",
                         cut(&d.number)
                     ),
+                );
+            }
+            if crate::ids::is_masked_document_number(&d.number) && !d.mrz.is_empty() {
+                out.at(
+                    format!("{base}/mrz"),
+                    "a machine-readable zone beside a masked document number: the zone holds the number, so leave it out",
                 );
             }
             if let (Some(a), Some(b)) = (d.issued_on, d.expires_on)
