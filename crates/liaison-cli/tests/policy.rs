@@ -69,11 +69,12 @@ fn check_accepts_the_examples_without_a_warning() {
         "2026-06-01T00:00:00Z",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    // The folder is read with its sub-folder `liaison-office/` (two
-    // versions of one agreement, version 2 not yet in force on that day).
+    // The folder is read with its sub-folders `eu-cooperation/` and
+    // `liaison-office/` (two versions of one agreement, version 2 not yet
+    // in force on that day).
     assert_eq!(
         text(&out.stdout),
-        "6 agreements, 23 clauses: ok, 1 warning\n"
+        "7 agreements, 25 clauses: ok, 1 warning\n"
     );
     // Every overlap of the shipped agreements is declared in `overrides`:
     // the one warning is the version's start.

@@ -21,6 +21,8 @@ fn all_examples_load_from_the_folder() {
     assert_eq!(
         ids,
         [
+            // in the sub-folder `eu-cooperation/`
+            "bel-fpp.eu.border-cooperation",
             "deu-bpol.pol-sg.alerts",
             // versions 1 and 2, in the sub-folder `liaison-office/`: a
             // folder's sub-folders are read too
@@ -34,7 +36,7 @@ fn all_examples_load_from_the_folder() {
     let office = load_paths(&[examples().join("liaison-office")]).unwrap();
     let office_clauses: usize = office.iter().map(|a| a.clauses.len()).sum();
     let set = PolicySet::new(agreements);
-    assert_eq!(set.clause_count(), 5 + 4 + 4 + 2 + office_clauses);
+    assert_eq!(set.clause_count(), 5 + 4 + 4 + 2 + office_clauses + 2);
 }
 
 /// The warnings `check` gives about every shipped agreement file (the
