@@ -395,6 +395,16 @@ impl RetentionStart {
         }
     }
 
+    /// The moment in words, after "the".
+    fn words(self) -> &'static str {
+        match self {
+            RetentionStart::Release => "release",
+            RetentionStart::Creation => "record's creation",
+            RetentionStart::Event => "event",
+            RetentionStart::AlertValidity => "end of the alert's validity",
+        }
+    }
+
     /// The moment in `record` retention counts from, for a release at
     /// `at`; an error in words when the record has no such moment.
     pub fn start(self, record: &Record, at: Timestamp) -> Result<Timestamp, String> {
@@ -413,28 +423,20 @@ impl RetentionStart {
                     "retention counts from the event, and the record reports no encounter".into()
                 }),
             RetentionStart::AlertValidity => {
-                let mut alerts = record.entities.iter().filter_map(|e| match e {
-                    Entity::Alert(a) => Some(a.valid_until),
-                    _ => None,
-                });
-                let mut end: Option<Timestamp> = None;
-                let mut any = false;
-                for until in alerts.by_ref() {
-                    any = true;
-                    match until {
-                        Some(u) => end = Some(end.map_or(u, |e: Timestamp| e.min(u))),
-                        None => {
-                            return Err("retention counts from the end of the alert's validity, and an alert of the record is open-ended".into());
-                        }
-                    }
+                let ends: Vec<Option<Timestamp>> = record
+                    .entities
+                    .iter()
+                    .filter_map(|e| match e {
+                        Entity::Alert(a) => Some(a.valid_until),
+                        _ => None,
+                    })
+                    .collect();
+                if ends.contains(&None) {
+                    return Err("retention counts from the end of the alert's validity, and an alert of the record is open-ended".into());
                 }
-                match (any, end) {
-                    (true, Some(end)) => Ok(end),
-                    _ => Err(
-                        "retention counts from the end of the alert's validity, and the record holds no alert"
-                            .into(),
-                    ),
-                }
+                ends.into_iter().flatten().min().ok_or_else(|| {
+                    "retention counts from the end of the alert's validity, and the record holds no alert".into()
+                })
             }
         }
     }
@@ -483,12 +485,7 @@ impl ObligationRules {
             return Err(format!(
                 "retention of {} days from the {} ended at {until}, before the release",
                 self.retention_days.unwrap_or_default(),
-                match from {
-                    RetentionStart::Release => "release",
-                    RetentionStart::Creation => "record's creation",
-                    RetentionStart::Event => "event",
-                    RetentionStart::AlertValidity => "end of the alert's validity",
-                }
+                from.words()
             ));
         }
         Ok(o)

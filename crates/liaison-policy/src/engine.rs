@@ -1034,7 +1034,7 @@ fn release(
     // A transformation that reduces no field of the copy (every clause that
     // lets the field go leaves it whole, or the record has no such field)
     // is not listed: the decision says exactly what the copy reduces.
-    transformations.retain(|t| transformed.iter().any(|p| crate::redact::concerns(*t, p)));
+    transformations.retain(|t| transformed.iter().any(|p| target(record, p) == Some(*t)));
     decision.outcome = if decision.withheld.is_empty() && transformations.is_empty() {
         Outcome::Release
     } else {

@@ -131,14 +131,7 @@ pub(crate) fn record_rules(
                     purposes: m.purposes.clone(),
                 },
                 ReasonEffect::Deny,
-                format!(
-                    "the marking limits the record to {}",
-                    m.purposes
-                        .iter()
-                        .map(|p| format!("`{p}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                format!("the marking limits the record to {}", quoted(&m.purposes)),
             ),
             reasons,
         );
@@ -212,16 +205,19 @@ pub(crate) fn record_rules(
                 // that names the judicial purpose itself: a consent for
                 // any purpose is not a permission to use the record in
                 // court.
-                let permitted = consents(record).any(|c| {
-                    c.by == record.originator && c.purposes.contains(purpose)
-                }) && consent(recipient);
+                let permitted = consents(record)
+                    .any(|c| c.by == record.originator && c.purposes.contains(purpose))
+                    && consent(recipient);
                 if JUDICIAL_PURPOSES.contains(&purpose.as_str()) && !permitted {
                     set(
                         Block::Refer,
                         reason(
                             rule(),
                             ReasonEffect::Refer,
-                            format!("`H1`: use in judicial proceedings needs the permission of `{}`, recorded as its consent naming `{purpose}`", record.originator),
+                            format!(
+                                "`H1`: use in judicial proceedings needs the permission of `{}`, recorded as its consent naming `{purpose}`",
+                                record.originator
+                            ),
                         ),
                         reasons,
                     );
@@ -247,95 +243,20 @@ pub(crate) fn record_rules(
                     ..Obligations::default()
                 });
             }
-            Caveat::H3 => match &m.h3 {
-                None => set(
-                    Block::Refer,
-                    reason(
-                        rule(),
-                        ReasonEffect::Refer,
-                        "`H3`: other restrictions apply, and the marking does not state them (`h3`); a person must decide".into(),
-                    ),
-                    reasons,
-                ),
-                Some(h3) => {
-                    if h3.refer {
-                        set(
-                            Block::Refer,
-                            reason(
-                                rule(),
-                                ReasonEffect::Refer,
-                                format!("`H3`: a person must decide under the provider's restrictions: {}", h3.text),
-                            ),
-                            reasons,
-                        );
-                    }
-                    if !h3.purposes.is_empty() && !h3.purposes.contains(purpose) {
-                        set(
-                            Block::Deny,
-                            reason(
-                                rule(),
-                                ReasonEffect::Deny,
-                                format!(
-                                    "`H3`: the provider limits the record to {}",
-                                    h3.purposes
-                                        .iter()
-                                        .map(|p| format!("`{p}`"))
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                ),
-                            ),
-                            reasons,
-                        );
-                    }
-                    if !returning
-                        && !h3.recipients.is_empty()
-                        && !h3.recipients.iter().any(|p| p.includes(recipient))
-                    {
-                        set(
-                            Block::Deny,
-                            reason(
-                                rule(),
-                                ReasonEffect::Deny,
-                                format!(
-                                    "`H3`: the provider allows the record only to {}",
-                                    parties(&h3.recipients)
-                                ),
-                            ),
-                            reasons,
-                        );
-                    }
-                    if h3.no_onward || h3.onward_with_consent {
-                        if onward && (h3.no_onward || !consent(recipient)) {
-                            let (b, effect) = if h3.no_onward {
-                                (Block::Deny, ReasonEffect::Deny)
-                            } else {
-                                (Block::Refer, ReasonEffect::Refer)
-                            };
-                            set(
-                                b,
-                                reason(
-                                    rule(),
-                                    effect,
-                                    if h3.no_onward {
-                                        "`H3`: the provider forbids any onward release".to_owned()
-                                    } else {
-                                        format!("`H3`: onward release needs the permission of `{}`", record.originator)
-                                    },
-                                ),
-                                reasons,
-                            );
-                        }
-                        *obligations = obligations.most_restrictive(&Obligations {
-                            onward: if h3.no_onward {
-                                OnwardSharing::Forbidden
-                            } else {
-                                OnwardSharing::WithConsent
-                            },
-                            ..Obligations::default()
-                        });
-                    }
+            Caveat::H3 => {
+                let consented = onward && consent(recipient);
+                for (b, message) in h3_rules(
+                    record,
+                    recipient,
+                    purpose,
+                    returning,
+                    onward,
+                    consented,
+                    obligations,
+                ) {
+                    set(b, reason(rule(), effect_of(b), message), reasons);
                 }
-            },
+            }
             Caveat::Other(_) => {}
         }
     }
@@ -602,6 +523,99 @@ fn retention_rules(record: &Record, at: Timestamp, reasons: &mut Vec<Reason>) ->
         }
     }
     block
+}
+
+/// The Europol handling code `H3`: without restrictions stated in the
+/// marking, a person decides; with them, each applies (purposes and
+/// recipients deny, onward rules deny or refer and bind the copy, `refer`
+/// still refers). Returns the blocks with their messages and narrows
+/// `obligations`.
+fn h3_rules(
+    record: &Record,
+    recipient: &AgencyId,
+    purpose: &Purpose,
+    returning: bool,
+    onward: bool,
+    consented: bool,
+    obligations: &mut Obligations,
+) -> Vec<(Block, String)> {
+    let Some(h3) = &record.marking.h3 else {
+        return vec![(
+            Block::Refer,
+            "`H3`: other restrictions apply, and the marking does not state them (`h3`); a person must decide".into(),
+        )];
+    };
+    let mut out = Vec::new();
+    if h3.refer {
+        out.push((
+            Block::Refer,
+            format!(
+                "`H3`: a person must decide under the provider's restrictions: {}",
+                h3.text
+            ),
+        ));
+    }
+    if !h3.purposes.is_empty() && !h3.purposes.contains(purpose) {
+        out.push((
+            Block::Deny,
+            format!(
+                "`H3`: the provider limits the record to {}",
+                quoted(&h3.purposes)
+            ),
+        ));
+    }
+    if !returning
+        && !h3.recipients.is_empty()
+        && !h3.recipients.iter().any(|p| p.includes(recipient))
+    {
+        out.push((
+            Block::Deny,
+            format!(
+                "`H3`: the provider allows the record only to {}",
+                parties(&h3.recipients)
+            ),
+        ));
+    }
+    let (rule, block, message) = if h3.no_onward {
+        (
+            OnwardSharing::Forbidden,
+            Block::Deny,
+            "`H3`: the provider forbids any onward release".to_owned(),
+        )
+    } else if h3.onward_with_consent {
+        (
+            OnwardSharing::WithConsent,
+            Block::Refer,
+            format!(
+                "`H3`: onward release needs the permission of `{}`",
+                record.originator
+            ),
+        )
+    } else {
+        return out;
+    };
+    if onward && (h3.no_onward || !consented) {
+        out.push((block, message));
+    }
+    *obligations = obligations.most_restrictive(&Obligations {
+        onward: rule,
+        ..Obligations::default()
+    });
+    out
+}
+
+fn effect_of(block: Block) -> ReasonEffect {
+    match block {
+        Block::Deny => ReasonEffect::Deny,
+        Block::Refer => ReasonEffect::Refer,
+    }
+}
+
+fn quoted(p: &[Purpose]) -> String {
+    p.iter()
+        .map(|x| format!("`{x}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn parties(p: &[Party]) -> String {

@@ -223,7 +223,7 @@ fn selected(entities: &mut [Entity], only: Option<Only>) -> impl Iterator<Item =
 }
 
 /// Whether a transformed pointer is one the transformation reduces.
-pub(crate) fn concerns(t: Transformation, pointer: &str) -> bool {
+fn concerns(t: Transformation, pointer: &str) -> bool {
     match t {
         Transformation::NeutralSource => pointer == "/source",
         Transformation::CoarseCoordinates => pointer.split('/').count() == 3,
