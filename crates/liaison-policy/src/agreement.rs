@@ -588,6 +588,33 @@ mod tests {
     }
 
     #[test]
+    fn alert_validity_needs_every_alert_to_end() {
+        let mut record = liaison_record::Record::from_json(include_bytes!(
+            "../tests/scenarios/records/border-hit.json"
+        ))
+        .unwrap();
+        let at: Timestamp = "2026-11-21T08:00:00.000Z".parse().unwrap();
+        let end = RetentionStart::AlertValidity.start(&record, at).unwrap();
+        assert_eq!(end.to_string(), "2027-09-01T00:00:00.000Z");
+        // a second alert without an end: retention cannot be counted
+        let open = record
+            .entities
+            .iter()
+            .find_map(|e| match e {
+                Entity::Alert(a) => Some(a.clone()),
+                _ => None,
+            })
+            .map(|mut a| {
+                a.id = uuid::Uuid::nil();
+                a.valid_until = None;
+                Entity::Alert(a)
+            })
+            .unwrap();
+        record.entities.push(open);
+        assert!(RetentionStart::AlertValidity.start(&record, at).is_err());
+    }
+
+    #[test]
     fn retention_days_become_a_deadline() {
         let at: Timestamp = "2026-01-01T00:00:00.000Z".parse().unwrap();
         let rules = ObligationRules {
