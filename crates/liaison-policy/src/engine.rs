@@ -1290,13 +1290,6 @@ fn repeated_facts(
             places_full = false;
         }
         if let Entity::Person(p) = e {
-            // A person withheld whole goes nowhere, so no field may repeat
-            // the person's facts either.
-            if withheld.contains(&format!("/entities/{i}")) {
-                holders_full = false;
-                persons_full = false;
-                continue;
-            }
             let names = full(
                 format!("/entities/{i}/names"),
                 !p.names.is_empty(),

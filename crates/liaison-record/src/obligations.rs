@@ -99,7 +99,7 @@ pub struct Obligations {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub encrypt_at_rest: bool,
     /// Review by this time whether the copy is still needed (and delete it
-    /// if it is not); it may not be passed on after this time.
+    /// if it is not); passing it on after this time is referred to a person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_by: Option<Timestamp>,
     /// Notification duties with a deadline or a channel, sorted; at most one
