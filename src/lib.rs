@@ -126,7 +126,7 @@ pub use agency::MAX_REPLAY_WINDOW;
 
 // The record model, the keys and the agreements users work with.
 pub use liaison_envelope::{Card, Identity, KeyId};
-pub use liaison_policy::PolicySet;
+pub use liaison_policy::{PolicySet, RequestContext, RequestKind, Urgency};
 pub use liaison_record::{
     AgencyId, AgreementRef, Attribution, Classification, Digest, Marking, Obligations,
     OnwardSharing, Party, ProvenanceEntry, Purpose, Record, Timestamp, Tlp,
@@ -142,6 +142,6 @@ pub mod record {
 pub mod policy {
     pub use liaison_policy::{
         Agreement, Decision, Format, LoadError, Outcome, PolicySet, Reason, ReasonEffect,
-        parse_agreement,
+        RequestContext, RequestKind, Urgency, parse_agreement,
     };
 }

@@ -1,7 +1,7 @@
 //! Sharing: decide, redact, canonicalize, seal, sign, audit.
 
 use liaison_envelope::{Protection, Sealer};
-use liaison_policy::{Decision, Outcome, holder, redact_with_digest};
+use liaison_policy::{Decision, Outcome, RequestContext, holder, redact_with_digest};
 use liaison_record::{AgencyId, Purpose, Record, Timestamp};
 use rayon::prelude::*;
 use uuid::Uuid;
@@ -79,7 +79,29 @@ impl Agency {
         at: Timestamp,
         delivery: &mut dyn Delivery<Parcel>,
     ) -> Result<Parcel, ShareError> {
-        let (result, mut event) = self.share_unlogged(record, to, purpose, at);
+        let spontaneous = RequestContext::default();
+        self.share_in_context_into_at(record, to, purpose, at, &spontaneous, delivery)
+    }
+
+    /// Shares as [`Agency::share_into_at`] does, deciding in a stated
+    /// request context (spontaneous or on request, a case reference, an
+    /// urgency; see [`liaison_policy::PolicySet::decide_in_context`]):
+    /// clauses conditioned on the request apply, and a context that
+    /// contradicts itself is refused.
+    ///
+    /// # Errors
+    ///
+    /// As [`Agency::share_into_at`].
+    pub fn share_in_context_into_at(
+        &self,
+        record: &Record,
+        to: &AgencyId,
+        purpose: &Purpose,
+        at: Timestamp,
+        request: &RequestContext,
+        delivery: &mut dyn Delivery<Parcel>,
+    ) -> Result<Parcel, ShareError> {
+        let (result, mut event) = self.share_unlogged(record, to, purpose, at, request);
         let audit = |source| ShareError::Audit { source };
         let parcel = match result {
             Ok(parcel) => parcel,
@@ -148,10 +170,29 @@ impl Agency {
     where
         D: Delivery<Parcel> + Send,
     {
+        let spontaneous = RequestContext::default();
+        self.share_batch_in_context_into_at(records, to, purpose, at, &spontaneous, deliver)
+    }
+
+    /// Shares a batch as [`Agency::share_batch_into_at`] does, every record
+    /// decided in the one request context given (see
+    /// [`Agency::share_in_context_into_at`]).
+    pub fn share_batch_in_context_into_at<D>(
+        &self,
+        records: &[Record],
+        to: &AgencyId,
+        purpose: &Purpose,
+        at: Timestamp,
+        request: &RequestContext,
+        deliver: impl Fn(&Record) -> D + Sync,
+    ) -> Vec<Result<Parcel, ShareError>>
+    where
+        D: Delivery<Parcel> + Send,
+    {
         let staged: Vec<_> = records
             .par_iter()
             .map(|r| {
-                let (result, mut event) = self.share_unlogged(r, to, purpose, at);
+                let (result, mut event) = self.share_unlogged(r, to, purpose, at, request);
                 let mut delivery = deliver(r);
                 let result = result.and_then(|parcel| match delivery.stage(&parcel) {
                     Ok(()) => Ok(parcel),
@@ -212,6 +253,7 @@ impl Agency {
         to: &AgencyId,
         purpose: &Purpose,
         at: Timestamp,
+        request: &RequestContext,
     ) -> (Result<Parcel, ShareError>, AuditEvent) {
         let mut event = AuditEvent::new(EntryKind::Refusal, AuditOutcome::Failed, at);
         event.counterparty = Some(to.clone());
@@ -236,9 +278,9 @@ impl Agency {
             return fail(event, error);
         }
 
-        let decision = self
-            .policies
-            .decide_with_digest(record, record_digest, to, purpose, at);
+        let decision =
+            self.policies
+                .decide_in_context(record, record_digest, to, purpose, at, request);
         if !decision.outcome.releases() {
             let outcome = if decision.outcome == Outcome::Refer {
                 AuditOutcome::Referred

@@ -25,6 +25,7 @@ use liaison::{
 };
 
 use crate::output::{Failure, count, read_input, write_output};
+use crate::request_args::RequestArgs;
 
 /// The exchange commands.
 #[derive(Debug, Subcommand)]
@@ -74,6 +75,8 @@ pub(crate) struct ShareArgs {
     /// failed (with the error).
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
+    #[command(flatten)]
+    request: RequestArgs,
     /// The record (`-` for standard input), or a bundle: a JSON array of
     /// records, shared on every core, one parcel each (progress is shown on
     /// a terminal). A bundle is shared record by record: each released
@@ -215,9 +218,23 @@ fn share(args: ShareArgs) -> Result<(), Failure> {
         Some(path) => {
             remove_share_leftovers(&agency, path, &mut None)?;
             let mut delivery = FileDelivery::new(path, true, parcel_bytes);
-            agency.share_into_at(record, &args.to, &args.purpose, at, &mut delivery)
+            agency.share_in_context_into_at(
+                record,
+                &args.to,
+                &args.purpose,
+                at,
+                &args.request.context(),
+                &mut delivery,
+            )
         }
-        None => agency.share_at(record, &args.to, &args.purpose, at),
+        None => agency.share_in_context_into_at(
+            record,
+            &args.to,
+            &args.purpose,
+            at,
+            &args.request.context(),
+            &mut liaison::delivery::NoDelivery,
+        ),
     };
     match result {
         Ok(parcel) if args.output.as_deref().is_none_or(|p| p == Path::new("-")) => {
@@ -376,9 +393,15 @@ fn share_bundle(
         remove_share_leftovers(agency, &target(record), &mut released)?;
     }
     for chunk in records.chunks(BATCH) {
-        let results = agency.share_batch_into_at(chunk, &args.to, &args.purpose, at, |r| {
-            FileDelivery::new(target(r), true, parcel_bytes)
-        });
+        let context = args.request.context();
+        let results = agency.share_batch_in_context_into_at(
+            chunk,
+            &args.to,
+            &args.purpose,
+            at,
+            &context,
+            |r| FileDelivery::new(target(r), true, parcel_bytes),
+        );
         for (record, result) in chunk.iter().zip(results) {
             match result {
                 Ok(_) => report.shared.push(SharedEntry {

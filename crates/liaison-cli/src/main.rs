@@ -14,6 +14,7 @@ mod exchange_cmd;
 mod output;
 mod policy_cmd;
 mod record_cmd;
+mod request_args;
 mod stix_cmd;
 
 use output::Failure;

@@ -5,12 +5,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use liaison_policy::{
-    Decision, Format, PolicySet, ReasonEffect, RequestContext, RequestKind, Severity, Urgency,
-    agreement_files, check_agreement, check_set, load_paths, redact,
+    Decision, Format, PolicySet, ReasonEffect, RequestContext, Severity, agreement_files,
+    check_agreement, check_set, load_paths, redact,
 };
 use liaison_record::{AgencyId, Purpose, Record, Timestamp};
 
 use crate::output::{Failure, count, read_input, write_output};
+use crate::request_args::RequestArgs;
 
 /// Check sharing agreements and decide, release or explain under them.
 #[derive(Debug, Args)]
@@ -66,36 +67,13 @@ struct Request {
     /// The evaluation time (RFC 3339, UTC); now when absent.
     #[arg(long)]
     at: Option<Timestamp>,
-    /// The release answers a request of the recipient (spontaneous when
-    /// absent).
-    #[arg(long)]
-    on_request: bool,
-    /// With `--on-request`: how urgent the request is, `urgent` (answer
-    /// within 8 hours), `non-urgent` (one week) or `other` (14 days), as
-    /// Framework Decision 2006/960 art. 4 sets.
-    #[arg(long, requires = "on_request")]
-    urgency: Option<Urgency>,
-    /// With `--on-request`: when the request was received (RFC 3339, UTC);
-    /// the deadline counts from it.
-    #[arg(long, requires = "on_request")]
-    received_at: Option<Timestamp>,
-    /// The case the release belongs to, in the parties' reference.
-    #[arg(long)]
-    case_reference: Option<String>,
+    #[command(flatten)]
+    context: RequestArgs,
 }
 
 impl Request {
     fn context(&self) -> RequestContext {
-        RequestContext {
-            kind: if self.on_request {
-                RequestKind::OnRequest
-            } else {
-                RequestKind::Spontaneous
-            },
-            case_reference: self.case_reference.clone(),
-            urgency: self.urgency,
-            received_at: self.received_at,
-        }
+        self.context.context()
     }
 }
 
@@ -124,7 +102,13 @@ pub(crate) fn run(args: PolicyArgs) -> Result<(), Failure> {
         PolicyCommand::Explain(request) => {
             let (policies, record, _) = decide(&request)?;
             let at = request.at.unwrap_or_else(Timestamp::now);
-            let explanation = policies.explain(&record, &request.to, &request.purpose, at);
+            let explanation = policies.explain_in_context(
+                &record,
+                &request.to,
+                &request.purpose,
+                at,
+                &request.context(),
+            );
             write_output(None, explanation.to_string().as_bytes())
         }
     }

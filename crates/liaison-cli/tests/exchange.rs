@@ -254,6 +254,52 @@ fn a_refused_share_exits_1_with_the_reasons_and_writes_nothing() {
 }
 
 #[test]
+fn a_share_on_request_is_decided_in_its_context() {
+    let setup = Setup::new();
+    // The agreement releases only in answer to a request.
+    fs::write(
+        setup.path("agreement.toml"),
+        AGREEMENT.replace(
+            "entity_kinds = [\"person\"]",
+            "entity_kinds = [\"person\"]\nrequest_kinds = [\"on-request\"]",
+        ),
+    )
+    .unwrap();
+    let parcel = setup.path("parcel.bin");
+    let record = setup.path("record.json");
+    let out = setup.share_with(&["-o", s(&parcel), s(&record)]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(!parcel.exists());
+    let out = setup.share_with(&[
+        "--on-request",
+        "--urgency",
+        "urgent",
+        "--received-at",
+        "2026-11-26T08:00:00Z",
+        "--case-reference",
+        "DEU-BPOL-2026-4471",
+        "-o",
+        s(&parcel),
+        s(&record),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(parcel.exists());
+    // A request received after the share is no context to decide in.
+    fs::remove_file(&parcel).unwrap();
+    let out = setup.share_with(&[
+        "--on-request",
+        "--received-at",
+        "2026-11-27T08:00:00Z",
+        "-o",
+        s(&parcel),
+        s(&record),
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("request context"), "{}", stderr(&out));
+    assert!(!parcel.exists());
+}
+
+#[test]
 fn a_replay_window_beyond_ten_years_is_refused_without_a_panic() {
     let setup = Setup::new();
     assert_eq!(code(&setup.share("border-control", "parcel.bin")), 0);

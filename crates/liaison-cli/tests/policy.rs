@@ -291,6 +291,13 @@ fn a_decision_on_request_carries_the_request_and_its_deadline() {
     assert_eq!(d["outcome"], "partial-release", "{d}");
     assert_eq!(d["respond_by"], "2026-11-21T15:00:00.000Z");
     assert_eq!(d["request"]["case_reference"], "DEU-BPOL-2026-4471");
+    // Explained in the same context, the release needs no change.
+    args[1] = "explain";
+    let out = liaison(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("may be released in part"), "{said}");
+    assert!(!said.contains("request_kinds"), "{said}");
     // An urgency belongs to a request.
     let out = liaison(&[
         "policy",

@@ -185,6 +185,12 @@ pub enum Rule {
         /// The agency the information comes from.
         agency: AgencyId,
     },
+    /// The record carries an alert issued by a third party (neither the
+    /// originator nor the holder), whose consent is needed.
+    ThirdPartyAlert {
+        /// The alert's issuing authority.
+        issuer: Party,
+    },
     /// The release would go to the releasing agency itself.
     SelfRelease,
     /// The evaluation time is before the record's creation, its last

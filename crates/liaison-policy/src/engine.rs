@@ -617,9 +617,9 @@ impl PolicySet {
         recipient: &AgencyId,
         purpose: &Purpose,
         at: Timestamp,
+        request: &RequestContext,
     ) -> Vec<Reason> {
-        let request = RequestContext::default();
-        let facts = Facts::of(record, at, &request);
+        let facts = Facts::of(record, at, request);
         self.candidates(holder(record), recipient, purpose)
             .into_iter()
             .filter_map(|r| self.clause(r))

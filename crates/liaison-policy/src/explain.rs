@@ -14,6 +14,7 @@ use crate::agreement::{Effect, Transformation};
 use crate::compile::PolicySet;
 use crate::decision::{Decision, Outcome};
 use crate::engine::word;
+use crate::request::RequestContext;
 
 /// A clause by name: the agreement's id and version, and the clause's id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -446,8 +447,23 @@ impl PolicySet {
         purpose: &Purpose,
         at: Timestamp,
     ) -> Explanation {
-        let decision = self.decide(record, recipient, purpose, at);
-        let not_applicable = self.not_applicable(record, recipient, purpose, at);
+        self.explain_in_context(record, recipient, purpose, at, &RequestContext::default())
+    }
+
+    /// [`PolicySet::explain`] for a release in a stated request context
+    /// (see [`PolicySet::decide_in_context`]): the decision and every
+    /// change tried are decided in that context.
+    pub fn explain_in_context(
+        &self,
+        record: &Record,
+        recipient: &AgencyId,
+        purpose: &Purpose,
+        at: Timestamp,
+        request: &RequestContext,
+    ) -> Explanation {
+        let decision =
+            self.decide_in_context(record, record.digest(), recipient, purpose, at, request);
+        let not_applicable = self.not_applicable(record, recipient, purpose, at, request);
         let mut why: Vec<String> = decision
             .reasons
             .iter()
@@ -476,6 +492,7 @@ impl PolicySet {
             at,
             base: &decision,
             not_applicable: &not_applicable,
+            request,
         };
         let changes = trial.changes();
         why.extend(changes.iter().filter_map(responsibility));

@@ -153,10 +153,27 @@ pub(crate) fn parse_located(
     };
     let raw = schema::check_agreement(&located.value);
     if !raw.is_empty() {
-        let problems = raw
+        // When the only problems are unknown keys, the rest is whole: the
+        // language's rules are checked on it too, so that every problem is
+        // reported at once.
+        let rest = raw
+            .iter()
+            .all(|r| r.at_key)
+            .then(|| without(&located.value, raw.iter().map(|r| r.pointer.as_str())))
+            .and_then(|v| serde_json::from_value::<Agreement>(v).ok());
+        let mut problems: Vec<Problem> = raw
             .into_iter()
             .map(|r| place.problem(Severity::Error, &r.pointer, r.at_key, r.message, r.help))
             .collect();
+        if let Some(rest) = rest {
+            problems.extend(
+                rule_problems(&rest)
+                    .into_iter()
+                    .map(|(pointer, message, help)| {
+                        place.problem(Severity::Error, &pointer, false, message, help)
+                    }),
+            );
+        }
         return Err(LoadError::Invalid(problems));
     }
     let agreement: Agreement = serde_json::from_value(located.value.clone()).map_err(|e| {
@@ -181,6 +198,21 @@ pub(crate) fn parse_located(
                 .collect(),
         ))
     }
+}
+
+/// `value` with the members at `pointers` removed.
+fn without<'p>(value: &Value, pointers: impl Iterator<Item = &'p str>) -> Value {
+    let mut out = value.clone();
+    for pointer in pointers {
+        let Some((parent, key)) = pointer.rsplit_once('/') else {
+            continue;
+        };
+        let key = key.replace("~1", "/").replace("~0", "~");
+        if let Some(Value::Object(map)) = out.pointer_mut(parent) {
+            map.remove(&key);
+        }
+    }
+    out
 }
 
 /// Turns pointers into file, line, column and clause.
@@ -817,6 +849,38 @@ classes = ["travel-document"]
     }
 
     #[test]
+    fn an_unknown_key_does_not_hide_the_rules_broken_beside_it() {
+        // A misspelt key and a clause purpose the agreement does not cover,
+        // and a version 0: all three are reported by one load.
+        let bad = GOOD
+            .replace("version = 1", "version = 0")
+            .replace(
+                "effect = \"release\"",
+                "effect = \"release\"\nwithold = [\"/source\"]",
+            )
+            .replace(
+                "classes = [\"travel-document\"]",
+                "classes = [\"travel-document\"]\n[clause.when]\npurposes = [\"counter-terrorism\"]",
+            );
+        let err = parse_agreement(&bad, Format::Toml, "bad.toml").unwrap_err();
+        let messages: Vec<&str> = err.problems().iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(messages.len(), 3, "{err}");
+        assert!(messages.iter().any(|m| m.contains("withold")), "{err}");
+        assert!(messages.iter().any(|m| m.contains("version")), "{err}");
+        assert!(
+            messages.iter().any(|m| m.contains("counter-terrorism")),
+            "{err}"
+        );
+        let purpose = err
+            .problems()
+            .iter()
+            .find(|p| p.message.contains("counter-terrorism"))
+            .unwrap();
+        assert_eq!(purpose.clause.as_deref(), Some("documents"));
+        assert!(purpose.line.is_some(), "{err}");
+    }
+
+    #[test]
     fn every_problem_is_reported_with_line_and_hint() {
         let bad = GOOD
             .replace(
@@ -915,12 +979,21 @@ classes = ["travel-document"]
             .map(|p| (p.pointer.as_str(), p.message.as_str(), p.help.as_deref()))
             .collect();
         assert_eq!(
-            found,
-            [(
+            found[0],
+            (
                 "/clause/0/release/overrides",
                 "unknown key `overrides`",
                 Some("expected one of `classes`, `fields`, `withhold`, `transform`")
-            ),],
+            ),
+            "{err}"
+        );
+        // The other clauses' mistakes come with it, in the same load.
+        assert_eq!(found.len(), 5, "{err}");
+        assert!(
+            found[1..]
+                .iter()
+                .all(|(p, _, _)| p.starts_with("/clause/1/overrides/")
+                    || p.starts_with("/clause/2/overrides/")),
             "{err}"
         );
         // In the clause, not in its release table.

@@ -2,8 +2,8 @@
 //! earlier release in its provenance. They only ever narrow a release.
 
 use liaison_record::{
-    AgencyId, Caveat, Consent, Obligations, OnwardSharing, Party, Purpose, Record, Timestamp, Tlp,
-    consented,
+    AgencyId, Caveat, Consent, Entity, Obligations, OnwardSharing, Party, Purpose, Record,
+    Timestamp, Tlp, consented,
 };
 
 use crate::decision::{Reason, ReasonEffect, Rule};
@@ -52,6 +52,53 @@ pub(crate) fn third_party(record: &Record) -> Option<&AgencyId> {
         .as_ref()
         .and_then(|s| s.agency.as_ref())
         .filter(|a| **a != record.originator)
+}
+
+/// The issuers of the record's alerts whose information is a third
+/// party's: neither the originator nor the holder is among them, and the
+/// source's third agency (already subject to the rule) is not counted
+/// twice.
+pub(crate) fn alert_issuers<'r>(
+    record: &'r Record,
+    holder: &AgencyId,
+) -> impl Iterator<Item = &'r Party> {
+    let source = third_party(record).cloned().map(Party::Agency);
+    let mut seen: Vec<&Party> = Vec::new();
+    for e in &record.entities {
+        if let Entity::Alert(a) = e {
+            let issuer = &a.issuing_authority;
+            if !issuer.includes(&record.originator)
+                && !issuer.includes(holder)
+                && source.as_ref() != Some(issuer)
+                && !seen.contains(&issuer)
+            {
+                seen.push(issuer);
+            }
+        }
+    }
+    seen.into_iter()
+}
+
+/// Whether an agency that `issuer` includes consented, in a consent
+/// recorded in the record, to `recipient` for `purpose` at `at`, and no
+/// such agency recorded a refusal that covers it.
+fn issuer_consented<'a>(
+    consents: impl Iterator<Item = &'a Consent> + Clone,
+    issuer: &Party,
+    recipient: &AgencyId,
+    purpose: &Purpose,
+    at: Timestamp,
+) -> bool {
+    let mut of = consents
+        .filter(|c| issuer.includes(&c.by) && c.scope_includes(recipient, Some(purpose), at));
+    let mut given = false;
+    for c in of.by_ref() {
+        if c.refused {
+            return false;
+        }
+        given = true;
+    }
+    given
 }
 
 /// Applies the marking and provenance rules; returns the block they impose
@@ -347,6 +394,26 @@ pub(crate) fn record_rules(
             ),
             reasons,
         );
+    }
+    for issuer in alert_issuers(record, holder) {
+        if returning || issuer.includes(recipient) {
+            continue;
+        }
+        if !issuer_consented(consents(record), issuer, recipient, purpose, at) {
+            set(
+                Block::Refer,
+                reason(
+                    Rule::ThirdPartyAlert {
+                        issuer: issuer.clone(),
+                    },
+                    ReasonEffect::Refer,
+                    format!(
+                        "third-party rule: the record carries an alert issued by `{issuer}`, and no consent of `{issuer}` recorded in the record covers `{recipient}` for `{purpose}`"
+                    ),
+                ),
+                reasons,
+            );
+        }
     }
     if returning {
         // The copy goes home: the marking's onward rules are the

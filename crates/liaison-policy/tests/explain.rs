@@ -369,6 +369,11 @@ fn a_refer_clause_on_an_entity_kind_is_named_with_the_entities() {
         "border-control",
     );
     case.record["originator"] = json!("DEU-BPOL");
+    for e in case.record["entities"].as_array_mut().unwrap() {
+        if e["kind"] == "alert" {
+            e["issuing_authority"] = json!("DEU-BPOL");
+        }
+    }
     let before = case.decide();
     assert_eq!(before.outcome, Outcome::Refer);
     let e = case.explain();
@@ -509,6 +514,32 @@ fn a_third_party_referral_names_the_consent_needed() {
         &["with a consent of `BEL-FPP` to pass it to `DEU-BPOL` recorded in `/source/consents`"],
     );
     case.record["source"]["consents"] = json!([{"by": "BEL-FPP", "to": "DEU-BPOL", "at": AT}]);
+    keeps_its_promise(&line, &before, &case);
+}
+
+#[test]
+fn an_alert_of_another_agency_names_its_issuers_consent() {
+    let mut case = border_case();
+    for e in case.record["entities"].as_array_mut().unwrap() {
+        if e["kind"] == "alert" {
+            e["issuing_authority"] = json!("FRA-DCPJ");
+        }
+    }
+    let before = case.decide();
+    assert_eq!(before.outcome, Outcome::Refer);
+    assert!(
+        before.reasons.iter().any(|r| matches!(
+            &r.rule,
+            liaison_policy::Rule::ThirdPartyAlert { issuer } if issuer.to_string() == "FRA-DCPJ"
+        )),
+        "{before:?}"
+    );
+    let e = case.explain();
+    let line = change(
+        &e,
+        &["with a consent of `FRA-DCPJ` to pass it to `DEU-BPOL` recorded in `/source/consents`"],
+    );
+    case.record["source"]["consents"] = json!([{"by": "FRA-DCPJ", "to": "DEU-BPOL", "at": AT}]);
     keeps_its_promise(&line, &before, &case);
 }
 

@@ -107,8 +107,9 @@ pub struct Source {
     /// Free description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Consents (and refusals) the source agency has recorded to let its
-    /// information go on, when it is not the originator.
+    /// Consents (and refusals) the source agency, when it is not the
+    /// originator, or the issuing authority of one of the record's alerts
+    /// has recorded to let its information go on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub consents: Vec<crate::Consent>,
 }

@@ -11,6 +11,7 @@ use crate::agreement::{Agreement, Clause, Conditions, Effect, pattern_covers};
 use crate::compile::{PolicySet, Standing};
 use crate::decision::{Decision, Outcome, Reason, ReasonEffect, Rule};
 use crate::engine::holder;
+use crate::request::RequestContext;
 
 /// The request an explanation is about, with its decision.
 pub(super) struct Trial<'a> {
@@ -21,6 +22,7 @@ pub(super) struct Trial<'a> {
     pub(super) at: Timestamp,
     pub(super) base: &'a Decision,
     pub(super) not_applicable: &'a [Reason],
+    pub(super) request: &'a RequestContext,
 }
 
 /// The conditions of a release clause that concern the record's content
@@ -355,6 +357,24 @@ impl Trial<'_> {
                 place: ConsentPlace::Source,
             });
         }
+        // An alert's issuer consents where the record keeps consents: with
+        // its source, or else in the last release.
+        let place = match (&r.source, r.provenance.len().checked_sub(1)) {
+            (Some(_), _) => Some(ConsentPlace::Source),
+            (None, Some(last)) => Some(ConsentPlace::Provenance(last)),
+            (None, None) => None,
+        };
+        for issuer in crate::marking::alert_issuers(r, holder(r)) {
+            if let (Party::Agency(by), Some(place)) = (issuer, place)
+                && by != self.recipient
+            {
+                out.push(Edit::Consent {
+                    by: by.clone(),
+                    to: self.recipient.clone(),
+                    place,
+                });
+            }
+        }
         let mut kinds: Vec<EntityKind> = r.entities.iter().map(|e| e.kind()).collect();
         kinds.sort();
         kinds.dedup();
@@ -437,14 +457,26 @@ impl Trial<'_> {
         }
     }
 
+    /// A decision in the request's context.
+    fn run(
+        &self,
+        set: &PolicySet,
+        record: &Record,
+        to: &AgencyId,
+        purpose: &Purpose,
+        at: Timestamp,
+    ) -> Decision {
+        set.decide_in_context(record, record.digest(), to, purpose, at, self.request)
+    }
+
     /// The decision with the edit made; `None` when what it names is gone.
     fn decide(&self, edit: &Edit) -> Option<Decision> {
         let (set, record, to, purpose, at) =
             (self.set, self.record, self.recipient, self.purpose, self.at);
         match edit {
-            Edit::Purpose(p) => Some(set.decide(record, to, p, at)),
+            Edit::Purpose(p) => Some(self.run(set, record, to, p, at)),
             Edit::DecideAt { at, .. } | Edit::DecideAtRelease(at) => {
-                Some(set.decide(record, to, purpose, *at))
+                Some(self.run(set, record, to, purpose, *at))
             }
             Edit::Classification(_)
             | Edit::Tlp(_)
@@ -456,12 +488,12 @@ impl Trial<'_> {
             | Edit::LeaveOut(_) => {
                 let mut r = record.clone();
                 edit_record(&mut r, edit, at)?;
-                Some(set.decide(&r, to, purpose, at))
+                Some(self.run(set, &r, to, purpose, at))
             }
             _ => {
                 let mut agreements: Vec<Agreement> = set.agreements().cloned().collect();
                 edit_agreements(&mut agreements, edit)?;
-                Some(PolicySet::new(agreements).decide(record, to, purpose, at))
+                Some(self.run(&PolicySet::new(agreements), record, to, purpose, at))
             }
         }
     }

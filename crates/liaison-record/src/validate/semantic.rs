@@ -110,7 +110,15 @@ pub(super) fn check(parts: &Parts<'_>, problems: &mut Vec<Problem>) {
         }
     }
     if let Some(s) = parts.source {
-        source(s, &mut out);
+        let issuers: Vec<&Party> = parts
+            .entities
+            .iter()
+            .filter_map(|e| match e {
+                EntitySlot::Parsed(Entity::Alert(a)) => Some(&a.issuing_authority),
+                _ => None,
+            })
+            .collect();
+        source(s, &issuers, &mut out);
     }
     provenance(parts, &mut out);
     if let Some(x) = parts.extensions {
@@ -354,7 +362,10 @@ fn narrative(i: usize, n: &Narrative, out: &mut Out<'_>) {
     }
 }
 
-fn source(s: &Source, out: &mut Out<'_>) {
+/// `issuers`: the issuing authorities of the record's alerts, whose
+/// consents may be recorded with the source too (their information is in
+/// the record).
+fn source(s: &Source, issuers: &[&Party], out: &mut Out<'_>) {
     if s.reference.as_deref().is_some_and(|r| r.trim().is_empty()) {
         out.at(
             "/source/reference",
@@ -362,11 +373,11 @@ fn source(s: &Source, out: &mut Out<'_>) {
         );
     }
     for (i, c) in s.consents.iter().enumerate() {
-        if s.agency.as_ref() != Some(&c.by) {
+        if s.agency.as_ref() != Some(&c.by) && !issuers.iter().any(|p| p.includes(&c.by)) {
             out.at(
                 format!("/source/consents/{i}/by"),
                 format!(
-                    "consent by `{}` recorded with the source: expected the source agency{}",
+                    "consent by `{}` recorded with the source: expected the source agency{} or the issuing authority of one of the record's alerts",
                     c.by,
                     s.agency
                         .as_ref()
