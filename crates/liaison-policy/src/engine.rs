@@ -969,10 +969,22 @@ fn release(
     let repeats = !record.narrative.is_empty()
         || !record.extensions.is_empty()
         || record.relationships.iter().any(|r| r.description.is_some())
-        || record.entities.iter().any(|e| match e {
-            Entity::Person(p) => !p.aliases.is_empty() || !p.extensions.is_empty(),
-            Entity::TravelDocument(d) => !d.mrz.is_empty() || !d.extensions.is_empty(),
-            _ => false,
+        || record
+            .source
+            .as_ref()
+            .is_some_and(|s| s.reference.is_some() || s.description.is_some())
+        || record.entities.iter().any(|e| {
+            !e.extensions().is_empty()
+                || match e {
+                    Entity::Person(p) => !p.aliases.is_empty(),
+                    Entity::TravelDocument(d) => !d.mrz.is_empty(),
+                    Entity::Organization(o) => o.description.is_some(),
+                    Entity::Conveyance(c) => c.description.is_some(),
+                    Entity::Indicator(x) => x.description.is_some(),
+                    Entity::Threat(t) => t.description.is_some(),
+                    Entity::Alert(a) => a.reference.is_some(),
+                    _ => false,
+                }
         });
     if repeats {
         repeated_facts(record, &transformed, &mut withheld, &mut withheld_classes);
@@ -1055,11 +1067,23 @@ fn release(
 fn telling_ids(record: &Record, withheld: &[String], transformed: &[String]) -> Vec<Reidentified> {
     let gone = |i: usize| withheld.iter().any(|w| *w == format!("/entities/{i}"));
     let masked = |i: usize| transformed.iter().any(|t| *t == format!("/entities/{i}"));
+    let number_kept_back = |i: usize| {
+        gone(i)
+            || masked(i)
+            || withheld
+                .iter()
+                .any(|w| *w == format!("/entities/{i}/number"))
+    };
     let mut derived: Vec<uuid::Uuid> = Vec::new();
+    // Whether some document's number is kept back: then no person keeps an
+    // id derived by name (UUID version 5), which may come from a number the
+    // record no longer shows (a number masked before, another naming).
+    let mut any_number_kept_back = false;
     for (i, e) in record.entities.iter().enumerate() {
         if let Entity::TravelDocument(d) = e
-            && (gone(i) || masked(i))
+            && number_kept_back(i)
         {
+            any_number_kept_back = true;
             derived.push(liaison_record::ids::travel_document_id(
                 d.issuing_state,
                 d.document_type,
@@ -1081,7 +1105,10 @@ fn telling_ids(record: &Record, withheld: &[String], transformed: &[String]) -> 
             // derived from the fact under another naming than ours.
             let reduced = matches!(e, Entity::Location(_) | Entity::TravelDocument(_))
                 && transformed.iter().any(|t| *t == format!("/entities/{i}"));
-            !gone(*i) && (reduced || derived.contains(&e.id()))
+            let named_person = any_number_kept_back
+                && matches!(e, Entity::Person(_))
+                && e.id().get_version_num() == 5;
+            !gone(*i) && (reduced || named_person || derived.contains(&e.id()))
         })
         .map(|(i, _)| Reidentified {
             pointer: format!("/entities/{i}"),
@@ -1282,12 +1309,35 @@ fn repeated_facts(
     let mut holders_full = true;
     let mut persons_full = true;
     let mut places_full = true;
+    let mut documents_full = true;
     let mut add: Vec<(String, FieldClass)> = Vec::new();
+    // Whether the entity is reduced as a whole, or in one of `members`:
+    // withheld whole, transformed, or one of those members withheld.
+    let reduced = |i: usize, members: &[&str], withheld: &[String]| {
+        let unit = format!("/entities/{i}");
+        transformed.contains(&unit)
+            || withheld.iter().any(|w| {
+                *w == unit
+                    || w.strip_prefix(unit.as_str())
+                        .and_then(|m| m.strip_prefix('/'))
+                        .is_some_and(|m| members.contains(&m))
+            })
+    };
     for (i, e) in record.entities.iter().enumerate() {
-        if let Entity::Location(_) = e
-            && transformed.contains(&format!("/entities/{i}"))
-        {
-            places_full = false;
+        match e {
+            Entity::Location(_) => {
+                places_full &= !reduced(i, &["name", "latitude", "longitude"], withheld);
+            }
+            Entity::TravelDocument(_) => {
+                documents_full &= !reduced(i, &["number", "mrz"], withheld);
+            }
+            Entity::Person(_) => {
+                // A person withheld whole: a zone would still name them.
+                let whole = !reduced(i, &[], withheld);
+                persons_full &= whole;
+                holders_full &= whole;
+            }
+            _ => {}
         }
         if let Entity::Person(p) = e {
             let names = full(
@@ -1345,12 +1395,11 @@ fn repeated_facts(
         }
     }
     // Free text and schema-less data can repeat any fact: the narrative,
-    // the descriptions of relationships and the record's own extensions go
-    // only when every person's names, date and place of birth, and every
-    // place's coordinates, go in full.
-    let documents_full = !record.entities.iter().enumerate().any(|(i, e)| {
-        matches!(e, Entity::TravelDocument(_)) && transformed.contains(&format!("/entities/{i}"))
-    });
+    // the descriptions of relationships, every entity's extensions and
+    // free-text members (descriptions, an alert's reference), the source's
+    // reference and description, and the record's own extensions go only
+    // when every person, every place and every travel document goes in
+    // full (nothing of their facts withheld or transformed).
     if !(persons_full && places_full && documents_full) {
         if !record.narrative.is_empty() {
             add.push(("/narrative".to_owned(), FieldClass::Narrative));
@@ -1366,6 +1415,46 @@ fn repeated_facts(
                 format!("/extensions/{}", crate::source::escape(ns.as_str())),
                 x.field_class(),
             ));
+        }
+        for (i, e) in record.entities.iter().enumerate() {
+            let unit = format!("/entities/{i}");
+            if withheld.contains(&unit) {
+                continue;
+            }
+            for (ns, x) in e.extensions() {
+                add.push((
+                    format!("{unit}/extensions/{}", crate::source::escape(ns.as_str())),
+                    x.field_class(),
+                ));
+            }
+            let text = match e {
+                Entity::Organization(o) => o.description.is_some().then_some("description"),
+                Entity::Conveyance(c) => c.description.is_some().then_some("description"),
+                Entity::Indicator(x) => x.description.is_some().then_some("description"),
+                Entity::Threat(t) => t.description.is_some().then_some("description"),
+                // A reference is an identifier, never a name, but it may be
+                // made of a document number.
+                Entity::Alert(a) if !documents_full => a.reference.is_some().then_some("reference"),
+                _ => None,
+            };
+            if let Some(member) = text {
+                add.push((format!("{unit}/{member}"), e.kind().field_class()));
+            }
+        }
+        if let Some(source) = &record.source
+            && !withheld.iter().any(|w| w == "/source")
+        {
+            for (member, here) in [
+                (
+                    "/source/reference",
+                    source.reference.is_some() && !documents_full,
+                ),
+                ("/source/description", source.description.is_some()),
+            ] {
+                if here {
+                    add.push((member.to_owned(), FieldClass::Source));
+                }
+            }
         }
     }
     for (pointer, class) in add {
