@@ -251,10 +251,12 @@ pub(crate) fn record_rules(
                 // The provider's permission is a consent of the originator
                 // that names the judicial purpose itself: a consent for
                 // any purpose is not a permission to use the record in
-                // court.
-                let permitted = consents(record)
-                    .any(|c| c.by == record.originator && c.purposes.contains(purpose))
-                    && consent(recipient);
+                // court. The originator releasing its own record gives
+                // that permission by releasing it.
+                let permitted = holder == &record.originator
+                    || (consents(record)
+                        .any(|c| c.by == record.originator && c.purposes.contains(purpose))
+                        && consent(recipient));
                 if JUDICIAL_PURPOSES.contains(&purpose.as_str()) && !permitted {
                     set(
                         Block::Refer,
