@@ -311,11 +311,17 @@ fn records(rng: &mut Rng, providers: &[AgencyId]) -> Vec<Record> {
             let ids: Vec<_> = r.entities.iter().map(Entity::id).collect();
             r.relationships
                 .retain(|l| ids.contains(&l.source) && ids.contains(&l.target));
+            // The originator's own alerts: the Cedar baseline does not model
+            // an alert issued by a third party.
+            let own = Party::Agency(r.originator.clone());
             for e in &mut r.entities {
                 if let Entity::Encounter(x) = e
                     && x.location.is_some_and(|l| !ids.contains(&l))
                 {
                     x.location = None;
+                }
+                if let Entity::Alert(a) = e {
+                    a.issuing_authority = own.clone();
                 }
             }
             let m = &mut r.marking;
