@@ -1206,7 +1206,7 @@ fn generate() {
     let mut p = spec::split(&base);
     let msg = spec::header_transcript(&p.header, 0);
     p.header.header_signatures[0] =
-        SigningKey::from_bytes(&ed25519_seed("forwarder")).sign_msg(&msg);
+        spec::classical(SigningKey::from_bytes(&ed25519_seed("forwarder")).sign_msg(&msg));
     g.fail(
         "header_signed_by_another",
         "cannot open",
@@ -1217,11 +1217,12 @@ fn generate() {
     );
     let mut p = spec::split(&base);
     let msg = spec::header_transcript(&p.header, 0);
-    p.header.header_signatures[0] = small_order_r_signature(ed25519_seed("sender"), &msg);
+    p.header.header_signatures[0] =
+        spec::classical(small_order_r_signature(ed25519_seed("sender"), &msg));
     g.fail("header_signature_not_strict", "cannot open", "7.4, 2.1", "a header signature with a small-order R that satisfies the cofactorless equation: only strict verification refuses it", &spec::join(&p), &sender);
     let mut p = spec::split(&base);
     let digest = spec::content_digest(&p.chunks);
-    p.signature = small_order_r_signature(
+    p.signature.ed25519 = small_order_r_signature(
         ed25519_seed("sender"),
         &spec::transcript(&p.header, 0, &digest),
     );
@@ -1366,7 +1367,7 @@ fn generate() {
     spec::sign_as_is(&mut p, ed25519_seed("sender"));
     g.fail("key_commitment_mismatch", "cannot open", "7.6", "the sender committed to one data key but wrapped another for the reader and encrypted the chunks under it, and signed everything: only the key commitment refuses it", &spec::join(&p), &sender);
     let mut p = spec::split(&forwarded);
-    p.header.signatures[0][5] ^= 0x10;
+    p.header.signatures[0].ed25519[5] ^= 0x10;
     spec::sign_as_is(&mut p, ed25519_seed("forwarder"));
     g.fail("earlier_layer_signature_bad", "cannot open", "7.8", "a rewrapped envelope whose first layer's signature is altered, the last layer signed again by the forwarder: every layer's signature is verified", &spec::join(&p), &sender_forwarder);
 
@@ -1412,8 +1413,10 @@ fn generate() {
     };
     p.header.layers[0].stanzas = vec![stanza.clone()];
     p.header.layers[0].holder_proof = spec::holder_proof(&p.header, 0, &dk);
-    p.header.header_signatures[0] = SigningKey::from_bytes(&ed25519_seed("forwarder"))
-        .sign_msg(&spec::header_transcript(&p.header, 0));
+    p.header.header_signatures[0] = spec::classical(
+        SigningKey::from_bytes(&ed25519_seed("forwarder"))
+            .sign_msg(&spec::header_transcript(&p.header, 0)),
+    );
     let key = spec::payload_key(&dk, &p.header.core.payload_salt);
     p.chunks = spec::seal_chunks(&key, &p.header.core, &[0x46; 70_000]);
     let proof = {
@@ -1421,6 +1424,7 @@ fn generate() {
         h.layers.push(liaison_envelope::format::Layer {
             signer: spec::public_of(ed25519_seed("forwarder")),
             holder_proof: [0; 32],
+            mldsa65_signer: None,
             stanzas: vec![],
         });
         spec::holder_proof(&h, 1, &dk)
@@ -1443,10 +1447,10 @@ fn generate() {
         assert_eq!(carry, 0);
     };
     let mut p = spec::split(&base);
-    add_l(&mut p.header.header_signatures[0]);
+    add_l(&mut p.header.header_signatures[0].ed25519);
     g.fail("header_signature_s_plus_l", "cannot open", "7.4, 2.1", "the header signature's S replaced by S + L (the same point equation, a non-canonical scalar)", &spec::join(&p), &sender);
     let mut p = spec::split(&base);
-    add_l(&mut p.signature);
+    add_l(&mut p.signature.ed25519);
     g.fail(
         "signature_s_plus_l",
         "cannot open",
@@ -1591,7 +1595,7 @@ fn generate() {
     // the layer after it signed again: only the check of every layer's
     // header signature refuses it (the final signatures do not cover it).
     let mut p = spec::split(&forwarded);
-    p.header.header_signatures[0][7] ^= 0x04;
+    p.header.header_signatures[0].ed25519[7] ^= 0x04;
     spec::sign_as_is(&mut p, ed25519_seed("forwarder"));
     g.fail("earlier_layer_header_signature_bad", "cannot open", "7.4", "a rewrapped envelope whose first layer's header signature is altered and whose second layer is signed again by the forwarder", &spec::join(&p), &sender_forwarder);
     // Three layers: a forwarder without the data key in the middle, then a

@@ -11,16 +11,24 @@ use time::OffsetDateTime;
 use x25519_dalek::PublicKey;
 
 use super::file::{
-    CARD_KIND, check_file_fields, check_hybrid_members, check_kind, decode_hybrid_public,
-    decode_key, json_error, missing_member, parse_time, present,
+    CARD_KIND, check_file_fields, check_hybrid_members, check_kind, check_signing_members,
+    decode_hybrid_public, decode_key, decode_signing_public, json_error, missing_member,
+    missing_signing_member, parse_time, present,
 };
 use super::{KeyId, check_agency_id, check_window, format_time};
 use crate::error::KeyError;
+use crate::signing::SigningPublic;
 use crate::xwing::HybridPublic;
 
 /// An agency's public card: its agency id, its X25519 (receiving) and
 /// Ed25519 (signing) public keys, optionally an X-Wing (post-quantum
-/// receiving) public key, their key ids, and a validity window.
+/// receiving) public key and an ML-DSA-65 (post-quantum signing) public
+/// key, their key ids, and a validity window.
+///
+/// A card with an ML-DSA-65 key is the card of a hybrid signer: a reader
+/// that trusts it accepts only layers signed with Ed25519 and ML-DSA-65
+/// under its two keys, and refuses a layer signed with its Ed25519 key
+/// alone (a downgrade).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Card {
     pub(super) agency_id: String,
@@ -30,6 +38,8 @@ pub struct Card {
     /// Checked when the card was made (both parts, see `xwing.rs`).
     pub(super) hybrid: Option<HybridPublic>,
     pub(super) ed25519: VerifyingKey,
+    /// Only on a card with an X-Wing key (a version 2 card).
+    pub(super) mldsa65: Option<SigningPublic>,
     /// Computed once: a key id is a hash of its key.
     pub(super) encryption_key_id: KeyId,
     pub(super) signing_key_id: KeyId,
@@ -44,6 +54,7 @@ impl fmt::Debug for Card {
             .field("x25519_key_id", &self.encryption_key_id())
             .field("xwing_key_id", &self.post_quantum_key_id())
             .field("ed25519_key_id", &self.signing_key_id())
+            .field("mldsa65_key_id", &self.post_quantum_signing_key_id())
             .field("not_before", &format_time(self.not_before))
             .field("not_after", &format_time(self.not_after))
             .finish()
@@ -84,6 +95,7 @@ impl Card {
             agency_id: agency_id.to_owned(),
             x25519: PublicKey::from(x25519_public),
             hybrid: None,
+            mldsa65: None,
             encryption_key_id: KeyId::of_public_key(&x25519_public),
             signing_key_id: KeyId::of_public_key(ed25519.as_bytes()),
             ed25519,
@@ -166,6 +178,58 @@ impl Card {
         self.hybrid.as_ref()
     }
 
+    /// The card with an ML-DSA-65 (post-quantum signing, FIPS 204) public
+    /// key added, or replaced: 1952 bytes. The card must have an X-Wing
+    /// key (a card with post-quantum keys is of version 2 and has both
+    /// receiving keys).
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Field`] at `/mldsa65_public` if the key has another
+    /// length or the card has no X-Wing key.
+    pub fn with_post_quantum_signing_key(
+        mut self,
+        mldsa65_public: &[u8],
+    ) -> Result<Card, KeyError> {
+        let field = |problem| KeyError::Field {
+            what: "card",
+            pointer: "/mldsa65_public",
+            problem,
+        };
+        if self.hybrid.is_none() {
+            return Err(field(
+                "a card with an ML-DSA-65 key must have an X-Wing key: add the X-Wing key first"
+                    .to_owned(),
+            ));
+        }
+        self.mldsa65 = Some(SigningPublic::from_bytes(mldsa65_public).map_err(field)?);
+        Ok(self)
+    }
+
+    /// The ML-DSA-65 public key (1952 bytes), if the card has one.
+    #[must_use]
+    pub fn post_quantum_signing_public(&self) -> Option<&[u8]> {
+        self.mldsa65.as_ref().map(|k| k.as_bytes().as_slice())
+    }
+
+    /// The key id of the ML-DSA-65 public key, if the card has one.
+    #[must_use]
+    pub fn post_quantum_signing_key_id(&self) -> Option<KeyId> {
+        self.mldsa65.as_ref().map(SigningPublic::key_id)
+    }
+
+    /// Whether the card has an ML-DSA-65 key: its agency signs every layer
+    /// with Ed25519 and ML-DSA-65, and a reader refuses a layer signed with
+    /// its Ed25519 key alone.
+    #[must_use]
+    pub fn has_post_quantum_signing_key(&self) -> bool {
+        self.mldsa65.is_some()
+    }
+
+    pub(crate) fn mldsa65(&self) -> Option<&SigningPublic> {
+        self.mldsa65.as_ref()
+    }
+
     /// Start of the validity window.
     #[must_use]
     pub fn not_before(&self) -> OffsetDateTime {
@@ -221,6 +285,8 @@ impl Card {
             ed25519_key_id: self.signing_key_id().to_string(),
             xwing_public: self.hybrid.as_ref().map(|h| STANDARD.encode(h.as_bytes())),
             xwing_key_id: self.hybrid.as_ref().map(|h| h.key_id().to_string()),
+            mldsa65_public: self.mldsa65.as_ref().map(|k| STANDARD.encode(k.as_bytes())),
+            mldsa65_key_id: self.mldsa65.as_ref().map(|k| k.key_id().to_string()),
         };
         let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
         text.push('\n');
@@ -251,10 +317,25 @@ impl Card {
             (None, Some(_)) => return Err(missing_member(WHAT, "/xwing_public")),
             (Some(_), None) => return Err(missing_member(WHAT, "/xwing_key_id")),
         };
+        check_signing_members(
+            WHAT,
+            file.version,
+            file.mldsa65_public.is_some() || file.mldsa65_key_id.is_some(),
+            "/mldsa65_public",
+        )?;
+        let signing_text = match (&file.mldsa65_public, &file.mldsa65_key_id) {
+            (Some(text), Some(_)) => Some(text),
+            (None, None) => None,
+            (None, Some(_)) => return Err(missing_signing_member(WHAT, "/mldsa65_public")),
+            (Some(_), None) => return Err(missing_signing_member(WHAT, "/mldsa65_key_id")),
+        };
         let x = decode_key(WHAT, "/x25519_public", &file.x25519_public)?;
         let e = decode_key(WHAT, "/ed25519_public", &file.ed25519_public)?;
         let hybrid = hybrid_text
             .map(|text| decode_hybrid_public(WHAT, text))
+            .transpose()?;
+        let signing = signing_text
+            .map(|text| decode_signing_public(WHAT, text))
             .transpose()?;
         let not_before = parse_time(WHAT, "/not_before", &file.not_before)?;
         let not_after = parse_time(WHAT, "/not_after", &file.not_after)?;
@@ -274,10 +355,19 @@ impl Card {
         if let Some(hybrid) = hybrid {
             card = card.with_post_quantum_key(&hybrid).map_err(at_field)?;
         }
+        if let Some(signing) = signing {
+            card = card
+                .with_post_quantum_signing_key(&signing)
+                .map_err(at_field)?;
+        }
         let hybrid_ids = card
             .post_quantum_key_id()
             .zip(file.xwing_key_id.as_ref())
             .map(|(actual, given)| ("/xwing_key_id", given, actual));
+        let signing_ids = card
+            .post_quantum_signing_key_id()
+            .zip(file.mldsa65_key_id.as_ref())
+            .map(|(actual, given)| ("/mldsa65_key_id", given, actual));
         for (pointer, given, actual) in [
             (
                 "/x25519_key_id",
@@ -292,6 +382,7 @@ impl Card {
         ]
         .into_iter()
         .chain(hybrid_ids)
+        .chain(signing_ids)
         {
             if *given != actual.to_string() {
                 return Err(KeyError::Field {
@@ -334,6 +425,21 @@ struct CardFile {
         skip_serializing_if = "Option::is_none"
     )]
     xwing_key_id: Option<String>,
+    /// Version 2 only, and optional there: the ML-DSA-65 public key (1952
+    /// bytes) of a hybrid signer.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    mldsa65_public: Option<String>,
+    /// With `mldsa65_public` only: its key id.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    mldsa65_key_id: Option<String>,
 }
 
 /// What makes 32 bytes unusable as an X25519 public key on a card, if

@@ -11,7 +11,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use super::{check_agency_id, check_window};
 use crate::error::KeyError;
-use crate::format::XWING_PUBLIC_KEY_LEN;
+use crate::format::{MLDSA65_PUBLIC_KEY_LEN, XWING_PUBLIC_KEY_LEN};
 
 pub(super) const IDENTITY_KIND: &str = "liaison-identity";
 pub(super) const CARD_KIND: &str = "liaison-card";
@@ -118,6 +118,54 @@ pub(super) fn decode_hybrid_public(what: &'static str, text: &str) -> Result<Vec
     };
     let bytes = STANDARD.decode(text).map_err(|_| bad())?;
     if bytes.len() != XWING_PUBLIC_KEY_LEN {
+        return Err(bad());
+    }
+    Ok(bytes)
+}
+
+/// The ML-DSA-65 members are optional in a version 2 file and absent from
+/// a version 1 file.
+pub(super) fn check_signing_members(
+    what: &'static str,
+    version: u32,
+    present: bool,
+    pointer: &'static str,
+) -> Result<(), KeyError> {
+    if version == 1 && present {
+        return Err(KeyError::Field {
+            what,
+            pointer,
+            problem: "a version 1 file has no ML-DSA-65 key: write version 2, with an X-Wing \
+                      key, for a file with one"
+                .to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// One of the two ML-DSA-65 members of a card without the other.
+pub(super) fn missing_signing_member(what: &'static str, pointer: &'static str) -> KeyError {
+    KeyError::Field {
+        what,
+        pointer,
+        problem: "missing: a card with an ML-DSA-65 key has both `mldsa65_public` and \
+                  `mldsa65_key_id`"
+            .to_owned(),
+    }
+}
+
+/// The base64 of an ML-DSA-65 public key: 1952 bytes, standard base64 with
+/// padding (2604 characters).
+pub(super) fn decode_signing_public(what: &'static str, text: &str) -> Result<Vec<u8>, KeyError> {
+    let bad = || KeyError::Field {
+        what,
+        pointer: "/mldsa65_public",
+        problem: format!(
+            "expected {MLDSA65_PUBLIC_KEY_LEN} bytes in standard base64 with padding (2604 characters)"
+        ),
+    };
+    let bytes = STANDARD.decode(text).map_err(|_| bad())?;
+    if bytes.len() != MLDSA65_PUBLIC_KEY_LEN {
         return Err(bad());
     }
     Ok(bytes)

@@ -11,22 +11,27 @@ use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::file::{
-    IDENTITY_KIND, SecretText, check_file_fields, check_hybrid_members, check_kind, decode_key,
-    json_error, parse_time, present,
+    IDENTITY_KIND, SecretText, check_file_fields, check_hybrid_members, check_kind,
+    check_signing_members, decode_key, json_error, parse_time, present,
 };
 use super::{Card, KeyId, check_agency_id, check_window, format_time};
 use crate::error::KeyError;
 use crate::rng::Randomness;
+use crate::signing::{LayerSigner, SigningSecret};
 use crate::xwing::HybridSecret;
 
 /// An agency's secret keys: an X25519 secret for receiving, optionally an
 /// X-Wing (post-quantum hybrid) secret for receiving post-quantum
-/// envelopes, an Ed25519 signing key for sending, and the validity window
-/// of its card.
+/// envelopes, an Ed25519 signing key for sending, optionally (beside an
+/// X-Wing key) an ML-DSA-65 signing key that makes every signature hybrid,
+/// and the validity window of its card.
 ///
 /// An identity with an X-Wing key keeps its X25519 secret: it still opens
 /// the classical envelopes sealed for it before (see
-/// [`Identity::with_new_post_quantum_key`]).
+/// [`Identity::with_new_post_quantum_key`]). An identity with an ML-DSA-65
+/// key signs every layer it seals or rewraps, in either suite, with
+/// Ed25519 and ML-DSA-65 (a hybrid layer): a reader that trusts its card
+/// refuses a layer signed with its Ed25519 key alone.
 ///
 /// The secrets are wiped from memory when the identity is dropped and are
 /// never printed by `Debug`.
@@ -38,7 +43,9 @@ pub struct Identity {
     x25519_public: PublicKey,
     encryption_key_id: KeyId,
     signing_key_id: KeyId,
-    signing: SigningKey,
+    /// The Ed25519 key, and the ML-DSA-65 key of a hybrid signer (only
+    /// beside an X-Wing key).
+    signer: LayerSigner,
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
 }
@@ -50,6 +57,7 @@ impl fmt::Debug for Identity {
             .field("x25519_key_id", &self.encryption_key_id())
             .field("xwing_key_id", &self.post_quantum_key_id())
             .field("ed25519_key_id", &self.signing_key_id())
+            .field("mldsa65_key_id", &self.post_quantum_signing_key_id())
             .finish_non_exhaustive()
     }
 }
@@ -74,12 +82,14 @@ impl Identity {
         rng.fill(x.as_mut_slice())
             .and_then(|()| rng.fill(e.as_mut_slice()))
             .map_err(|err| KeyError::Random(err.to_string()))?;
-        Identity::from_secrets(agency_id, &x, &e, None, not_before, not_after)
+        Identity::from_secrets(agency_id, &x, &e, None, None, not_before, not_after)
     }
 
-    /// Generates a new identity with fresh keys, an X-Wing (post-quantum
-    /// hybrid) key among them: its card can receive post-quantum envelopes
-    /// (suite 0x0003) as well as classical ones.
+    /// Generates a new identity with fresh keys, post-quantum keys among
+    /// them: an X-Wing (post-quantum hybrid) key, so that its card can
+    /// receive post-quantum envelopes (suite 0x0003) as well as classical
+    /// ones, and an ML-DSA-65 key, so that every layer it signs is signed
+    /// with Ed25519 and ML-DSA-65.
     ///
     /// # Errors
     ///
@@ -93,18 +103,24 @@ impl Identity {
     }
 
     /// The same identity (agency id, validity window, X25519 and Ed25519
-    /// secrets) with a fresh X-Wing key, replacing the one it had if any:
-    /// the key rotation of an agency that moves to post-quantum envelopes.
-    /// Its card gains the X-Wing key and keeps the X25519 key, so the new
-    /// identity still opens every classical envelope sealed for the old one.
+    /// secrets) with fresh post-quantum keys, replacing those it had if
+    /// any: an X-Wing key and an ML-DSA-65 key. This is the key rotation of
+    /// an agency that moves to post-quantum envelopes. Its card gains both
+    /// keys and keeps the X25519 key, so the new identity still opens every
+    /// classical envelope sealed for the old one; it signs every layer from
+    /// then on with Ed25519 and ML-DSA-65, and a reader that trusts the new
+    /// card refuses a layer signed with the Ed25519 key alone, including
+    /// one the agency signed before (open those with the old card).
     ///
     /// # Errors
     ///
     /// [`KeyError::Random`] if the random number generator fails.
     pub fn with_new_post_quantum_key(&self) -> Result<Identity, KeyError> {
-        let hybrid = HybridSecret::generate(&mut Randomness::os())
-            .map_err(|err| KeyError::Random(err.to_string()))?;
-        Ok(self.with_hybrid(hybrid))
+        let mut rng = Randomness::os();
+        let random = |err: crate::rng::RandomError| KeyError::Random(err.to_string());
+        let hybrid = HybridSecret::generate(&mut rng).map_err(random)?;
+        let mldsa65 = SigningSecret::generate(&mut rng).map_err(random)?;
+        Ok(self.with_post_quantum(hybrid, Some(mldsa65)))
     }
 
     /// This identity with an X-Wing key from a 32-byte seed, for test
@@ -120,10 +136,35 @@ impl Identity {
         let hybrid = HybridSecret::from_seed(seed).ok_or_else(|| KeyError::Invalid {
             problem: "the X-Wing seed gives an unusable public key".to_owned(),
         })?;
-        Ok(self.with_hybrid(hybrid))
+        Ok(self.with_post_quantum(hybrid, self.signer.mldsa65.clone()))
     }
 
-    fn with_hybrid(&self, hybrid: HybridSecret) -> Identity {
+    /// This identity with an ML-DSA-65 signing key from a 32-byte seed
+    /// (it then signs every layer with Ed25519 and ML-DSA-65), for test
+    /// vectors and reproducible fixtures only. Available with the
+    /// `test-vectors` feature, which is off by default.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Invalid`] if the identity has no X-Wing key (post-quantum
+    /// keys come as a pair: give it one first).
+    #[cfg(feature = "test-vectors")]
+    pub fn with_post_quantum_signing_secret_bytes(
+        &self,
+        seed: &[u8; 32],
+    ) -> Result<Identity, KeyError> {
+        let hybrid = self
+            .hybrid
+            .as_ref()
+            .and_then(|h| HybridSecret::from_seed(&h.seed()))
+            .ok_or_else(|| KeyError::Invalid {
+                problem: "an identity with an ML-DSA-65 key must have an X-Wing key: add one first"
+                    .to_owned(),
+            })?;
+        Ok(self.with_post_quantum(hybrid, Some(SigningSecret::from_seed(seed))))
+    }
+
+    fn with_post_quantum(&self, hybrid: HybridSecret, mldsa65: Option<SigningSecret>) -> Identity {
         Identity {
             agency_id: self.agency_id.clone(),
             x25519: self.x25519.clone(),
@@ -131,7 +172,10 @@ impl Identity {
             x25519_public: self.x25519_public,
             encryption_key_id: self.encryption_key_id,
             signing_key_id: self.signing_key_id,
-            signing: self.signing.clone(),
+            signer: LayerSigner {
+                ed25519: self.signer.ed25519.clone(),
+                mldsa65,
+            },
             not_before: self.not_before,
             not_after: self.not_after,
         }
@@ -158,6 +202,7 @@ impl Identity {
             x25519_secret,
             ed25519_secret,
             None,
+            None,
             not_before,
             not_after,
         )
@@ -168,6 +213,7 @@ impl Identity {
         x25519_secret: &[u8; 32],
         ed25519_secret: &[u8; 32],
         hybrid: Option<HybridSecret>,
+        mldsa65: Option<SigningSecret>,
         not_before: OffsetDateTime,
         not_after: OffsetDateTime,
     ) -> Result<Identity, KeyError> {
@@ -183,7 +229,10 @@ impl Identity {
             x25519_public,
             x25519,
             hybrid,
-            signing,
+            signer: LayerSigner {
+                ed25519: signing,
+                mldsa65,
+            },
             not_before,
             not_after,
         })
@@ -225,6 +274,25 @@ impl Identity {
         self.hybrid.as_ref()
     }
 
+    /// The key id of the ML-DSA-65 (post-quantum signing) public key, if
+    /// this identity has one.
+    #[must_use]
+    pub fn post_quantum_signing_key_id(&self) -> Option<KeyId> {
+        self.signer.mldsa65.as_ref().map(|k| k.public().key_id())
+    }
+
+    /// Whether this identity has an ML-DSA-65 key: every layer it signs is
+    /// a hybrid layer (Ed25519 and ML-DSA-65).
+    #[must_use]
+    pub fn has_post_quantum_signing_key(&self) -> bool {
+        self.signer.mldsa65.is_some()
+    }
+
+    /// The keys its layers are signed with.
+    pub(crate) fn signer(&self) -> &LayerSigner {
+        &self.signer
+    }
+
     /// The public card of this identity.
     #[must_use]
     pub fn card(&self) -> Card {
@@ -232,7 +300,8 @@ impl Identity {
             agency_id: self.agency_id.clone(),
             x25519: self.x25519_public,
             hybrid: self.hybrid.as_ref().map(|h| h.public().clone()),
-            ed25519: self.signing.verifying_key(),
+            ed25519: self.signer.ed25519.verifying_key(),
+            mldsa65: self.signer.mldsa65.as_ref().map(|k| k.public().clone()),
             encryption_key_id: self.encryption_key_id,
             signing_key_id: self.signing_key_id,
             not_before: self.not_before,
@@ -254,16 +323,12 @@ impl Identity {
         self.not_before <= at && at <= self.not_after
     }
 
-    pub(crate) fn signing_key(&self) -> &SigningKey {
-        &self.signing
-    }
-
     /// The identity file form (JSON, documented in `docs/envelope-format.md`).
     /// The returned text holds the secret keys and is wiped when dropped.
     #[must_use]
     pub fn to_json(&self) -> Zeroizing<String> {
         let mut x = self.x25519.to_bytes();
-        let mut e = self.signing.to_bytes();
+        let mut e = self.signer.ed25519.to_bytes();
         let file = IdentityFile {
             kind: IDENTITY_KIND.to_owned(),
             version: if self.hybrid.is_some() { 2 } else { 1 },
@@ -276,6 +341,11 @@ impl Identity {
                 .hybrid
                 .as_ref()
                 .map(|h| SecretText(STANDARD.encode(*h.seed()))),
+            mldsa65_secret: self
+                .signer
+                .mldsa65
+                .as_ref()
+                .map(|k| SecretText(STANDARD.encode(*k.seed()))),
         };
         x.zeroize();
         e.zeroize();
@@ -301,6 +371,12 @@ impl Identity {
             file.xwing_secret.is_some(),
             "/xwing_secret",
         )?;
+        check_signing_members(
+            WHAT,
+            file.version,
+            file.mldsa65_secret.is_some(),
+            "/mldsa65_secret",
+        )?;
         let x = decode_key(WHAT, "/x25519_secret", &file.x25519_secret.0)?;
         let e = decode_key(WHAT, "/ed25519_secret", &file.ed25519_secret.0)?;
         let hybrid_seed = file
@@ -308,6 +384,12 @@ impl Identity {
             .as_ref()
             .map(|s| decode_key(WHAT, "/xwing_secret", &s.0))
             .transpose()?;
+        let mldsa65 = file
+            .mldsa65_secret
+            .as_ref()
+            .map(|s| decode_key(WHAT, "/mldsa65_secret", &s.0))
+            .transpose()?
+            .map(|seed| SigningSecret::from_seed(&seed));
         let not_before = parse_time(WHAT, "/not_before", &file.not_before)?;
         let not_after = parse_time(WHAT, "/not_after", &file.not_after)?;
         check_file_fields(WHAT, &file.agency_id, not_before, not_after)?;
@@ -321,7 +403,15 @@ impl Identity {
                 })
             })
             .transpose()?;
-        Identity::from_secrets(&file.agency_id, &x, &e, hybrid, not_before, not_after)
+        Identity::from_secrets(
+            &file.agency_id,
+            &x,
+            &e,
+            hybrid,
+            mldsa65,
+            not_before,
+            not_after,
+        )
     }
 }
 
@@ -343,6 +433,14 @@ struct IdentityFile {
         skip_serializing_if = "Option::is_none"
     )]
     xwing_secret: Option<SecretText>,
+    /// Version 2 only, and optional there: the 32-byte ML-DSA-65 seed of a
+    /// hybrid signer.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    mldsa65_secret: Option<SecretText>,
 }
 
 #[cfg(test)]
@@ -357,6 +455,7 @@ mod tests {
             &[1; 32],
             &[2; 32],
             None,
+            None,
             datetime!(2026-01-01 0:00 UTC),
             datetime!(2028-01-01 0:00 UTC),
         )
@@ -370,7 +469,7 @@ mod tests {
         let back = Identity::from_json(&text).unwrap();
         assert_eq!(back.card(), id.card());
         let debug = format!("{id:?}");
-        for secret in [[1u8; 32], id.signing.to_bytes()] {
+        for secret in [[1u8; 32], id.signer.ed25519.to_bytes()] {
             assert!(!debug.contains(&hex::encode(secret)));
             assert!(!debug.contains(&STANDARD.encode(secret)));
             assert!(!debug.contains(&format!("{:?}", secret)));
@@ -409,11 +508,65 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("/xwing_public"), "{err}");
-        // Debug names the key id, never the seed.
+        // Debug names the key ids, never the seeds.
         let debug = format!("{id:?}");
         let seed = *id.hybrid().unwrap().seed();
-        assert!(!debug.contains(&hex::encode(seed)));
-        assert!(!debug.contains(&STANDARD.encode(seed)));
+        let signing_seed = *id.signer.mldsa65.as_ref().unwrap().seed();
+        for secret in [seed, signing_seed] {
+            assert!(!debug.contains(&hex::encode(secret)));
+            assert!(!debug.contains(&STANDARD.encode(secret)));
+        }
         assert!(debug.contains(&id_text));
+        assert!(debug.contains(&id.post_quantum_signing_key_id().unwrap().to_string()));
+    }
+
+    #[test]
+    fn post_quantum_signing_keys_round_trip_and_need_an_x_wing_key() {
+        let id = identity().with_new_post_quantum_key().unwrap();
+        assert!(id.has_post_quantum_signing_key());
+        let text = id.to_json();
+        assert!(text.contains("\"mldsa65_secret\""));
+        let back = Identity::from_json(&text).unwrap();
+        assert_eq!(back.card(), id.card());
+        assert_eq!(
+            back.post_quantum_signing_key_id(),
+            id.post_quantum_signing_key_id()
+        );
+        let card = Card::from_json(&id.card().to_json()).unwrap();
+        assert_eq!(card, id.card());
+        assert_eq!(
+            card.post_quantum_signing_key_id().unwrap(),
+            KeyId::of_bytes(card.post_quantum_signing_public().unwrap())
+        );
+        // A version 2 file may leave the ML-DSA-65 key out; a version 1
+        // file may not hold one.
+        let xwing_only = identity().with_post_quantum_secret_bytes(&[9; 32]).unwrap();
+        assert!(!xwing_only.has_post_quantum_signing_key());
+        assert!(!xwing_only.to_json().contains("mldsa65"));
+        let err = Identity::from_json(&text.replace("\"version\": 2", "\"version\": 1"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/xwing_secret"), "{err}");
+        let v1 = identity().to_json().replace(
+            "\n}",
+            &format!(
+                ",\n  \"mldsa65_secret\": \"{}\"\n}}",
+                STANDARD.encode([5u8; 32])
+            ),
+        );
+        let err = Identity::from_json(&v1).unwrap_err().to_string();
+        assert!(err.contains("/mldsa65_secret"), "{err}");
+        // No ML-DSA-65 key without an X-Wing key.
+        assert!(
+            identity()
+                .with_post_quantum_signing_secret_bytes(&[5; 32])
+                .is_err()
+        );
+        let classical_card = identity().card();
+        let err = classical_card
+            .with_post_quantum_signing_key(card.post_quantum_signing_public().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/mldsa65_public"), "{err}");
     }
 }

@@ -8,7 +8,7 @@ use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce, Tag};
 use ed25519_dalek::{Signer as _, SigningKey};
 use hkdf::Hkdf;
-use liaison_envelope::format::{self, Core, Header, Stanza};
+use liaison_envelope::format::{self, Core, Header, LayerSignature, Stanza};
 use sha2::{Digest as _, Sha256};
 use x25519_dalek::{PublicKey, StaticSecret};
 
@@ -20,17 +20,18 @@ pub(crate) const SEALED_CHUNK: usize = CHUNK + 16;
 pub(crate) struct Parts {
     pub(crate) header: Header,
     pub(crate) chunks: Vec<u8>,
-    pub(crate) signature: [u8; 64],
+    pub(crate) signature: LayerSignature,
 }
 
 pub(crate) fn split(envelope: &[u8]) -> Parts {
     let (header, len) = format::read_header(envelope).unwrap();
     let body = &envelope[len as usize..];
-    let (chunks, sig) = body.split_at(body.len() - 64);
+    let hybrid = header.layers.last().unwrap().mldsa65_signer.is_some();
+    let (chunks, sig) = body.split_at(body.len() - header.trailer_len());
     Parts {
         header,
         chunks: chunks.to_vec(),
-        signature: sig.try_into().unwrap(),
+        signature: LayerSignature::from_bytes(sig, hybrid).unwrap(),
     }
 }
 
@@ -38,8 +39,16 @@ pub(crate) fn join(parts: &Parts) -> Vec<u8> {
     let mut out = Vec::new();
     format::write_header(&parts.header, &mut out);
     out.extend_from_slice(&parts.chunks);
-    out.extend_from_slice(&parts.signature);
+    parts.signature.write(&mut out);
     out
+}
+
+/// A classical signature (Ed25519 alone).
+pub(crate) fn classical(ed25519: [u8; 64]) -> LayerSignature {
+    LayerSignature {
+        ed25519,
+        mldsa65: None,
+    }
 }
 
 pub(crate) fn core_digest(core: &Core) -> [u8; 32] {
@@ -199,8 +208,8 @@ fn prefix_digest(header: &Header, index: usize) -> [u8; 32] {
     format::write_core(&header.core, &mut prefix);
     for i in 0..index {
         format::write_layer(&header.layers[i], &mut prefix);
-        prefix.extend_from_slice(&header.header_signatures[i]);
-        prefix.extend_from_slice(&header.signatures[i]);
+        prefix.extend_from_slice(&header.header_signatures[i].to_bytes());
+        prefix.extend_from_slice(&header.signatures[i].to_bytes());
     }
     format::write_layer(&header.layers[index], &mut prefix);
     Sha256::digest(&prefix).into()
@@ -253,15 +262,48 @@ pub(crate) fn resign(parts: &mut Parts, signing_secret: [u8; 32], data_key: &[u8
 }
 
 /// Signs the last layer's header signature and final signature with
-/// `signing_secret`, changing nothing else.
+/// `signing_secret`, changing nothing else (the last layer must be
+/// classical).
 pub(crate) fn sign_as_is(parts: &mut Parts, signing_secret: [u8; 32]) {
-    let key = SigningKey::from_bytes(&signing_secret);
+    assert!(parts.header.layers.last().unwrap().mldsa65_signer.is_none());
+    sign_as_is_with(parts, signing_secret, None);
+}
+
+/// Signs the last layer's two signatures with the Ed25519 seed and, for a
+/// hybrid layer, the ML-DSA-65 seed, changing nothing else.
+pub(crate) fn sign_as_is_with(parts: &mut Parts, ed25519: [u8; 32], mldsa65: Option<[u8; 32]>) {
     let last = parts.header.layers.len() - 1;
     parts.header.header_signatures[last] =
-        key.sign(&header_transcript(&parts.header, last)).to_bytes();
+        sign_pair(ed25519, mldsa65, &header_transcript(&parts.header, last));
     let digest = content_digest(&parts.chunks);
-    let msg = transcript(&parts.header, last, &digest);
-    parts.signature = key.sign(&msg).to_bytes();
+    parts.signature = sign_pair(ed25519, mldsa65, &transcript(&parts.header, last, &digest));
+}
+
+/// An Ed25519 signature, and an ML-DSA-65 one over the same message for a
+/// hybrid signer.
+pub(crate) fn sign_pair(
+    ed25519: [u8; 32],
+    mldsa65: Option<[u8; 32]>,
+    msg: &[u8],
+) -> LayerSignature {
+    LayerSignature {
+        ed25519: SigningKey::from_bytes(&ed25519).sign(msg).to_bytes(),
+        mldsa65: mldsa65.map(|seed| mldsa65_sign(seed, msg)),
+    }
+}
+
+/// The ML-DSA-65 public key of a 32-byte seed (FIPS 204 `KeyGen_internal`).
+pub(crate) fn mldsa65_public_of(seed: [u8; 32]) -> Box<[u8; 1952]> {
+    use ml_dsa::Keypair as _;
+    let key = ml_dsa::SigningKey::<ml_dsa::MlDsa65>::from_seed(&seed.into());
+    Box::new(key.verifying_key().encode().as_slice().try_into().unwrap())
+}
+
+/// FIPS 204 `ML-DSA.Sign` with the empty context, deterministic variant.
+pub(crate) fn mldsa65_sign(seed: [u8; 32], msg: &[u8]) -> Box<[u8; 3309]> {
+    let key = ml_dsa::SigningKey::<ml_dsa::MlDsa65>::from_seed(&seed.into());
+    let sig: ml_dsa::Signature<ml_dsa::MlDsa65> = key.sign(msg);
+    Box::new(sig.encode().as_slice().try_into().unwrap())
 }
 
 /// Appends a layer signed by `signing_secret` with the given stanzas and
@@ -274,13 +316,14 @@ pub(crate) fn append_layer(
     holder_proof: [u8; 32],
 ) {
     let signer = public_of(signing_secret);
-    parts.header.signatures.push(parts.signature);
+    parts.header.signatures.push(parts.signature.clone());
     parts.header.layers.push(format::Layer {
         signer,
         holder_proof,
+        mldsa65_signer: None,
         stanzas,
     });
-    parts.header.header_signatures.push([0; 64]);
+    parts.header.header_signatures.push(classical([0; 64]));
     sign_as_is(parts, signing_secret);
 }
 
