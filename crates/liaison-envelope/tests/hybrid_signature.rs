@@ -109,7 +109,10 @@ fn a_hybrid_signer_signs_every_layer_with_both_keys_in_either_suite() {
             sender.post_quantum_signing_key_id()
         );
         assert_eq!(seen.envelope_len, sealed.len());
-        assert_eq!(inspect(&plain).unwrap().layers[0].post_quantum_signer_key_id, None);
+        assert_eq!(
+            inspect(&plain).unwrap().layers[0].post_quantum_signer_key_id,
+            None
+        );
     }
 }
 
@@ -122,7 +125,10 @@ fn the_hybrid_layer_is_written_as_the_spec_says() {
     let layer = &parts.header.layers[0];
     let (ed, mldsa) = seeds(1);
     assert_eq!(layer.signer, spec::public_of(ed));
-    assert_eq!(layer.mldsa65_signer.as_deref(), Some(&*spec::mldsa65_public_of(mldsa)));
+    assert_eq!(
+        layer.mldsa65_signer.as_deref(),
+        Some(&*spec::mldsa65_public_of(mldsa))
+    );
     // Both halves of both signatures are the reference's, over the same
     // messages (Ed25519 and deterministic ML-DSA-65 are deterministic).
     let digest = spec::content_digest(&parts.chunks);
@@ -132,7 +138,11 @@ fn the_hybrid_layer_is_written_as_the_spec_says() {
     );
     assert_eq!(
         parts.signature,
-        spec::sign_pair(ed, Some(mldsa), &spec::transcript(&parts.header, 0, &digest))
+        spec::sign_pair(
+            ed,
+            Some(mldsa),
+            &spec::transcript(&parts.header, 0, &digest)
+        )
     );
     // The form bit, right after the holder proof, then the ML-DSA-65 key.
     let mut core = Vec::new();
@@ -140,7 +150,10 @@ fn the_hybrid_layer_is_written_as_the_spec_says() {
     let at = core.len() + 1 + 32 + 32;
     let field = u16::from_be_bytes([sealed[at], sealed[at + 1]]);
     assert_eq!(field, HYBRID_LAYER | 1);
-    assert_eq!(&sealed[at + 2..at + 2 + 1952], layer.mldsa65_signer.as_ref().unwrap().as_slice());
+    assert_eq!(
+        &sealed[at + 2..at + 2 + 1952],
+        layer.mldsa65_signer.as_ref().unwrap().as_slice()
+    );
 }
 
 /// A hybrid envelope whose layer is made classical again (its ML-DSA-65
@@ -201,6 +214,9 @@ fn a_stripped_or_rekeyed_signature_is_refused_by_a_reader_that_knows_the_card() 
     }
 }
 
+/// A change made to an envelope taken apart.
+type Alteration = fn(&mut Parts);
+
 #[test]
 fn every_half_of_every_signature_is_checked() {
     let sender = hybrid_identity("FR-A", 1);
@@ -208,13 +224,17 @@ fn every_half_of_every_signature_is_checked() {
     let sealed = seal(&sender, &[bob.card()], Protection::PostQuantum);
     let trusted = [sender.card()];
     let (ed, mldsa) = seeds(1);
-    let cases: [(&str, fn(&mut Parts)); 4] = [
-        ("header Ed25519", |p| p.header.header_signatures[0].ed25519[3] ^= 1),
+    let cases: [(&str, Alteration); 4] = [
+        ("header Ed25519", |p| {
+            p.header.header_signatures[0].ed25519[3] ^= 1
+        }),
         ("header ML-DSA-65", |p| {
             p.header.header_signatures[0].mldsa65.as_mut().unwrap()[1000] ^= 1;
         }),
         ("final Ed25519", |p| p.signature.ed25519[40] ^= 1),
-        ("final ML-DSA-65", |p| p.signature.mldsa65.as_mut().unwrap()[3300] ^= 1),
+        ("final ML-DSA-65", |p| {
+            p.signature.mldsa65.as_mut().unwrap()[3300] ^= 1
+        }),
     ];
     for (what, alter) in cases {
         let mut p = spec::split(&sealed);
@@ -232,8 +252,10 @@ fn every_half_of_every_signature_is_checked() {
     // The other half's message: an ML-DSA-65 signature of the header
     // message in the final signature's place.
     let mut p = spec::split(&sealed);
-    p.signature.mldsa65 =
-        Some(spec::mldsa65_sign(mldsa, &spec::header_transcript(&p.header, 0)));
+    p.signature.mldsa65 = Some(spec::mldsa65_sign(
+        mldsa,
+        &spec::header_transcript(&p.header, 0),
+    ));
     assert!(matches!(
         open(&spec::join(&p), &bob, &trusted, NOW),
         Err(OpenError::CannotOpen)
@@ -317,7 +339,10 @@ fn an_agency_that_gains_an_ml_dsa_key_signs_hybrid_from_then_on() {
     let before = identity("FR-A", 1);
     let after = before.with_new_post_quantum_key().unwrap();
     assert!(after.has_post_quantum_signing_key());
-    assert_eq!(after.card().ed25519_public(), before.card().ed25519_public());
+    assert_eq!(
+        after.card().ed25519_public(),
+        before.card().ed25519_public()
+    );
     let bob = pq_identity("DE-B", 2);
     let old = seal(&before, &[bob.card()], Protection::PostQuantum);
     let new = seal(&after, &[bob.card()], Protection::PostQuantum);
@@ -328,7 +353,11 @@ fn an_agency_that_gains_an_ml_dsa_key_signs_hybrid_from_then_on() {
         Err(OpenError::SignatureDowngrade { .. })
     ));
     assert!(open(&old, &bob, &[before.card()], NOW).is_ok());
-    assert!(open(&new, &bob, &[after.card()], NOW).unwrap().post_quantum_signed);
+    assert!(
+        open(&new, &bob, &[after.card()], NOW)
+            .unwrap()
+            .post_quantum_signed
+    );
     // Both cards trusted at once: one signing key on two different cards.
     assert!(matches!(
         open(&new, &bob, &[before.card(), after.card()], NOW),

@@ -426,6 +426,35 @@ pub(crate) fn xwing_stanza(
     }
 }
 
+/// An X-Wing stanza for the public key `recipient` whose X25519 share
+/// `ct_x` is a point of small order (its ML-KEM-768 part honest, from the
+/// randomness `m`): the X25519 shared secret is then all-zero whatever the
+/// recipient's secret, so whoever writes the stanza knows it, and the
+/// combiner runs on it as on any other (the draft asks for no check).
+pub(crate) fn xwing_stanza_low_order_share(
+    recipient: &[u8],
+    m: [u8; 32],
+    ct_x: [u8; 32],
+    key_id: Option<[u8; 8]>,
+    core: &Core,
+    data_key: &[u8; 32],
+) -> Stanza {
+    use ml_kem::EncapsulateDeterministic as _;
+    use ml_kem::EncodedSizeUser as _;
+    type Ek = <ml_kem::MlKem768 as ml_kem::KemCore>::EncapsulationKey;
+    let (pk_m, pk_x) = recipient.split_at(1184);
+    let ek = Ek::from_bytes(&ml_kem::Encoded::<Ek>::try_from(pk_m).unwrap());
+    let (ct_m, ss_m) = ek.encapsulate_deterministic(&ml_kem::B32::from(m)).unwrap();
+    let shared = xwing_combine(&ss_m, &[0; 32], &ct_x, pk_x);
+    let ciphertext: [u8; 1120] = [ct_m.as_slice(), &ct_x].concat().try_into().unwrap();
+    let key = xwing_wrap_key(&shared, &ciphertext, recipient);
+    Stanza::XWing {
+        key_id: key_id.map(liaison_envelope::KeyId::from_bytes),
+        ciphertext: Box::new(ciphertext),
+        wrapped: wrap_with(&key, &xwing_aad(core, key_id), data_key),
+    }
+}
+
 /// Unwraps the X-Wing stanza addressed to the X-Wing seed `seed` in the
 /// last layer.
 pub(crate) fn unwrap_data_key_xwing(header: &Header, seed: [u8; 32]) -> [u8; 32] {
