@@ -165,14 +165,7 @@ pub fn read_header<R: Read>(reader: R) -> Result<(Header, u64), OpenError> {
     let mut header_signatures = Vec::with_capacity(layer_count);
     let mut signatures = Vec::with_capacity(layer_count - 1);
     for i in 0..layer_count {
-        let at = r.offset;
-        let layer = read_layer(&mut r, suite)?;
-        if i == 0 && layer.signer != sender {
-            return Err(r.malformed(
-                at,
-                "the first layer's signer is not the sender named in the core",
-            ));
-        }
+        let layer = read_layer(&mut r, suite, (i == 0).then_some(&sender))?;
         let hybrid = layer.is_hybrid();
         layers.push(layer);
         header_signatures.push(read_signature(&mut r, hybrid, "header signature")?);
@@ -200,8 +193,23 @@ pub fn read_header<R: Read>(reader: R) -> Result<(Header, u64), OpenError> {
     Ok((header, r.offset))
 }
 
-fn read_layer<R: Read>(r: &mut Counting<R>, suite: u16) -> Result<Layer, OpenError> {
+/// Reads a layer; `sender` is the core's sender for the first layer, which
+/// its signer must be (checked as soon as the signer is read).
+fn read_layer<R: Read>(
+    r: &mut Counting<R>,
+    suite: u16,
+    sender: Option<&[u8; PUBLIC_KEY_LEN]>,
+) -> Result<Layer, OpenError> {
+    let at = r.offset;
     let signer = r.header_bytes::<PUBLIC_KEY_LEN>("signer key")?;
+    if let Some(sender) = sender
+        && signer != *sender
+    {
+        return Err(r.malformed(
+            at,
+            "the first layer's signer is not the sender named in the core",
+        ));
+    }
     let holder_proof = r.header_bytes::<32>("holder proof")?;
     let at = r.offset;
     let field = r.u16("stanza count")?;
@@ -445,6 +453,26 @@ mod tests {
         h.layers[0].signer = [8; 32];
         let core_len = 8 + 1 + 2 + 32 + 32 + 32 + 4 + 6;
         assert_eq!(malformed_at(&bytes_of(&h)), core_len as u64 + 1);
+    }
+
+    #[test]
+    fn the_first_signer_is_checked_before_the_rest_of_its_layer() {
+        // A wrong signer and a stanza of type 0 after it: the signer, the
+        // first problem in the input, is reported.
+        let mut h = header();
+        h.layers[0].signer = [8; 32];
+        h.layers[0].stanzas[1] = Stanza::Unknown {
+            kind: 0,
+            body: vec![],
+        };
+        let core_len = 8 + 1 + 2 + 32 + 32 + 32 + 4 + 6;
+        let bytes = bytes_of(&h);
+        assert_eq!(malformed_at(&bytes), core_len as u64 + 1);
+        // The input may stop right after the signer.
+        assert_eq!(
+            malformed_at(&bytes[..core_len + 1 + 32]),
+            core_len as u64 + 1
+        );
     }
 
     #[test]

@@ -39,4 +39,5 @@ pub(crate) fn hybrid_identity(name: &str, seed: u8) -> Identity {
         .unwrap()
 }
 
+pub(crate) mod reader;
 pub(crate) mod reference;

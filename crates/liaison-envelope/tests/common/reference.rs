@@ -135,7 +135,7 @@ pub(crate) fn key_commitment(data_key: &[u8; 32], salt: &[u8; 32], sender: &[u8;
     hkdf(salt, data_key, &info)
 }
 
-fn nonce(index: u64, last: bool) -> Nonce {
+pub(crate) fn nonce(index: u64, last: bool) -> Nonce {
     let mut n = [0u8; 12];
     n[3..11].copy_from_slice(&index.to_be_bytes());
     n[11] = u8::from(last);
@@ -352,13 +352,31 @@ pub(crate) fn xwing_aad(core: &Core, key_id: Option<[u8; 8]>) -> Vec<u8> {
 
 /// The X-Wing key pair of a 32-byte seed, as the draft writes it: SHAKE256
 /// to 96 bytes; ML-KEM-768 from the first 64; X25519 from the last 32.
-struct XWingKeys {
+pub(crate) struct XWingKeys {
     mlkem: <ml_kem::MlKem768 as ml_kem::KemCore>::DecapsulationKey,
     x25519: StaticSecret,
     public: Vec<u8>,
 }
 
-fn xwing_keys(seed: [u8; 32]) -> XWingKeys {
+impl XWingKeys {
+    /// The 1216-byte public key.
+    pub(crate) fn public(&self) -> &[u8] {
+        &self.public
+    }
+
+    /// The draft's `Decapsulate`: the shared secret of a 1120-byte
+    /// ciphertext (an unrelated one for a ciphertext not made for this key).
+    pub(crate) fn decapsulate(&self, ciphertext: &[u8]) -> [u8; 32] {
+        use ml_kem::kem::Decapsulate as _;
+        let ct_m = ml_kem::Ciphertext::<ml_kem::MlKem768>::try_from(&ciphertext[..1088]).unwrap();
+        let ss_m = self.mlkem.decapsulate(&ct_m).unwrap();
+        let ct_x: [u8; 32] = ciphertext[1088..].try_into().unwrap();
+        let ss_x = self.x25519.diffie_hellman(&PublicKey::from(ct_x));
+        xwing_combine(&ss_m, ss_x.as_bytes(), &ct_x, &self.public[1184..])
+    }
+}
+
+pub(crate) fn xwing_keys(seed: [u8; 32]) -> XWingKeys {
     use ml_kem::EncodedSizeUser as _;
     use ml_kem::KemCore as _;
     use sha3::digest::{ExtendableOutput as _, Update as _, XofReader as _};
@@ -383,7 +401,7 @@ fn xwing_keys(seed: [u8; 32]) -> XWingKeys {
 }
 
 /// The draft's combiner.
-fn xwing_combine(ss_m: &[u8], ss_x: &[u8], ct_x: &[u8], pk_x: &[u8]) -> [u8; 32] {
+pub(crate) fn xwing_combine(ss_m: &[u8], ss_x: &[u8], ct_x: &[u8], pk_x: &[u8]) -> [u8; 32] {
     use sha3::Digest as _;
     sha3::Sha3_256::digest([ss_m, ss_x, ct_x, pk_x, b"\\.//^\\"].concat()).into()
 }
