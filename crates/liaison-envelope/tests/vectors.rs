@@ -1976,6 +1976,10 @@ fn generate() {
             "post_quantum",
             liaison_envelope::fuzzing::seal_fixed_post_quantum(b"pq", b"SECRET", false).unwrap(),
         ),
+        (
+            "hybrid",
+            liaison_envelope::fuzzing::seal_fixed_hybrid(b"hybrid", b"SECRET").unwrap(),
+        ),
     ];
     for (name, bytes) in &small {
         std::fs::write(seeds.join("envelope_open").join(name), bytes).unwrap();
