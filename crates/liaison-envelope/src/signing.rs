@@ -219,6 +219,9 @@ pub(crate) fn verify_mldsa65(
 }
 
 #[cfg(test)]
+mod wycheproof;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use zeroize::Zeroizing;
