@@ -16,9 +16,17 @@
 //!   against one X-Wing encapsulation per recipient plus the two Ed25519
 //!   signatures, and open of such an envelope (one recipient) against one
 //!   X-Wing decapsulation plus the two strict Ed25519 verifications, all
-//!   computed with the `x-wing` and `ed25519-dalek` crates the envelope
-//!   uses. The bench also prints the envelope's length for each recipient
-//!   count, from which the per-recipient overhead follows.
+//!   computed with the crates the envelope uses (`ml-kem`, `x25519-dalek`,
+//!   `sha3`, `ed25519-dalek`). The bench also prints the envelope's length
+//!   for each recipient count, from which the per-recipient overhead
+//!   follows. The same group has the hybrid signature (a sender with an
+//!   ML-DSA-65 key, `docs/envelope-format.md` §5.6): seal of a 2 KiB payload
+//!   for one X-Wing recipient against one X-Wing encapsulation, two Ed25519
+//!   and two ML-DSA-65 signatures (`ml-dsa`, deterministic, each over a
+//!   fresh message, since ML-DSA's rejection sampling makes the cost vary
+//!   with the message), and open against one decapsulation, two strict
+//!   Ed25519 and two ML-DSA-65 verifications; it prints the bytes the
+//!   hybrid signature adds to an envelope.
 //!
 //! Seal and open each return a fresh buffer, where the raw-cipher floor
 //! reuses one. With glibc's default heap trimming, the loop of
@@ -287,6 +295,13 @@ fn post_quantum(c: &mut Criterion) {
             black_box(verifying.verify_strict(&[0u8; 94], &final_sig).is_ok())
         });
     });
+    hybrid(
+        &mut group,
+        &payload,
+        &reader,
+        &sealed,
+        (&mlkem_dk, &ct_m, &sk_x, &ct_x, &pk_x),
+    );
     group.finish();
     for (n, len) in &lengths {
         println!("post-quantum envelope of a 2 KiB payload for {n} recipient(s): {len} bytes");
@@ -294,6 +309,110 @@ fn post_quantum(c: &mut Criterion) {
     if let (Some((n1, l1)), Some((n2, l2))) = (lengths.first(), lengths.last()) {
         println!("per X-Wing recipient: {} bytes", (l2 - l1) / (n2 - n1));
     }
+}
+
+/// What the open floor decapsulates: the ML-KEM-768 decapsulation key and
+/// ciphertext, the X25519 secret and share, the recipient's X25519 key.
+type Decapsulation<'a> = (
+    &'a <ml_kem::MlKem768 as ml_kem::KemCore>::DecapsulationKey,
+    &'a ml_kem::Ciphertext<ml_kem::MlKem768>,
+    &'a StaticSecret,
+    &'a PublicKey,
+    &'a PublicKey,
+);
+
+/// The hybrid signature's seal and open, each beside its floor: the
+/// X-Wing work of one recipient and, per signature, one Ed25519 and one
+/// ML-DSA-65 operation.
+fn hybrid(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    payload: &[u8],
+    reader: &Identity,
+    classical_sealed: &[u8],
+    (mlkem_dk, ct_m, sk_x, ct_x, pk_x): Decapsulation<'_>,
+) {
+    use ml_dsa::{Keypair as _, Signer as _, Verifier as _};
+    use ml_kem::kem::Decapsulate as _;
+    let sender = identity("FR-A", 1)
+        .with_post_quantum_secret_bytes(&[40u8; 32])
+        .unwrap()
+        .with_post_quantum_signing_secret_bytes(&[41u8; 32])
+        .unwrap();
+    let trusted = [sender.card()];
+    let now = OffsetDateTime::now_utc();
+    let seal = || {
+        Sealer::new(&sender)
+            .recipient(&reader.card())
+            .protection(Protection::PostQuantum)
+            .seal(payload)
+            .unwrap()
+    };
+    let sealed = seal();
+    let signing = SigningKey::from_bytes(&[9u8; 32]);
+    let verifying = signing.verifying_key();
+    let mldsa = ml_dsa::SigningKey::<ml_dsa::MlDsa65>::from_seed(&[42u8; 32].into());
+    let mldsa_vk = mldsa.verifying_key();
+    let (mlkem_ek, pk_x_split) = {
+        use ml_kem::EncodedSizeUser as _;
+        let bytes = reader.card().post_quantum_public().unwrap().to_vec();
+        let encoded = ml_kem::Encoded::<MlKemEk>::try_from(&bytes[..1184]).unwrap();
+        let pk_x: [u8; 32] = bytes[1184..].try_into().unwrap();
+        (MlKemEk::from_bytes(&encoded), PublicKey::from(pk_x))
+    };
+    let fresh = |len: usize| {
+        let mut msg = vec![0u8; len];
+        getrandom::fill(&mut msg).unwrap();
+        msg
+    };
+    group.throughput(Throughput::Elements(1));
+    group.bench_function(BenchmarkId::new("liaison_seal_hybrid_2KiB", 1), |b| {
+        b.iter(|| black_box(seal()));
+    });
+    group.bench_function(BenchmarkId::new("floor_xwing_ed25519_mldsa65", 1), |b| {
+        b.iter(|| {
+            black_box(xwing_encapsulate(&mlkem_ek, &pk_x_split));
+            for len in [69, 94] {
+                let msg = fresh(len);
+                black_box(signing.sign(&msg));
+                black_box(mldsa.sign(&msg));
+            }
+        });
+    });
+    let header_msg = fresh(69);
+    let final_msg = fresh(94);
+    let sigs = (
+        signing.sign(&header_msg),
+        signing.sign(&final_msg),
+        mldsa.sign(&header_msg),
+        mldsa.sign(&final_msg),
+    );
+    group.bench_function(BenchmarkId::new("liaison_open_hybrid_2KiB", 1), |b| {
+        b.iter(|| black_box(open(&sealed, reader, &trusted, now).unwrap().payload.len()));
+    });
+    group.bench_function(
+        BenchmarkId::new("floor_xwing_ed25519_mldsa65_open", 1),
+        |b| {
+            b.iter(|| {
+                let ss_m = mlkem_dk.decapsulate(ct_m).unwrap();
+                let ss_x = sk_x.diffie_hellman(ct_x);
+                black_box(xwing_combine(
+                    &ss_m,
+                    ss_x.as_bytes(),
+                    ct_x.as_bytes(),
+                    pk_x.as_bytes(),
+                ));
+                black_box(verifying.verify_strict(&header_msg, &sigs.0).is_ok());
+                black_box(verifying.verify_strict(&final_msg, &sigs.1).is_ok());
+                black_box(mldsa_vk.verify(&header_msg, &sigs.2).is_ok());
+                black_box(mldsa_vk.verify(&final_msg, &sigs.3).is_ok())
+            });
+        },
+    );
+    println!(
+        "post-quantum envelope of a 2 KiB payload for 1 recipient, hybrid signature: {} bytes, {} more than with Ed25519 alone",
+        sealed.len(),
+        sealed.len() - classical_sealed.len()
+    );
 }
 
 criterion_group!(benches, seal_open, recipients, post_quantum);

@@ -305,6 +305,8 @@ impl ReceiveError {
             Self::UnknownSender { .. } => "unknown-sender",
             Self::SenderKeyNotValid { .. } => "sender-key-not-valid",
             Self::NotForUs { .. } => "not-for-us",
+            Self::SignatureDowngrade { .. } => "signature-downgrade",
+            Self::SigningKeyMismatch { .. } => "signing-key-mismatch",
             Self::CannotOpen => "cannot-open",
             Self::RetiredKey { .. } => "retired-key",
             Self::SealedInFuture { .. } => "sealed-in-future",
@@ -418,6 +420,34 @@ pub enum ReceiveError {
     NotForUs {
         /// This agency.
         agency: AgencyId,
+    },
+    /// The parcel is signed with the sender's Ed25519 key alone, and the
+    /// sender's card in the partner directory has an ML-DSA-65 key: its
+    /// post-quantum signature was stripped (by someone who could then have
+    /// forged the Ed25519 one), or it was sealed before the partner moved
+    /// to post-quantum keys.
+    #[error(
+        "the parcel carries only an Ed25519 signature of `{sender}`, whose card in the partner directory has an ML-DSA-65 key: `{sender}` signs with both, so the post-quantum signature was stripped (a downgrade) or the parcel was sealed before the partner moved to post-quantum keys; ask the sender to share the record again"
+    )]
+    SignatureDowngrade {
+        /// The sender.
+        sender: String,
+    },
+    /// The parcel is signed with the sender's Ed25519 key and an ML-DSA-65
+    /// key that is not the one on the sender's card in the partner
+    /// directory (or the card has none).
+    #[error(
+        "the parcel is signed with the Ed25519 key of `{sender}` and the ML-DSA-65 key `{found}`, which is not on its card in the partner directory ({}); add the partner's current card",
+        match expected { Some(id) => format!("whose ML-DSA-65 key is `{id}`"), None => "which has no ML-DSA-65 key".to_owned() }
+    )]
+    SigningKeyMismatch {
+        /// The sender.
+        sender: String,
+        /// The key id of the ML-DSA-65 key that signed the parcel.
+        found: String,
+        /// The key id of the ML-DSA-65 key on the sender's card, if it has
+        /// one.
+        expected: Option<String>,
     },
     /// The parcel does not open: it was altered, or it was not sealed for
     /// this key. No detail is given on purpose.

@@ -1,7 +1,9 @@
 //! An agreement that requires post-quantum sealing: `share` refuses to seal
 //! classically, with the agreement's reason, and seals post-quantum once
 //! the partner's card has an X-Wing key; the partner, rotated to a
-//! post-quantum identity, receives it.
+//! post-quantum identity, receives it. A receiver names a parcel whose
+//! post-quantum signature was stripped, or made with another ML-DSA-65 key
+//! than the sender's card holds.
 #![allow(
     clippy::unwrap_used,
     clippy::panic,
@@ -9,7 +11,7 @@
 )]
 
 use liaison::audit::AuditLog;
-use liaison::{Agency, Directory, Identity, PolicySet, Record, ShareError};
+use liaison::{Agency, Directory, Identity, PolicySet, ReceiveError, Record, ShareError};
 use time::macros::datetime;
 
 const AGREEMENT: &str = r#"
@@ -131,4 +133,113 @@ fn share_refuses_to_seal_classically_when_an_agreement_requires_post_quantum() {
         .unwrap();
     let received = bpol.receive_at(parcel.as_bytes(), at).unwrap();
     assert_eq!(received.from.as_str(), "NLD-KMAR");
+}
+
+/// A receiving agency for `cards` (all of the sender).
+fn receiver(identity: Identity, cards: &[liaison::Card]) -> Agency {
+    let mut senders = Directory::new();
+    for card in cards {
+        senders.add(card.clone()).unwrap();
+    }
+    Agency::builder(identity)
+        .directory(senders)
+        .audit_log(AuditLog::in_memory())
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn receive_names_a_stripped_post_quantum_signature_and_another_ml_dsa_key() {
+    let (from, until) = (
+        datetime!(2026-01-01 0:00 UTC),
+        datetime!(2027-01-01 0:00 UTC),
+    );
+    let kmar_classical = Identity::generate("NLD-KMAR", from, until).unwrap();
+    let kmar = kmar_classical.with_new_post_quantum_key().unwrap();
+    let kmar_other = kmar_classical.with_new_post_quantum_key().unwrap();
+    let bpol_keys = Identity::generate_post_quantum("DEU-BPOL", from, until).unwrap();
+    let bpol_json = bpol_keys.to_json();
+    let bpol_identity = || Identity::from_json(&bpol_json).unwrap();
+    let agreement = liaison::policy::parse_agreement(
+        AGREEMENT,
+        liaison::policy::Format::Toml,
+        "agreement.toml",
+    )
+    .unwrap();
+    let at = "2026-03-02T09:00:00.000Z".parse().unwrap();
+    let purpose = "border-control".parse().unwrap();
+    let bpol_id = "DEU-BPOL".parse().unwrap();
+    let parcel_of = |sender: Identity| {
+        let mut partners = Directory::new();
+        partners.add(bpol_keys.card()).unwrap();
+        Agency::builder(sender)
+            .directory(partners)
+            .agreements(PolicySet::new(vec![agreement.clone()]))
+            .audit_log(AuditLog::in_memory())
+            .build()
+            .unwrap()
+            .share_at(&record("restricted"), &bpol_id, &purpose, at)
+            .unwrap()
+    };
+    let classical_parcel = parcel_of(Identity::from_json(&kmar_classical.to_json()).unwrap());
+    let hybrid_parcel = parcel_of(Identity::from_json(&kmar.to_json()).unwrap());
+    let mldsa_id = |card: &liaison::Card| card.post_quantum_signing_key_id().unwrap().to_string();
+
+    // Signed with Ed25519 alone, received with the card that has an
+    // ML-DSA-65 key: a downgrade, named and audited as such.
+    let bpol = receiver(bpol_identity(), &[kmar.card()]);
+    let err = bpol
+        .receive_at(classical_parcel.as_bytes(), at)
+        .unwrap_err();
+    match &err {
+        ReceiveError::SignatureDowngrade { sender } => assert_eq!(sender, "NLD-KMAR"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(err.code(), "signature-downgrade");
+    assert!(err.to_string().contains("stripped (a downgrade)"), "{err}");
+    let entries = bpol.audit().entries().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].reasons, vec!["signature-downgrade".to_owned()]);
+
+    // Signed with another ML-DSA-65 key than the card's, or with one where
+    // the card has none: named, with both key ids, and audited.
+    let bpol = receiver(bpol_identity(), &[kmar_other.card()]);
+    let err = bpol.receive_at(hybrid_parcel.as_bytes(), at).unwrap_err();
+    match &err {
+        ReceiveError::SigningKeyMismatch {
+            sender,
+            found,
+            expected,
+        } => {
+            assert_eq!(sender, "NLD-KMAR");
+            assert_eq!(found, &mldsa_id(&kmar.card()));
+            assert_eq!(
+                expected.as_deref(),
+                Some(mldsa_id(&kmar_other.card()).as_str())
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(err.code(), "signing-key-mismatch");
+    assert!(err.to_string().contains(&mldsa_id(&kmar.card())), "{err}");
+    assert_eq!(
+        bpol.audit().entries().unwrap()[0].reasons,
+        vec!["signing-key-mismatch".to_owned()]
+    );
+    let bpol = receiver(bpol_identity(), &[kmar_classical.card()]);
+    let err = bpol.receive_at(hybrid_parcel.as_bytes(), at).unwrap_err();
+    match &err {
+        ReceiveError::SigningKeyMismatch { expected, .. } => assert_eq!(expected, &None),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        err.to_string().contains("which has no ML-DSA-65 key"),
+        "{err}"
+    );
+
+    // The card each was signed for accepts it.
+    let bpol = receiver(bpol_identity(), &[kmar.card()]);
+    assert!(bpol.receive_at(hybrid_parcel.as_bytes(), at).is_ok());
+    let bpol = receiver(bpol_identity(), &[kmar_classical.card()]);
+    assert!(bpol.receive_at(classical_parcel.as_bytes(), at).is_ok());
 }

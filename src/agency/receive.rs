@@ -377,6 +377,18 @@ impl Agency {
             OpenError::UntrustedSender { key_id } => ReceiveError::UnknownSender {
                 key_id: key_id.to_string(),
             },
+            OpenError::SignatureDowngrade { agency } => {
+                ReceiveError::SignatureDowngrade { sender: agency }
+            }
+            OpenError::SigningKeyMismatch {
+                agency,
+                found,
+                expected,
+            } => ReceiveError::SigningKeyMismatch {
+                sender: agency,
+                found: found.to_string(),
+                expected: expected.map(|id| id.to_string()),
+            },
             OpenError::NotRecipient { .. } => ReceiveError::NotForUs {
                 agency: self.id.clone(),
             },

@@ -57,16 +57,20 @@ pub(crate) struct KeygenArgs {
     /// the start.
     #[arg(long)]
     not_after: Option<String>,
-    /// Also make an X-Wing (ML-KEM-768 + X25519) key, so that partners can
-    /// seal post-quantum envelopes for this agency; the card keeps its
-    /// X25519 key for classical envelopes.
+    /// Also make post-quantum keys: an X-Wing (ML-KEM-768 + X25519) key, so
+    /// that partners can seal post-quantum envelopes for this agency (the
+    /// card keeps its X25519 key for classical envelopes), and an ML-DSA-65
+    /// key, so that every envelope it seals or rewraps is signed with
+    /// Ed25519 and ML-DSA-65 (partners holding its new card then refuse an
+    /// envelope signed with its Ed25519 key alone).
     #[arg(long)]
     post_quantum: bool,
-    /// With --post-quantum: add an X-Wing key to this existing identity
-    /// instead of making new keys (key rotation towards post-quantum
-    /// envelopes). The new files keep its agency id, validity window, and
-    /// X25519 and Ed25519 keys, so they still open every classical envelope
-    /// sealed for the old card.
+    /// With --post-quantum: add post-quantum keys (X-Wing and ML-DSA-65) to
+    /// this existing identity instead of making new keys (key rotation
+    /// towards post-quantum envelopes). The new files keep its agency id,
+    /// validity window, and X25519 and Ed25519 keys, so they still open
+    /// every classical envelope sealed for the old card; envelopes the
+    /// agency signed before open with its old card only.
     #[arg(
         long,
         value_name = "IDENTITY",
@@ -341,6 +345,8 @@ fn open_failure(input: Option<&Path>, e: &OpenError) -> Failure {
         | OpenError::NoPostQuantumKey
         | OpenError::UntrustedSender { .. }
         | OpenError::SenderCardNotValid { .. }
+        | OpenError::SignatureDowngrade { .. }
+        | OpenError::SigningKeyMismatch { .. }
         | OpenError::CannotOpen => Failure::refused(line),
         _ => Failure::unusable(line),
     }

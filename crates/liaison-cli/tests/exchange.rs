@@ -1212,3 +1212,78 @@ fn a_head_numbered_zero_is_a_usage_error() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_stripped_post_quantum_signature_or_another_ml_dsa_key_is_refused_by_name() {
+    let setup = Setup::new();
+    // NLD-KMAR moves to post-quantum keys twice over (its Ed25519 key kept
+    // each time), into two folders.
+    for folder in ["kmar-pq", "kmar-pq-other"] {
+        let out = liaison(&[
+            "keygen",
+            "--agency",
+            "NLD-KMAR",
+            "--out",
+            s(&setup.path(folder)),
+            "--post-quantum",
+            "--upgrade",
+            s(&setup.identity("NLD-KMAR")),
+        ]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    let partner_card = setup.partners("DEU-BPOL").join("NLD-KMAR.card.json");
+    let use_card = |folder: &str| {
+        fs::copy(setup.path(folder).join("NLD-KMAR.card.json"), &partner_card).unwrap();
+    };
+    let card_key = |folder: &str| -> String {
+        let card: serde_json::Value = serde_json::from_slice(
+            &fs::read(setup.path(folder).join("NLD-KMAR.card.json")).unwrap(),
+        )
+        .unwrap();
+        card["mldsa65_key_id"].as_str().unwrap().to_owned()
+    };
+
+    // Shared with Ed25519 alone, received with the new card: a refusal
+    // (exit 1) that names the downgrade.
+    assert_eq!(code(&setup.share("border-control", "classical.bin")), 0);
+    use_card("kmar-pq");
+    let out = setup.receive("DEU-BPOL", "classical.bin", "c.json");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("only an Ed25519 signature of `NLD-KMAR`")
+            && stderr(&out).contains("stripped (a downgrade)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!setup.path("c.json").exists());
+
+    // Shared with the first post-quantum identity, received with the card
+    // of the other: a refusal naming both ML-DSA-65 keys.
+    fs::copy(
+        setup.path("kmar-pq").join("NLD-KMAR.identity.json"),
+        setup.identity("NLD-KMAR"),
+    )
+    .unwrap();
+    assert_eq!(code(&setup.share("border-control", "hybrid.bin")), 0);
+    use_card("kmar-pq-other");
+    let out = setup.receive("DEU-BPOL", "hybrid.bin", "h.json");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("the ML-DSA-65 key `{}`", card_key("kmar-pq")))
+            && stderr(&out).contains(&format!(
+                "whose ML-DSA-65 key is `{}`",
+                card_key("kmar-pq-other")
+            )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!setup.path("h.json").exists());
+
+    // Both refusals are logged by their codes; the right card accepts.
+    let log = fs::read_to_string(setup.audit("DEU-BPOL")).unwrap();
+    assert!(log.contains("\"signature-downgrade\""), "{log}");
+    assert!(log.contains("\"signing-key-mismatch\""), "{log}");
+    use_card("kmar-pq");
+    let out = setup.receive("DEU-BPOL", "hybrid.bin", "h.json");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}

@@ -82,8 +82,13 @@ fn keygen_post_quantum_writes_both_keys_in_version_2_files() {
     assert_eq!(card["xwing_public"].as_str().unwrap().len(), 1624);
     assert_eq!(card["xwing_key_id"].as_str().unwrap().len(), 16);
     assert_eq!(card["x25519_public"].as_str().unwrap().len(), 44);
+    // The ML-DSA-65 key: every envelope of this agency is signed with
+    // Ed25519 and ML-DSA-65.
+    assert_eq!(card["mldsa65_public"].as_str().unwrap().len(), 2604);
+    assert_eq!(card["mldsa65_key_id"].as_str().unwrap().len(), 16);
     let identity = std::fs::read_to_string(dir.path().join("DEU-BFV.identity.json")).unwrap();
     assert!(identity.contains("\"xwing_secret\""));
+    assert!(identity.contains("\"mldsa65_secret\""));
     assert!(identity.contains("\"x25519_secret\""));
     #[cfg(unix)]
     {
@@ -265,4 +270,85 @@ fn keygen_upgrade_adds_an_x_wing_key_and_keeps_opening_old_envelopes() {
         None,
     );
     assert_eq!(code(&alone), 2);
+}
+
+#[test]
+fn a_post_quantum_agency_signs_hybrid_and_its_new_card_refuses_a_classical_signature() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    keygen(d, "FRA-DGSI", false);
+    keygen(d, "DEU-BFV", true);
+    let before = seal(d, &["DEU-BFV"], &[]);
+    assert_eq!(code(&before), 0, "{}", err(&before));
+    // The sender moves to post-quantum keys, keeping its Ed25519 key.
+    let new_dir = d.join("rotated");
+    let upgraded = liaison(
+        &[
+            "keygen",
+            "--agency",
+            "FRA-DGSI",
+            "--out",
+            new_dir.to_str().unwrap(),
+            "--post-quantum",
+            "--upgrade",
+            &file(d, "FRA-DGSI.identity.json"),
+        ],
+        None,
+    );
+    assert_eq!(code(&upgraded), 0, "{}", err(&upgraded));
+    let new_card: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(new_dir.join("FRA-DGSI.card.json")).unwrap())
+            .unwrap();
+    let after = liaison(
+        &[
+            "seal",
+            "--identity",
+            &file(&new_dir, "FRA-DGSI.identity.json"),
+            "--to",
+            &file(d, "DEU-BFV.card.json"),
+        ],
+        Some(b"the report"),
+    );
+    assert_eq!(code(&after), 0, "{}", err(&after));
+    let json = inspect(&after.stdout);
+    assert_eq!(
+        json["layers"][0]["post_quantum_signer_key_id"],
+        new_card["mldsa65_key_id"]
+    );
+    assert_eq!(
+        inspect(&before.stdout)["layers"][0]["post_quantum_signer_key_id"],
+        serde_json::Value::Null
+    );
+    let open_with = |envelope: &[u8], card: &str| {
+        liaison(
+            &[
+                "open",
+                "--identity",
+                &file(d, "DEU-BFV.identity.json"),
+                "--from",
+                card,
+            ],
+            Some(envelope),
+        )
+    };
+    let new = file(&new_dir, "FRA-DGSI.card.json");
+    let old = file(d, "FRA-DGSI.card.json");
+    let ok = open_with(&after.stdout, &new);
+    assert_eq!(code(&ok), 0, "{}", err(&ok));
+    assert_eq!(ok.stdout, b"the report");
+    // The new card refuses what the agency signed with Ed25519 alone; the
+    // old card, which vouches for no ML-DSA-65 key, refuses the hybrid one.
+    let downgrade = open_with(&before.stdout, &new);
+    assert_eq!(code(&downgrade), 1, "{}", err(&downgrade));
+    assert!(
+        err(&downgrade).contains("only an Ed25519 signature"),
+        "{}",
+        err(&downgrade)
+    );
+    assert!(downgrade.stdout.is_empty());
+    let stale = open_with(&after.stdout, &old);
+    assert_eq!(code(&stale), 1, "{}", err(&stale));
+    assert!(err(&stale).contains("ML-DSA-65 key"), "{}", err(&stale));
+    let still = open_with(&before.stdout, &old);
+    assert_eq!(code(&still), 0, "{}", err(&still));
 }

@@ -6,7 +6,6 @@
 
 use chacha20poly1305::aead::inout::InOutBuf;
 use chacha20poly1305::{AeadInOut, ChaCha20Poly1305, KeyInit, Nonce, Tag};
-use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use hkdf::Hkdf;
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq;
@@ -14,11 +13,12 @@ use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
 use crate::format::{
-    self, Core, Header, SIGNATURE_LEN, STANZA_X25519, STANZA_X25519_ANONYMOUS, Stanza, TAG_LEN,
+    self, Core, Header, LayerSignature, STANZA_X25519, STANZA_X25519_ANONYMOUS, Stanza, TAG_LEN,
     WRAPPED_KEY_LEN,
 };
-use crate::keys::KeyId;
+use crate::keys::{Card, KeyId};
 use crate::rng::{RandomError, Randomness};
+use crate::signing::{self, LayerSigner};
 
 /// HKDF info of the X25519 key-wrapping key.
 pub(crate) const INFO_WRAP: &[u8] = b"liaison-envelope v2 x25519 wrap";
@@ -312,26 +312,27 @@ pub(crate) fn header_transcript(header: &Header, index: usize) -> Vec<u8> {
     msg
 }
 
-/// Signs the header of the last layer of `header` as its signer, and
-/// appends the signature to the header signatures.
-pub(crate) fn sign_header(key: &SigningKey, header: &mut Header) {
+/// Signs the header of the last layer of `header` as its signer (a pair
+/// of signatures for a hybrid signer), and appends the signature to the
+/// header signatures. `None` only if ML-DSA signing fails.
+pub(crate) fn sign_header(signer: &LayerSigner, header: &mut Header) -> Option<()> {
     let index = header.layers.len().saturating_sub(1);
-    let signature = key.sign(&header_transcript(header, index)).to_bytes();
+    let signature = signer.sign(&header_transcript(header, index))?;
     header.header_signatures.truncate(index);
     header.header_signatures.push(signature);
+    Some(())
 }
 
-/// Verifies the header signature of layer `index` (strict Ed25519
-/// verification) with its signer's key.
-pub(crate) fn verify_header(key: &VerifyingKey, header: &Header, index: usize) -> bool {
+/// Verifies the header signature of layer `index` with its signer's card:
+/// the Ed25519 half strictly, and the ML-DSA-65 half with the card's
+/// ML-DSA-65 key (present exactly when the card has one).
+pub(crate) fn verify_header(card: &Card, header: &Header, index: usize) -> bool {
     let Some(signature) = header.header_signatures.get(index) else {
         return false;
     };
-    key.verify_strict(
-        &header_transcript(header, index),
-        &Signature::from_bytes(signature),
-    )
-    .is_ok()
+    let header_msg = header_transcript(header, index);
+    signing::verify_ed25519(card.verifying_key(), &header_msg, &signature.ed25519)
+        && signing::verify_mldsa65(card.mldsa65(), &header_msg, signature)
 }
 
 /// The proof that the signer of layer `index` holds the data key.
@@ -360,29 +361,27 @@ pub(crate) fn check_holder_proofs(header: &Header, data_key: &[u8; 32]) -> bool 
     bool::from(ok)
 }
 
-/// Signs the last layer of `header` over the content digest.
+/// Signs the last layer of `header` over the content digest. `None` only
+/// if ML-DSA signing fails.
 pub(crate) fn sign_last(
-    key: &SigningKey,
+    signer: &LayerSigner,
     header: &Header,
     content_digest: &[u8; 32],
-) -> [u8; SIGNATURE_LEN] {
+) -> Option<LayerSignature> {
     let index = header.layers.len().saturating_sub(1);
-    key.sign(&transcript(header, index, content_digest))
-        .to_bytes()
+    signer.sign(&transcript(header, index, content_digest))
 }
 
-/// Verifies the final signature of layer `index` (strict Ed25519
-/// verification).
+/// Verifies the final signature of layer `index` with its signer's card:
+/// the Ed25519 half strictly, the ML-DSA-65 half with the card's key.
 pub(crate) fn verify_layer(
-    key: &VerifyingKey,
+    card: &Card,
     header: &Header,
     index: usize,
-    signature: &[u8; SIGNATURE_LEN],
+    signature: &LayerSignature,
     content_digest: &[u8; 32],
 ) -> bool {
-    key.verify_strict(
-        &transcript(header, index, content_digest),
-        &Signature::from_bytes(signature),
-    )
-    .is_ok()
+    let final_msg = transcript(header, index, content_digest);
+    signing::verify_ed25519(card.verifying_key(), &final_msg, &signature.ed25519)
+        && signing::verify_mldsa65(card.mldsa65(), &final_msg, signature)
 }

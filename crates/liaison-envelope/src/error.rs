@@ -133,6 +133,12 @@ pub enum SealError {
     /// The operating system's random number generator failed.
     #[error("the system random number generator failed: {0}")]
     Random(String),
+    /// ML-DSA-65 signing gave up (its rejection sampling found no
+    /// signature within its bound, which FIPS 204 makes vanishingly rare).
+    #[error(
+        "the ML-DSA-65 signature could not be made for this envelope: seal it again (a new envelope gives a new message to sign)"
+    )]
+    SigningFailed,
     /// Writing the envelope failed.
     #[error("cannot write the envelope: {0}")]
     Io(#[from] io::Error),
@@ -232,6 +238,31 @@ pub enum OpenError {
         not_before: String,
         /// End of the validity window.
         not_after: String,
+    },
+    /// A layer signed with Ed25519 alone by an agency whose trusted card has
+    /// an ML-DSA-65 key: its post-quantum signatures were stripped (by
+    /// someone who could then have forged the Ed25519 ones), or it was
+    /// signed before the agency gained the key.
+    #[error(
+        "the envelope carries only an Ed25519 signature of `{agency}`, whose trusted card has an ML-DSA-65 key: `{agency}` signs with both, so the post-quantum signature was stripped (a downgrade) or the envelope was signed before its card gained the key (then open it with the card of that time)"
+    )]
+    SignatureDowngrade {
+        /// The agency of the trusted card.
+        agency: String,
+    },
+    /// A layer signed with Ed25519 and ML-DSA-65 whose ML-DSA-65 key is not
+    /// the one on the signer's trusted card (or the card has none).
+    #[error(
+        "the envelope is signed with the Ed25519 key of `{agency}` and the ML-DSA-65 key `{found}`, which is not on its trusted card ({}): get the agency's current card",
+        match expected { Some(id) => format!("whose ML-DSA-65 key is `{id}`"), None => "which has no ML-DSA-65 key".to_owned() }
+    )]
+    SigningKeyMismatch {
+        /// The agency of the trusted card.
+        agency: String,
+        /// The key id of the ML-DSA-65 key in the envelope.
+        found: KeyId,
+        /// The key id of the card's ML-DSA-65 key, if it has one.
+        expected: Option<KeyId>,
     },
     /// The envelope failed authentication. No detail is given on purpose.
     #[error("the envelope cannot be opened: authentication failed")]

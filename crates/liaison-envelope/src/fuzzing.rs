@@ -30,6 +30,16 @@ fn fixed_recipient() -> Result<Identity, OpenError> {
         .map_err(|_| OpenError::CannotOpen)
 }
 
+/// The fixed hybrid sender: X-Wing and ML-DSA-65 keys as well, so that
+/// the fuzz targets reach hybrid layers (signed with Ed25519 and
+/// ML-DSA-65).
+fn fixed_hybrid_sender() -> Result<Identity, OpenError> {
+    fixed("FUZZ-HYBRID", 0x06, 0x07)?
+        .with_post_quantum_secret_bytes(&[0x08; 32])
+        .and_then(|id| id.with_post_quantum_signing_secret_bytes(&[0x09; 32]))
+        .map_err(|_| OpenError::CannotOpen)
+}
+
 /// The fixed sender's card.
 ///
 /// # Errors
@@ -39,20 +49,30 @@ pub fn sender_card() -> Result<Card, OpenError> {
     Ok(fixed("FUZZ-SENDER", 0x01, 0x02)?.card())
 }
 
-/// Opens `data` with the fixed recipient, trusting the fixed sender.
+/// The cards [`open_fixed`] trusts: the fixed sender's and the fixed
+/// hybrid sender's.
+///
+/// # Errors
+///
+/// Never in practice (the fixed keys are valid).
+pub fn sender_cards() -> Result<Vec<Card>, OpenError> {
+    Ok(vec![sender_card()?, fixed_hybrid_sender()?.card()])
+}
+
+/// Opens `data` with the fixed recipient, trusting the fixed senders.
 ///
 /// # Errors
 ///
 /// As [`crate::open`].
 pub fn open_fixed(data: &[u8]) -> Result<Opened, OpenError> {
     // Made once: key setup would otherwise dominate every fuzz run.
-    static KEYS: OnceLock<Option<(Identity, Card)>> = OnceLock::new();
+    static KEYS: OnceLock<Option<(Identity, Vec<Card>)>> = OnceLock::new();
     let keys = KEYS.get_or_init(|| {
         let recipient = fixed_recipient().ok()?;
-        Some((recipient, sender_card().ok()?))
+        Some((recipient, sender_cards().ok()?))
     });
-    let (recipient, sender) = keys.as_ref().ok_or(OpenError::CannotOpen)?;
-    open(data, recipient, std::slice::from_ref(sender), AT)
+    let (recipient, senders) = keys.as_ref().ok_or(OpenError::CannotOpen)?;
+    open(data, recipient, senders, AT)
 }
 
 /// Seals `payload` with `label` from the fixed sender to the fixed
@@ -77,6 +97,23 @@ pub fn seal_fixed_post_quantum(
     anonymous: bool,
 ) -> Result<Vec<u8>, SealError> {
     seal_fixed_as(payload, label, anonymous, Protection::PostQuantum)
+}
+
+/// Seals as [`seal_fixed_post_quantum`] does, signed by the fixed hybrid
+/// sender (a hybrid layer: Ed25519 and ML-DSA-65).
+///
+/// # Errors
+///
+/// As [`Sealer::seal`].
+pub fn seal_fixed_hybrid(payload: &[u8], label: &[u8]) -> Result<Vec<u8>, SealError> {
+    let sender = fixed_hybrid_sender()?;
+    let recipient = fixed_recipient()?;
+    Sealer::new(&sender)
+        .recipient(&recipient.card())
+        .label(label)
+        .protection(Protection::PostQuantum)
+        .at(AT)
+        .seal(payload)
 }
 
 fn seal_fixed_as(

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::error::OpenError;
-use crate::format::{self, SIGNATURE_LEN};
+use crate::format::{self, Layer};
 use crate::keys::KeyId;
 use crate::open::RecipientInfo;
 
@@ -43,6 +43,9 @@ pub struct Inspection {
 pub struct InspectedLayer {
     /// Ed25519 key id of the layer's signer.
     pub signer_key_id: KeyId,
+    /// ML-DSA-65 key id of the layer's signer in a hybrid layer (signed
+    /// with Ed25519 and ML-DSA-65); `None` in a classical layer.
+    pub post_quantum_signer_key_id: Option<KeyId>,
     /// The layer's recipients.
     pub recipients: Vec<RecipientInfo>,
 }
@@ -58,12 +61,14 @@ pub fn inspect(envelope: &[u8]) -> Result<Inspection, OpenError> {
     let body = envelope
         .get(usize::try_from(header_len).unwrap_or(usize::MAX)..)
         .unwrap_or_default();
-    let (chunks, _) = format::split_body(body, header_len)?;
+    let hybrid = header.current_layer().is_some_and(Layer::is_hybrid);
+    let (chunks, _) = format::split_body(body, header_len, hybrid)?;
     let layers: Vec<InspectedLayer> = header
         .layers
         .iter()
         .map(|l| InspectedLayer {
             signer_key_id: l.signer_key_id(),
+            post_quantum_signer_key_id: l.mldsa65_signer_key_id(),
             recipients: l.stanzas.iter().map(RecipientInfo::of).collect(),
         })
         .collect();
@@ -83,7 +88,9 @@ pub fn inspect(envelope: &[u8]) -> Result<Inspection, OpenError> {
         header_len,
         chunk_count: chunks.len().div_ceil(format::SEALED_CHUNK_SIZE),
         payload_len: format::plaintext_len(chunks.len()),
-        envelope_len: chunks.len() + SIGNATURE_LEN + usize::try_from(header_len).unwrap_or(0),
+        envelope_len: chunks.len()
+            + header.trailer_len()
+            + usize::try_from(header_len).unwrap_or(0),
         layers,
     })
 }

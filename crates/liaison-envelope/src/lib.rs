@@ -14,6 +14,7 @@ mod payload;
 mod rewrap;
 mod rng;
 mod seal;
+mod signing;
 mod stream;
 mod xwing;
 

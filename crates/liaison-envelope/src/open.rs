@@ -8,7 +8,9 @@ use time::OffsetDateTime;
 
 use crate::crypto::{self, DataKey};
 use crate::error::OpenError;
-use crate::format::{self, Header, SIGNATURE_LEN, SUITE_XWING_CHACHA20POLY1305_ED25519, Stanza};
+use crate::format::{
+    self, Header, Layer, LayerSignature, SUITE_XWING_CHACHA20POLY1305_ED25519, Stanza,
+};
 use crate::keys::{Card, Identity, KeyId, format_time};
 use crate::payload;
 use crate::xwing;
@@ -65,6 +67,10 @@ impl RecipientInfo {
 pub struct LayerInfo {
     /// The verified signer.
     pub signer: Card,
+    /// Whether the layer was signed with Ed25519 and ML-DSA-65 (a hybrid
+    /// layer), both verified; it is exactly when the signer's card has an
+    /// ML-DSA-65 key, since a reader refuses any other combination.
+    pub post_quantum_signed: bool,
     /// The recipients this signer addressed.
     pub recipients: Vec<RecipientInfo>,
 }
@@ -85,6 +91,18 @@ pub struct Opened {
     /// `sender`, its recipients the original ones); a longer history means
     /// the envelope was rewrapped (forwarded) by the later signers.
     pub history: Vec<LayerInfo>,
+    /// The envelope's cipher suite, verified (it is in the core, under
+    /// every signature and in every key derivation): 0x0002 for X25519
+    /// recipients, 0x0003 for X-Wing (post-quantum) recipients.
+    pub suite: u16,
+    /// Whether the data key was wrapped post-quantum (suite 0x0003: X-Wing
+    /// stanzas only), so that a recording of the envelope stays unreadable
+    /// to a future quantum computer.
+    pub post_quantum: bool,
+    /// Whether every layer was signed with Ed25519 and ML-DSA-65 (see
+    /// [`LayerInfo::post_quantum_signed`]), so that no one who breaks
+    /// Ed25519 alone could have made or changed it.
+    pub post_quantum_signed: bool,
 }
 
 impl fmt::Debug for Opened {
@@ -95,6 +113,9 @@ impl fmt::Debug for Opened {
             .field("sender", &self.sender)
             .field("recipients", &self.recipients)
             .field("history", &self.history)
+            .field("suite", &self.suite)
+            .field("post_quantum", &self.post_quantum)
+            .field("post_quantum_signed", &self.post_quantum_signed)
             .finish()
     }
 }
@@ -109,8 +130,11 @@ impl fmt::Debug for Opened {
 ///
 /// User-fixable: [`OpenError::NotAnEnvelope`], [`OpenError::UnsupportedVersion`],
 /// [`OpenError::UnsupportedSuite`], [`OpenError::Malformed`] (with offset),
-/// [`OpenError::UntrustedSender`], [`OpenError::SenderCardNotValid`],
-/// [`OpenError::NotRecipient`]. Any cryptographic failure:
+/// [`OpenError::StanzaSuiteMismatch`], [`OpenError::UntrustedSender`],
+/// [`OpenError::AmbiguousSigner`], [`OpenError::SenderCardNotValid`],
+/// [`OpenError::SignatureDowngrade`], [`OpenError::SigningKeyMismatch`],
+/// [`OpenError::NotRecipient`], [`OpenError::NoPostQuantumKey`]. Any
+/// cryptographic failure:
 /// [`OpenError::CannotOpen`], without detail.
 pub fn open(
     envelope: &[u8],
@@ -144,7 +168,7 @@ impl Unlocked {
     /// the last one from the trailer.
     pub(crate) fn verify(
         &self,
-        trailer: &[u8; SIGNATURE_LEN],
+        trailer: &LayerSignature,
         digest: &[u8; 32],
     ) -> Result<(), OpenError> {
         let last = self.signers.len().saturating_sub(1);
@@ -154,7 +178,7 @@ impl Unlocked {
             } else {
                 self.header.signatures.get(i).ok_or(OpenError::CannotOpen)?
             };
-            if !crypto::verify_layer(signer.verifying_key(), &self.header, i, sig, digest) {
+            if !crypto::verify_layer(signer, &self.header, i, sig, digest) {
                 return Err(OpenError::CannotOpen);
             }
         }
@@ -168,6 +192,7 @@ impl Unlocked {
             .zip(&self.signers)
             .map(|(layer, signer)| LayerInfo {
                 signer: signer.clone(),
+                post_quantum_signed: layer.is_hybrid(),
                 recipients: layer.stanzas.iter().map(RecipientInfo::of).collect(),
             })
             .collect()
@@ -179,12 +204,16 @@ impl Unlocked {
             .last()
             .map(|l| l.recipients.clone())
             .unwrap_or_default();
+        let suite = self.header.core.suite;
         Opened {
             payload,
             label: self.header.core.label,
             sender: self.sender,
             recipients,
+            post_quantum_signed: history.iter().all(|l| l.post_quantum_signed),
             history,
+            suite,
+            post_quantum: suite == SUITE_XWING_CHACHA20POLY1305_ED25519,
         }
     }
 }
@@ -201,12 +230,12 @@ pub(crate) fn unlock(
     let signers = header
         .layers
         .iter()
-        .map(|layer| trusted_signer(&layer.signer, trusted_senders, at))
+        .map(|layer| trusted_signer(layer, trusted_senders, at))
         .collect::<Result<Vec<_>, _>>()?;
     let sender = signers.first().cloned().ok_or(OpenError::CannotOpen)?;
     // Before any secret-key operation: every layer's header is its signer's.
     for (i, signer) in signers.iter().enumerate() {
-        if !crypto::verify_header(signer.verifying_key(), &header, i) {
+        if !crypto::verify_header(signer, &header, i) {
             return Err(OpenError::CannotOpen);
         }
     }
@@ -228,16 +257,13 @@ pub(crate) fn unlock(
     })
 }
 
-/// The one trusted card whose Ed25519 public key is `signer` (compared
-/// whole, in constant time: two cards whose short key ids collide are told
-/// apart), which must be valid at `at`. Two different trusted cards with
-/// the same key are refused: the signer's agency would depend on their
-/// order.
-fn trusted_signer(
-    signer: &[u8; 32],
-    trusted: &[Card],
-    at: OffsetDateTime,
-) -> Result<Card, OpenError> {
+/// The one trusted card whose Ed25519 public key is the layer's `signer`
+/// (compared whole, in constant time: two cards whose short key ids
+/// collide are told apart), which must be valid at `at` and of the layer's
+/// form. Two different trusted cards with the same key are refused: the
+/// signer's agency would depend on their order.
+fn trusted_signer(layer: &Layer, trusted: &[Card], at: OffsetDateTime) -> Result<Card, OpenError> {
+    let signer = &layer.signer;
     let mut matching = trusted
         .iter()
         .filter(|c| bool::from(c.ed25519_public().ct_eq(signer)));
@@ -260,7 +286,31 @@ fn trusted_signer(
             not_after,
         });
     }
+    check_signer_form(layer, card)?;
     Ok(card.clone())
+}
+
+/// The layer's form must be its signer card's: a card with an ML-DSA-65
+/// key signs hybrid layers with that key and no others, a card without
+/// one signs classical layers only. A classical layer under a card with an
+/// ML-DSA-65 key is a downgrade (its ML-DSA-65 signatures stripped, or
+/// never made: whoever breaks Ed25519 could have signed it).
+fn check_signer_form(layer: &Layer, card: &Card) -> Result<(), OpenError> {
+    match (&layer.mldsa65_signer, card.mldsa65()) {
+        (None, Some(_)) => Err(OpenError::SignatureDowngrade {
+            agency: card.agency_id().to_owned(),
+        }),
+        (Some(key), expected)
+            if !expected.is_some_and(|e| bool::from(e.as_bytes().ct_eq(key.as_slice()))) =>
+        {
+            Err(OpenError::SigningKeyMismatch {
+                agency: card.agency_id().to_owned(),
+                found: KeyId::of_bytes(key.as_slice()),
+                expected: expected.map(crate::signing::SigningPublic::key_id),
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Only the current (last) layer's stanzas open the envelope: the stanzas of

@@ -115,19 +115,23 @@ pub fn rewrap(
     )?);
     let mut header = unlocked.header;
     header.signatures.push(trailer);
-    let signer = identity.signing_key().verifying_key().to_bytes();
+    let keys = identity.signer();
+    let signer = keys.ed25519_public();
     let holder_proof = crypto::holder_proof(
         &unlocked.data_key,
         &header.core.payload_salt,
         header.layers.len(),
         &signer,
     );
+    // A hybrid signer's layer is hybrid: its ML-DSA-65 key in the layer,
+    // each of its signatures a pair.
     header.layers.push(Layer {
         signer,
         holder_proof,
+        mldsa65_signer: keys.mldsa65_public(),
         stanzas,
     });
-    crypto::sign_header(identity.signing_key(), &mut header);
+    crypto::sign_header(keys, &mut header).ok_or(SealError::SigningFailed)?;
     let len = format::header_len(&header);
     if len > format::MAX_HEADER_LEN {
         return Err(SealError::HeaderTooLarge {
@@ -138,7 +142,8 @@ pub fn rewrap(
     let mut out = Vec::with_capacity(envelope.len() + 512);
     format::write_header(&header, &mut out);
     out.extend_from_slice(chunks);
-    out.extend_from_slice(&crypto::sign_last(identity.signing_key(), &header, &digest));
+    let trailer = crypto::sign_last(keys, &header, &digest).ok_or(SealError::SigningFailed)?;
+    trailer.write(&mut out);
     Ok(out)
 }
 

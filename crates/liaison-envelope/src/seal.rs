@@ -234,18 +234,17 @@ impl<'a> Sealer<'a> {
         // One zeroed allocation for the whole envelope: a large one comes
         // from the allocator as untouched zero pages, so each worker faults
         // in only its own part of the body.
-        let mut out = vec![0u8; header.len() + body_len + format::SIGNATURE_LEN];
+        let trailer_len = prepared.header.trailer_len();
+        let mut out = vec![0u8; header.len() + body_len + trailer_len];
         let (head, rest) = out.split_at_mut(header.len());
         head.copy_from_slice(&header);
         let (body, signature) = rest.split_at_mut(body_len);
         let cipher = crypto::payload_cipher(&prepared.payload_key);
         let digest = payload::seal_into(&cipher, &prepared.aad, payload, body)
             .ok_or_else(|| SealError::Random("payload encryption failed".to_owned()))?;
-        signature.copy_from_slice(&crypto::sign_last(
-            self.sender.signing_key(),
-            &prepared.header,
-            &digest,
-        ));
+        let trailer = crypto::sign_last(self.sender.signer(), &prepared.header, &digest)
+            .ok_or(SealError::SigningFailed)?;
+        signature.copy_from_slice(&trailer.to_bytes());
         Ok(out)
     }
 
@@ -259,7 +258,7 @@ impl<'a> Sealer<'a> {
     pub fn stream<W: Write>(&self, out: W) -> Result<StreamSealer<W>, SealError> {
         let mut rng = self.randomness();
         let prepared = self.prepare(&mut rng)?;
-        StreamSealer::start(prepared, self.sender.signing_key().clone(), out)
+        StreamSealer::start(prepared, self.sender.signer().clone(), out)
     }
 
     pub(crate) fn prepare(&self, rng: &mut Randomness) -> Result<Prepared, SealError> {
@@ -275,7 +274,13 @@ impl<'a> Sealer<'a> {
             });
         }
         // Known before any key is drawn: the header's length.
-        let len = header_len(suite, self.label.len(), recipients.len(), self.anonymous);
+        let len = header_len(
+            suite,
+            self.label.len(),
+            recipients.len(),
+            self.anonymous,
+            self.sender.has_post_quantum_signing_key(),
+        );
         if len > MAX_HEADER_LEN {
             return Err(SealError::HeaderTooLarge {
                 len,
@@ -285,7 +290,8 @@ impl<'a> Sealer<'a> {
         let random = |e: crate::rng::RandomError| SealError::Random(e.to_string());
         let data_key = rng.array32().map_err(random)?;
         let salt = rng.array32().map_err(random)?;
-        let sender = self.sender.signing_key().verifying_key().to_bytes();
+        let signer = self.sender.signer();
+        let sender = signer.ed25519_public();
         let (payload_key, key_commitment) = crypto::derive_payload(&data_key, &salt, &sender);
         let core = Core {
             version: VERSION,
@@ -303,12 +309,13 @@ impl<'a> Sealer<'a> {
             layers: vec![Layer {
                 signer: sender,
                 holder_proof,
+                mldsa65_signer: signer.mldsa65_public(),
                 stanzas,
             }],
             header_signatures: Vec::new(),
             signatures: Vec::new(),
         };
-        crypto::sign_header(self.sender.signing_key(), &mut header);
+        crypto::sign_header(signer, &mut header).ok_or(SealError::SigningFailed)?;
         Ok(Prepared {
             header,
             payload_key,
@@ -317,8 +324,9 @@ impl<'a> Sealer<'a> {
     }
 }
 
-/// The length of a sealed header with one layer of `count` stanzas.
-fn header_len(suite: u16, label_len: usize, count: usize, anonymous: bool) -> usize {
+/// The length of a sealed header with one layer of `count` stanzas, hybrid
+/// (with an ML-DSA-65 key and signature) or not.
+fn header_len(suite: u16, label_len: usize, count: usize, anonymous: bool, hybrid: bool) -> usize {
     let body = match (suite == SUITE_XWING_CHACHA20POLY1305_ED25519, anonymous) {
         (false, false) => format::STANZA_X25519_LEN,
         (false, true) => format::STANZA_X25519_ANONYMOUS_LEN,
@@ -327,7 +335,11 @@ fn header_len(suite: u16, label_len: usize, count: usize, anonymous: bool) -> us
     };
     let core = 8 + 1 + 2 + 32 + 32 + 32 + 4 + label_len;
     let layer = 32 + 32 + 2 + count.saturating_mul(3 + body);
-    core + 1 + layer + format::SIGNATURE_LEN
+    if hybrid {
+        core + 1 + layer + format::MLDSA65_PUBLIC_KEY_LEN + format::HYBRID_SIGNATURE_LEN
+    } else {
+        core + 1 + layer + format::SIGNATURE_LEN
+    }
 }
 
 /// Recipients with duplicates removed, first kept: the same X25519 key in

@@ -32,17 +32,20 @@ use std::fmt;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use chacha20poly1305::ChaCha20Poly1305;
-use ed25519_dalek::SigningKey;
 use time::OffsetDateTime;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::crypto::{self, ContentDigest};
 use crate::error::{OpenError, SealError};
-use crate::format::{self, CHUNK_SIZE, Header, SEALED_CHUNK_SIZE, SIGNATURE_LEN, TAG_LEN};
+use crate::format::{
+    self, CHUNK_SIZE, Header, LayerSignature, SEALED_CHUNK_SIZE,
+    SUITE_XWING_CHACHA20POLY1305_ED25519, TAG_LEN,
+};
 use crate::keys::{Card, Identity};
 use crate::open::{LayerInfo, RecipientInfo, Unlocked, unlock};
 use crate::rng::Randomness;
 use crate::seal::Prepared;
+use crate::signing::LayerSigner;
 
 /// Seals a payload written to it; made by [`crate::Sealer::stream`].
 /// [`StreamSealer::finish`] must be called to write the last chunk and the
@@ -52,7 +55,7 @@ pub struct StreamSealer<W: Write> {
     header: Header,
     cipher: ChaCha20Poly1305,
     aad: [u8; 32],
-    signing: SigningKey,
+    signer: LayerSigner,
     plain: Zeroizing<Vec<u8>>,
     sealed: Vec<u8>,
     index: u64,
@@ -70,7 +73,7 @@ impl<W: Write> fmt::Debug for StreamSealer<W> {
 impl<W: Write> StreamSealer<W> {
     pub(crate) fn start(
         prepared: Prepared,
-        signing: SigningKey,
+        signer: LayerSigner,
         mut inner: W,
     ) -> Result<Self, SealError> {
         let mut head = Vec::new();
@@ -81,7 +84,7 @@ impl<W: Write> StreamSealer<W> {
             cipher: crypto::payload_cipher(&prepared.payload_key),
             aad: prepared.aad,
             header: prepared.header,
-            signing,
+            signer,
             plain: Zeroizing::new(Vec::with_capacity(CHUNK_SIZE)),
             sealed: vec![0u8; SEALED_CHUNK_SIZE],
             index: 0,
@@ -121,8 +124,9 @@ impl<W: Write> StreamSealer<W> {
     pub fn finish(mut self) -> Result<W, SealError> {
         self.seal_buffered(true)?;
         let digest = self.digest.clone().finish();
-        let sig = crypto::sign_last(&self.signing, &self.header, &digest);
-        self.inner.write_all(&sig)?;
+        let sig = crypto::sign_last(&self.signer, &self.header, &digest)
+            .ok_or(SealError::SigningFailed)?;
+        self.inner.write_all(&sig.to_bytes())?;
         self.inner.flush()?;
         Ok(self.inner)
     }
@@ -162,6 +166,13 @@ pub struct StreamOpened {
     pub recipients: Vec<RecipientInfo>,
     /// Every layer, oldest first (see [`crate::Opened::history`]).
     pub history: Vec<LayerInfo>,
+    /// The envelope's cipher suite (see [`crate::Opened::suite`]).
+    pub suite: u16,
+    /// Whether the data key was wrapped post-quantum (suite 0x0003).
+    pub post_quantum: bool,
+    /// Whether every layer was signed with Ed25519 and ML-DSA-65 (see
+    /// [`crate::Opened::post_quantum_signed`]).
+    pub post_quantum_signed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,6 +194,9 @@ pub struct StreamOpener<R: Read> {
     index: u64,
     digest: ContentDigest,
     state: State,
+    /// The trailing signature's length: 64 bytes, or 3373 when the last
+    /// layer is hybrid.
+    trailer_len: usize,
 }
 
 impl<R: Read> fmt::Debug for StreamOpener<R> {
@@ -193,9 +207,6 @@ impl<R: Read> fmt::Debug for StreamOpener<R> {
             .finish_non_exhaustive()
     }
 }
-
-/// Bytes held back to decide whether a full chunk is the last one.
-const LOOKAHEAD: usize = SEALED_CHUNK_SIZE + SIGNATURE_LEN + 1;
 
 impl<R: Read> StreamOpener<R> {
     /// Reads the header and unwraps the data key.
@@ -211,12 +222,14 @@ impl<R: Read> StreamOpener<R> {
         at: OffsetDateTime,
     ) -> Result<Self, OpenError> {
         let (header, _) = format::read_header(&mut inner)?;
+        let trailer_len = header.trailer_len();
         let unlocked = unlock(header, identity, trusted_senders, at)?;
         Ok(StreamOpener {
+            trailer_len,
             inner,
             cipher: crypto::payload_cipher(&unlocked.payload_key),
             unlocked,
-            pending: Vec::with_capacity(LOOKAHEAD),
+            pending: Vec::with_capacity(SEALED_CHUNK_SIZE + trailer_len + 1),
             plain: Zeroizing::new(Vec::with_capacity(CHUNK_SIZE)),
             plain_pos: 0,
             index: 0,
@@ -237,6 +250,7 @@ impl<R: Read> StreamOpener<R> {
             return Err(OpenError::CannotOpen);
         }
         let history = self.unlocked.layer_infos();
+        let suite = self.unlocked.header.core.suite;
         Ok(StreamOpened {
             label: self.unlocked.header.core.label.clone(),
             sender: self.unlocked.sender.clone(),
@@ -244,16 +258,22 @@ impl<R: Read> StreamOpener<R> {
                 .last()
                 .map(|l| l.recipients.clone())
                 .unwrap_or_default(),
+            post_quantum_signed: history.iter().all(|l| l.post_quantum_signed),
             history,
+            suite,
+            post_quantum: suite == SUITE_XWING_CHACHA20POLY1305_ED25519,
         })
     }
 
-    /// Fills `pending` up to the lookahead; returns whether the input ended.
+    /// Fills `pending` up to the lookahead (the bytes held back to decide
+    /// whether a full chunk is the last one: a sealed chunk, the trailing
+    /// signature and one byte); returns whether the input ended.
     fn fill(&mut self) -> io::Result<bool> {
+        let lookahead = SEALED_CHUNK_SIZE + self.trailer_len + 1;
         let mut filled = self.pending.len();
-        self.pending.resize(LOOKAHEAD, 0);
+        self.pending.resize(lookahead, 0);
         let mut eof = false;
-        while filled < LOOKAHEAD {
+        while filled < lookahead {
             let Some(room) = self.pending.get_mut(filled..) else {
                 break;
             };
@@ -286,7 +306,7 @@ impl<R: Read> StreamOpener<R> {
     fn next_chunk(&mut self) -> io::Result<()> {
         let eof = self.fill()?;
         let (sealed_len, last) = if eof {
-            let len = self.pending.len().saturating_sub(SIGNATURE_LEN);
+            let len = self.pending.len().saturating_sub(self.trailer_len);
             if !(TAG_LEN..=SEALED_CHUNK_SIZE).contains(&len) {
                 return Err(self.fail());
             }
@@ -312,10 +332,15 @@ impl<R: Read> StreamOpener<R> {
         self.index += 1;
         self.plain_pos = 0;
         if last {
-            let sig: Option<[u8; SIGNATURE_LEN]> = self
+            let hybrid = self
+                .unlocked
+                .header
+                .current_layer()
+                .is_some_and(|l| l.is_hybrid());
+            let sig = self
                 .pending
                 .get(sealed_len..)
-                .and_then(|s| s.try_into().ok());
+                .and_then(|s| LayerSignature::from_bytes(s, hybrid));
             let digest = self.digest.clone().finish();
             match sig {
                 Some(sig) if self.unlocked.verify(&sig, &digest).is_ok() => {

@@ -487,10 +487,11 @@ fn the_library_matches_the_spec_derivations() {
         payload
     );
     let msg = spec::transcript(&parts.header, 0, &spec::content_digest(&parts.chunks));
-    let sig = ed25519_dalek::Signature::from_bytes(&parts.signature);
+    let sig = ed25519_dalek::Signature::from_bytes(&parts.signature.ed25519);
     let vk = ed25519_dalek::VerifyingKey::from_bytes(&sender().card().ed25519_public()).unwrap();
     vk.verify_strict(&msg, &sig).unwrap();
-    let header_sig = ed25519_dalek::Signature::from_bytes(&parts.header.header_signatures[0]);
+    let header_sig =
+        ed25519_dalek::Signature::from_bytes(&parts.header.header_signatures[0].ed25519);
     vk.verify_strict(&spec::header_transcript(&parts.header, 0), &header_sig)
         .unwrap();
     assert_eq!(parts.header.core.sender, sender().card().ed25519_public());

@@ -18,6 +18,10 @@
 )]
 
 mod common;
+#[path = "vectors_gen/hybrid.rs"]
+mod hybrid;
+#[path = "vectors_gen/post_quantum.rs"]
+mod post_quantum;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -128,12 +132,11 @@ fn check_success(name: &str, v: &Vector, opened: &Opened, bytes: &[u8], at: Offs
         .history
         .iter()
         .map(|layer| {
-            let signer = KEYS
-                .iter()
-                .map(|k| k.0)
-                .find(|n| card_file(n) == layer.signer)
-                .unwrap_or("unknown");
-            format!("{signer} -> {}", describe_recipients(&layer.recipients))
+            format!(
+                "{} -> {}",
+                name_of(&layer.signer),
+                describe_recipients(&layer.recipients)
+            )
         })
         .collect();
     assert_eq!(history, v.all("history"), "{name}: history");
@@ -221,7 +224,9 @@ fn every_vector_gives_the_expected_result() {
             | ("unsupported version", Err(OpenError::UnsupportedVersion { .. }))
             | ("unsupported suite", Err(OpenError::UnsupportedSuite { .. }))
             | ("cannot open", Err(OpenError::CannotOpen))
-            | ("no post-quantum key", Err(OpenError::NoPostQuantumKey)) => {}
+            | ("no post-quantum key", Err(OpenError::NoPostQuantumKey))
+            | ("signature downgrade", Err(OpenError::SignatureDowngrade { .. }))
+            | ("signing key mismatch", Err(OpenError::SigningKeyMismatch { .. })) => {}
             ("stanza suite mismatch", Err(OpenError::StanzaSuiteMismatch { offset, .. })) => {
                 assert_eq!(
                     offset.to_string(),
@@ -249,6 +254,70 @@ fn every_vector_gives_the_expected_result() {
         seen += 1;
     }
     assert!(seen >= 40, "only {seen} vectors");
+}
+
+/// The second reader of `common/reader.rs`, written from the spec apart
+/// from the library, reaches every vector's expected result: the same
+/// payload, label and signers, or the same refusal at the same offset.
+#[test]
+fn the_reference_reader_agrees_with_every_vector() {
+    use common::reader::{self, Outcome, ReaderKeys, TrustedCard};
+    let read = |path: PathBuf| std::fs::read_to_string(path).unwrap();
+    let mut seen = 0;
+    let mut paths: Vec<_> = std::fs::read_dir(dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && p.extension().is_none())
+        .collect();
+    paths.sort();
+    for path in paths {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let v = parse(&path);
+        // Armor is the library's (section 10 has its own vectors).
+        let Ok(bytes) = dearmor(&v.body) else {
+            continue;
+        };
+        let keys = dir().join("keys");
+        let reader_keys = ReaderKeys::from_json(&read(
+            keys.join(format!("{}.identity.json", v.one("identity"))),
+        ));
+        let names = v.all("trusted");
+        let trusted: Vec<TrustedCard> = names
+            .iter()
+            .map(|n| TrustedCard::from_json(&read(keys.join(format!("{n}.card.json")))))
+            .collect();
+        let outcome = reader::open(&bytes, &reader_keys, &trusted, time(v.one("at")));
+        match (v.one("expect"), outcome) {
+            (
+                "success",
+                Outcome::Opened {
+                    payload,
+                    label,
+                    signers,
+                },
+            ) => {
+                assert_eq!(payload, v.hex("payload"), "{name}");
+                assert_eq!(label, v.hex("label"), "{name}");
+                assert_eq!(names[signers[0]], v.one("sender"), "{name}");
+                let history: Vec<&str> = v
+                    .all("history")
+                    .iter()
+                    .map(|h| h.split(" -> ").next().unwrap())
+                    .collect();
+                let signers: Vec<&str> = signers.iter().map(|&i| names[i]).collect();
+                assert_eq!(signers, history, "{name}");
+            }
+            (expect, Outcome::Refused(got, offset)) => {
+                assert_eq!(got, expect, "{name}: the reference reader disagrees");
+                if let Some(offset) = offset {
+                    assert_eq!(offset.to_string(), v.one("offset"), "{name}: offset");
+                }
+            }
+            (expect, other) => panic!("{name}: expected {expect}, the reference gave {other:?}"),
+        }
+        seen += 1;
+    }
+    assert!(seen >= 100, "only {seen} vectors");
 }
 
 #[test]
@@ -551,6 +620,81 @@ fn write_bad_cards() {
         std::fs::write(cards.join(format!("{name}.card.json")), text).unwrap();
         index += &format!("{name}: {pointer}: {comment}\n");
     }
+    // The ML-DSA-65 key of a hybrid signer's card. Every 1952-byte string
+    // is an ML-DSA-65 public key (FIPS 204 pkDecode refuses none), so the
+    // rules are its spelling, its length, its key id and its version.
+    let hybrid: serde_json::Value =
+        serde_json::from_str(&card_file("sender_pq").to_json()).unwrap();
+    let mldsa_text = hybrid["mldsa65_public"].as_str().unwrap().to_owned();
+    let mldsa_key = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(&mldsa_text)
+            .unwrap()
+    };
+    // 1952 = 3 * 650 + 2: the last group carries 2 unused bits.
+    let mut trailing = mldsa_text.clone().into_bytes();
+    let pos = trailing.len() - 2;
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let idx = alphabet.iter().position(|&c| c == trailing[pos]).unwrap();
+    trailing[pos] = alphabet[idx | 1];
+    assert_ne!(trailing, mldsa_text.as_bytes());
+    let signing_cases: Vec<(&str, &str, Option<serde_json::Value>, &str, &str)> = vec![
+        (
+            "mldsa65_short",
+            "mldsa65_public",
+            Some(b64(&mldsa_key[..1951]).into()),
+            "/mldsa65_public",
+            "an ML-DSA-65 key of 1951 bytes",
+        ),
+        (
+            "mldsa65_trailing_bits",
+            "mldsa65_public",
+            Some(String::from_utf8(trailing).unwrap().into()),
+            "/mldsa65_public",
+            "the ML-DSA-65 key's base64 with a non-zero unused bit in its last group",
+        ),
+        (
+            "mldsa65_key_id_mismatch",
+            "mldsa65_key_id",
+            Some("0000000000000000".into()),
+            "/mldsa65_key_id",
+            "an ML-DSA-65 key id that is not the key's",
+        ),
+        (
+            "mldsa65_key_id_missing",
+            "mldsa65_key_id",
+            None,
+            "/mldsa65_key_id",
+            "an ML-DSA-65 key without its key id",
+        ),
+        (
+            "mldsa65_public_missing",
+            "mldsa65_public",
+            None,
+            "/mldsa65_public",
+            "an ML-DSA-65 key id without its key",
+        ),
+    ];
+    for (name, field, new, pointer, comment) in signing_cases {
+        let mut v = hybrid.clone();
+        match new {
+            Some(new) => v[field] = new,
+            None => {
+                v.as_object_mut().unwrap().remove(field);
+            }
+        }
+        let text = serde_json::to_string_pretty(&v).unwrap() + "\n";
+        std::fs::write(cards.join(format!("{name}.card.json")), text).unwrap();
+        index += &format!("{name}: {pointer}: {comment}\n");
+    }
+    // A version 1 card (no X-Wing key) with the ML-DSA-65 members.
+    let mut v = value.clone();
+    v["mldsa65_public"] = mldsa_text.into();
+    v["mldsa65_key_id"] = hybrid["mldsa65_key_id"].clone();
+    let text = serde_json::to_string_pretty(&v).unwrap() + "\n";
+    std::fs::write(cards.join("mldsa65_in_version_1.card.json"), text).unwrap();
+    index += "mldsa65_in_version_1: /mldsa65_public: a version 1 card (no X-Wing key) with an ML-DSA-65 key\n";
     std::fs::write(cards.join("index"), index).unwrap();
 }
 
@@ -581,16 +725,63 @@ const PQ_KEYS: [(&str, u8, u8, u8); 3] = [
     ("recipient_rotated", 0x03, 0x04, 0x12),
 ];
 
+/// The vector keys that sign hybrid (Ed25519 and ML-DSA-65): (file stem,
+/// X25519 secret byte, Ed25519 seed byte, X-Wing seed byte, ML-DSA-65 seed
+/// byte).
+const HYBRID_KEYS: [(&str, u8, u8, u8, u8); 2] = [
+    ("sender_pq", 0x13, 0x14, 0x15, 0x16),
+    ("forwarder_pq", 0x17, 0x18, 0x19, 0x1a),
+];
+
+/// A vector identity: (file stem, X25519 secret byte, Ed25519 seed byte,
+/// X-Wing seed byte, ML-DSA-65 seed byte).
+type VectorKey = (&'static str, u8, u8, Option<u8>, Option<u8>);
+
+/// Every vector identity.
+fn every_key() -> Vec<VectorKey> {
+    KEYS.iter()
+        .map(|&(n, x, e)| (n, x, e, None, None))
+        .chain(PQ_KEYS.iter().map(|&(n, x, e, h)| (n, x, e, Some(h), None)))
+        .chain(
+            HYBRID_KEYS
+                .iter()
+                .map(|&(n, x, e, h, m)| (n, x, e, Some(h), Some(m))),
+        )
+        .collect()
+}
+
+fn key(name: &str) -> VectorKey {
+    every_key()
+        .into_iter()
+        .find(|k| k.0 == name)
+        .unwrap_or_else(|| panic!("no vector key `{name}`"))
+}
+
 fn xwing_seed(name: &str) -> [u8; 32] {
-    [PQ_KEYS.iter().find(|k| k.0 == name).unwrap().3; 32]
+    [key(name).3.unwrap(); 32]
+}
+
+fn mldsa65_seed(name: &str) -> [u8; 32] {
+    [key(name).4.unwrap(); 32]
 }
 
 fn ed25519_seed(name: &str) -> [u8; 32] {
-    [KEYS.iter().find(|k| k.0 == name).unwrap().2; 32]
+    [key(name).2; 32]
 }
 
 fn x25519_secret(name: &str) -> [u8; 32] {
-    [KEYS.iter().find(|k| k.0 == name).unwrap().1; 32]
+    [key(name).1; 32]
+}
+
+/// The name in `keys/` of a card: every identity's card, then the cards
+/// without an identity.
+fn name_of(card: &Card) -> &'static str {
+    every_key()
+        .into_iter()
+        .map(|k| k.0)
+        .chain(["impostor", "renamed", "sender_pq_classical"])
+        .find(|n| dir().join(format!("keys/{n}.card.json")).exists() && card_file(n) == *card)
+        .unwrap_or("unknown")
 }
 
 struct Gen {
@@ -730,17 +921,13 @@ impl Gen {
         let mut extra = vec![
             format!("payload: {}", hex::encode(&opened.payload)),
             format!("label: {}", hex::encode(&opened.label)),
-            "sender: sender".to_owned(),
+            format!("sender: {}", name_of(&opened.sender)),
             format!("recipients: {}", describe_recipients(&opened.recipients)),
         ];
         for layer in &opened.history {
-            let signer = KEYS
-                .iter()
-                .map(|k| k.0)
-                .find(|n| card_file(n) == layer.signer)
-                .unwrap();
             extra.push(format!(
-                "history: {signer} -> {}",
+                "history: {} -> {}",
+                name_of(&layer.signer),
                 describe_recipients(&layer.recipients)
             ));
         }
@@ -836,6 +1023,39 @@ fn generate() {
         .unwrap()
         .with_post_quantum_secret_bytes(&[h; 32])
         .unwrap();
+        std::fs::write(
+            keys.join(format!("{name}.identity.json")),
+            &*identity.to_json(),
+        )
+        .unwrap();
+        std::fs::write(
+            keys.join(format!("{name}.card.json")),
+            identity.card().to_json(),
+        )
+        .unwrap();
+    }
+    for (name, x, e, h, m) in HYBRID_KEYS {
+        let identity = Identity::from_secret_bytes(
+            name,
+            &[x; 32],
+            &[e; 32],
+            time(NOT_BEFORE),
+            time(NOT_AFTER),
+        )
+        .unwrap();
+        // The hybrid sender's card before it gained its post-quantum keys.
+        if name == "sender_pq" {
+            std::fs::write(
+                keys.join("sender_pq_classical.card.json"),
+                identity.card().to_json(),
+            )
+            .unwrap();
+        }
+        let identity = identity
+            .with_post_quantum_secret_bytes(&[h; 32])
+            .unwrap()
+            .with_post_quantum_signing_secret_bytes(&[m; 32])
+            .unwrap();
         std::fs::write(
             keys.join(format!("{name}.identity.json")),
             &*identity.to_json(),
@@ -1206,7 +1426,7 @@ fn generate() {
     let mut p = spec::split(&base);
     let msg = spec::header_transcript(&p.header, 0);
     p.header.header_signatures[0] =
-        SigningKey::from_bytes(&ed25519_seed("forwarder")).sign_msg(&msg);
+        spec::classical(SigningKey::from_bytes(&ed25519_seed("forwarder")).sign_msg(&msg));
     g.fail(
         "header_signed_by_another",
         "cannot open",
@@ -1217,11 +1437,12 @@ fn generate() {
     );
     let mut p = spec::split(&base);
     let msg = spec::header_transcript(&p.header, 0);
-    p.header.header_signatures[0] = small_order_r_signature(ed25519_seed("sender"), &msg);
+    p.header.header_signatures[0] =
+        spec::classical(small_order_r_signature(ed25519_seed("sender"), &msg));
     g.fail("header_signature_not_strict", "cannot open", "7.4, 2.1", "a header signature with a small-order R that satisfies the cofactorless equation: only strict verification refuses it", &spec::join(&p), &sender);
     let mut p = spec::split(&base);
     let digest = spec::content_digest(&p.chunks);
-    p.signature = small_order_r_signature(
+    p.signature.ed25519 = small_order_r_signature(
         ed25519_seed("sender"),
         &spec::transcript(&p.header, 0, &digest),
     );
@@ -1366,7 +1587,7 @@ fn generate() {
     spec::sign_as_is(&mut p, ed25519_seed("sender"));
     g.fail("key_commitment_mismatch", "cannot open", "7.6", "the sender committed to one data key but wrapped another for the reader and encrypted the chunks under it, and signed everything: only the key commitment refuses it", &spec::join(&p), &sender);
     let mut p = spec::split(&forwarded);
-    p.header.signatures[0][5] ^= 0x10;
+    p.header.signatures[0].ed25519[5] ^= 0x10;
     spec::sign_as_is(&mut p, ed25519_seed("forwarder"));
     g.fail("earlier_layer_signature_bad", "cannot open", "7.8", "a rewrapped envelope whose first layer's signature is altered, the last layer signed again by the forwarder: every layer's signature is verified", &spec::join(&p), &sender_forwarder);
 
@@ -1412,8 +1633,10 @@ fn generate() {
     };
     p.header.layers[0].stanzas = vec![stanza.clone()];
     p.header.layers[0].holder_proof = spec::holder_proof(&p.header, 0, &dk);
-    p.header.header_signatures[0] = SigningKey::from_bytes(&ed25519_seed("forwarder"))
-        .sign_msg(&spec::header_transcript(&p.header, 0));
+    p.header.header_signatures[0] = spec::classical(
+        SigningKey::from_bytes(&ed25519_seed("forwarder"))
+            .sign_msg(&spec::header_transcript(&p.header, 0)),
+    );
     let key = spec::payload_key(&dk, &p.header.core.payload_salt);
     p.chunks = spec::seal_chunks(&key, &p.header.core, &[0x46; 70_000]);
     let proof = {
@@ -1421,6 +1644,7 @@ fn generate() {
         h.layers.push(liaison_envelope::format::Layer {
             signer: spec::public_of(ed25519_seed("forwarder")),
             holder_proof: [0; 32],
+            mldsa65_signer: None,
             stanzas: vec![],
         });
         spec::holder_proof(&h, 1, &dk)
@@ -1443,10 +1667,10 @@ fn generate() {
         assert_eq!(carry, 0);
     };
     let mut p = spec::split(&base);
-    add_l(&mut p.header.header_signatures[0]);
+    add_l(&mut p.header.header_signatures[0].ed25519);
     g.fail("header_signature_s_plus_l", "cannot open", "7.4, 2.1", "the header signature's S replaced by S + L (the same point equation, a non-canonical scalar)", &spec::join(&p), &sender);
     let mut p = spec::split(&base);
-    add_l(&mut p.signature);
+    add_l(&mut p.signature.ed25519);
     g.fail(
         "signature_s_plus_l",
         "cannot open",
@@ -1591,7 +1815,7 @@ fn generate() {
     // the layer after it signed again: only the check of every layer's
     // header signature refuses it (the final signatures do not cover it).
     let mut p = spec::split(&forwarded);
-    p.header.header_signatures[0][7] ^= 0x04;
+    p.header.header_signatures[0].ed25519[7] ^= 0x04;
     spec::sign_as_is(&mut p, ed25519_seed("forwarder"));
     g.fail("earlier_layer_header_signature_bad", "cannot open", "7.4", "a rewrapped envelope whose first layer's header signature is altered and whose second layer is signed again by the forwarder", &spec::join(&p), &sender_forwarder);
     // Three layers: a forwarder without the data key in the middle, then a
@@ -1725,7 +1949,8 @@ fn generate() {
         &bad_bits,
     );
 
-    post_quantum_vectors(&g, &base);
+    post_quantum::vectors(&g, &base);
+    hybrid::vectors(&g);
 
     // Seeds for the fuzz targets: small valid envelopes for the fixed keys.
     let seeds = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds");
@@ -1751,6 +1976,10 @@ fn generate() {
             "post_quantum",
             liaison_envelope::fuzzing::seal_fixed_post_quantum(b"pq", b"SECRET", false).unwrap(),
         ),
+        (
+            "hybrid",
+            liaison_envelope::fuzzing::seal_fixed_hybrid(b"hybrid", b"SECRET").unwrap(),
+        ),
     ];
     for (name, bytes) in &small {
         std::fs::write(seeds.join("envelope_open").join(name), bytes).unwrap();
@@ -1761,150 +1990,6 @@ fn generate() {
         armor(&small[1].1),
     )
     .unwrap();
-}
-
-/// The post-quantum vectors (suite 0x0003): successes reproducible from
-/// their seed, a classical reader that moved to an X-Wing key, and the
-/// failures of the X-Wing stanza.
-fn post_quantum_vectors(g: &Gen, base: &[u8]) {
-    let sender = ["sender"];
-    let seal_pq = |payload: &[u8], to: &[&str], anonymous: bool, seed: u8| {
-        let cards: Vec<Card> = to.iter().map(|n| card_file(n)).collect();
-        Sealer::new(&g.id("sender"))
-            .recipients(&cards)
-            .label(b"SECRET")
-            .anonymous(anonymous)
-            .protection(Protection::PostQuantum)
-            .at(g.at)
-            .deterministic([seed; 32])
-            .seal(payload)
-            .unwrap()
-    };
-    let pq = seal_pq(b"post-quantum test vector", &["recipient_pq"], false, 0x31);
-    g.success_as(
-        "recipient_pq",
-        "success_post_quantum",
-        "5.3.1, 6",
-        "suite 0x0003: one named X-Wing stanza",
-        &pq,
-        &sender,
-        Some((&["recipient_pq"], false, 0x31)),
-    );
-    let two = seal_pq(b"for two", &["other_pq", "recipient_pq"], false, 0x32);
-    g.success_as(
-        "recipient_pq",
-        "success_post_quantum_two_recipients",
-        "5.3.1, 7.5",
-        "two named X-Wing stanzas; the reader's is the second",
-        &two,
-        &sender,
-        Some((&["other_pq", "recipient_pq"], false, 0x32)),
-    );
-    let anon = seal_pq(b"anonymous", &["other_pq", "recipient_pq"], true, 0x33);
-    g.success_as("recipient_pq", "success_post_quantum_anonymous", "5.3.1, 7.5", "two anonymous X-Wing stanzas; the reader's is the second: every anonymous stanza is tried, the first decapsulating to an unrelated secret", &anon, &sender, Some((&["other_pq", "recipient_pq"], true, 0x33)));
-    g.success_as("recipient_rotated", "success_rotated_reader", "3, 7.5", "a classical envelope sealed for the reader's classical card, opened by the same agency's identity after it gained an X-Wing key: it keeps its X25519 secret", base, &sender, Some((&["recipient"], false, 1)));
-
-    // A classical stanza in a post-quantum envelope: for the reader's own
-    // X25519 key, wrapping the real data key, first in the layer and signed
-    // by the sender. Opening it would hand the data key to whoever breaks
-    // X25519 later: refused at the stanza.
-    let mut p = spec::split(&pq);
-    let data_key = spec::unwrap_data_key_xwing(&p.header, xwing_seed("recipient_pq"));
-    let reader = card_file("recipient_pq");
-    let classical = spec::x25519_stanza(
-        reader.x25519_public(),
-        [0x21; 32],
-        Some(reader.encryption_key_id().to_bytes()),
-        &p.header.core,
-        &data_key,
-    );
-    p.header.layers[0].stanzas.insert(0, classical);
-    spec::sign_as_is(&mut p, ed25519_seed("sender"));
-    g.fail_as("recipient_pq", "post_quantum_classical_stanza", "stanza suite mismatch", "7.2", "a post-quantum envelope with an X25519 stanza for the reader, wrapping the real data key, inserted first and signed by the sender: a downgrade, refused at the stanza", &spec::join(&p), &sender);
-    // An X-Wing stanza in a classical envelope.
-    let classical_env = Sealer::new(&g.id("sender"))
-        .recipient(&reader)
-        .label(b"SECRET")
-        .protection(Protection::Classical)
-        .at(g.at)
-        .deterministic([0x34; 32])
-        .seal(b"classical")
-        .unwrap();
-    let mut p = spec::split(&classical_env);
-    let data_key = spec::unwrap_data_key(&p.header, [0x0c; 32]);
-    let hybrid = spec::xwing_stanza(
-        reader.post_quantum_public().unwrap(),
-        [0x22; 64],
-        Some(reader.post_quantum_key_id().unwrap().to_bytes()),
-        &p.header.core,
-        &data_key,
-    );
-    p.header.layers[0].stanzas.push(hybrid);
-    spec::sign_as_is(&mut p, ed25519_seed("sender"));
-    g.fail_as("recipient_pq", "classical_xwing_stanza", "stanza suite mismatch", "7.2", "a classical envelope with an X-Wing stanza for the reader appended, signed by the sender: the stanza types of one suite only", &spec::join(&p), &sender);
-    // Lengths: the ML-KEM ciphertext one byte short, in a named and in an
-    // anonymous stanza.
-    let first_stanza = {
-        let (header, _) = format::read_header(pq.as_slice()).unwrap();
-        let mut core = Vec::new();
-        format::write_core(&header.core, &mut core);
-        core.len() + 1 + 32 + 32 + 2
-    };
-    for (name, envelope, len) in [
-        ("malformed_xwing_ciphertext_length", &pq, 1176u16),
-        (
-            "malformed_xwing_anonymous_ciphertext_length",
-            &anon,
-            1168u16,
-        ),
-    ] {
-        let mut b = envelope.clone();
-        b[first_stanza + 1..first_stanza + 3].copy_from_slice(&(len - 1).to_be_bytes());
-        let kem_at = first_stanza + 3 + if len == 1176 { 8 } else { 0 };
-        b.remove(kem_at);
-        let comment = format!(
-            "an X-Wing stanza whose body is {} bytes, its ML-KEM-768 ciphertext one byte short (1087 bytes)",
-            len - 1
-        );
-        g.fail_as(
-            "recipient_pq",
-            name,
-            "malformed",
-            "7.2",
-            &comment,
-            &b,
-            &sender,
-        );
-    }
-    // The X25519 share of the X-Wing ciphertext swapped for another valid
-    // point (the sender's own X25519 key), signed by the sender: the
-    // combiner and the wrap key bind the share, nothing unwraps.
-    let mut p = spec::split(&pq);
-    let Stanza::XWing { ciphertext, .. } = &mut p.header.layers[0].stanzas[0] else {
-        panic!()
-    };
-    ciphertext[1088..].copy_from_slice(&card_file("sender").x25519_public());
-    spec::sign_as_is(&mut p, ed25519_seed("sender"));
-    g.fail_as("recipient_pq", "xwing_swapped_x25519_share", "cannot open", "7.5, 5.3.1", "the X25519 part of the X-Wing ciphertext replaced by another valid point, the header signed again by the sender", &spec::join(&p), &sender);
-    let mut p = spec::split(&pq);
-    let Stanza::XWing { ciphertext, .. } = &mut p.header.layers[0].stanzas[0] else {
-        panic!()
-    };
-    ciphertext[0] ^= 1;
-    spec::sign_as_is(&mut p, ed25519_seed("sender"));
-    g.fail_as("recipient_pq", "xwing_mlkem_ciphertext_altered", "cannot open", "7.5, 5.3.1", "one bit of the ML-KEM-768 ciphertext flipped, signed again by the sender: decapsulation gives an unrelated secret (implicit rejection) and the wrapped key does not open", &spec::join(&p), &sender);
-    // User-fixable: not a recipient, no X-Wing key.
-    let not_mine = seal_pq(b"x", &["other_pq"], false, 0x35);
-    g.fail_as(
-        "recipient_pq",
-        "not_a_recipient_post_quantum",
-        "not a recipient",
-        "7.5",
-        "a post-quantum envelope for another agency only",
-        &not_mine,
-        &sender,
-    );
-    g.fail_as("recipient", "no_post_quantum_key", "no post-quantum key", "7.5", "a post-quantum envelope opened by an identity without an X-Wing key (version 1 identity file)", &pq, &sender);
 }
 
 /// Signing a message with a seed, returning the signature bytes.

@@ -31,4 +31,13 @@ pub(crate) fn pq_identity(name: &str, seed: u8) -> Identity {
         .unwrap()
 }
 
+/// A reproducible post-quantum identity that signs hybrid (Ed25519 and
+/// ML-DSA-65) as well.
+pub(crate) fn hybrid_identity(name: &str, seed: u8) -> Identity {
+    pq_identity(name, seed)
+        .with_post_quantum_signing_secret_bytes(&[seed ^ 0x20; 32])
+        .unwrap()
+}
+
+pub(crate) mod reader;
 pub(crate) mod reference;

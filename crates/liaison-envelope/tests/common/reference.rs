@@ -8,7 +8,7 @@ use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce, Tag};
 use ed25519_dalek::{Signer as _, SigningKey};
 use hkdf::Hkdf;
-use liaison_envelope::format::{self, Core, Header, Stanza};
+use liaison_envelope::format::{self, Core, Header, LayerSignature, Stanza};
 use sha2::{Digest as _, Sha256};
 use x25519_dalek::{PublicKey, StaticSecret};
 
@@ -20,17 +20,18 @@ pub(crate) const SEALED_CHUNK: usize = CHUNK + 16;
 pub(crate) struct Parts {
     pub(crate) header: Header,
     pub(crate) chunks: Vec<u8>,
-    pub(crate) signature: [u8; 64],
+    pub(crate) signature: LayerSignature,
 }
 
 pub(crate) fn split(envelope: &[u8]) -> Parts {
     let (header, len) = format::read_header(envelope).unwrap();
     let body = &envelope[len as usize..];
-    let (chunks, sig) = body.split_at(body.len() - 64);
+    let hybrid = header.layers.last().unwrap().mldsa65_signer.is_some();
+    let (chunks, sig) = body.split_at(body.len() - header.trailer_len());
     Parts {
         header,
         chunks: chunks.to_vec(),
-        signature: sig.try_into().unwrap(),
+        signature: LayerSignature::from_bytes(sig, hybrid).unwrap(),
     }
 }
 
@@ -38,8 +39,16 @@ pub(crate) fn join(parts: &Parts) -> Vec<u8> {
     let mut out = Vec::new();
     format::write_header(&parts.header, &mut out);
     out.extend_from_slice(&parts.chunks);
-    out.extend_from_slice(&parts.signature);
+    parts.signature.write(&mut out);
     out
+}
+
+/// A classical signature (Ed25519 alone).
+pub(crate) fn classical(ed25519: [u8; 64]) -> LayerSignature {
+    LayerSignature {
+        ed25519,
+        mldsa65: None,
+    }
 }
 
 pub(crate) fn core_digest(core: &Core) -> [u8; 32] {
@@ -126,7 +135,7 @@ pub(crate) fn key_commitment(data_key: &[u8; 32], salt: &[u8; 32], sender: &[u8;
     hkdf(salt, data_key, &info)
 }
 
-fn nonce(index: u64, last: bool) -> Nonce {
+pub(crate) fn nonce(index: u64, last: bool) -> Nonce {
     let mut n = [0u8; 12];
     n[3..11].copy_from_slice(&index.to_be_bytes());
     n[11] = u8::from(last);
@@ -199,8 +208,8 @@ fn prefix_digest(header: &Header, index: usize) -> [u8; 32] {
     format::write_core(&header.core, &mut prefix);
     for i in 0..index {
         format::write_layer(&header.layers[i], &mut prefix);
-        prefix.extend_from_slice(&header.header_signatures[i]);
-        prefix.extend_from_slice(&header.signatures[i]);
+        prefix.extend_from_slice(&header.header_signatures[i].to_bytes());
+        prefix.extend_from_slice(&header.signatures[i].to_bytes());
     }
     format::write_layer(&header.layers[index], &mut prefix);
     Sha256::digest(&prefix).into()
@@ -253,15 +262,48 @@ pub(crate) fn resign(parts: &mut Parts, signing_secret: [u8; 32], data_key: &[u8
 }
 
 /// Signs the last layer's header signature and final signature with
-/// `signing_secret`, changing nothing else.
+/// `signing_secret`, changing nothing else (the last layer must be
+/// classical).
 pub(crate) fn sign_as_is(parts: &mut Parts, signing_secret: [u8; 32]) {
-    let key = SigningKey::from_bytes(&signing_secret);
+    assert!(parts.header.layers.last().unwrap().mldsa65_signer.is_none());
+    sign_as_is_with(parts, signing_secret, None);
+}
+
+/// Signs the last layer's two signatures with the Ed25519 seed and, for a
+/// hybrid layer, the ML-DSA-65 seed, changing nothing else.
+pub(crate) fn sign_as_is_with(parts: &mut Parts, ed25519: [u8; 32], mldsa65: Option<[u8; 32]>) {
     let last = parts.header.layers.len() - 1;
     parts.header.header_signatures[last] =
-        key.sign(&header_transcript(&parts.header, last)).to_bytes();
+        sign_pair(ed25519, mldsa65, &header_transcript(&parts.header, last));
     let digest = content_digest(&parts.chunks);
-    let msg = transcript(&parts.header, last, &digest);
-    parts.signature = key.sign(&msg).to_bytes();
+    parts.signature = sign_pair(ed25519, mldsa65, &transcript(&parts.header, last, &digest));
+}
+
+/// An Ed25519 signature, and an ML-DSA-65 one over the same message for a
+/// hybrid signer.
+pub(crate) fn sign_pair(
+    ed25519: [u8; 32],
+    mldsa65: Option<[u8; 32]>,
+    msg: &[u8],
+) -> LayerSignature {
+    LayerSignature {
+        ed25519: SigningKey::from_bytes(&ed25519).sign(msg).to_bytes(),
+        mldsa65: mldsa65.map(|seed| mldsa65_sign(seed, msg)),
+    }
+}
+
+/// The ML-DSA-65 public key of a 32-byte seed (FIPS 204 `KeyGen_internal`).
+pub(crate) fn mldsa65_public_of(seed: [u8; 32]) -> Box<[u8; 1952]> {
+    use ml_dsa::Keypair as _;
+    let key = ml_dsa::SigningKey::<ml_dsa::MlDsa65>::from_seed(&seed.into());
+    Box::new(key.verifying_key().encode().as_slice().try_into().unwrap())
+}
+
+/// FIPS 204 `ML-DSA.Sign` with the empty context, deterministic variant.
+pub(crate) fn mldsa65_sign(seed: [u8; 32], msg: &[u8]) -> Box<[u8; 3309]> {
+    let key = ml_dsa::SigningKey::<ml_dsa::MlDsa65>::from_seed(&seed.into());
+    let sig: ml_dsa::Signature<ml_dsa::MlDsa65> = key.sign(msg);
+    Box::new(sig.encode().as_slice().try_into().unwrap())
 }
 
 /// Appends a layer signed by `signing_secret` with the given stanzas and
@@ -274,13 +316,14 @@ pub(crate) fn append_layer(
     holder_proof: [u8; 32],
 ) {
     let signer = public_of(signing_secret);
-    parts.header.signatures.push(parts.signature);
+    parts.header.signatures.push(parts.signature.clone());
     parts.header.layers.push(format::Layer {
         signer,
         holder_proof,
+        mldsa65_signer: None,
         stanzas,
     });
-    parts.header.header_signatures.push([0; 64]);
+    parts.header.header_signatures.push(classical([0; 64]));
     sign_as_is(parts, signing_secret);
 }
 
@@ -309,13 +352,31 @@ pub(crate) fn xwing_aad(core: &Core, key_id: Option<[u8; 8]>) -> Vec<u8> {
 
 /// The X-Wing key pair of a 32-byte seed, as the draft writes it: SHAKE256
 /// to 96 bytes; ML-KEM-768 from the first 64; X25519 from the last 32.
-struct XWingKeys {
+pub(crate) struct XWingKeys {
     mlkem: <ml_kem::MlKem768 as ml_kem::KemCore>::DecapsulationKey,
     x25519: StaticSecret,
     public: Vec<u8>,
 }
 
-fn xwing_keys(seed: [u8; 32]) -> XWingKeys {
+impl XWingKeys {
+    /// The 1216-byte public key.
+    pub(crate) fn public(&self) -> &[u8] {
+        &self.public
+    }
+
+    /// The draft's `Decapsulate`: the shared secret of a 1120-byte
+    /// ciphertext (an unrelated one for a ciphertext not made for this key).
+    pub(crate) fn decapsulate(&self, ciphertext: &[u8]) -> [u8; 32] {
+        use ml_kem::kem::Decapsulate as _;
+        let ct_m = ml_kem::Ciphertext::<ml_kem::MlKem768>::try_from(&ciphertext[..1088]).unwrap();
+        let ss_m = self.mlkem.decapsulate(&ct_m).unwrap();
+        let ct_x: [u8; 32] = ciphertext[1088..].try_into().unwrap();
+        let ss_x = self.x25519.diffie_hellman(&PublicKey::from(ct_x));
+        xwing_combine(&ss_m, ss_x.as_bytes(), &ct_x, &self.public[1184..])
+    }
+}
+
+pub(crate) fn xwing_keys(seed: [u8; 32]) -> XWingKeys {
     use ml_kem::EncodedSizeUser as _;
     use ml_kem::KemCore as _;
     use sha3::digest::{ExtendableOutput as _, Update as _, XofReader as _};
@@ -340,7 +401,7 @@ fn xwing_keys(seed: [u8; 32]) -> XWingKeys {
 }
 
 /// The draft's combiner.
-fn xwing_combine(ss_m: &[u8], ss_x: &[u8], ct_x: &[u8], pk_x: &[u8]) -> [u8; 32] {
+pub(crate) fn xwing_combine(ss_m: &[u8], ss_x: &[u8], ct_x: &[u8], pk_x: &[u8]) -> [u8; 32] {
     use sha3::Digest as _;
     sha3::Sha3_256::digest([ss_m, ss_x, ct_x, pk_x, b"\\.//^\\"].concat()).into()
 }
@@ -375,6 +436,35 @@ pub(crate) fn xwing_stanza(
         .concat()
         .try_into()
         .unwrap();
+    let key = xwing_wrap_key(&shared, &ciphertext, recipient);
+    Stanza::XWing {
+        key_id: key_id.map(liaison_envelope::KeyId::from_bytes),
+        ciphertext: Box::new(ciphertext),
+        wrapped: wrap_with(&key, &xwing_aad(core, key_id), data_key),
+    }
+}
+
+/// An X-Wing stanza for the public key `recipient` whose X25519 share
+/// `ct_x` is a point of small order (its ML-KEM-768 part honest, from the
+/// randomness `m`): the X25519 shared secret is then all-zero whatever the
+/// recipient's secret, so whoever writes the stanza knows it, and the
+/// combiner runs on it as on any other (the draft asks for no check).
+pub(crate) fn xwing_stanza_low_order_share(
+    recipient: &[u8],
+    m: [u8; 32],
+    ct_x: [u8; 32],
+    key_id: Option<[u8; 8]>,
+    core: &Core,
+    data_key: &[u8; 32],
+) -> Stanza {
+    use ml_kem::EncapsulateDeterministic as _;
+    use ml_kem::EncodedSizeUser as _;
+    type Ek = <ml_kem::MlKem768 as ml_kem::KemCore>::EncapsulationKey;
+    let (pk_m, pk_x) = recipient.split_at(1184);
+    let ek = Ek::from_bytes(&ml_kem::Encoded::<Ek>::try_from(pk_m).unwrap());
+    let (ct_m, ss_m) = ek.encapsulate_deterministic(&ml_kem::B32::from(m)).unwrap();
+    let shared = xwing_combine(&ss_m, &[0; 32], &ct_x, pk_x);
+    let ciphertext: [u8; 1120] = [ct_m.as_slice(), &ct_x].concat().try_into().unwrap();
     let key = xwing_wrap_key(&shared, &ciphertext, recipient);
     Stanza::XWing {
         key_id: key_id.map(liaison_envelope::KeyId::from_bytes),
