@@ -118,6 +118,36 @@ impl Directory {
             .max_by_key(|c| c.not_before())
     }
 
+    /// The cards of `partner` a parcel signed at `at` is checked against:
+    /// one per signing key. A partner that added a post-quantum key to its
+    /// identity has an older and a newer card with the same Ed25519 key;
+    /// of such cards the one valid at `at` whose window started last is
+    /// kept, and of two that started together the one with an ML-DSA-65
+    /// key, so that a classical signature is refused as a downgrade rather
+    /// than taken on the older card.
+    pub(crate) fn signing_cards(&self, partner: &AgencyId, at: Timestamp) -> Vec<Card> {
+        let when = at.to_offset_date_time();
+        let rank = |c: &Card| {
+            (
+                c.is_valid_at(when),
+                c.not_before(),
+                c.post_quantum_signing_key_id().is_some(),
+            )
+        };
+        let mut kept: Vec<&Card> = Vec::new();
+        for card in self.cards(partner) {
+            match kept
+                .iter_mut()
+                .find(|k| k.signing_key_id() == card.signing_key_id())
+            {
+                Some(k) if rank(card) > rank(k) => *k = card,
+                Some(_) => {}
+                None => kept.push(card),
+            }
+        }
+        kept.into_iter().cloned().collect()
+    }
+
     /// The partner whose card has the signing key id `key_id`, with all of
     /// that partner's cards.
     pub(crate) fn by_signing_key(&self, key_id: &KeyId) -> Option<(&AgencyId, &[Card])> {

@@ -242,4 +242,15 @@ fn receive_names_a_stripped_post_quantum_signature_and_another_ml_dsa_key() {
     assert!(bpol.receive_at(hybrid_parcel.as_bytes(), at).is_ok());
     let bpol = receiver(bpol_identity(), &[kmar_classical.card()]);
     assert!(bpol.receive_at(classical_parcel.as_bytes(), at).is_ok());
+
+    // A directory that still holds the older card beside the newer one,
+    // with the same Ed25519 key: the newer card decides, so the hybrid
+    // parcel opens and the classical one is a downgrade, never an
+    // unexplained failure.
+    let bpol = receiver(bpol_identity(), &[kmar_classical.card(), kmar.card()]);
+    assert!(bpol.receive_at(hybrid_parcel.as_bytes(), at).is_ok());
+    let err = bpol
+        .receive_at(classical_parcel.as_bytes(), at)
+        .unwrap_err();
+    assert_eq!(err.code(), "signature-downgrade", "{err}");
 }

@@ -196,12 +196,13 @@ impl Agency {
         let inspection = inspect(bytes).map_err(|e| ReceiveError::NotAParcel {
             problem: e.to_string(),
         })?;
-        let (sender, cards) = self
+        let (sender, _) = self
             .directory
             .by_signing_key(&inspection.sender_key_id)
             .ok_or_else(|| ReceiveError::UnknownSender {
                 key_id: inspection.sender_key_id.to_string(),
             })?;
+        let cards = &self.directory.signing_cards(sender, at)[..];
         event.counterparty = Some(sender.clone());
 
         let anonymous = inspection.recipients.iter().any(|r| r.key_id.is_none());
