@@ -531,7 +531,11 @@ fn cedar_policies<'a>(agreements: impl IntoIterator<Item = &'a Agreement>) -> Ce
         "context.purpose_restricted && !context.marking_purposes.contains(context.purpose)".to_owned(),
         "context.caveats.contains(\"NOFORN\") && context.recipient_country != context.originator_country".to_owned(),
         format!("context.caveats.contains(\"H0\") && !{le}.contains(context.purpose)"),
-        format!("context.caveats.contains(\"H1\") && {judicial}.contains(context.purpose)"),
+        // H1 asks for the originator's permission for judicial use: the
+        // provider here is always the originator, whose release gives it.
+        format!(
+            "context.caveats.contains(\"H1\") && {judicial}.contains(context.purpose) && context.provider != context.originator"
+        ),
         "context.caveats.contains(\"H3\")".to_owned(),
         // TLP:RED goes to agencies named one by one, never to a whole country.
         "context.tlp == 4 && !context.releasable_to.contains(context.recipient)".to_owned(),
@@ -559,7 +563,8 @@ fn cedar_request(r: &Record, to: &AgencyId, purpose: &Purpose, now: Timestamp) -
     let age = (now.to_offset_date_time() - r.created.to_offset_date_time()).whole_days();
     let releasable: Vec<String> = m.releasable_to.iter().map(ToString::to_string).collect();
     let context = Context::from_pairs([
-        ("provider".to_owned(), s(r.originator.as_str())),
+        ("provider".to_owned(), s(holder(r).as_str())),
+        ("originator".to_owned(), s(r.originator.as_str())),
         (
             "originator_country".to_owned(),
             s(r.originator.country().as_str()),
