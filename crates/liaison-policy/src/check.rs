@@ -84,10 +84,11 @@ pub(crate) fn warnings(a: &Agreement, now: Timestamp) -> Vec<(String, String, Op
             ),
         ));
     }
-    let own = liaison_record::Party::Country(a.provider.country());
-    let own_agency = liaison_record::Party::Agency(a.provider.clone());
+    // A class of recipients holds the provider's own state as a matter of
+    // course (`eu-member-state` for a member state's agency): only a
+    // country or an agency entry is a mistake worth naming.
     for (i, p) in a.recipients.iter().enumerate() {
-        if *p == own || *p == own_agency {
+        if !matches!(p, liaison_record::Party::Class(_)) && p.includes(&a.provider) {
             out.push((
                 format!("/recipients/{i}"),
                 format!("the recipients `{p}` include the provider `{}`, and a release to itself is always refused", a.provider),
@@ -109,6 +110,19 @@ pub(crate) fn warnings(a: &Agreement, now: Timestamp) -> Vec<(String, String, Op
                 "deprecated: `onward_only_to` without `onward` (read as `only-to`)".to_owned(),
                 Some("write `onward = \"only-to\"` beside `onward_only_to`".to_owned()),
             ));
+        }
+        // A nationality-status code (`XXA` stateless, ...) or the specimen
+        // state names no agency that could receive anything.
+        for (j, p) in o.onward_only_to.iter().enumerate() {
+            if let liaison_record::Party::Country(c) = p
+                && liaison_record::PartyClass::of_country(*c).is_none()
+            {
+                out.push((
+                    format!("{at}/onward_only_to/{j}"),
+                    format!("`{c}` is a nationality status or a specimen code, not a state: no agency of it can receive the record"),
+                    Some("name a state, an agency or a class".to_owned()),
+                ));
+            }
         }
     };
     deprecated(&a.obligations, "/obligations".to_owned());
@@ -674,6 +688,32 @@ min_tlp = "red"
             w.iter()
                 .all(|p| p.severity == Severity::Warning && p.line.is_some())
         );
+    }
+
+    #[test]
+    fn warns_of_a_status_code_onward_but_not_of_a_class_that_holds_the_provider() {
+        let text = BASE.replace(
+            "recipients = [\"DEU\"]",
+            "recipients = [\"eu-member-state\"]",
+        );
+        let text = format!(
+            "{text}[[clause]]\nid = \"c\"\neffect = \"release\"\n[clause.release]\nclasses = [\"identity\"]\n[clause.obligations]\nonward = \"only-to\"\nonward_only_to = [\"XXA\", \"DEU\"]\n"
+        );
+        let w = check_agreement(
+            &text,
+            Format::Toml,
+            "a.toml",
+            "2026-02-01T00:00:00Z".parse().unwrap(),
+        )
+        .unwrap()
+        .1;
+        let messages: Vec<&str> = w.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(messages.len(), 1, "{messages:#?}");
+        assert!(
+            messages[0].starts_with("`XXA` is a nationality status"),
+            "{messages:#?}"
+        );
+        assert_eq!(w[0].pointer, "/clause/0/obligations/onward_only_to/0");
     }
 
     #[test]
