@@ -79,6 +79,29 @@ pub(crate) fn alert_issuers<'r>(
     seen.into_iter()
 }
 
+/// Why no consent of `party` lets the record go to `recipient`: a
+/// recorded refusal, or no consent at all.
+fn why_not<'a>(
+    consents: impl Iterator<Item = &'a Consent> + Clone,
+    party: &Party,
+    recipient: &AgencyId,
+    purpose: &Purpose,
+    at: Timestamp,
+) -> String {
+    let refused = consents.clone().any(|c| {
+        c.refused && party.includes(&c.by) && c.scope_includes(recipient, Some(purpose), at)
+    });
+    if refused {
+        format!(
+            "a refusal of `{party}` recorded in the record covers `{recipient}` for `{purpose}` (it outweighs every consent)"
+        )
+    } else {
+        format!(
+            "no consent of `{party}` recorded in the record covers `{recipient}` for `{purpose}`"
+        )
+    }
+}
+
 /// Whether an agency that `issuer` includes consented, in a consent
 /// recorded in the record, to `recipient` for `purpose` at `at`, and no
 /// such agency recorded a refusal that covers it.
@@ -391,7 +414,14 @@ pub(crate) fn record_rules(
                 },
                 ReasonEffect::Refer,
                 format!(
-                    "third-party rule: the information comes from `{third}`, and no consent of `{third}` recorded in the record covers `{recipient}` for `{purpose}`"
+                    "third-party rule: the information comes from `{third}`, and {}",
+                    why_not(
+                        consents(record),
+                        &Party::Agency(third.clone()),
+                        recipient,
+                        purpose,
+                        at
+                    )
                 ),
             ),
             reasons,
@@ -410,7 +440,8 @@ pub(crate) fn record_rules(
                     },
                     ReasonEffect::Refer,
                     format!(
-                        "third-party rule: the record carries an alert issued by `{issuer}`, and no consent of `{issuer}` recorded in the record covers `{recipient}` for `{purpose}`"
+                        "third-party rule: the record carries an alert issued by `{issuer}`, and {}",
+                        why_not(consents(record), issuer, recipient, purpose, at)
                     ),
                 ),
                 reasons,

@@ -551,6 +551,17 @@ fn an_alert_of_another_agency_names_its_issuers_consent() {
     );
     case.record["source"]["consents"] = json!([{"by": "FRA-DCPJ", "to": "DEU-BPOL", "at": AT}]);
     keeps_its_promise(&line, &before, &case);
+    // A recorded refusal is named as what decides.
+    case.record["source"]["consents"] =
+        json!([{"by": "FRA-DCPJ", "to": "DEU-BPOL", "at": AT, "refused": true}]);
+    let refused = case.decide();
+    assert_eq!(refused.outcome, Outcome::Refer);
+    assert!(
+        refused.reasons.iter().any(|r| r
+            .message
+            .contains("a refusal of `FRA-DCPJ` recorded in the record covers `DEU-BPOL`")),
+        "{refused:?}"
+    );
 }
 
 #[test]
