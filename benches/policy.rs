@@ -46,7 +46,7 @@ use cedar_policy::{
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use liaison_policy::{
     Agreement, Clause, Conditions, Effect, JUDICIAL_PURPOSES, LAW_ENFORCEMENT_PURPOSES,
-    ObligationRules, OnwardRule, PolicySet, ReleaseRule, Transformation,
+    ObligationRules, OnwardRule, PolicySet, ReleaseRule, Transformation, holder,
 };
 use liaison_record::{
     AgencyId, Caveat, Classification, Entity, EntityKind, FieldClass, Party, Purpose, Record,
