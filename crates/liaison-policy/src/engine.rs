@@ -1313,27 +1313,34 @@ fn repeated_facts(
     let mut add: Vec<(String, FieldClass)> = Vec::new();
     // Whether the entity is reduced as a whole, or in one of `members`:
     // withheld whole, transformed, or one of those members withheld.
-    let reduced = |i: usize, members: &[&str], withheld: &[String]| {
-        let unit = format!("/entities/{i}");
-        transformed.contains(&unit)
-            || withheld.iter().any(|w| {
-                *w == unit
-                    || w.strip_prefix(unit.as_str())
-                        .and_then(|m| m.strip_prefix('/'))
-                        .is_some_and(|m| members.contains(&m))
-            })
+    fn entity_part(p: &str) -> Option<(usize, Option<&str>)> {
+        let rest = p.strip_prefix("/entities/")?;
+        let (i, member) = match rest.split_once('/') {
+            Some((i, m)) => (i, Some(m)),
+            None => (rest, None),
+        };
+        Some((i.parse().ok()?, member))
+    }
+    let held: Vec<(usize, Option<&str>)> = withheld
+        .iter()
+        .chain(transformed)
+        .filter_map(|p| entity_part(p))
+        .collect();
+    let reduced = |i: usize, members: &[&str]| {
+        held.iter()
+            .any(|(j, m)| *j == i && m.is_none_or(|m| members.contains(&m)))
     };
     for (i, e) in record.entities.iter().enumerate() {
         match e {
             Entity::Location(_) => {
-                places_full &= !reduced(i, &["name", "latitude", "longitude"], withheld);
+                places_full &= !reduced(i, &["name", "latitude", "longitude"]);
             }
             Entity::TravelDocument(_) => {
-                documents_full &= !reduced(i, &["number", "mrz"], withheld);
+                documents_full &= !reduced(i, &["number", "mrz"]);
             }
             Entity::Person(_) => {
                 // A person withheld whole: a zone would still name them.
-                let whole = !reduced(i, &[], withheld);
+                let whole = !reduced(i, &[]);
                 persons_full &= whole;
                 holders_full &= whole;
             }

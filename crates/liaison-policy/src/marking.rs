@@ -62,14 +62,15 @@ pub(crate) fn alert_issuers<'r>(
     record: &'r Record,
     holder: &AgencyId,
 ) -> impl Iterator<Item = &'r Party> {
-    let source = third_party(record).cloned().map(Party::Agency);
+    let source = third_party(record);
     let mut seen: Vec<&Party> = Vec::new();
     for e in &record.entities {
         if let Entity::Alert(a) = e {
             let issuer = &a.issuing_authority;
+            let is_source = matches!((issuer, source), (Party::Agency(i), Some(s)) if i == s);
             if !issuer.includes(&record.originator)
                 && !issuer.includes(holder)
-                && source.as_ref() != Some(issuer)
+                && !is_source
                 && !seen.contains(&issuer)
             {
                 seen.push(issuer);
