@@ -1,0 +1,99 @@
+//! Hooks for tests, vectors and fuzzing (feature `test-vectors` only): the
+//! OPRF steps the protocol uses, on raw inputs, with the RFC 9497 vectors'
+//! fixed blinds and proof scalars; and the index lookup of a raw output.
+//! Not for production use.
+
+use crate::index::Index;
+use crate::kind::KeyKind;
+use crate::oprf::{self, ELEMENT_LEN, OUTPUT_LEN, PROOF_LEN};
+use crate::rng::FixedRandom;
+
+/// Whether `output`, taken as the OPRF output of a key of `kind`, is in
+/// the index (`None` if the index has no such kind): the lookup a finished
+/// query does, without the OPRF.
+pub fn contains_output(index: &Index, kind: &KeyKind, output: &[u8; OUTPUT_LEN]) -> Option<bool> {
+    index.contains(kind, output)
+}
+
+/// DeriveKeyPair(seed, info): the private key `skS` and public key `pkS`.
+pub fn derive_key_pair(seed: &[u8; 32], info: &[u8]) -> Option<([u8; 32], [u8; ELEMENT_LEN])> {
+    let server = oprf::derive(seed, info)?;
+    let bytes = server.serialize();
+    let mut sk = [0u8; 32];
+    sk.copy_from_slice(bytes.get(..32)?);
+    Some((sk, oprf::element_bytes(server.get_public_key())))
+}
+
+/// Blind(input) with the given blind: the blinded element.
+pub fn blind(input: &[u8], blind: [u8; 32]) -> Option<[u8; ELEMENT_LEN]> {
+    let mut rng = FixedRandom::scalars(&[blind]);
+    let (_, element) = oprf::blind(input, &mut rng)?;
+    rng.check().ok()?;
+    let mut out = [0u8; ELEMENT_LEN];
+    out.copy_from_slice(&element.serialize());
+    Some(out)
+}
+
+/// BlindEvaluate of a batch under the key derived from `seed` and `info`,
+/// with the proof scalar `r`: the evaluated elements and the proof.
+pub fn evaluate(
+    seed: &[u8; 32],
+    info: &[u8],
+    blinded: &[[u8; ELEMENT_LEN]],
+    r: [u8; 32],
+) -> Option<(Vec<[u8; ELEMENT_LEN]>, [u8; PROOF_LEN])> {
+    let server = oprf::derive(seed, info)?;
+    let blinded = blinded
+        .iter()
+        .map(|b| oprf::blinded_element(b))
+        .collect::<Option<Vec<_>>>()?;
+    let mut rng = FixedRandom::scalars(&[r]);
+    let (elements, proof) = oprf::evaluate_batch(&server, &blinded, &mut rng)?;
+    rng.check().ok()?;
+    let elements = elements
+        .iter()
+        .map(|e| {
+            let mut out = [0u8; ELEMENT_LEN];
+            out.copy_from_slice(&e.serialize());
+            out
+        })
+        .collect();
+    let mut p = [0u8; PROOF_LEN];
+    p.copy_from_slice(&proof.serialize());
+    Some((elements, p))
+}
+
+/// Finalize of a batch: verifies `proof` against `public_key`, unblinds,
+/// hashes. `None` if anything fails, the proof included.
+pub fn finalize(
+    inputs: &[Vec<u8>],
+    blinds: &[[u8; 32]],
+    blinded: &[[u8; ELEMENT_LEN]],
+    evaluated: &[[u8; ELEMENT_LEN]],
+    proof: &[u8; PROOF_LEN],
+    public_key: &[u8; ELEMENT_LEN],
+) -> Option<Vec<[u8; OUTPUT_LEN]>> {
+    let clients = blinds
+        .iter()
+        .zip(blinded)
+        .map(|(b, e)| {
+            let mut state = [0u8; 64];
+            state.get_mut(..32)?.copy_from_slice(b);
+            state.get_mut(32..)?.copy_from_slice(e);
+            oprf::client(&state)
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let elements = evaluated
+        .iter()
+        .map(|e| oprf::evaluation_element(e))
+        .collect::<Option<Vec<_>>>()?;
+    let proof = oprf::proof(proof)?;
+    let public_key = oprf::element(public_key)?;
+    oprf::finalize_batch(
+        inputs.iter().map(Vec::as_slice).collect(),
+        clients,
+        elements,
+        &proof,
+        public_key,
+    )
+}
