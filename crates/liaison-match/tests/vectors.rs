@@ -1,5 +1,12 @@
 //! RFC 9497's VOPRF test vectors for ristretto255-SHA512, run through the
 //! crate's own OPRF steps (see `tests/vectors/README.md`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test helpers: a failure is a failed test"
+)]
 
 use liaison_match::testing;
 use serde_json::Value;
