@@ -159,18 +159,15 @@ impl Answer {
             if n == 0 {
                 return Err(r.invalid(at, "element count", "is 0"));
             }
-            let mut elements = Vec::with_capacity(n);
-            for _ in 0..n {
-                let at = r.pos();
-                let bytes = r.take(ELEMENT_LEN, "evaluated element")?;
-                elements.push(oprf::evaluation_element(bytes).ok_or_else(|| {
-                    r.invalid(
-                        at,
-                        "evaluated element",
-                        "is not a canonical ristretto255 element other than the identity",
-                    )
-                })?);
-            }
+            let at = r.pos();
+            let bytes = r.take(n * ELEMENT_LEN, "evaluated elements")?;
+            let elements = oprf::decode_all(bytes, oprf::evaluation_element).map_err(|i| {
+                r.invalid(
+                    at + i * ELEMENT_LEN,
+                    "evaluated element",
+                    "is not a canonical ristretto255 element other than the identity",
+                )
+            })?;
             let proof_count = n.div_ceil(usize::from(chunk));
             let mut proofs = Vec::with_capacity(proof_count);
             for _ in 0..proof_count {
@@ -214,8 +211,8 @@ impl Answer {
         for (kind, elements, proofs) in &self.groups {
             w.kind(kind);
             w.count32(elements.len());
-            for e in elements {
-                w.bytes(&e.serialize());
+            for e in oprf::encode_all(elements, oprf::evaluation_bytes) {
+                w.bytes(&e);
             }
             for p in proofs {
                 w.bytes(&p.serialize());

@@ -119,3 +119,40 @@ pub(crate) fn proof(bytes: &[u8]) -> Option<Proof<Suite>> {
 pub(crate) fn client(bytes: &[u8]) -> Option<VoprfClient<Suite>> {
     VoprfClient::<Suite>::deserialize(bytes).ok()
 }
+
+/// Serializes elements on every core (each is a point compression).
+pub(crate) fn encode_all<T: Sync>(
+    items: &[T],
+    encode: impl Fn(&T) -> [u8; ELEMENT_LEN] + Sync + Send,
+) -> Vec<[u8; ELEMENT_LEN]> {
+    use rayon::prelude::*;
+    items.par_iter().map(encode).collect()
+}
+
+/// Reads `bytes` as consecutive 32-byte elements on every core; the index
+/// of the first one that does not decode, if any.
+pub(crate) fn decode_all<T: Send>(
+    bytes: &[u8],
+    decode: impl Fn(&[u8]) -> Option<T> + Sync + Send,
+) -> Result<Vec<T>, usize> {
+    use rayon::prelude::*;
+    let decoded: Vec<Option<T>> = bytes.par_chunks(ELEMENT_LEN).map(decode).collect();
+    match decoded.iter().position(Option::is_none) {
+        Some(i) => Err(i),
+        None => Ok(decoded.into_iter().flatten().collect()),
+    }
+}
+
+/// The 32 bytes of a blinded element.
+pub(crate) fn blinded_bytes(e: &BlindedElement<Suite>) -> [u8; ELEMENT_LEN] {
+    let mut out = [0u8; ELEMENT_LEN];
+    out.copy_from_slice(&e.serialize());
+    out
+}
+
+/// The 32 bytes of an evaluated element.
+pub(crate) fn evaluation_bytes(e: &EvaluationElement<Suite>) -> [u8; ELEMENT_LEN] {
+    let mut out = [0u8; ELEMENT_LEN];
+    out.copy_from_slice(&e.serialize());
+    out
+}

@@ -247,18 +247,15 @@ impl Query {
             if n == 0 {
                 return Err(r.invalid(at, "element count", "is 0"));
             }
-            let mut elements = Vec::with_capacity(n);
-            for _ in 0..n {
-                let at = r.pos();
-                let bytes = r.take(ELEMENT_LEN, "blinded element")?;
-                elements.push(oprf::blinded_element(bytes).ok_or_else(|| {
-                    r.invalid(
-                        at,
-                        "blinded element",
-                        "is not a canonical ristretto255 element other than the identity",
-                    )
-                })?);
-            }
+            let at = r.pos();
+            let bytes = r.take(n * ELEMENT_LEN, "blinded elements")?;
+            let elements = oprf::decode_all(bytes, oprf::blinded_element).map_err(|i| {
+                r.invalid(
+                    at + i * ELEMENT_LEN,
+                    "blinded element",
+                    "is not a canonical ristretto255 element other than the identity",
+                )
+            })?;
             groups.push((kind, elements));
         }
         r.finish()?;
@@ -283,8 +280,8 @@ impl Query {
         for (kind, elements) in &self.groups {
             w.kind(kind);
             w.count32(elements.len());
-            for e in elements {
-                w.bytes(&e.serialize());
+            for e in oprf::encode_all(elements, oprf::blinded_bytes) {
+                w.bytes(&e);
             }
         }
         w.into_bytes()
