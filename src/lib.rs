@@ -100,6 +100,7 @@
 pub mod audit;
 pub mod delivery;
 pub mod files;
+pub mod matching;
 
 mod agency;
 mod directory;

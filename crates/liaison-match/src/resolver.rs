@@ -126,6 +126,11 @@ impl Resolver {
         self.commitment
     }
 
+    /// The kinds of the index it was built with, in ascending order.
+    pub fn kinds(&self) -> impl Iterator<Item = &KeyKind> {
+        self.kinds.iter()
+    }
+
     /// How many distinct references it resolves.
     pub fn len(&self) -> usize {
         self.entries.len()

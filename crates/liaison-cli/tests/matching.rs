@@ -1,0 +1,238 @@
+//! `liaison match index`, `query`, `answer` and `finish`, run as two
+//! agencies would: keys from `liaison keygen`, partner folders of cards,
+//! every message a sealed parcel in a file.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "test helpers: a failing unwrap is a failing test"
+)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const HELD: &str = r#"[{
+  "schema_version": "1.0",
+  "id": "7f1c1a52-5d1b-4c55-9d8e-1f6f4cbb2a10",
+  "version": 1,
+  "originator": "NLD-KMAR",
+  "created": "2026-03-01T10:00:00.000Z",
+  "modified": "2026-03-01T10:00:00.000Z",
+  "marking": { "classification": "restricted", "tlp": "amber" },
+  "entities": [
+    { "kind": "travel-document", "id": "0b6f9c52-8a6e-4b8e-9d61-3c3f1f0e2a11",
+      "document_type": "passport", "issuing_state": "NLD", "number": "SPECI2014",
+      "status": "stolen" },
+    { "kind": "conveyance", "id": "0b6f9c52-8a6e-4b8e-9d61-3c3f1f0e2a12",
+      "conveyance_type": "vehicle", "identifier": "GV-123-B", "registration_state": "NLD" }
+  ]
+}]"#;
+
+const ASKED: &str = r#"{
+  "schema_version": "1.0",
+  "id": "8f1c1a52-5d1b-4c55-9d8e-1f6f4cbb2a10",
+  "version": 1,
+  "originator": "DEU-BPOL",
+  "created": "2026-03-02T08:00:00.000Z",
+  "modified": "2026-03-02T08:00:00.000Z",
+  "marking": { "classification": "restricted", "tlp": "amber" },
+  "entities": [
+    { "kind": "travel-document", "id": "1b6f9c52-8a6e-4b8e-9d61-3c3f1f0e2a11",
+      "document_type": "passport", "issuing_state": "NLD", "number": "SPECI 2O14",
+      "status": "unknown" },
+    { "kind": "travel-document", "id": "2b6f9c52-8a6e-4b8e-9d61-3c3f1f0e2a11",
+      "document_type": "passport", "issuing_state": "NLD", "number": "XR1234567",
+      "status": "unknown" }
+  ]
+}"#;
+
+const AT: &str = "2026-03-02T09:00:00Z";
+
+fn liaison(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_liaison"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+struct Setup {
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let setup = Setup { dir };
+        for agency in ["NLD-KMAR", "DEU-BPOL"] {
+            ok(&liaison(&[
+                "keygen",
+                "--agency",
+                agency,
+                "--out",
+                s(&setup.path(agency)),
+                "--not-before",
+                "2026-01-01T00:00:00Z",
+                "--not-after",
+                "2027-01-01T00:00:00Z",
+            ]));
+        }
+        for (agency, partner) in [("NLD-KMAR", "DEU-BPOL"), ("DEU-BPOL", "NLD-KMAR")] {
+            let folder = setup.path(&format!("{agency}.partners"));
+            fs::create_dir_all(&folder).unwrap();
+            let card = setup.path(partner).join(format!("{partner}.card.json"));
+            fs::copy(card, folder.join(format!("{partner}.card.json"))).unwrap();
+        }
+        fs::write(setup.path("held.json"), HELD).unwrap();
+        fs::write(setup.path("asked.json"), ASKED).unwrap();
+        setup
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn agency(&self, agency: &str) -> Vec<String> {
+        vec![
+            "--identity".to_owned(),
+            s(&self.path(agency).join(format!("{agency}.identity.json"))).to_owned(),
+            "--directory".to_owned(),
+            s(&self.path(&format!("{agency}.partners"))).to_owned(),
+            "--at".to_owned(),
+            AT.to_owned(),
+        ]
+    }
+
+    fn run(&self, command: &str, agency: &str, rest: &[&str]) -> Output {
+        let mut args = vec!["match".to_owned(), command.to_owned()];
+        args.extend(self.agency(agency));
+        args.extend(rest.iter().map(|a| (*a).to_owned()));
+        liaison(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+}
+
+#[test]
+fn two_agencies_match_through_files() {
+    let t = Setup::new();
+    let p = |n: &str| s(&t.path(n)).to_owned();
+    ok(&t.run(
+        "index",
+        "NLD-KMAR",
+        &[
+            "--key",
+            &p("kmar.match-key"),
+            "--to",
+            "DEU-BPOL",
+            "--resolver",
+            &p("kmar.resolver"),
+            "-o",
+            &p("index.parcel"),
+            &p("held.json"),
+        ],
+    ));
+    let key_mode = fs::metadata(t.path("kmar.match-key")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(key_mode.permissions().mode() & 0o777, 0o600);
+    }
+    ok(&t.run(
+        "query",
+        "DEU-BPOL",
+        &[
+            "--index",
+            &p("index.parcel"),
+            "--purpose",
+            "border-control",
+            "--pending",
+            &p("bpol.pending"),
+            "-o",
+            &p("query.parcel"),
+            &p("asked.json"),
+        ],
+    ));
+    let answer_args = |per_batch: &str| {
+        vec![
+            "--key".to_owned(),
+            p("kmar.match-key"),
+            "--resolver".to_owned(),
+            p("kmar.resolver"),
+            "--from".to_owned(),
+            "DEU-BPOL".to_owned(),
+            "--ledger".to_owned(),
+            p("kmar.ledger"),
+            "--allow-kind".to_owned(),
+            "travel-document".to_owned(),
+            "--allow-purpose".to_owned(),
+            "border-control".to_owned(),
+            "--per-day".to_owned(),
+            "10".to_owned(),
+            "--per-batch".to_owned(),
+            per_batch.to_owned(),
+            "-o".to_owned(),
+            p("answer.parcel"),
+            p("query.parcel"),
+        ]
+    };
+    // Over the per-batch budget: refused (exit 1) with the reason.
+    let refused = t.run(
+        "answer",
+        "NLD-KMAR",
+        &answer_args("1")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("a batch of 2 keys is more than the 1 one batch may hold"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert!(!t.path("answer.parcel").exists());
+    ok(&t.run(
+        "answer",
+        "NLD-KMAR",
+        &answer_args("5")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    ));
+    let out = t.run(
+        "finish",
+        "DEU-BPOL",
+        &[
+            "--index",
+            &p("index.parcel"),
+            "--pending",
+            &p("bpol.pending"),
+            &p("answer.parcel"),
+        ],
+    );
+    ok(&out);
+    let outcomes: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(outcomes[0]["kind"], "travel-document");
+    assert_eq!(outcomes[0]["hit"], true);
+    assert_eq!(outcomes[0]["reference"].as_str().unwrap().len(), 64);
+    assert_eq!(outcomes[1]["hit"], false);
+
+    // The holder's log: the refusal and the answer, counts and kinds only.
+    let log = fs::read_to_string(t.path("NLD-KMAR").join("NLD-KMAR.audit.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 2);
+    assert!(log.contains("match-budget-exceeded"));
+    assert!(log.contains("keys:travel-document=2"));
+    assert!(!log.contains("SPECI") && !log.contains("XR123"));
+}
