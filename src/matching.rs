@@ -195,7 +195,7 @@ pub fn build_index_with_progress(
     let mut builder = liaison_match::IndexBuilder::new(width);
     for record in records {
         for (_, k) in record_match_keys(record) {
-            let kind = KeyKind::new(k.kind).map_err(|e| index_error(&e))?;
+            let kind = KeyKind::new(k.kind.as_str()).map_err(|e| index_error(&e))?;
             builder
                 .insert(&kind, k.value.as_bytes(), record.id.as_bytes())
                 .map_err(|e| index_error(&e))?;

@@ -165,7 +165,7 @@ impl Agency {
         };
         let mut builder = QueryBuilder::new(index);
         for k in keys {
-            let kind = KeyKind::new(k.kind).map_err(|e| query_error(&e))?;
+            let kind = KeyKind::new(k.kind.as_str()).map_err(|e| query_error(&e))?;
             builder
                 .push(&kind, k.value.as_bytes())
                 .map_err(|e| query_error(&e))?;

@@ -280,7 +280,7 @@ fn query(args: QueryArgs) -> Result<(), Failure> {
     let wanted: Vec<_> = records(&args.records)?
         .iter()
         .flat_map(|r| r.entities.iter().flat_map(match_keys).collect::<Vec<_>>())
-        .filter(|k| index.kinds().any(|kind| kind.as_str() == k.kind))
+        .filter(|k| index.kinds().any(|kind| kind.as_str() == k.kind.as_str()))
         .collect();
     if wanted.is_empty() {
         return Err(Failure::unusable(

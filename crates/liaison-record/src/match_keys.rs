@@ -12,7 +12,7 @@
 //!   "document_type": "passport", "issuing_state": "NLD", "number": "SPECI 2014",
 //!   "status": "stolen" }"#)?;
 //! let keys = match_keys(&entity);
-//! assert_eq!(keys[0].kind, "travel-document");
+//! assert_eq!(keys[0].kind.as_str(), "travel-document");
 //! assert_eq!(keys[0].value, "NLD|P|5PEC12014");
 //! # Ok::<(), serde_json::Error>(())
 //! ```
@@ -28,24 +28,25 @@ use crate::{
 };
 
 mod indicator;
+mod kind;
 mod translit;
+
+pub use kind::{MatchKeyKind, UnknownMatchKeyKind};
 
 use translit::{Variant, has_variants, name_part};
 
 /// One normalized match key.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct MatchKey {
-    /// The key kind: `travel-document`, `person-dob`, `person-yob`,
-    /// `vehicle`, `ipv4`, `ipv6`, `domain`, `url`, `email`, `md5`, `sha1`,
-    /// `sha256` or `sha512`.
-    pub kind: &'static str,
+    /// The key kind.
+    pub kind: MatchKeyKind,
     /// The normalized value (UTF-8; ASCII but for non-ASCII domain names,
     /// URLs and e-mail addresses).
     pub value: String,
 }
 
 impl MatchKey {
-    fn new(kind: &'static str, value: String) -> Self {
+    fn new(kind: MatchKeyKind, value: String) -> Self {
         MatchKey { kind, value }
     }
 }
@@ -118,7 +119,7 @@ fn travel_document_keys(d: &TravelDocument) -> Vec<MatchKey> {
     document_number(&d.number)
         .map(|n| {
             MatchKey::new(
-                "travel-document",
+                MatchKeyKind::TravelDocument,
                 format!(
                     "{}|{}|{n}",
                     d.issuing_state.as_str(),
@@ -166,12 +167,12 @@ fn person_keys(p: &Person) -> Vec<MatchKey> {
 
 fn person_date_keys(name: &str, born: PartialDate) -> Vec<MatchKey> {
     let mut keys = vec![MatchKey::new(
-        "person-yob",
+        MatchKeyKind::PersonYob,
         format!("{name}|{:04}", born.year()),
     )];
     if let (Some(m), Some(d)) = (born.month(), born.day()) {
         keys.push(MatchKey::new(
-            "person-dob",
+            MatchKeyKind::PersonDob,
             format!("{name}|{:04}-{m:02}-{d:02}", born.year()),
         ));
     }
@@ -216,7 +217,7 @@ pub fn plate(plate: &str) -> Option<String> {
 fn conveyance_keys(c: &Conveyance) -> Vec<MatchKey> {
     match (c.conveyance_type, c.registration_state) {
         (ConveyanceType::Vehicle, Some(state)) => plate(&c.identifier)
-            .map(|p| MatchKey::new("vehicle", format!("{}|{p}", state.as_str())))
+            .map(|p| MatchKey::new(MatchKeyKind::Vehicle, format!("{}|{p}", state.as_str())))
             .into_iter()
             .collect(),
         _ => Vec::new(),

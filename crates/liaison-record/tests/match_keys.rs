@@ -21,7 +21,7 @@ fn every_vector_gives_its_keys() {
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let got: Vec<(String, String)> = match_keys(&entity)
             .into_iter()
-            .map(|k| (k.kind.to_owned(), k.value))
+            .map(|k| (k.kind.as_str().to_owned(), k.value))
             .collect();
         let expected: Vec<(String, String)> = serde_json::from_value(case["keys"].clone()).unwrap();
         assert_eq!(got, expected, "{name}: {}", case["comment"]);

@@ -4,22 +4,23 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use super::MatchKeyKind;
 use crate::IndicatorType;
 
 /// The match key kind and value of an indicator, or `None` if the value
 /// is not of its type's form.
-pub(crate) fn key(indicator_type: IndicatorType, value: &str) -> Option<(&'static str, String)> {
+pub(crate) fn key(indicator_type: IndicatorType, value: &str) -> Option<(MatchKeyKind, String)> {
     let value = value.trim();
     Some(match indicator_type {
-        IndicatorType::Ipv4Addr => ("ipv4", ipv4(value)?),
-        IndicatorType::Ipv6Addr => ("ipv6", ipv6(value)?),
-        IndicatorType::DomainName => ("domain", domain(value)?),
-        IndicatorType::Url => ("url", url(value)?),
-        IndicatorType::EmailAddr => ("email", email(value)?),
-        IndicatorType::FileMd5 => ("md5", hash(value, 32)?),
-        IndicatorType::FileSha1 => ("sha1", hash(value, 40)?),
-        IndicatorType::FileSha256 => ("sha256", hash(value, 64)?),
-        IndicatorType::FileSha512 => ("sha512", hash(value, 128)?),
+        IndicatorType::Ipv4Addr => (MatchKeyKind::Ipv4, ipv4(value)?),
+        IndicatorType::Ipv6Addr => (MatchKeyKind::Ipv6, ipv6(value)?),
+        IndicatorType::DomainName => (MatchKeyKind::Domain, domain(value)?),
+        IndicatorType::Url => (MatchKeyKind::Url, url(value)?),
+        IndicatorType::EmailAddr => (MatchKeyKind::Email, email(value)?),
+        IndicatorType::FileMd5 => (MatchKeyKind::Md5, hash(value, 32)?),
+        IndicatorType::FileSha1 => (MatchKeyKind::Sha1, hash(value, 40)?),
+        IndicatorType::FileSha256 => (MatchKeyKind::Sha256, hash(value, 64)?),
+        IndicatorType::FileSha512 => (MatchKeyKind::Sha512, hash(value, 128)?),
     })
 }
 
