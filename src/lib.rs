@@ -142,7 +142,7 @@ pub mod record {
 /// of the exchange meets.
 pub mod policy {
     pub use liaison_policy::{
-        Agreement, Decision, Format, LoadError, Outcome, PolicySet, Reason, ReasonEffect,
-        parse_agreement,
+        Agreement, Decision, Format, LoadError, MatchBudget, MatchClause, MatchRefusal, Outcome,
+        PolicySet, Reason, ReasonEffect, parse_agreement,
     };
 }

@@ -4,19 +4,23 @@
 //! The holder builds an [`Index`] of the match keys of its records
 //! ([`build_index`]) and sends it sealed ([`Agency::match_seal_index_at`]);
 //! the querier asks about its own keys ([`Agency::match_query_at`]); the
-//! holder answers under its [`MatchTerms`] with the partner, charging the
-//! partner's budget ([`Agency::match_answer_at`]); the querier verifies and
+//! holder answers under the `match` clauses of its agreements with the
+//! partner, charging the partner's budget ([`Agency::match_answer_at`]),
+//! within any narrower [`MatchLimits`] its operator sets; the querier
+//! verifies and
 //! looks up ([`Agency::match_finish_at`]). Every message is a sealed,
 //! signed envelope whose label names the message, the two agencies and the
 //! purpose; both sides log each batch as a `match` audit entry with counts
 //! and kinds, never a value. A hit gives a [`HitReference`]; the querier
-//! then sends an ordinary request, and the holder's [`resolve`] decides
-//! whether the reference is resolved at all.
+//! then sends an ordinary request, and the holder's
+//! [`Agency::match_resolve_at`] resolves the reference to record ids, if an
+//! agreement reveals references, to decide on with `share`.
 //!
 //! [`Agency::match_seal_index_at`]: crate::Agency::match_seal_index_at
 //! [`Agency::match_query_at`]: crate::Agency::match_query_at
 //! [`Agency::match_answer_at`]: crate::Agency::match_answer_at
 //! [`Agency::match_finish_at`]: crate::Agency::match_finish_at
+//! [`Agency::match_resolve_at`]: crate::Agency::match_resolve_at
 
 use liaison_record::{AgencyId, Purpose, Record, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -28,21 +32,67 @@ pub use liaison_match::{
 };
 pub use liaison_record::match_keys::{MatchKey, match_keys, record_match_keys};
 
-/// What the agreement with one partner says about matching: the facade's
-/// view of the agreement's `match` clause.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MatchTerms {
-    /// The partner that may query.
-    pub partner: AgencyId,
-    /// The purposes it may query for.
+/// Limits the holder's operator sets on one answer, beyond the
+/// agreements: they can only narrow what the agreements' `match` clauses
+/// allow, never widen it. [`MatchLimits::default`] narrows nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MatchLimits {
+    /// Answer only this partner.
+    pub partner: Option<AgencyId>,
+    /// Answer only for these purposes (all the agreements allow when empty).
     pub purposes: Vec<Purpose>,
-    /// The key kinds it may query (`travel-document`, `vehicle`, ...).
+    /// Answer only about these key kinds (all the agreements allow when
+    /// empty).
     pub kinds: Vec<String>,
-    /// Its budget, per purpose: keys per day and per batch.
-    pub budget: Budget,
-    /// Whether the holder resolves a hit reference the partner sends with
-    /// a request (if not, the request must say what it is about).
-    pub reveal_reference: bool,
+    /// At most this many keys a day, below the agreement's budget.
+    pub per_day: Option<u64>,
+    /// At most this many keys a batch, below the agreement's budget.
+    pub per_batch: Option<u64>,
+}
+
+impl MatchLimits {
+    /// Why these limits refuse a batch of `partner` for `purpose`, if they
+    /// do.
+    pub(crate) fn refusal(
+        &self,
+        partner: &AgencyId,
+        purpose: &Purpose,
+        batch: &BatchSummary,
+    ) -> Option<String> {
+        if let Some(only) = &self.partner
+            && only != partner
+        {
+            return Some(format!("this answer is limited to queries from `{only}`"));
+        }
+        if !self.purposes.is_empty() && !self.purposes.contains(purpose) {
+            return Some(format!(
+                "this answer is limited to other purposes than `{purpose}`"
+            ));
+        }
+        if !self.kinds.is_empty()
+            && let Some((kind, _)) = batch
+                .kinds
+                .iter()
+                .find(|(k, _)| !self.kinds.iter().any(|l| l == k.as_str()))
+        {
+            return Some(format!(
+                "this answer is limited to other key kinds than `{kind}`"
+            ));
+        }
+        None
+    }
+
+    /// `budget` narrowed by these limits.
+    pub(crate) fn narrow(&self, budget: Budget) -> Budget {
+        Budget {
+            per_day: self
+                .per_day
+                .map_or(budget.per_day, |d| d.min(budget.per_day)),
+            per_batch: self
+                .per_batch
+                .map_or(budget.per_batch, |b| b.min(budget.per_batch)),
+        }
+    }
 }
 
 /// Why a matching step failed. Each is recorded in the audit log with its
@@ -63,19 +113,28 @@ pub enum MatchError {
         /// What went wrong.
         problem: String,
     },
-    /// The holder's terms with the partner do not allow the query.
-    #[error("the query from `{partner}` is refused: {reason}")]
+    /// The agreements (or the operator's narrower limits) do not allow the
+    /// query: no match clause for the partner, a purpose or a kind not
+    /// allowed, a batch too large.
+    #[error("the query from `{partner}` is refused ({code}): {reason}")]
     NotAllowed {
         /// The querying partner.
         partner: AgencyId,
+        /// The reason's code: `match-no-clause`,
+        /// `match-purpose-not-allowed`, `match-kind-not-allowed`,
+        /// `match-batch-too-large` or `match-limited`.
+        code: &'static str,
         /// Which term refuses it.
         reason: String,
     },
     /// The partner's budget does not allow the batch.
-    #[error("the query from `{partner}` is refused: {problem}")]
+    #[error("the query from `{partner}` is refused ({code}): {problem}")]
     Budget {
         /// The querying partner.
         partner: AgencyId,
+        /// The reason's code: `match-batch-too-large`,
+        /// `match-day-budget-exceeded` or `match-replayed`.
+        code: &'static str,
         /// The budget's reason.
         problem: String,
     },
@@ -131,12 +190,12 @@ pub enum MatchError {
         /// Why.
         problem: String,
     },
-    /// The hit reference is not resolved: the terms do not reveal
-    /// references, or this holder never issued it.
+    /// The hit reference is not resolved: no match clause for the partner
+    /// and purpose reveals references, or this holder never issued it.
     #[error("the hit reference is not resolved: {reason}")]
     Reference {
         /// Why.
-        reason: &'static str,
+        reason: String,
     },
     /// The audit log cannot record the step.
     #[error(transparent)]
@@ -149,8 +208,7 @@ impl MatchError {
         match self {
             MatchError::Index { .. } => "match-index",
             MatchError::Query { .. } => "match-query-invalid",
-            MatchError::NotAllowed { .. } => "match-not-allowed",
-            MatchError::Budget { .. } => "match-budget-exceeded",
+            MatchError::NotAllowed { code, .. } | MatchError::Budget { code, .. } => code,
             MatchError::Evaluate { .. } => "match-cannot-evaluate",
             MatchError::Answer { .. } => "match-answer-refused",
             MatchError::Message { .. } => "match-malformed",
@@ -204,33 +262,6 @@ pub fn build_index_with_progress(
     builder
         .build_with_progress(key, progress)
         .map_err(|e| index_error(&e))
-}
-
-/// The records a hit reference stands for, if `terms` reveal references
-/// and this holder issued it: the record ids, to decide on with the
-/// agency's `share` like any request.
-///
-/// # Errors
-/// [`MatchError::Reference`] if the terms do not reveal references, or the
-/// reference is unknown (a false hit, or a reference from an older index).
-pub fn resolve(
-    resolver: &Resolver,
-    terms: &MatchTerms,
-    reference: &HitReference,
-) -> Result<Vec<Uuid>, MatchError> {
-    if !terms.reveal_reference {
-        return Err(MatchError::Reference {
-            reason: "the agreement does not reveal references: describe the request instead",
-        });
-    }
-    let resolution = resolver.resolve(reference).ok_or(MatchError::Reference {
-        reason: "this holder has no entry for it",
-    })?;
-    Ok(resolution
-        .records
-        .iter()
-        .filter_map(|r| Uuid::from_slice(r).ok())
-        .collect())
 }
 
 /// The label's `type` member.

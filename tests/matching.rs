@@ -10,11 +10,11 @@
 
 use liaison::audit::{AuditLog, AuditOutcome, EntryKind};
 use liaison::matching::{
-    Budget, FilterWidth, HolderKey, Ledger, MatchError, MatchTerms, build_index, match_keys,
-    resolve,
+    FilterWidth, HolderKey, Ledger, MatchError, MatchLimits, build_index, match_keys,
 };
+use liaison::policy::{Format, parse_agreement};
 use liaison::record::Entity;
-use liaison::{Agency, Directory, Identity, Purpose, Record, Timestamp};
+use liaison::{Agency, Directory, Identity, PolicySet, Purpose, Record, Timestamp};
 use time::macros::datetime;
 
 const RECORD: &str = r#"{
@@ -36,7 +36,49 @@ fn at() -> Timestamp {
     "2026-03-02T09:00:00.000Z".parse().unwrap()
 }
 
+/// KMAR's agreement with DEU-BPOL: `KINDS` and `REVEAL` are filled in.
+const AGREEMENT: &str = r#"
+id = "nld-kmar.deu-bpol.matching"
+version = 1
+provider = "NLD-KMAR"
+recipients = ["DEU-BPOL"]
+valid_from = 2026-01-01T00:00:00Z
+legal_basis = "Prüm Decision 2008/615/JHA"
+purposes = ["border-control", "criminal-investigation"]
+max_classification = "restricted"
+
+[[clause]]
+id = "documents"
+effect = "release"
+[clause.release]
+classes = ["travel-document"]
+
+[[match]]
+id = "documents-for-border-control"
+partners = ["DEU-BPOL"]
+purposes = ["border-control"]
+key_kinds = KINDS
+reveal_reference = REVEAL
+budget = { per_day = 3, per_batch = 2 }
+[match.obligations]
+retention_days = 30
+onward = "forbidden"
+"#;
+
+fn agreement(kinds: &str, reveal: bool) -> PolicySet {
+    let text = AGREEMENT
+        .replace("KINDS", kinds)
+        .replace("REVEAL", &reveal.to_string());
+    PolicySet::new(vec![
+        parse_agreement(&text, Format::Toml, "matching.toml").unwrap(),
+    ])
+}
+
 fn agencies() -> (Agency, Agency) {
+    agencies_under(agreement(r#"["travel-document"]"#, true))
+}
+
+fn agencies_under(policies: PolicySet) -> (Agency, Agency) {
     let (from, until) = (
         datetime!(2026-01-01 0:00 UTC),
         datetime!(2027-01-01 0:00 UTC),
@@ -49,6 +91,7 @@ fn agencies() -> (Agency, Agency) {
     bpol_partners.add(kmar.card()).unwrap();
     let kmar = Agency::builder(kmar)
         .directory(kmar_partners)
+        .agreements(policies)
         .audit_log(AuditLog::in_memory())
         .build()
         .unwrap();
@@ -58,19 +101,6 @@ fn agencies() -> (Agency, Agency) {
         .build()
         .unwrap();
     (kmar, bpol)
-}
-
-fn terms(bpol: &Agency) -> MatchTerms {
-    MatchTerms {
-        partner: bpol.id().clone(),
-        purposes: vec!["border-control".parse().unwrap()],
-        kinds: vec!["travel-document".to_owned()],
-        budget: Budget {
-            per_day: 100,
-            per_batch: 10,
-        },
-        reveal_reference: true,
-    }
 }
 
 /// The querier's keys: the holder's document typed with a space and an
@@ -108,13 +138,12 @@ fn a_hit_is_found_through_sealed_parcels_and_logged_without_values() {
         .match_query_at(&index, &holder, &purpose, &asked(), at())
         .unwrap();
     let mut ledger = Ledger::new();
-    let terms = terms(&bpol);
     let answer = kmar
         .match_answer_at(
             &query,
             &key,
             built.index.commitment(),
-            std::slice::from_ref(&terms),
+            &MatchLimits::default(),
             &mut ledger,
             at(),
         )
@@ -125,19 +154,31 @@ fn a_hit_is_found_through_sealed_parcels_and_logged_without_values() {
     assert_eq!(outcomes.len(), 2);
     let hit = outcomes[0].hit.unwrap();
     assert!(outcomes[1].hit.is_none());
-    assert_eq!(resolve(&built.resolver, &terms, &hit).unwrap(), [record.id]);
-    let closed = MatchTerms {
-        reveal_reference: false,
-        ..terms
-    };
-    assert!(matches!(
-        resolve(&built.resolver, &closed, &hit),
-        Err(MatchError::Reference { .. })
-    ));
+    // The holder resolves the reference for the clause's purpose only.
+    assert_eq!(
+        kmar.match_resolve_at(&built.resolver, &hit, bpol.id(), &purpose, at())
+            .unwrap(),
+        [record.id]
+    );
+    let other: Purpose = "criminal-investigation".parse().unwrap();
+    let err = kmar
+        .match_resolve_at(&built.resolver, &hit, bpol.id(), &other, at())
+        .unwrap_err();
+    assert!(matches!(err, MatchError::Reference { .. }), "{err}");
 
     // Both logs: counts and kinds, never a value.
     let kmar_log = kmar.audit().entries().unwrap();
-    let answered = kmar_log.last().unwrap();
+    assert_eq!(kmar_log.len(), 3);
+    assert_eq!(kmar_log[1].outcome, AuditOutcome::Released);
+    assert!(kmar_log[1].reasons.contains(&"records:1".to_owned()));
+    assert_eq!(kmar_log[2].outcome, AuditOutcome::Denied);
+    assert!(
+        kmar_log[2]
+            .reasons
+            .contains(&"match-reference-not-resolved".to_owned())
+    );
+    let answered = &kmar_log[0];
+    assert_eq!(answered.agreements[0].id, "nld-kmar.deu-bpol.matching");
     assert_eq!(answered.kind, EntryKind::Match);
     assert_eq!(answered.outcome, AuditOutcome::Released);
     assert_eq!(answered.counterparty.as_ref(), Some(bpol.id()));
@@ -160,7 +201,60 @@ fn a_hit_is_found_through_sealed_parcels_and_logged_without_values() {
 }
 
 #[test]
-fn queries_outside_the_terms_are_refused_with_a_reason_and_logged() {
+fn a_reference_is_not_resolved_when_the_agreement_does_not_reveal_it() {
+    let (kmar, bpol) = agencies_under(agreement(r#"["travel-document"]"#, false));
+    let record = Record::from_json(RECORD.as_bytes()).unwrap();
+    let key = HolderKey::generate().unwrap();
+    let built = build_index(std::slice::from_ref(&record), &key, FilterWidth::Bits32).unwrap();
+    let purpose: Purpose = "border-control".parse().unwrap();
+    let (pending, query) = bpol
+        .match_query_at(&built.index, kmar.id(), &purpose, &asked(), at())
+        .unwrap();
+    let answer = kmar
+        .match_answer_at(
+            &query,
+            &key,
+            built.index.commitment(),
+            &MatchLimits::default(),
+            &mut Ledger::new(),
+            at(),
+        )
+        .unwrap();
+    let outcomes = bpol
+        .match_finish_at(&answer, &pending, &built.index, kmar.id(), at())
+        .unwrap();
+    let hit = outcomes[0].hit.unwrap();
+    let err = kmar
+        .match_resolve_at(&built.resolver, &hit, bpol.id(), &purpose, at())
+        .unwrap_err();
+    assert_eq!(err.code(), "match-reference-not-resolved");
+    assert!(err.to_string().contains("reveals references"), "{err}");
+}
+
+/// The code of the refusal of `query` by `kmar` under `limits`.
+fn refusal(
+    kmar: &Agency,
+    query: &[u8],
+    key: &HolderKey,
+    commitment: &liaison::matching::Commitment,
+    limits: &MatchLimits,
+    ledger: &mut Ledger,
+) -> (&'static str, String) {
+    let err = kmar
+        .match_answer_at(query, key, commitment, limits, ledger, at())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            MatchError::NotAllowed { .. } | MatchError::Budget { .. }
+        ),
+        "{err}"
+    );
+    (err.code(), err.to_string())
+}
+
+#[test]
+fn queries_outside_the_agreement_are_refused_with_a_reason_and_logged() {
     let (kmar, bpol) = agencies();
     let record = Record::from_json(RECORD.as_bytes()).unwrap();
     let key = HolderKey::generate().unwrap();
@@ -174,73 +268,53 @@ fn queries_outside_the_terms_are_refused_with_a_reason_and_logged() {
             .1
     };
     let mut ledger = Ledger::new();
+    let open = MatchLimits::default();
 
-    // A kind the agreement does not allow.
-    let mut vehicles_only = terms(&bpol);
-    vehicles_only.kinds = vec!["vehicle".to_owned()];
-    let err = kmar
-        .match_answer_at(
-            &ask(&purpose),
-            &key,
-            commitment,
-            &[vehicles_only],
-            &mut ledger,
-            at(),
-        )
-        .unwrap_err();
+    // A purpose of the agreement that its match clause does not name.
+    let other: Purpose = "criminal-investigation".parse().unwrap();
+    let (code, text) = refusal(&kmar, &ask(&other), &key, commitment, &open, &mut ledger);
+    assert_eq!(code, "match-purpose-not-allowed");
     assert_eq!(
-        err.to_string(),
-        "the query from `DEU-BPOL` is refused: the agreement does not allow queries about kind `travel-document`"
+        text,
+        "the query from `DEU-BPOL` is refused (match-purpose-not-allowed): no match clause for `DEU-BPOL` allows the purpose `criminal-investigation`"
     );
 
-    // A purpose the agreement does not allow.
-    let other: Purpose = "criminal-investigation".parse().unwrap();
-    let err = kmar
-        .match_answer_at(
-            &ask(&other),
-            &key,
-            commitment,
-            &[terms(&bpol)],
-            &mut ledger,
-            at(),
-        )
-        .unwrap_err();
-    assert!(matches!(err, MatchError::NotAllowed { .. }), "{err}");
-
-    // No terms with this partner at all.
-    let err = kmar
-        .match_answer_at(&ask(&purpose), &key, commitment, &[], &mut ledger, at())
-        .unwrap_err();
-    assert!(err.to_string().contains("no agreement allows this partner"));
-
-    // The budget: batches of 2 against 3 a day.
-    let mut tight = terms(&bpol);
-    tight.budget = Budget {
-        per_day: 3,
-        per_batch: 2,
+    // The operator's limits narrow the agreement: another kind only, or
+    // one key a batch.
+    let vehicles = MatchLimits {
+        kinds: vec!["vehicle".to_owned()],
+        ..MatchLimits::default()
     };
-    kmar.match_answer_at(
+    let (code, _) = refusal(
+        &kmar,
         &ask(&purpose),
         &key,
         commitment,
-        &[tight.clone()],
+        &vehicles,
         &mut ledger,
-        at(),
-    )
-    .unwrap();
-    let err = kmar
-        .match_answer_at(
-            &ask(&purpose),
-            &key,
-            commitment,
-            &[tight],
-            &mut ledger,
-            at(),
-        )
-        .unwrap_err();
+    );
+    assert_eq!(code, "match-limited");
+    let one = MatchLimits {
+        per_batch: Some(1),
+        ..MatchLimits::default()
+    };
+    let (code, _) = refusal(&kmar, &ask(&purpose), &key, commitment, &one, &mut ledger);
+    assert_eq!(code, "match-batch-too-large");
+
+    // The budget: batches of 2 against 3 a day; limits above the
+    // agreement's budget do not widen it.
+    kmar.match_answer_at(&ask(&purpose), &key, commitment, &open, &mut ledger, at())
+        .unwrap();
+    let wide = MatchLimits {
+        per_day: Some(1000),
+        per_batch: Some(1000),
+        ..MatchLimits::default()
+    };
+    let (code, text) = refusal(&kmar, &ask(&purpose), &key, commitment, &wide, &mut ledger);
+    assert_eq!(code, "match-day-budget-exceeded");
     assert_eq!(
-        err.to_string(),
-        "the query from `DEU-BPOL` is refused: a batch of 2 keys would exceed the day's budget: 2 of 3 are used"
+        text,
+        "the query from `DEU-BPOL` is refused (match-day-budget-exceeded): a batch of 2 keys would exceed the day's budget: 2 of 3 are used"
     );
 
     let log = kmar.audit().entries().unwrap();
@@ -255,13 +329,69 @@ fn queries_outside_the_terms_are_refused_with_a_reason_and_logged() {
             AuditOutcome::Denied
         ]
     );
-    assert!(log[4].reasons.contains(&"match-budget-exceeded".to_owned()));
-    assert!(
-        log[4]
-            .reasons
-            .contains(&"keys:travel-document=2".to_owned())
+    for (entry, code) in log.iter().zip([
+        "match-purpose-not-allowed",
+        "match-limited",
+        "match-batch-too-large",
+        "answer:",
+        "match-day-budget-exceeded",
+    ]) {
+        assert_eq!(entry.kind, EntryKind::Match);
+        assert!(
+            entry.reasons.iter().any(|r| r.starts_with(code)),
+            "{:?}",
+            entry.reasons
+        );
+        assert!(entry.reasons.contains(&"keys:travel-document=2".to_owned()));
+    }
+    // The entries the agreement allowed name it.
+    assert_eq!(log[2].agreements.len(), 1);
+    assert!(log[0].agreements.is_empty());
+}
+
+#[test]
+fn a_kind_or_a_partner_without_a_match_clause_is_refused() {
+    // The clause allows vehicles only.
+    let (kmar, bpol) = agencies_under(agreement(r#"["vehicle"]"#, true));
+    let record = Record::from_json(RECORD.as_bytes()).unwrap();
+    let key = HolderKey::generate().unwrap();
+    let built = build_index(&[record], &key, FilterWidth::Bits16).unwrap();
+    let purpose: Purpose = "border-control".parse().unwrap();
+    let query = |bpol: &Agency, kmar: &Agency| {
+        bpol.match_query_at(&built.index, kmar.id(), &purpose, &asked(), at())
+            .unwrap()
+            .1
+    };
+    let mut ledger = Ledger::new();
+    let (code, text) = refusal(
+        &kmar,
+        &query(&bpol, &kmar),
+        &key,
+        built.index.commitment(),
+        &MatchLimits::default(),
+        &mut ledger,
     );
-    assert!(log[0].reasons.contains(&"match-not-allowed".to_owned()));
+    assert_eq!(code, "match-kind-not-allowed");
+    assert!(
+        text.ends_with("allows key kind `travel-document`"),
+        "{text}"
+    );
+
+    // No agreement at all.
+    let (kmar, bpol) = agencies_under(PolicySet::new(Vec::new()));
+    let (code, _) = refusal(
+        &kmar,
+        &query(&bpol, &kmar),
+        &key,
+        built.index.commitment(),
+        &MatchLimits::default(),
+        &mut ledger,
+    );
+    assert_eq!(code, "match-no-clause");
+    assert_eq!(
+        kmar.audit().entries().unwrap()[0].reasons.last().unwrap(),
+        "match-no-clause"
+    );
 }
 
 #[test]
@@ -279,7 +409,7 @@ fn a_parcel_of_another_message_or_sender_is_refused() {
             &index_parcel,
             &key,
             built.index.commitment(),
-            &[terms(&bpol)],
+            &MatchLimits::default(),
             &mut Ledger::new(),
             at(),
         )

@@ -7,10 +7,11 @@ use liaison_record::{AgencyId, Purpose, Timestamp};
 use uuid::Uuid;
 
 use super::Agency;
-use crate::audit::{AuditEvent, AuditOutcome, EntryKind};
+use crate::audit::{AuditAgreement, AuditEvent, AuditOutcome, EntryKind};
 use crate::matching::{
-    Commitment, HolderKey, Index, KeyKind, Ledger, MATCH_LABEL_TYPE, MATCH_LABEL_VERSION,
-    MatchError, MatchKey, MatchLabel, MatchTerms, Outcome, Pending, batch_reasons, day_of,
+    Budget, Commitment, HitReference, HolderKey, Index, KeyKind, Ledger, MATCH_LABEL_TYPE,
+    MATCH_LABEL_VERSION, MatchError, MatchKey, MatchLabel, MatchLimits, Outcome, Pending, Resolver,
+    batch_reasons, day_of,
 };
 
 /// A match parcel, opened and checked.
@@ -182,22 +183,27 @@ impl Agency {
         Ok((pending, bytes))
     }
 
-    /// Answers a sealed query under the terms with its sender: the purpose
-    /// and kinds must be allowed, and the batch is charged to the sender's
-    /// budget in `ledger` (which the caller persists) before any key is
-    /// evaluated. The answer, or the refusal and its reason, is logged as a
-    /// `match` entry with the batch's counts and kinds.
+    /// Answers a sealed query under the `match` clauses of this agency's
+    /// agreements with its sender, within the operator's `limits` (which
+    /// only narrow them): a clause in force must allow the sender, the
+    /// purpose, every kind and the batch's size, and the batch is charged
+    /// to the sender's budget for the purpose in `ledger` (which the caller
+    /// persists) before any key is evaluated. The answer, or the refusal
+    /// and its reason code, is logged as a `match` entry with the batch's
+    /// counts and kinds and the agreement that allowed it.
     ///
     /// # Errors
-    /// [`MatchError::NotAllowed`] (no terms with the sender, a purpose or a
-    /// kind not allowed), [`MatchError::Budget`], [`MatchError::Evaluate`]
-    /// (a query against an old index), and the opening and sealing errors.
+    /// [`MatchError::NotAllowed`] (no match clause for the sender, a
+    /// purpose or a kind not allowed, a batch too large, or outside the
+    /// limits), [`MatchError::Budget`] (the day's budget used, a replayed
+    /// query), [`MatchError::Evaluate`] (a query against an old index), and
+    /// the opening and sealing errors.
     pub fn match_answer_at(
         &self,
         parcel: &[u8],
         key: &HolderKey,
         commitment: &Commitment,
-        terms: &[MatchTerms],
+        limits: &MatchLimits,
         ledger: &mut Ledger,
         at: Timestamp,
     ) -> Result<Vec<u8>, MatchError> {
@@ -208,7 +214,15 @@ impl Agency {
         event.purpose = opened.label.purpose.clone();
         event.parcel = Some(opened.label.parcel);
         let mut summary = None;
-        let result = self.answer_checked(&opened, key, commitment, terms, ledger, at, &mut summary);
+        let result = self.answer_checked(
+            &opened,
+            key,
+            commitment,
+            limits,
+            ledger,
+            at,
+            (&mut summary, &mut event.agreements),
+        );
         event.reasons = match &summary {
             Some(s) => batch_reasons("match-answer", s),
             None => vec!["match-answer".to_owned()],
@@ -240,10 +254,13 @@ impl Agency {
         opened: &OpenedMatch,
         key: &HolderKey,
         commitment: &Commitment,
-        terms: &[MatchTerms],
+        limits: &MatchLimits,
         ledger: &mut Ledger,
         at: Timestamp,
-        summary_out: &mut Option<liaison_match::BatchSummary>,
+        (summary_out, agreements): (
+            &mut Option<liaison_match::BatchSummary>,
+            &mut Vec<AuditAgreement>,
+        ),
     ) -> Result<(Uuid, Vec<u8>), MatchError> {
         let partner = &opened.label.from;
         let query = Query::from_bytes(&opened.payload).map_err(|e| MatchError::Message {
@@ -251,43 +268,49 @@ impl Agency {
             problem: e.to_string(),
         })?;
         let summary = summary_out.insert(query.summary());
-        let refuse = |reason: String| MatchError::NotAllowed {
+        let refuse = |code: &'static str, reason: String| MatchError::NotAllowed {
             partner: partner.clone(),
+            code,
             reason,
         };
-        let terms = terms
-            .iter()
-            .find(|t| &t.partner == partner)
-            .ok_or_else(|| refuse("no agreement allows this partner to query".to_owned()))?;
-        let purpose = opened
-            .label
-            .purpose
-            .as_ref()
-            .ok_or_else(|| refuse("the query names no purpose".to_owned()))?;
-        if !terms.purposes.contains(purpose) {
-            return Err(refuse(format!(
-                "the agreement does not allow queries for purpose `{purpose}`"
-            )));
+        let purpose = opened.label.purpose.as_ref().ok_or_else(|| {
+            refuse(
+                "match-purpose-not-allowed",
+                "the query names no purpose".to_owned(),
+            )
+        })?;
+        if let Some(reason) = limits.refusal(partner, purpose, summary) {
+            return Err(refuse("match-limited", reason));
         }
-        if let Some((kind, _)) = summary
-            .kinds
-            .iter()
-            .find(|(k, _)| !terms.kinds.iter().any(|t| t == k.as_str()))
-        {
-            return Err(refuse(format!(
-                "the agreement does not allow queries about kind `{kind}`"
-            )));
-        }
+        let kinds: Vec<&str> = summary.kinds.iter().map(|(k, _)| k.as_str()).collect();
+        let grant = self
+            .policies
+            .decide_match(&self.id, partner, purpose, &kinds, summary.total(), at)
+            .map_err(|r| refuse(r.code(), r.to_string()))?;
+        agreements.push(AuditAgreement {
+            digest: grant.reference.digest.clone(),
+            id: grant.reference.id.clone(),
+            version: grant.reference.version,
+        });
+        let budget = limits.narrow(Budget {
+            per_day: u64::from(grant.clause.budget.per_day),
+            per_batch: u64::from(grant.clause.budget.per_batch),
+        });
         ledger
             .charge(
                 partner.as_str(),
                 purpose.as_str(),
                 day_of(at),
                 summary,
-                terms.budget,
+                budget,
             )
             .map_err(|e| MatchError::Budget {
                 partner: partner.clone(),
+                code: match &e {
+                    liaison_match::BudgetError::Batch { .. } => "match-batch-too-large",
+                    liaison_match::BudgetError::Replay { .. } => "match-replayed",
+                    _ => "match-day-budget-exceeded",
+                },
                 problem: e.to_string(),
             })?;
         let answer = evaluate(key, commitment, &query).map_err(|e| MatchError::Evaluate {
@@ -343,6 +366,69 @@ impl Agency {
                 event.outcome = AuditOutcome::Accepted;
                 let hits = outcomes.iter().filter(|o| o.hit.is_some()).count();
                 event.reasons.push(format!("hits:{hits}"));
+            }
+            Err(e) => event.reasons.push(e.code().to_owned()),
+        }
+        self.audit.append(event)?;
+        result
+    }
+
+    /// Resolves a hit reference a partner sends with a request: the ids of
+    /// the records whose keys hit, to decide on with [`Agency::share_at`]
+    /// like any request. Only when a `match` clause in force for `partner`
+    /// and `purpose` reveals references. The resolution (the number of
+    /// records, or the refusal) is logged as a `match` entry.
+    ///
+    /// # Errors
+    /// [`MatchError::Reference`] if no match clause for the partner and
+    /// purpose reveals references, or this holder has no entry for the
+    /// reference (a false hit, or a reference of another index);
+    /// [`MatchError::Audit`].
+    pub fn match_resolve_at(
+        &self,
+        resolver: &Resolver,
+        reference: &HitReference,
+        partner: &AgencyId,
+        purpose: &Purpose,
+        at: Timestamp,
+    ) -> Result<Vec<Uuid>, MatchError> {
+        let grants = self.policies.match_grants(&self.id, partner, at);
+        let grant = grants
+            .iter()
+            .find(|g| g.clause.reveal_reference && g.clause.purposes.contains(purpose));
+        let mut event = AuditEvent::new(EntryKind::Match, AuditOutcome::Denied, at);
+        event.counterparty = Some(partner.clone());
+        event.purpose = Some(purpose.clone());
+        event.reasons = vec!["match-resolve".to_owned()];
+        let result = match grant {
+            None => Err(MatchError::Reference {
+                reason: format!(
+                    "no match clause in force for `{partner}` and `{purpose}` reveals references: ask the partner to describe what it requests"
+                ),
+            }),
+            Some(g) => {
+                event.agreements.push(AuditAgreement {
+                    digest: g.reference.digest.clone(),
+                    id: g.reference.id.clone(),
+                    version: g.reference.version,
+                });
+                resolver
+                    .resolve(reference)
+                    .map(|r| {
+                        r.records
+                            .iter()
+                            .filter_map(|id| Uuid::from_slice(id).ok())
+                            .collect::<Vec<_>>()
+                    })
+                    .ok_or_else(|| MatchError::Reference {
+                        reason: "this holder has no entry for it (a false hit, or a reference of another index)".to_owned(),
+                    })
+            }
+        };
+        match &result {
+            Ok(ids) => {
+                event.outcome = AuditOutcome::Released;
+                event.reasons.push(format!("records:{}", ids.len()));
             }
             Err(e) => event.reasons.push(e.code().to_owned()),
         }

@@ -4,13 +4,15 @@
 //! resolver and the pending query are secret files (mode 0600).
 //!
 //! The holder's terms with the partner (kinds, purposes, budget, whether a
-//! hit reveals a reference) are given as options to `answer`.
+//! hit reveals a reference) are the `match` clauses of its agreements,
+//! given to `answer` and `resolve` with `--agreements`; options of
+//! `answer` can only narrow them.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use liaison::matching::{
-    Budget, FilterWidth, HolderKey, Ledger, MatchError, MatchTerms, Pending, Resolver,
+    FilterWidth, HitReference, HolderKey, Ledger, MatchError, MatchLimits, Pending, Resolver,
     build_index_with_progress, match_keys, record_match_keys,
 };
 use liaison::{Agency, AgencyId, Purpose, Record, Timestamp};
@@ -40,6 +42,10 @@ enum MatchCommand {
     /// Querier: verify the sealed answer and print, as JSON, hit or no hit
     /// for each key.
     Finish(FinishArgs),
+    /// Holder: resolve the hit references a partner sent with a request to
+    /// the ids of the records they stand for, when the agreement reveals
+    /// references; print them as JSON, to decide on with `share`.
+    Resolve(ResolveArgs),
 }
 
 /// What every match command needs of the agency.
@@ -62,7 +68,15 @@ struct AgencyOptions {
 
 impl AgencyOptions {
     fn build(&self) -> Result<(Agency, Timestamp), Failure> {
-        let (builder, _) = agency(&self.identity, &self.directory, self.audit.as_deref())?;
+        self.build_under(&[])
+    }
+
+    /// The agency with the agreements in `agreements` (files or folders).
+    fn build_under(&self, agreements: &[PathBuf]) -> Result<(Agency, Timestamp), Failure> {
+        let (mut builder, _) = agency(&self.identity, &self.directory, self.audit.as_deref())?;
+        if !agreements.is_empty() {
+            builder = builder.agreements(liaison::load_agreements(agreements).map_err(setup)?);
+        }
         let agency = builder.build().map_err(setup)?;
         Ok((agency, self.at.unwrap_or_else(Timestamp::now)))
     }
@@ -126,26 +140,33 @@ struct AnswerArgs {
     /// The resolver written by `match index` (it names the index's kinds).
     #[arg(long)]
     resolver: PathBuf,
-    /// The partner the terms below are with; a query from any other agency
-    /// is refused.
+    /// An agreement file or a folder of agreement files; may be repeated.
+    /// Their `match` clauses say who may query, for what, about which
+    /// kinds, and how many keys.
+    #[arg(long = "agreements", required = true)]
+    agreements: Vec<PathBuf>,
+    /// Answer only this partner (narrows the agreements).
     #[arg(long)]
-    from: AgencyId,
+    from: Option<AgencyId>,
     /// The budget ledger; made if it does not exist, rewritten after a
     /// charge.
     #[arg(long)]
     ledger: PathBuf,
-    /// A key kind the sender may query; may be repeated.
-    #[arg(long = "allow-kind", required = true)]
+    /// Answer only about this key kind; may be repeated (narrows the
+    /// agreements).
+    #[arg(long = "allow-kind")]
     allow_kind: Vec<String>,
-    /// A purpose the sender may query for; may be repeated.
-    #[arg(long = "allow-purpose", required = true)]
+    /// Answer only for this purpose; may be repeated (narrows the
+    /// agreements).
+    #[arg(long = "allow-purpose")]
     allow_purpose: Vec<Purpose>,
-    /// The most keys per day (UTC) and purpose.
+    /// At most this many keys per day (UTC) and purpose, below the
+    /// agreement's budget.
     #[arg(long)]
-    per_day: u64,
-    /// The most keys per batch.
+    per_day: Option<u64>,
+    /// At most this many keys per batch, below the agreement's budget.
     #[arg(long)]
-    per_batch: u64,
+    per_batch: Option<u64>,
     /// Write the sealed answer here instead of standard output.
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -171,6 +192,32 @@ struct FinishArgs {
     answer: PathBuf,
 }
 
+/// `liaison match resolve`.
+#[derive(Debug, Args)]
+struct ResolveArgs {
+    #[command(flatten)]
+    agency: AgencyOptions,
+    /// An agreement file or a folder of agreement files; may be repeated.
+    #[arg(long = "agreements", required = true)]
+    agreements: Vec<PathBuf>,
+    /// The resolver written by `match index`.
+    #[arg(long)]
+    resolver: PathBuf,
+    /// The partner that sent the references.
+    #[arg(long)]
+    from: AgencyId,
+    /// The purpose of its request.
+    #[arg(long)]
+    purpose: Purpose,
+    /// Write the record ids here instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// The hit references (64 hexadecimal digits each), as `finish` printed
+    /// them.
+    #[arg(required = true)]
+    references: Vec<String>,
+}
+
 /// Runs a match command.
 pub(crate) fn run(args: MatchArgs) -> Result<(), Failure> {
     match args.command {
@@ -178,6 +225,7 @@ pub(crate) fn run(args: MatchArgs) -> Result<(), Failure> {
         MatchCommand::Query(a) => query(a),
         MatchCommand::Answer(a) => answer(a),
         MatchCommand::Finish(a) => finish(a),
+        MatchCommand::Resolve(a) => resolve(a),
     }
 }
 
@@ -297,7 +345,7 @@ fn query(args: QueryArgs) -> Result<(), Failure> {
 }
 
 fn answer(args: AnswerArgs) -> Result<(), Failure> {
-    let (agency, at) = args.agency.build()?;
+    let (agency, at) = args.agency.build_under(&args.agreements)?;
     let key = read_key(&args.key)?;
     let resolver = Resolver::from_bytes(&read_input(Some(&args.resolver))?)
         .map_err(|e| Failure::unusable(format!("resolver `{}`: {e}", args.resolver.display())))?;
@@ -316,19 +364,14 @@ fn answer(args: AnswerArgs) -> Result<(), Failure> {
         Ledger::new()
     };
     let query = read_input(Some(&args.query))?;
-    // The answer step does not resolve references, so `reveal_reference`
-    // plays no part here.
-    let terms = MatchTerms {
+    let limits = MatchLimits {
         partner: args.from,
         purposes: args.allow_purpose,
         kinds: args.allow_kind,
-        budget: Budget {
-            per_day: args.per_day,
-            per_batch: args.per_batch,
-        },
-        reveal_reference: false,
+        per_day: args.per_day,
+        per_batch: args.per_batch,
     };
-    let result = agency.match_answer_at(&query, &key, &commitment, &[terms], &mut ledger, at);
+    let result = agency.match_answer_at(&query, &key, &commitment, &limits, &mut ledger, at);
     write_output(Some(&args.ledger), &ledger.to_bytes())?;
     let sealed = result.map_err(failure)?;
     write_output(args.output.as_deref(), &sealed)
@@ -374,5 +417,49 @@ fn finish(args: FinishArgs) -> Result<(), Failure> {
     write_output(args.output.as_deref(), &text)?;
     let hits = outcomes.iter().filter(|o| o.hit.is_some()).count();
     eprintln!("{hits} of {} keys hit at `{holder}`", outcomes.len());
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct ResolvedJson {
+    reference: String,
+    records: Vec<String>,
+}
+
+fn resolve(args: ResolveArgs) -> Result<(), Failure> {
+    let (agency, at) = args.agency.build_under(&args.agreements)?;
+    let resolver = Resolver::from_bytes(&read_input(Some(&args.resolver))?)
+        .map_err(|e| Failure::unusable(format!("resolver `{}`: {e}", args.resolver.display())))?;
+    let references = args
+        .references
+        .iter()
+        .map(|r| {
+            HitReference::from_hex(r).ok_or_else(|| {
+                Failure::unusable(format!(
+                    "`{}` is not a hit reference: give the 64 hexadecimal digits `match finish` printed",
+                    r.escape_debug()
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut resolved = Vec::with_capacity(references.len());
+    for reference in &references {
+        let ids = agency
+            .match_resolve_at(&resolver, reference, &args.from, &args.purpose, at)
+            .map_err(failure)?;
+        resolved.push(ResolvedJson {
+            reference: reference.to_string(),
+            records: ids.iter().map(ToString::to_string).collect(),
+        });
+    }
+    let mut text = serde_json::to_vec_pretty(&resolved)
+        .map_err(|e| Failure::unusable(format!("cannot write the record ids: {e}")))?;
+    text.push(b'\n');
+    write_output(args.output.as_deref(), &text)?;
+    let records: usize = resolved.iter().map(|r| r.records.len()).sum();
+    eprintln!(
+        "{} references resolve to {records} records; decide on them with `liaison share`",
+        resolved.len()
+    );
     Ok(())
 }

@@ -46,6 +46,31 @@ const ASKED: &str = r#"{
   ]
 }"#;
 
+const AGREEMENT: &str = r#"
+id = "nld-kmar.deu-bpol.matching"
+version = 1
+provider = "NLD-KMAR"
+recipients = ["DEU-BPOL"]
+valid_from = 2026-01-01T00:00:00Z
+legal_basis = "Prüm Decision 2008/615/JHA"
+purposes = ["border-control", "criminal-investigation"]
+max_classification = "restricted"
+
+[[clause]]
+id = "documents"
+effect = "release"
+[clause.release]
+classes = ["travel-document"]
+
+[[match]]
+id = "documents-for-border-control"
+partners = ["DEU-BPOL"]
+purposes = ["border-control"]
+key_kinds = ["travel-document", "vehicle"]
+reveal_reference = true
+budget = { per_day = 10, per_batch = 5 }
+"#;
+
 const AT: &str = "2026-03-02T09:00:00Z";
 
 fn liaison(args: &[&str]) -> Output {
@@ -97,6 +122,7 @@ impl Setup {
         }
         fs::write(setup.path("held.json"), HELD).unwrap();
         fs::write(setup.path("asked.json"), ASKED).unwrap();
+        fs::write(setup.path("agreement.toml"), AGREEMENT).unwrap();
         setup
     }
 
@@ -163,54 +189,57 @@ fn two_agencies_match_through_files() {
             &p("asked.json"),
         ],
     ));
-    let answer_args = |per_batch: &str| {
-        vec![
+    let answer_args = |narrow: &[&str]| {
+        let mut args = vec![
             "--key".to_owned(),
             p("kmar.match-key"),
             "--resolver".to_owned(),
             p("kmar.resolver"),
-            "--from".to_owned(),
-            "DEU-BPOL".to_owned(),
+            "--agreements".to_owned(),
+            p("agreement.toml"),
             "--ledger".to_owned(),
             p("kmar.ledger"),
-            "--allow-kind".to_owned(),
-            "travel-document".to_owned(),
-            "--allow-purpose".to_owned(),
-            "border-control".to_owned(),
-            "--per-day".to_owned(),
-            "10".to_owned(),
-            "--per-batch".to_owned(),
-            per_batch.to_owned(),
             "-o".to_owned(),
             p("answer.parcel"),
-            p("query.parcel"),
-        ]
+        ];
+        args.extend(narrow.iter().map(|a| (*a).to_owned()));
+        args.push(p("query.parcel"));
+        args
     };
-    // Over the per-batch budget: refused (exit 1) with the reason.
-    let refused = t.run(
-        "answer",
-        "NLD-KMAR",
-        &answer_args("1")
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    let answer = |narrow: &[&str]| {
+        t.run(
+            "answer",
+            "NLD-KMAR",
+            &answer_args(narrow)
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        )
+    };
+    // Narrowed to one key a batch: refused (exit 1) with the reason.
+    let refused = answer(&["--per-batch", "1"]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(
-        String::from_utf8_lossy(&refused.stderr)
-            .contains("a batch of 2 keys is more than the 1 one batch may hold"),
+        String::from_utf8_lossy(&refused.stderr).contains(
+            "(match-batch-too-large): a batch of 2 keys is more than the 1 one batch may hold"
+        ),
         "{}",
         String::from_utf8_lossy(&refused.stderr)
     );
     assert!(!t.path("answer.parcel").exists());
-    ok(&t.run(
-        "answer",
-        "NLD-KMAR",
-        &answer_args("5")
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    ));
+    // Narrowed to another kind: refused too.
+    let refused = answer(&["--allow-kind", "vehicle"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("match-limited"));
+    // Wider options than the agreement do not widen it, and pass.
+    ok(&answer(&[
+        "--from",
+        "DEU-BPOL",
+        "--per-day",
+        "1000",
+        "--per-batch",
+        "1000",
+    ]));
     let out = t.run(
         "finish",
         "DEU-BPOL",
@@ -229,10 +258,49 @@ fn two_agencies_match_through_files() {
     assert_eq!(outcomes[0]["reference"].as_str().unwrap().len(), 64);
     assert_eq!(outcomes[1]["hit"], false);
 
-    // The holder's log: the refusal and the answer, counts and kinds only.
+    // The holder resolves the reference the partner sends with its request.
+    let reference = outcomes[0]["reference"].as_str().unwrap().to_owned();
+    let resolve = |purpose: &str| {
+        t.run(
+            "resolve",
+            "NLD-KMAR",
+            &[
+                "--agreements",
+                &p("agreement.toml"),
+                "--resolver",
+                &p("kmar.resolver"),
+                "--from",
+                "DEU-BPOL",
+                "--purpose",
+                purpose,
+                &reference,
+            ],
+        )
+    };
+    let out = resolve("border-control");
+    ok(&out);
+    let resolved: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(resolved[0]["reference"], reference.as_str());
+    assert_eq!(
+        resolved[0]["records"],
+        serde_json::json!(["7f1c1a52-5d1b-4c55-9d8e-1f6f4cbb2a10"])
+    );
+    // Not for a purpose the match clause does not name.
+    let refused = resolve("criminal-investigation");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("reveals references"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
+    // The holder's log: the refusals, the answer and the resolutions,
+    // counts and kinds only.
     let log = fs::read_to_string(t.path("NLD-KMAR").join("NLD-KMAR.audit.jsonl")).unwrap();
-    assert_eq!(log.lines().count(), 2);
-    assert!(log.contains("match-budget-exceeded"));
+    assert_eq!(log.lines().count(), 5);
+    assert!(log.contains("match-batch-too-large"));
+    assert!(log.contains("match-limited"));
+    assert!(log.contains("records:1"));
     assert!(log.contains("keys:travel-document=2"));
     assert!(!log.contains("SPECI") && !log.contains("XR123"));
 }

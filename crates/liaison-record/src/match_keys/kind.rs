@@ -8,9 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a match key is a key of. Written in agreements and on the wire as
 /// its kebab-case name (`travel-document`, `person-dob`, `sha256`, ...).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MatchKeyKind {
     /// A travel document: issuing state, type letter and number.
