@@ -13,7 +13,7 @@ use crate::kind::KeyKind;
 use crate::oprf::{self, ELEMENT_LEN, MAX_PROOF_BATCH, PROOF_LEN, Suite};
 use crate::query::{Pending, Query, SessionId};
 use crate::resolver::HitReference;
-use crate::rng::OsRandom;
+use crate::rng::Source;
 
 /// The number of elements each proof covers unless told otherwise: small
 /// enough that every core has work, large enough that the proofs (64 bytes
@@ -64,6 +64,17 @@ pub fn evaluate_chunked(
     query: &Query,
     chunk: u16,
 ) -> Result<Answer, EvaluateError> {
+    evaluate_from(key, commitment, query, chunk, Source::Os)
+}
+
+/// [`evaluate_chunked`] with the proof scalars drawn from `source`.
+pub(crate) fn evaluate_from(
+    key: &HolderKey,
+    commitment: &Commitment,
+    query: &Query,
+    chunk: u16,
+    source: Source<'_>,
+) -> Result<Answer, EvaluateError> {
     if chunk == 0 {
         return Err(EvaluateError::ChunkSize);
     }
@@ -78,7 +89,7 @@ pub fn evaluate_chunked(
     let largest = query.groups.iter().map(|(_, b)| b.len()).max().unwrap_or(1);
     let chunk = u16::try_from(largest).map_or(chunk, |l| chunk.min(l.max(1)));
     let mut groups = Vec::with_capacity(query.groups.len());
-    for (kind, blinded) in &query.groups {
+    for (group, (kind, blinded)) in query.groups.iter().enumerate() {
         let committed = commitment
             .public_key(kind)
             .ok_or_else(|| EvaluateError::UnknownKind { kind: kind.clone() })?;
@@ -88,8 +99,9 @@ pub fn evaluate_chunked(
         }
         let chunks = blinded
             .par_chunks(usize::from(chunk))
-            .map(|c| {
-                let mut rng = OsRandom::new();
+            .enumerate()
+            .map(|(i, c)| {
+                let mut rng = source.chunk(2, group, i);
                 let out = oprf::evaluate_batch(&server, c, &mut rng);
                 rng.check()?;
                 out.ok_or_else(|| RandomError("the evaluation failed".to_owned()))

@@ -14,7 +14,7 @@ use crate::index::Index;
 use crate::keys::CommitmentId;
 use crate::kind::{KeyKind, MAX_VALUE_LEN, oprf_input};
 use crate::oprf::{self, ELEMENT_LEN, Suite};
-use crate::rng::OsRandom;
+use crate::rng::Source;
 
 /// A key's position in the query and its OPRF input.
 type Positioned = (u32, Zeroizing<Vec<u8>>);
@@ -126,6 +126,12 @@ impl<'a> QueryBuilder<'a> {
     /// [`QueryError::Empty`], [`QueryError::TooMany`] beyond 2^32 - 1 keys,
     /// [`QueryError::Random`] if the generator fails.
     pub fn blind(self) -> Result<(Pending, Query), QueryError> {
+        self.blind_from(Source::Os)
+    }
+
+    /// [`QueryBuilder::blind`] with the blinds and the session id drawn
+    /// from `source`.
+    pub(crate) fn blind_from(self, source: Source<'_>) -> Result<(Pending, Query), QueryError> {
         if self.items.is_empty() {
             return Err(QueryError::Empty);
         }
@@ -133,7 +139,7 @@ impl<'a> QueryBuilder<'a> {
             count: self.items.len(),
         })?;
         let mut session = [0u8; 16];
-        getrandom::fill(&mut session).map_err(|e| RandomError(e.to_string()))?;
+        source.fill(0, &mut session)?;
         let session = SessionId(session);
         let commitment = self.index.commitment().id();
 
@@ -143,11 +149,12 @@ impl<'a> QueryBuilder<'a> {
         }
         let mut pending_groups = Vec::with_capacity(by_kind.len());
         let mut query_groups = Vec::with_capacity(by_kind.len());
-        for (kind, items) in by_kind {
+        for (group, (kind, items)) in by_kind.into_iter().enumerate() {
             let blinded = items
                 .par_chunks(BLIND_CHUNK)
-                .map(|chunk| {
-                    let mut rng = OsRandom::new();
+                .enumerate()
+                .map(|(c, chunk)| {
+                    let mut rng = source.chunk(1, group, c);
                     let out: Option<Vec<_>> = chunk
                         .iter()
                         .map(|(_, input)| oprf::blind(input, &mut rng))

@@ -148,3 +148,37 @@ pub fn parse_round_trip(data: &[u8]) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// [`crate::QueryBuilder::blind`] with the session id and blinds drawn
+/// from a stream seeded with `seed`: a query that can be repeated byte for
+/// byte, for the protocol vectors. Never for real queries: anyone with the
+/// seed unblinds them.
+///
+/// # Errors
+/// As [`crate::QueryBuilder::blind`].
+pub fn blind_seeded(
+    builder: crate::QueryBuilder<'_>,
+    seed: &[u8; 32],
+) -> Result<(crate::Pending, crate::Query), crate::QueryError> {
+    builder.blind_from(crate::rng::Source::Seeded(seed))
+}
+
+/// [`crate::evaluate`] with the proof scalars drawn from a stream seeded
+/// with `seed`, for the protocol vectors.
+///
+/// # Errors
+/// As [`crate::evaluate`].
+pub fn evaluate_seeded(
+    key: &crate::HolderKey,
+    commitment: &crate::Commitment,
+    query: &crate::Query,
+    seed: &[u8; 32],
+) -> Result<crate::Answer, crate::EvaluateError> {
+    crate::answer::evaluate_from(
+        key,
+        commitment,
+        query,
+        crate::DEFAULT_PROOF_CHUNK,
+        crate::rng::Source::Seeded(seed),
+    )
+}
