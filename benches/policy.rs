@@ -284,6 +284,7 @@ fn agreements(rng: &mut Rng, providers: &[AgencyId]) -> Vec<Agreement> {
                 known_caveats: Vec::new(),
                 obligations: ObligationRules::default(),
                 require_post_quantum: None,
+                matching: vec![],
                 clauses: (0..10)
                     .map(|i| clause(rng, i, &agreement_purposes))
                     .collect(),

@@ -4,6 +4,7 @@
 
 mod receive;
 pub use receive::{CLOCK_SKEW, DEFAULT_REPLAY_WINDOW, MAX_REPLAY_WINDOW};
+mod matching;
 mod share;
 
 use std::fmt;

@@ -161,7 +161,7 @@ impl AuditLog {
     }
 
     /// Opens the log where `location` says: a `postgres://` or
-    /// `postgresql://` URL opens a [`PostgresStore`] (feature `postgres`),
+    /// `postgresql://` URL opens a `PostgresStore` (feature `postgres`),
     /// anything else is the path of a JSON Lines file ([`AuditLog::open`]).
     ///
     /// # Errors

@@ -100,6 +100,7 @@
 pub mod audit;
 pub mod delivery;
 pub mod files;
+pub mod matching;
 
 mod agency;
 mod directory;
@@ -141,7 +142,7 @@ pub mod record {
 /// of the exchange meets.
 pub mod policy {
     pub use liaison_policy::{
-        Agreement, Decision, Format, LoadError, Outcome, PolicySet, Reason, ReasonEffect,
-        RequestContext, RequestKind, Urgency, parse_agreement,
+        Agreement, Decision, Format, LoadError, MatchBudget, MatchClause, MatchRefusal, Outcome,
+        PolicySet, Reason, ReasonEffect, RequestContext, RequestKind, Urgency, parse_agreement,
     };
 }

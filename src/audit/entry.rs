@@ -32,6 +32,10 @@ pub enum EntryKind {
     Refusal,
     /// A parcel arrived from a partner, accepted or refused.
     Receipt,
+    /// A hit/no-hit matching batch: a query sent, answered or refused, or
+    /// an answer finished; its reasons hold the step, the session, the key
+    /// commitment and the number of keys of each kind, never a value.
+    Match,
     /// A torn tail (an interrupted append) was moved to the quarantine
     /// file; the entry's `recovered` member says what was moved.
     Recovery,

@@ -758,7 +758,7 @@ fn parse_head(text: &str) -> Result<ChainHead, Failure> {
 }
 
 /// The agency's builder: identities, directory and audit log.
-fn agency(
+pub(crate) fn agency(
     identities: &[PathBuf],
     directory: &Path,
     audit: Option<&str>,
@@ -902,6 +902,6 @@ fn write_recorded_output(
     Err(Failure::Unusable(lines))
 }
 
-fn setup(e: SetupError) -> Failure {
+pub(crate) fn setup(e: SetupError) -> Failure {
     Failure::Unusable(e.to_string().lines().map(str::to_owned).collect())
 }

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod envelope_cmd;
 mod exchange_cmd;
+mod match_cmd;
 mod output;
 mod policy_cmd;
 mod record_cmd;
@@ -41,6 +42,8 @@ enum Command {
     Stix(stix_cmd::StixArgs),
     /// Check sharing agreements; decide, release or explain under them.
     Policy(policy_cmd::PolicyArgs),
+    /// Hit/no-hit matching without disclosure: index, query, answer, finish.
+    Match(match_cmd::MatchArgs),
     #[command(flatten)]
     Envelope(envelope_cmd::EnvelopeCommand),
     #[command(flatten)]
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Command::Record(args) => record_cmd::run(args),
         Command::Stix(args) => stix_cmd::run(args),
         Command::Policy(args) => policy_cmd::run(args),
+        Command::Match(args) => match_cmd::run(args),
         Command::Envelope(command) => envelope_cmd::run(command),
         Command::Exchange(command) => exchange_cmd::run(command),
     };

@@ -11,6 +11,7 @@ use liaison_record::{
     SourceReliability, SourceType, SpecialCategory, Timestamp, Tlp, merge_notifications,
 };
 
+use crate::matching::MatchClause;
 use crate::request::{RequestKind, Urgency};
 
 fn is_true(b: &bool) -> bool {
@@ -79,6 +80,11 @@ pub struct Agreement {
     /// The clauses, in any order: their order never changes a decision.
     #[serde(rename = "clause", default)]
     pub clauses: Vec<Clause>,
+    /// The match clauses (`[[match]]`): which partners may ask whether the
+    /// provider holds a key, and within which limits (see
+    /// [`MatchClause`]).
+    #[serde(rename = "match", default, skip_serializing_if = "Vec::is_empty")]
+    pub matching: Vec<MatchClause>,
 }
 
 /// Which releases under an agreement must be sealed post-quantum. Every

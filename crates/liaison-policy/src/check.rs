@@ -129,6 +129,10 @@ pub(crate) fn warnings(a: &Agreement, now: Timestamp) -> Vec<(String, String, Op
     for (i, c) in a.clauses.iter().enumerate() {
         deprecated(&c.obligations, format!("/clause/{i}/obligations"));
     }
+    for (i, m) in a.matching.iter().enumerate() {
+        deprecated(&m.obligations, format!("/match/{i}/obligations"));
+    }
+    crate::matching::warnings(a, &mut out);
     for (i, c) in a.clauses.iter().enumerate() {
         let at = format!("/clause/{i}");
         // Retention counted from a moment that only some records have

@@ -242,10 +242,10 @@ impl Placer<'_> {
         let (line, column) = span
             .map(|s| line_col(self.text, s.start))
             .map_or((None, None), |(l, c)| (Some(l), Some(c)));
-        let clause = clause_index(pointer).and_then(|i| {
+        let clause = clause_index(pointer).and_then(|(table, i)| {
             self.located
                 .value
-                .pointer(&format!("/clause/{i}/id"))
+                .pointer(&format!("/{table}/{i}/id"))
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         });
@@ -268,9 +268,14 @@ impl Placer<'_> {
     }
 }
 
-fn clause_index(pointer: &str) -> Option<usize> {
-    let rest = pointer.strip_prefix("/clause/")?;
-    rest.split('/').next()?.parse().ok()
+/// The clause a pointer is in: `clause` or `match`, and its index.
+fn clause_index(pointer: &str) -> Option<(&'static str, usize)> {
+    let (table, rest) = if let Some(rest) = pointer.strip_prefix("/clause/") {
+        ("clause", rest)
+    } else {
+        ("match", pointer.strip_prefix("/match/")?)
+    };
+    Some((table, rest.split('/').next()?.parse().ok()?))
 }
 
 type RuleProblem = (String, String, Option<String>);
@@ -372,6 +377,7 @@ fn rule_problems(a: &Agreement) -> Vec<RuleProblem> {
         clause_problems(a, c, &at, &mut out);
         override_problems(a, c, &at, &mut out);
     }
+    crate::matching::rule_problems(a, is_identifier, &obligation_problems, &mut out);
     out
 }
 

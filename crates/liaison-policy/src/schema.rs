@@ -4,6 +4,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use liaison_record::match_keys::MatchKeyKind;
 use liaison_record::{
     AgencyId, Attribution, Caveat, Classification, EntityKind, FieldClass, InformationCredibility,
     Party, Purpose, SourceReliability, SourceType, Timestamp, Tlp,
@@ -84,6 +85,7 @@ enum Leaf {
     RequestKind,
     Urgency,
     NotificationEvent,
+    MatchKeyKind,
 }
 
 const fn list(leaf: &'static Shape) -> Shape {
@@ -191,6 +193,26 @@ const AGREEMENT: Shape = Shape::Table(&[
     opt("obligations", OBLIGATIONS),
     opt("require_post_quantum", POST_QUANTUM),
     opt("clause", list(&CLAUSE)),
+    opt("match", list(&MATCH)),
+]);
+
+const MATCH_KEY_KIND: Shape = Shape::Leaf(Leaf::MatchKeyKind);
+
+const MATCH: Shape = Shape::Table(&[
+    req("id", Shape::Leaf(Leaf::Text)),
+    opt("description", Shape::Leaf(Leaf::Text)),
+    req("partners", list(&PARTY)),
+    req("purposes", list(&PURPOSE)),
+    req("key_kinds", list(&MATCH_KEY_KIND)),
+    req(
+        "budget",
+        Shape::Table(&[
+            req("per_day", Shape::Leaf(Leaf::Count)),
+            req("per_batch", Shape::Leaf(Leaf::Count)),
+        ]),
+    ),
+    opt("reveal_reference", Shape::Leaf(Leaf::Bool)),
+    opt("obligations", OBLIGATIONS),
 ]);
 
 const POST_QUANTUM: Shape = Shape::Table(&[
@@ -329,6 +351,7 @@ fn check_leaf(leaf: Leaf, v: &Value) -> LeafResult {
         Leaf::NotificationEvent => {
             word::<NotificationEvent>(v, "event to notify", NOTIFICATION_EVENTS)
         }
+        Leaf::MatchKeyKind => word::<MatchKeyKind>(v, "match key kind", MATCH_KEY_KINDS),
         Leaf::Pointer => match v.as_str() {
             Some(p) if p.starts_with('/') && !p.ends_with('/') => Ok(()),
             Some(p) => Err((
@@ -443,6 +466,21 @@ const RETENTION_STARTS: &[&str] = &["release", "creation", "event", "alert-valid
 const REQUEST_KINDS: &[&str] = &["spontaneous", "on-request"];
 const URGENCIES: &[&str] = &["urgent", "non-urgent", "other"];
 const NOTIFICATION_EVENTS: &[&str] = &["use", "onward", "deletion", "inaccuracy", "access-request"];
+const MATCH_KEY_KINDS: &[&str] = &[
+    "travel-document",
+    "person-dob",
+    "person-yob",
+    "vehicle",
+    "ipv4",
+    "ipv6",
+    "domain",
+    "url",
+    "email",
+    "md5",
+    "sha1",
+    "sha256",
+    "sha512",
+];
 const ATTRIBUTIONS: &[&str] = &["must", "must-not"];
 pub(crate) const RELIABILITIES: &[&str] = &["A", "B", "C", "D", "E", "F"];
 pub(crate) const CREDIBILITIES: &[&str] = &["1", "2", "3", "4", "5", "6"];
@@ -523,6 +561,8 @@ mod tests {
         all_parse::<Urgency>(URGENCIES);
         all_parse::<NotificationEvent>(NOTIFICATION_EVENTS);
         assert_eq!(TRANSFORMATIONS.len(), Transformation::ALL.len());
+        let kinds: Vec<&str> = MatchKeyKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(MATCH_KEY_KINDS, kinds.as_slice());
     }
 
     #[test]

@@ -308,6 +308,7 @@ fn agreement(provider: &AgencyId, recipients: u32, clauses: Vec<Clause>, n: usiz
         known_caveats: vec![],
         obligations: ObligationRules::default(),
         require_post_quantum: None,
+        matching: vec![],
         clauses: clauses
             .into_iter()
             .enumerate()

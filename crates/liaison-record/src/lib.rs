@@ -62,6 +62,7 @@ pub use fields::{ClassifiedField, Part};
 pub use redact::WithholdError;
 
 pub mod ids;
+pub mod match_keys;
 pub mod mrz;
 mod schema;
 mod version;

@@ -1,0 +1,465 @@
+//! `liaison match index`, `query`, `answer` and `finish`: hit/no-hit
+//! matching through the `liaison` facade (`docs/match.md`). Every message
+//! is a sealed parcel in a file or a pipe (`-`); the holder key, the
+//! resolver and the pending query are secret files (mode 0600).
+//!
+//! The holder's terms with the partner (kinds, purposes, budget, whether a
+//! hit reveals a reference) are the `match` clauses of its agreements,
+//! given to `answer` and `resolve` with `--agreements`; options of
+//! `answer` can only narrow them.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use liaison::matching::{
+    FilterWidth, HitReference, HolderKey, Ledger, MatchError, MatchLimits, Pending, Resolver,
+    build_index_with_progress, match_keys, record_match_keys,
+};
+use liaison::{Agency, AgencyId, Purpose, Record, Timestamp};
+use serde::Serialize;
+
+use crate::exchange_cmd::{agency, setup};
+use crate::output::{Failure, Hold, Sink, read_input, stderr_is_terminal, write_output};
+
+/// `liaison match`.
+#[derive(Debug, Args)]
+pub(crate) struct MatchArgs {
+    #[command(subcommand)]
+    command: MatchCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum MatchCommand {
+    /// Holder: index the match keys of records and seal the index for a
+    /// partner; writes the resolver of hit references (secret).
+    Index(IndexArgs),
+    /// Querier: ask a holder about the match keys of records, against its
+    /// index; writes the sealed query and the pending state (secret).
+    Query(QueryArgs),
+    /// Holder: answer a sealed query under the terms with its sender,
+    /// charging its budget in the ledger; writes the sealed answer.
+    Answer(AnswerArgs),
+    /// Querier: verify the sealed answer and print, as JSON, hit or no hit
+    /// for each key.
+    Finish(FinishArgs),
+    /// Holder: resolve the hit references a partner sent with a request to
+    /// the ids of the records they stand for, when the agreement reveals
+    /// references; print them as JSON, to decide on with `share`.
+    Resolve(ResolveArgs),
+}
+
+/// What every match command needs of the agency.
+#[derive(Debug, Args)]
+struct AgencyOptions {
+    /// This agency's identity file; repeat to give older identities too.
+    #[arg(long = "identity", required = true)]
+    identity: Vec<PathBuf>,
+    /// The partner directory: a folder of partners' card files.
+    #[arg(long)]
+    directory: PathBuf,
+    /// The audit log: a JSON Lines file or a `postgres://` URL; default
+    /// `AGENCY.audit.jsonl` beside the identity.
+    #[arg(long)]
+    audit: Option<String>,
+    /// The time (RFC 3339, UTC); now when absent.
+    #[arg(long)]
+    at: Option<Timestamp>,
+}
+
+impl AgencyOptions {
+    fn build(&self) -> Result<(Agency, Timestamp), Failure> {
+        self.build_under(&[])
+    }
+
+    /// The agency with the agreements in `agreements` (files or folders).
+    fn build_under(&self, agreements: &[PathBuf]) -> Result<(Agency, Timestamp), Failure> {
+        let (mut builder, _) = agency(&self.identity, &self.directory, self.audit.as_deref())?;
+        if !agreements.is_empty() {
+            builder = builder.agreements(liaison::load_agreements(agreements).map_err(setup)?);
+        }
+        let agency = builder.build().map_err(setup)?;
+        Ok((agency, self.at.unwrap_or_else(Timestamp::now)))
+    }
+}
+
+/// `liaison match index`.
+#[derive(Debug, Args)]
+struct IndexArgs {
+    #[command(flatten)]
+    agency: AgencyOptions,
+    /// The holder key file; made (mode 0600) if it does not exist.
+    #[arg(long)]
+    key: PathBuf,
+    /// The partner the index is sealed for.
+    #[arg(long)]
+    to: AgencyId,
+    /// Fingerprint bits: 8, 16 or 32 (false-positive rates 2^-8, 2^-16, 2^-32).
+    #[arg(long, default_value_t = 32)]
+    width: u8,
+    /// Where to write the resolver of hit references (secret).
+    #[arg(long)]
+    resolver: PathBuf,
+    /// Write the sealed index here instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Files of a record or a JSON array of records (`-` for standard input).
+    #[arg(required = true)]
+    records: Vec<PathBuf>,
+}
+
+/// `liaison match query`.
+#[derive(Debug, Args)]
+struct QueryArgs {
+    #[command(flatten)]
+    agency: AgencyOptions,
+    /// The holder's sealed index.
+    #[arg(long)]
+    index: PathBuf,
+    /// The purpose of the query, such as `border-control`.
+    #[arg(long)]
+    purpose: Purpose,
+    /// Where to write the pending state, needed by `finish` (secret).
+    #[arg(long)]
+    pending: PathBuf,
+    /// Write the sealed query here instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// A record or a JSON array of records whose match keys to ask about
+    /// (`-` for standard input); keys of kinds the index lacks are left out.
+    records: PathBuf,
+}
+
+/// `liaison match answer`.
+#[derive(Debug, Args)]
+struct AnswerArgs {
+    #[command(flatten)]
+    agency: AgencyOptions,
+    /// The holder key file.
+    #[arg(long)]
+    key: PathBuf,
+    /// The resolver written by `match index` (it names the index's kinds).
+    #[arg(long)]
+    resolver: PathBuf,
+    /// An agreement file or a folder of agreement files; may be repeated.
+    /// Their `match` clauses say who may query, for what, about which
+    /// kinds, and how many keys.
+    #[arg(long = "agreements", required = true)]
+    agreements: Vec<PathBuf>,
+    /// Answer only this partner (narrows the agreements).
+    #[arg(long)]
+    from: Option<AgencyId>,
+    /// The budget ledger; made if it does not exist, rewritten after a
+    /// charge.
+    #[arg(long)]
+    ledger: PathBuf,
+    /// Answer only about this key kind; may be repeated (narrows the
+    /// agreements).
+    #[arg(long = "allow-kind")]
+    allow_kind: Vec<String>,
+    /// Answer only for this purpose; may be repeated (narrows the
+    /// agreements).
+    #[arg(long = "allow-purpose")]
+    allow_purpose: Vec<Purpose>,
+    /// At most this many keys per day (UTC) and purpose, below the
+    /// agreement's budget.
+    #[arg(long)]
+    per_day: Option<u64>,
+    /// At most this many keys per batch, below the agreement's budget.
+    #[arg(long)]
+    per_batch: Option<u64>,
+    /// Write the sealed answer here instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// The sealed query (`-` for standard input).
+    query: PathBuf,
+}
+
+/// `liaison match finish`.
+#[derive(Debug, Args)]
+struct FinishArgs {
+    #[command(flatten)]
+    agency: AgencyOptions,
+    /// The holder's sealed index the query was made against.
+    #[arg(long)]
+    index: PathBuf,
+    /// The pending state written by `match query`.
+    #[arg(long)]
+    pending: PathBuf,
+    /// Write the outcomes here instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// The sealed answer (`-` for standard input).
+    answer: PathBuf,
+}
+
+/// `liaison match resolve`.
+#[derive(Debug, Args)]
+struct ResolveArgs {
+    #[command(flatten)]
+    agency: AgencyOptions,
+    /// An agreement file or a folder of agreement files; may be repeated.
+    #[arg(long = "agreements", required = true)]
+    agreements: Vec<PathBuf>,
+    /// The resolver written by `match index`.
+    #[arg(long)]
+    resolver: PathBuf,
+    /// The partner that sent the references.
+    #[arg(long)]
+    from: AgencyId,
+    /// The purpose of its request.
+    #[arg(long)]
+    purpose: Purpose,
+    /// Write the record ids here instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// The hit references (64 hexadecimal digits each), as `finish` printed
+    /// them.
+    #[arg(required = true)]
+    references: Vec<String>,
+}
+
+/// Runs a match command.
+pub(crate) fn run(args: MatchArgs) -> Result<(), Failure> {
+    match args.command {
+        MatchCommand::Index(a) => index(a),
+        MatchCommand::Query(a) => query(a),
+        MatchCommand::Answer(a) => answer(a),
+        MatchCommand::Finish(a) => finish(a),
+        MatchCommand::Resolve(a) => resolve(a),
+    }
+}
+
+fn failure(e: MatchError) -> Failure {
+    match e {
+        MatchError::NotAllowed { .. }
+        | MatchError::Budget { .. }
+        | MatchError::Answer { .. }
+        | MatchError::Reference { .. } => Failure::refused(e.to_string()),
+        _ => Failure::unusable(e.to_string()),
+    }
+}
+
+fn records(path: &Path) -> Result<Vec<Record>, Failure> {
+    let bytes = read_input(Some(path))?;
+    let bundle = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'[');
+    if bundle {
+        liaison::record::records_from_json(&bytes)
+    } else {
+        Record::from_json(&bytes).map(|r| vec![r])
+    }
+    .map_err(|e| {
+        Failure::Unusable(
+            e.problems()
+                .iter()
+                .map(|p| format!("record {}: {p}", crate::output::describe(Some(path))))
+                .collect(),
+        )
+    })
+}
+
+/// Writes a secret file (mode 0600), all or nothing.
+fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut sink = Sink::create(Some(path), Hold::Memory, true)?;
+    sink.write_all(bytes)
+        .map_err(|e| Failure::unusable(format!("cannot write `{}`: {e}", path.display())))?;
+    sink.commit()
+}
+
+fn read_key(path: &Path) -> Result<HolderKey, Failure> {
+    let bytes = zeroize::Zeroizing::new(read_input(Some(path))?);
+    HolderKey::from_bytes(&bytes)
+        .map_err(|e| Failure::unusable(format!("holder key `{}`: {e}", path.display())))
+}
+
+fn index(args: IndexArgs) -> Result<(), Failure> {
+    let width = FilterWidth::from_bits(args.width)
+        .ok_or_else(|| Failure::unusable("--width must be 8, 16 or 32"))?;
+    let (agency, at) = args.agency.build()?;
+    let mut all = Vec::new();
+    for path in &args.records {
+        all.extend(records(path)?);
+    }
+    let key = if args.key.exists() {
+        read_key(&args.key)?
+    } else {
+        let key = HolderKey::generate().map_err(|e| Failure::unusable(e.to_string()))?;
+        write_secret(&args.key, &key.to_bytes())?;
+        key
+    };
+    let keys: usize = all.iter().map(|r| record_match_keys(r).len()).sum();
+    let bar = if stderr_is_terminal() {
+        let bar = indicatif::ProgressBar::new(keys as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("indexing {bar:40} {pos}/{len} ({eta} left)")
+        {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let built =
+        build_index_with_progress(&all, &key, width, &|n| bar.inc(n as u64)).map_err(failure)?;
+    bar.finish_and_clear();
+    let sealed = agency
+        .match_seal_index_at(&built.index, &args.to, at)
+        .map_err(failure)?;
+    write_secret(&args.resolver, &built.resolver.to_bytes())?;
+    write_output(args.output.as_deref(), &sealed)?;
+    eprintln!(
+        "indexed {} keys of {} records in {} kinds, false-positive rate {:.2e}",
+        built.index.total_entries(),
+        all.len(),
+        built.index.kinds().count(),
+        width.false_positive_rate()
+    );
+    Ok(())
+}
+
+fn query(args: QueryArgs) -> Result<(), Failure> {
+    let (agency, at) = args.agency.build()?;
+    let (holder, index) = agency
+        .match_open_index_at(&read_input(Some(&args.index))?, at)
+        .map_err(failure)?;
+    let wanted: Vec<_> = records(&args.records)?
+        .iter()
+        .flat_map(|r| r.entities.iter().flat_map(match_keys).collect::<Vec<_>>())
+        .filter(|k| index.kinds().any(|kind| kind.as_str() == k.kind.as_str()))
+        .collect();
+    if wanted.is_empty() {
+        return Err(Failure::unusable(
+            "the records have no match key of a kind the index has",
+        ));
+    }
+    let (pending, sealed) = agency
+        .match_query_at(&index, &holder, &args.purpose, &wanted, at)
+        .map_err(failure)?;
+    write_secret(&args.pending, &pending.to_bytes())?;
+    write_output(args.output.as_deref(), &sealed)?;
+    eprintln!("asked `{holder}` about {} keys", wanted.len());
+    Ok(())
+}
+
+fn answer(args: AnswerArgs) -> Result<(), Failure> {
+    let (agency, at) = args.agency.build_under(&args.agreements)?;
+    let key = read_key(&args.key)?;
+    let resolver = Resolver::from_bytes(&read_input(Some(&args.resolver))?)
+        .map_err(|e| Failure::unusable(format!("resolver `{}`: {e}", args.resolver.display())))?;
+    let commitment = key
+        .commitment(resolver.kinds())
+        .map_err(|e| Failure::unusable(e.to_string()))?;
+    if commitment.id() != resolver.commitment() {
+        return Err(Failure::unusable(
+            "the holder key is not the key the resolver's index was built with",
+        ));
+    }
+    let mut ledger = if args.ledger.exists() {
+        Ledger::from_bytes(&read_input(Some(&args.ledger))?)
+            .map_err(|e| Failure::unusable(format!("ledger `{}`: {e}", args.ledger.display())))?
+    } else {
+        Ledger::new()
+    };
+    let query = read_input(Some(&args.query))?;
+    let limits = MatchLimits {
+        partner: args.from,
+        purposes: args.allow_purpose,
+        kinds: args.allow_kind,
+        per_day: args.per_day,
+        per_batch: args.per_batch,
+    };
+    let result = agency.match_answer_at(&query, &key, &commitment, &limits, &mut ledger, at);
+    write_output(Some(&args.ledger), &ledger.to_bytes())?;
+    let sealed = result.map_err(failure)?;
+    write_output(args.output.as_deref(), &sealed)
+}
+
+#[derive(Serialize)]
+struct OutcomeJson {
+    kind: String,
+    hit: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference: Option<String>,
+}
+
+fn finish(args: FinishArgs) -> Result<(), Failure> {
+    let (agency, at) = args.agency.build()?;
+    let (holder, index) = agency
+        .match_open_index_at(&read_input(Some(&args.index))?, at)
+        .map_err(failure)?;
+    let pending_bytes = zeroize::Zeroizing::new(read_input(Some(&args.pending))?);
+    let pending = Pending::from_bytes(&pending_bytes).map_err(|e| {
+        Failure::unusable(format!("pending state `{}`: {e}", args.pending.display()))
+    })?;
+    let outcomes = agency
+        .match_finish_at(
+            &read_input(Some(&args.answer))?,
+            &pending,
+            &index,
+            &holder,
+            at,
+        )
+        .map_err(failure)?;
+    let json: Vec<OutcomeJson> = outcomes
+        .iter()
+        .map(|o| OutcomeJson {
+            kind: o.kind.to_string(),
+            hit: o.hit.is_some(),
+            reference: o.hit.map(|r| r.to_string()),
+        })
+        .collect();
+    let mut text = serde_json::to_vec_pretty(&json)
+        .map_err(|e| Failure::unusable(format!("cannot write the outcomes: {e}")))?;
+    text.push(b'\n');
+    write_output(args.output.as_deref(), &text)?;
+    let hits = outcomes.iter().filter(|o| o.hit.is_some()).count();
+    eprintln!("{hits} of {} keys hit at `{holder}`", outcomes.len());
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct ResolvedJson {
+    reference: String,
+    records: Vec<String>,
+}
+
+fn resolve(args: ResolveArgs) -> Result<(), Failure> {
+    let (agency, at) = args.agency.build_under(&args.agreements)?;
+    let resolver = Resolver::from_bytes(&read_input(Some(&args.resolver))?)
+        .map_err(|e| Failure::unusable(format!("resolver `{}`: {e}", args.resolver.display())))?;
+    let references = args
+        .references
+        .iter()
+        .map(|r| {
+            HitReference::from_hex(r).ok_or_else(|| {
+                Failure::unusable(format!(
+                    "`{}` is not a hit reference: give the 64 hexadecimal digits `match finish` printed",
+                    r.escape_debug()
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut resolved = Vec::with_capacity(references.len());
+    for reference in &references {
+        let ids = agency
+            .match_resolve_at(&resolver, reference, &args.from, &args.purpose, at)
+            .map_err(failure)?;
+        resolved.push(ResolvedJson {
+            reference: reference.to_string(),
+            records: ids.iter().map(ToString::to_string).collect(),
+        });
+    }
+    let mut text = serde_json::to_vec_pretty(&resolved)
+        .map_err(|e| Failure::unusable(format!("cannot write the record ids: {e}")))?;
+    text.push(b'\n');
+    write_output(args.output.as_deref(), &text)?;
+    let records: usize = resolved.iter().map(|r| r.records.len()).sum();
+    eprintln!(
+        "{} references resolve to {records} records; decide on them with `liaison share`",
+        resolved.len()
+    );
+    Ok(())
+}

@@ -1,0 +1,306 @@
+//! `liaison match index`, `query`, `answer` and `finish`, run as two
+//! agencies would: keys from `liaison keygen`, partner folders of cards,
+//! every message a sealed parcel in a file.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "test helpers: a failing unwrap is a failing test"
+)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const HELD: &str = r#"[{
+  "schema_version": "1.0",
+  "id": "7f1c1a52-5d1b-4c55-9d8e-1f6f4cbb2a10",
+  "version": 1,
+  "originator": "NLD-KMAR",
+  "created": "2026-03-01T10:00:00.000Z",
+  "modified": "2026-03-01T10:00:00.000Z",
+  "marking": { "classification": "restricted", "tlp": "amber" },
+  "entities": [
+    { "kind": "travel-document", "id": "0b6f9c52-8a6e-4b8e-9d61-3c3f1f0e2a11",
+      "document_type": "passport", "issuing_state": "NLD", "number": "SPECI2014",
+      "status": "stolen" },
+    { "kind": "conveyance", "id": "0b6f9c52-8a6e-4b8e-9d61-3c3f1f0e2a12",
+      "conveyance_type": "vehicle", "identifier": "GV-123-B", "registration_state": "NLD" }
+  ]
+}]"#;
+
+const ASKED: &str = r#"{
+  "schema_version": "1.0",
+  "id": "8f1c1a52-5d1b-4c55-9d8e-1f6f4cbb2a10",
+  "version": 1,
+  "originator": "DEU-BPOL",
+  "created": "2026-03-02T08:00:00.000Z",
+  "modified": "2026-03-02T08:00:00.000Z",
+  "marking": { "classification": "restricted", "tlp": "amber" },
+  "entities": [
+    { "kind": "travel-document", "id": "1b6f9c52-8a6e-4b8e-9d61-3c3f1f0e2a11",
+      "document_type": "passport", "issuing_state": "NLD", "number": "SPECI 2O14",
+      "status": "unknown" },
+    { "kind": "travel-document", "id": "2b6f9c52-8a6e-4b8e-9d61-3c3f1f0e2a11",
+      "document_type": "passport", "issuing_state": "NLD", "number": "XR1234567",
+      "status": "unknown" }
+  ]
+}"#;
+
+const AGREEMENT: &str = r#"
+id = "nld-kmar.deu-bpol.matching"
+version = 1
+provider = "NLD-KMAR"
+recipients = ["DEU-BPOL"]
+valid_from = 2026-01-01T00:00:00Z
+legal_basis = "Prüm Decision 2008/615/JHA"
+purposes = ["border-control", "criminal-investigation"]
+max_classification = "restricted"
+
+[[clause]]
+id = "documents"
+effect = "release"
+[clause.release]
+classes = ["travel-document"]
+
+[[match]]
+id = "documents-for-border-control"
+partners = ["DEU-BPOL"]
+purposes = ["border-control"]
+key_kinds = ["travel-document", "vehicle"]
+reveal_reference = true
+budget = { per_day = 10, per_batch = 5 }
+"#;
+
+const AT: &str = "2026-03-02T09:00:00Z";
+
+fn liaison(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_liaison"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+struct Setup {
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let setup = Setup { dir };
+        for agency in ["NLD-KMAR", "DEU-BPOL"] {
+            ok(&liaison(&[
+                "keygen",
+                "--agency",
+                agency,
+                "--out",
+                s(&setup.path(agency)),
+                "--not-before",
+                "2026-01-01T00:00:00Z",
+                "--not-after",
+                "2027-01-01T00:00:00Z",
+            ]));
+        }
+        for (agency, partner) in [("NLD-KMAR", "DEU-BPOL"), ("DEU-BPOL", "NLD-KMAR")] {
+            let folder = setup.path(&format!("{agency}.partners"));
+            fs::create_dir_all(&folder).unwrap();
+            let card = setup.path(partner).join(format!("{partner}.card.json"));
+            fs::copy(card, folder.join(format!("{partner}.card.json"))).unwrap();
+        }
+        fs::write(setup.path("held.json"), HELD).unwrap();
+        fs::write(setup.path("asked.json"), ASKED).unwrap();
+        fs::write(setup.path("agreement.toml"), AGREEMENT).unwrap();
+        setup
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn agency(&self, agency: &str) -> Vec<String> {
+        vec![
+            "--identity".to_owned(),
+            s(&self.path(agency).join(format!("{agency}.identity.json"))).to_owned(),
+            "--directory".to_owned(),
+            s(&self.path(&format!("{agency}.partners"))).to_owned(),
+            "--at".to_owned(),
+            AT.to_owned(),
+        ]
+    }
+
+    fn run(&self, command: &str, agency: &str, rest: &[&str]) -> Output {
+        let mut args = vec!["match".to_owned(), command.to_owned()];
+        args.extend(self.agency(agency));
+        args.extend(rest.iter().map(|a| (*a).to_owned()));
+        liaison(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+}
+
+#[test]
+fn two_agencies_match_through_files() {
+    let t = Setup::new();
+    let p = |n: &str| s(&t.path(n)).to_owned();
+    ok(&t.run(
+        "index",
+        "NLD-KMAR",
+        &[
+            "--key",
+            &p("kmar.match-key"),
+            "--to",
+            "DEU-BPOL",
+            "--resolver",
+            &p("kmar.resolver"),
+            "-o",
+            &p("index.parcel"),
+            &p("held.json"),
+        ],
+    ));
+    let key_mode = fs::metadata(t.path("kmar.match-key")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(key_mode.permissions().mode() & 0o777, 0o600);
+    }
+    ok(&t.run(
+        "query",
+        "DEU-BPOL",
+        &[
+            "--index",
+            &p("index.parcel"),
+            "--purpose",
+            "border-control",
+            "--pending",
+            &p("bpol.pending"),
+            "-o",
+            &p("query.parcel"),
+            &p("asked.json"),
+        ],
+    ));
+    let answer_args = |narrow: &[&str]| {
+        let mut args = vec![
+            "--key".to_owned(),
+            p("kmar.match-key"),
+            "--resolver".to_owned(),
+            p("kmar.resolver"),
+            "--agreements".to_owned(),
+            p("agreement.toml"),
+            "--ledger".to_owned(),
+            p("kmar.ledger"),
+            "-o".to_owned(),
+            p("answer.parcel"),
+        ];
+        args.extend(narrow.iter().map(|a| (*a).to_owned()));
+        args.push(p("query.parcel"));
+        args
+    };
+    let answer = |narrow: &[&str]| {
+        t.run(
+            "answer",
+            "NLD-KMAR",
+            &answer_args(narrow)
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        )
+    };
+    // Narrowed to one key a batch: refused (exit 1) with the reason.
+    let refused = answer(&["--per-batch", "1"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains(
+            "(match-batch-too-large): a batch of 2 keys is more than the 1 one batch may hold"
+        ),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert!(!t.path("answer.parcel").exists());
+    // Narrowed to another kind: refused too.
+    let refused = answer(&["--allow-kind", "vehicle"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("match-limited"));
+    // Wider options than the agreement do not widen it, and pass.
+    ok(&answer(&[
+        "--from",
+        "DEU-BPOL",
+        "--per-day",
+        "1000",
+        "--per-batch",
+        "1000",
+    ]));
+    let out = t.run(
+        "finish",
+        "DEU-BPOL",
+        &[
+            "--index",
+            &p("index.parcel"),
+            "--pending",
+            &p("bpol.pending"),
+            &p("answer.parcel"),
+        ],
+    );
+    ok(&out);
+    let outcomes: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(outcomes[0]["kind"], "travel-document");
+    assert_eq!(outcomes[0]["hit"], true);
+    assert_eq!(outcomes[0]["reference"].as_str().unwrap().len(), 64);
+    assert_eq!(outcomes[1]["hit"], false);
+
+    // The holder resolves the reference the partner sends with its request.
+    let reference = outcomes[0]["reference"].as_str().unwrap().to_owned();
+    let resolve = |purpose: &str| {
+        t.run(
+            "resolve",
+            "NLD-KMAR",
+            &[
+                "--agreements",
+                &p("agreement.toml"),
+                "--resolver",
+                &p("kmar.resolver"),
+                "--from",
+                "DEU-BPOL",
+                "--purpose",
+                purpose,
+                &reference,
+            ],
+        )
+    };
+    let out = resolve("border-control");
+    ok(&out);
+    let resolved: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(resolved[0]["reference"], reference.as_str());
+    assert_eq!(
+        resolved[0]["records"],
+        serde_json::json!(["7f1c1a52-5d1b-4c55-9d8e-1f6f4cbb2a10"])
+    );
+    // Not for a purpose the match clause does not name.
+    let refused = resolve("criminal-investigation");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("reveals references"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
+    // The holder's log: the refusals, the answer and the resolutions,
+    // counts and kinds only.
+    let log = fs::read_to_string(t.path("NLD-KMAR").join("NLD-KMAR.audit.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 5);
+    assert!(log.contains("match-batch-too-large"));
+    assert!(log.contains("match-limited"));
+    assert!(log.contains("records:1"));
+    assert!(log.contains("keys:travel-document=2"));
+    assert!(!log.contains("SPECI") && !log.contains("XR123"));
+}
