@@ -157,8 +157,9 @@ fn decide_prints_the_decision_whatever_the_outcome() {
     assert_eq!(d["outcome"], "partial-release");
     assert_eq!(d["from"], "NLD-KMAR");
     // The place of birth, the biometric, its link, the narrative and the
-    // internal extension.
-    assert_eq!(d["withheld"].as_array().unwrap().len(), 5);
+    // internal extension; with the place of birth kept back, the
+    // encounter's extension and the source's description too.
+    assert_eq!(d["withheld"].as_array().unwrap().len(), 7);
     assert_eq!(d["obligations"]["onward"]["rule"], "forbidden");
 
     let out = liaison(&request("decide", "FRA-PAF", "border-control", &a, &r));
@@ -209,7 +210,7 @@ fn explain_says_what_would_have_to_change() {
     assert!(stdout.contains("may not be released"), "{stdout}");
     assert!(
         stdout.contains(
-            "  - for the purpose `border-control` instead (agreement `nld-kmar.deu-bpol.border-security` version 2, clause `persons-at-the-border` would apply): it could be released with 5 fields withheld, transformed by `neutral-source`\n"
+            "  - for the purpose `border-control` instead (agreement `nld-kmar.deu-bpol.border-security` version 2, clause `persons-at-the-border` would apply): it could be released with 7 fields withheld, transformed by `neutral-source`\n"
         ),
         "{stdout}"
     );
@@ -223,7 +224,7 @@ fn explain_says_what_would_have_to_change() {
     assert!(stdout.contains("may be released in part"), "{stdout}");
     assert!(
         stdout.contains(
-            "  - agreement `nld-kmar.deu-bpol.border-security` version 2, clause `persons-at-the-border`: without the `withhold` entry `/entities/*/place_of_birth`, which withholds `/entities/0/place_of_birth`: it could be released with 4 fields withheld, transformed by `neutral-source`\n"
+            "  - agreement `nld-kmar.deu-bpol.border-security` version 2, clause `persons-at-the-border`: without the `withhold` entry `/entities/*/place_of_birth`, which withholds `/entities/0/place_of_birth`, `/entities/5/extensions/nld-kmar.case`, `/source/description`: it could be released with 4 fields withheld, transformed by `neutral-source`\n"
         ),
         "{stdout}"
     );
