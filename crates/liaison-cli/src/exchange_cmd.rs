@@ -132,6 +132,8 @@ enum AuditCommand {
         /// The audit log: a JSON Lines file, or a `postgres://` URL.
         log: String,
     },
+    #[command(flatten)]
+    Transparency(crate::audit_cmd::TransparencyCommand),
 }
 
 /// Runs an exchange command.
@@ -142,6 +144,9 @@ pub(crate) fn run(command: ExchangeCommand) -> Result<(), Failure> {
         ExchangeCommand::Audit(AuditArgs {
             command: AuditCommand::Verify { head, log },
         }) => verify(&log, head.as_deref()),
+        ExchangeCommand::Audit(AuditArgs {
+            command: AuditCommand::Transparency(command),
+        }) => crate::audit_cmd::run(command),
     }
 }
 

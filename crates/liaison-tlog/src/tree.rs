@@ -126,6 +126,19 @@ impl Tree {
         index
     }
 
+    /// Cuts the tree back to its first `size` leaves (nothing happens when
+    /// it holds no more): for a caller whose append of the leaves' data
+    /// failed after the leaves were added.
+    pub fn truncate(&mut self, size: u64) {
+        let size = usize::try_from(size).unwrap_or(usize::MAX);
+        for (level, row) in self.levels.iter_mut().enumerate() {
+            row.truncate(size >> level);
+        }
+        while self.levels.last().is_some_and(Vec::is_empty) && self.levels.len() > 1 {
+            self.levels.pop();
+        }
+    }
+
     /// The hash of leaf `index`.
     pub fn leaf(&self, index: u64) -> Option<Hash> {
         let i = usize::try_from(index).ok()?;
@@ -314,6 +327,25 @@ mod tests {
         }
         let stored: usize = tree.levels.iter().map(Vec::len).sum();
         assert!(stored < 2000, "{stored}");
+    }
+
+    #[test]
+    fn truncating_gives_the_tree_of_the_prefix() {
+        let mut tree = Tree::new();
+        for i in 0u32..50 {
+            tree.push(&i.to_be_bytes());
+        }
+        for size in (0..50u64).rev() {
+            let mut cut = tree.clone();
+            cut.truncate(size);
+            let fresh = Tree::from_leaf_hashes((0..size).map(|i| tree.leaf(i).unwrap()));
+            assert_eq!(cut.len(), size);
+            assert_eq!(cut.root(), fresh.root());
+            cut.push(b"more");
+            let mut grown = fresh.clone();
+            grown.push(b"more");
+            assert_eq!(cut.root(), grown.root());
+        }
     }
 
     #[test]
