@@ -2,7 +2,9 @@
 //! (which also keeps the ids of accepted parcels) and its replay window;
 //! and the exchange, [`share`](Agency::share) and [`receive`](Agency::receive).
 
+mod receipt;
 mod receive;
+pub use receipt::Receipted;
 pub use receive::{CLOCK_SKEW, DEFAULT_REPLAY_WINDOW, MAX_REPLAY_WINDOW};
 mod share;
 

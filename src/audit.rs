@@ -79,6 +79,7 @@ pub use liaison_tlog::{
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 pub use store::{AuditStore, MemoryStore, NewLine, Step, StoredLine, StoredLines, Transaction};
+pub(crate) use transparency::sign_note as transparency_sign;
 pub use transparency::{
     EntryProof, TransparencyError, cosigner_verifier, entry_leaf_hash, note_verifier,
 };
