@@ -72,6 +72,18 @@ pub(crate) enum TransparencyCommand {
         /// The proof file (`-` for standard input).
         proof: PathBuf,
     },
+    /// Check a receipt against the receiver's card: exit 0 when it holds
+    /// (and print what it says), 1 when it does not.
+    CheckReceipt {
+        /// The card of the receiving agency.
+        #[arg(long)]
+        card: PathBuf,
+        /// The parcel the receipt must be for.
+        #[arg(long)]
+        parcel: Option<uuid::Uuid>,
+        /// The receipt file (`-` for standard input).
+        receipt: PathBuf,
+    },
     /// Cosign another agency's checkpoint when it is consistent with the
     /// last one cosigned (refuse, exit 1, when not); print the cosigned
     /// checkpoint.
@@ -141,6 +153,11 @@ pub(crate) fn run(command: TransparencyCommand) -> Result<(), Failure> {
         TransparencyCommand::CheckProof { card, since, proof } => {
             check_proof(&load_card(&card)?, since.as_deref(), &proof)
         }
+        TransparencyCommand::CheckReceipt {
+            card,
+            parcel,
+            receipt,
+        } => check_receipt(&load_card(&card)?, parcel, &receipt),
         TransparencyCommand::Witness {
             identity,
             card,
@@ -214,6 +231,34 @@ fn check_proof(card: &Card, since: Option<&Path>, path: &Path) -> Result<(), Fai
             )
         }
     };
+    write_output(None, line.as_bytes())
+}
+
+fn check_receipt(card: &Card, parcel: Option<uuid::Uuid>, path: &Path) -> Result<(), Failure> {
+    use liaison::receipt::{Receipt, ReceiptError};
+    let shown = describe(Some(path));
+    let receipt = Receipt::from_json(&read_input(Some(path))?)
+        .map_err(|e| Failure::unusable(format!("{shown}: {e}")))?;
+    let checked = receipt.check(card, parcel).map_err(|e| match e {
+        ReceiptError::Form(_) => Failure::unusable(format!("{shown}: {e}")),
+        other => Failure::refused(format!("{shown}: {other}")),
+    })?;
+    let mut line = format!(
+        "{shown}: parcel `{}` {} by `{}` in entry {} of its log, under its checkpoint of size {}",
+        checked.text.parcel,
+        if checked.text.accepted {
+            "accepted"
+        } else {
+            "refused"
+        },
+        checked.text.to,
+        checked.entry.seq,
+        checked.checkpoint.size,
+    );
+    if !checked.text.reasons.is_empty() {
+        line.push_str(&format!(" (reasons: {})", checked.text.reasons.join(", ")));
+    }
+    line.push('\n');
     write_output(None, line.as_bytes())
 }
 
