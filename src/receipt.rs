@@ -154,6 +154,11 @@ impl ReceiptText {
             .strip_prefix(HEADER)
             .and_then(|rest| rest.strip_prefix('\n'))
             .ok_or_else(|| ReceiptError::Form(format!("line 1: expected `{HEADER}`")))?;
+        if !body.ends_with('\n') {
+            return Err(ReceiptError::Form(
+                "the last line has no line feed".to_owned(),
+            ));
+        }
         let mut lines = body
             .split_terminator('\n')
             .enumerate()
@@ -179,7 +184,12 @@ impl ReceiptText {
                 None => Ok(None),
             }
         };
-        let uuid = |(n, v): (usize, String)| v.parse::<Uuid>().map_err(|_| bad(n, "not a UUID"));
+        let uuid = |(n, v): (usize, String)| {
+            v.parse::<Uuid>()
+                .ok()
+                .filter(|u| u.to_string() == v)
+                .ok_or_else(|| bad(n, "not a lowercase hyphenated UUID"))
+        };
         let parcel = take("parcel", true)?.map(uuid).transpose()?;
         let from = take("from", false)?
             .map(|(n, v)| {
@@ -187,7 +197,11 @@ impl ReceiptText {
                     .map_err(|_| bad(n, "not an agency id"))
             })
             .transpose()?;
-        let to = take("to", true)?.map(|(_, v)| v).unwrap_or_default();
+        let to = match take("to", true)? {
+            Some((n, v)) if v.is_empty() => return Err(bad(n, "no receiver")),
+            Some((_, v)) => v,
+            None => String::new(),
+        };
         let accepted = match take("outcome", true)? {
             Some((_, v)) if v == "accepted" => true,
             Some((_, v)) if v == "refused" => false,
@@ -371,5 +385,73 @@ impl Receipt {
             checkpoint: proven.checkpoint,
             entry: proven.entry,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> ReceiptText {
+        ReceiptText {
+            parcel: Uuid::from_u128(7),
+            from: Some("NLD-KMAR".parse().unwrap()),
+            to: "DEU-BPOL".to_owned(),
+            accepted: false,
+            record: Some(Uuid::from_u128(9)),
+            digest: Some("ab".repeat(32)),
+            obligations: None,
+            reasons: vec![
+                "label-mismatch record digest".to_owned(),
+                "a \"quoted\" one".to_owned(),
+            ],
+            at: "2026-11-26T09:00:00.000Z".parse().unwrap(),
+            entry: 12,
+        }
+    }
+
+    #[test]
+    fn text_round_trips() {
+        let text = sample().to_text();
+        assert!(text.starts_with(
+            "liaison-receipt/v1\nparcel 00000000-0000-0000-0000-000000000007\nfrom NLD-KMAR\n"
+        ));
+        assert!(text.contains("reason \"a \\\"quoted\\\" one\"\n"));
+        assert_eq!(ReceiptText::from_text(&text).unwrap(), sample());
+        let mut accepted = sample();
+        accepted.accepted = true;
+        accepted.reasons.clear();
+        accepted.obligations = Some(r#"{"notify_on_use":true}"#.to_owned());
+        accepted.from = None;
+        let text = accepted.to_text();
+        assert_eq!(ReceiptText::from_text(&text).unwrap(), accepted);
+    }
+
+    #[test]
+    fn only_the_written_form_reads() {
+        let text = sample().to_text();
+        for bad in [
+            text.replace(
+                "00000000-0000-0000-0000-000000000007",
+                "00000000000000000000000000000007",
+            ),
+            text.replace("outcome refused", "outcome maybe"),
+            text.replace("entry 12", "entry 012"),
+            text.replace("from NLD-KMAR\n", ""),
+            text.replace(
+                "from NLD-KMAR\nto DEU-BPOL\n",
+                "to DEU-BPOL\nfrom NLD-KMAR\n",
+            ),
+            text.trim_end().to_owned(),
+            format!("{text}extra\n"),
+            text.replace("2026-11-26T09:00:00.000Z", "2026-11-26 09:00:00"),
+        ] {
+            if bad == text.replace("from NLD-KMAR\n", "") {
+                // Without `from` the text still reads: the sender is optional.
+                assert!(ReceiptText::from_text(&bad).is_ok());
+                continue;
+            }
+            assert!(ReceiptText::from_text(&bad).is_err(), "{bad}");
+        }
     }
 }

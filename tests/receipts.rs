@@ -13,7 +13,7 @@
 mod common;
 
 use common::{Pair, identity, now, parcels, postgres_url, receiver};
-use liaison::audit::{AuditLog, EvidenceError, check_consistency};
+use liaison::audit::{AuditLog, Checkpoint, EvidenceError, check_consistency};
 use liaison::receipt::{Receipt, ReceiptError};
 
 fn suite(location: &str) {
@@ -160,4 +160,84 @@ fn a_receiver_that_cuts_its_log_below_a_receipt_is_caught() {
     let proof = log.prove_consistency(2, log.tree_size().unwrap()).unwrap();
     let err = check_consistency(&receipt.checkpoint, &newer, &proof, &bpol_card).unwrap_err();
     assert!(matches!(err, EvidenceError::Proof(_)), "{err}");
+}
+
+/// Shared parcels carry the sender's checkpoint, so the receiver holds
+/// evidence of the sender's log too; one signed by another key is refused.
+#[test]
+fn a_parcel_carries_the_senders_checkpoint() {
+    let pair = Pair::new();
+    let kmar = identity(&pair.kmar);
+    let sender = pair.sender();
+    let to = "DEU-BPOL".parse().unwrap();
+    let purpose = "border-control".parse().unwrap();
+    let first = sender
+        .share_at(&common::record("Vries 1"), &to, &purpose, now())
+        .unwrap();
+    let second = sender
+        .share_at(&common::record("Vries 2"), &to, &purpose, now())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bpol = receiver(
+        &pair.bpol,
+        &pair.kmar,
+        dir.path().join("b.jsonl").to_str().unwrap(),
+    );
+    let verifier = liaison::audit::note_verifier(&kmar.card()).unwrap();
+    for (parcel, size) in [(&first, 0), (&second, 1)] {
+        let received = bpol.receive_at(parcel.as_bytes(), now()).unwrap();
+        let text = received.sender_checkpoint.unwrap();
+        let (checkpoint, _) = Checkpoint::open(text.as_bytes(), &verifier).unwrap();
+        assert_eq!(checkpoint.size, size);
+        assert_eq!(checkpoint.origin, "NLD-KMAR");
+    }
+    // The sender's log later proves it kept what that checkpoint covers.
+    let held = bpol
+        .receive_at(
+            sender
+                .share_at(&common::record("Vries 3"), &to, &purpose, now())
+                .unwrap()
+                .as_bytes(),
+            now(),
+        )
+        .unwrap()
+        .sender_checkpoint
+        .unwrap();
+    let held = liaison::audit::Note::parse(held.as_bytes()).unwrap();
+    let newer = sender.audit().checkpoint(&kmar).unwrap();
+    let proof = sender.audit().prove_consistency(2, 3).unwrap();
+    check_consistency(&held, &newer, &proof, &kmar.card()).unwrap();
+
+    // The label's checkpoint replaced by one signed with BPOL's key.
+    let bpol_id = identity(&pair.bpol);
+    let parcel = sender
+        .share_at(&common::record("Vries 4"), &to, &purpose, now())
+        .unwrap();
+    let opened = liaison_envelope::open(
+        parcel.as_bytes(),
+        &bpol_id,
+        &[kmar.card()],
+        now().to_offset_date_time(),
+    )
+    .unwrap();
+    let mut label: serde_json::Value = serde_json::from_slice(&opened.label).unwrap();
+    let forged = sender.audit().checkpoint(&bpol_id).unwrap().to_text();
+    label["checkpoint"] = serde_json::Value::String(forged);
+    let label = liaison::record::canonicalize_value(&label);
+    let resealed = liaison_envelope::Sealer::new(&kmar)
+        .recipient(&bpol_id.card())
+        .label(&label)
+        .at(now().to_offset_date_time())
+        .seal(&opened.payload)
+        .unwrap();
+    let err = bpol.receive_at(&resealed, now()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            liaison::ReceiveError::LabelMismatch {
+                field: "checkpoint"
+            }
+        ),
+        "{err}"
+    );
 }

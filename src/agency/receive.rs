@@ -8,7 +8,8 @@ use rayon::prelude::*;
 
 use super::{Agency, OwnKey};
 use crate::audit::{
-    AuditAgreement, AuditEntry, AuditEvent, AuditOutcome, EntryKind, PendingReceipt,
+    AuditAgreement, AuditEntry, AuditEvent, AuditOutcome, Checkpoint, EntryKind, Note,
+    PendingReceipt, note_verifier,
 };
 use crate::delivery::{Delivery, NoDelivery};
 use crate::error::ReceiveError;
@@ -320,6 +321,13 @@ impl Agency {
         if release.obligations != label.obligations {
             return Err(mismatch("obligations"));
         }
+        // The sender's checkpoint, when the label carries one, must be its
+        // log's, signed with the key that signed the parcel.
+        if let Some(text) = &label.checkpoint {
+            let verifier = note_verifier(&opened.sender).map_err(|_| mismatch("checkpoint"))?;
+            let note = Note::parse(text.as_bytes()).map_err(|_| mismatch("checkpoint"))?;
+            Checkpoint::open_note(&note, &verifier).map_err(|_| mismatch("checkpoint"))?;
+        }
         event.purpose = Some(release.purpose.clone());
         event.decision = Some(release.decision);
         event.agreements = vec![AuditAgreement {
@@ -381,6 +389,7 @@ impl Agency {
             decision: release.decision,
             withheld: release.withheld.clone(),
             obligations: release.obligations.clone(),
+            sender_checkpoint: label.checkpoint,
             record,
         })
     }

@@ -10,8 +10,10 @@
 //! The log keeps the tree in memory beside the chain (64 bytes a leaf). It
 //! is built from the store on first use, checking every line as the chain
 //! requires, then extended by each append made through this handle; lines
-//! that other writers of the store appended are read and checked when a
-//! checkpoint or proof is next asked for.
+//! that other writers of the store appended (which this handle learns of
+//! when it appends) are read and checked when a checkpoint or proof is
+//! next asked for. A checkpoint so covers the log as of this handle's last
+//! open or append.
 
 use liaison_envelope::{Card, Identity};
 use liaison_tlog::{
@@ -202,12 +204,19 @@ impl AuditLog {
         f: impl FnOnce(&Tree) -> Result<T, TransparencyError>,
     ) -> Result<T, TransparencyError> {
         let mut chain = self.lock();
-        let super::Chain { store, tree, .. } = &mut *chain;
-        tree.catch_up(store.as_ref())?;
+        let super::Chain { store, tree, head } = &mut *chain;
+        // Reading the store costs a pass over it: done only when the store
+        // holds lines the tree has not seen (on first use, and after other
+        // writers appended).
+        if tree.tree.len() < head.as_ref().map_or(0, |h| h.seq) {
+            tree.catch_up(store.as_ref())?;
+        }
         f(&tree.tree)
     }
 
-    /// The number of leaves: every complete line of the store, read now.
+    /// The number of leaves: the entries of the store as of this log's last
+    /// open or append (appends by other writers of the store are seen once
+    /// this log appends again, or is opened again).
     ///
     /// # Errors
     ///
@@ -225,7 +234,8 @@ impl AuditLog {
         self.with_tree(|t| Ok(t.root_at(size)?))
     }
 
-    /// A checkpoint of the whole log as it is now, signed with `identity`:
+    /// A checkpoint of the whole log (as of this log's last open or
+    /// append), signed with `identity`:
     /// origin and key name the agency id, as `docs/audit.md` says.
     ///
     /// # Errors
