@@ -2,6 +2,7 @@
 //! (which also keeps the ids of accepted parcels) and its replay window;
 //! and the exchange, [`share`](Agency::share) and [`receive`](Agency::receive).
 
+mod checkpoints;
 mod receipt;
 mod receive;
 pub use receipt::Receipted;
@@ -32,6 +33,7 @@ pub struct Agency {
     policies: PolicySet,
     audit: AuditLog,
     replay_window: time::Duration,
+    checkpoints: checkpoints::CheckpointCache,
 }
 
 impl fmt::Debug for Agency {
@@ -297,6 +299,7 @@ impl AgencyBuilder {
             policies: self.policies.unwrap_or_else(|| PolicySet::new(Vec::new())),
             audit,
             replay_window: self.replay_window,
+            checkpoints: checkpoints::CheckpointCache::default(),
         })
     }
 }

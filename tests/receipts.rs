@@ -171,12 +171,24 @@ fn a_parcel_carries_the_senders_checkpoint() {
     let sender = pair.sender();
     let to = "DEU-BPOL".parse().unwrap();
     let purpose = "border-control".parse().unwrap();
-    let first = sender
-        .share_at(&common::record("Vries 1"), &to, &purpose, now())
-        .unwrap();
-    let second = sender
-        .share_at(&common::record("Vries 2"), &to, &purpose, now())
-        .unwrap();
+    let later = |seconds: i64| {
+        liaison::Timestamp::from_offset_date_time(
+            now().to_offset_date_time() + time::Duration::seconds(seconds),
+        )
+    };
+    let share = |family: &str, at| {
+        sender
+            .share_at(&common::record(family), &to, &purpose, at)
+            .unwrap()
+    };
+    // Within a minute of sharing the sender reuses its checkpoint; then it
+    // signs a new one, which holds the releases since.
+    let parcels = [
+        (share("Vries 1", now()), 0),
+        (share("Vries 2", later(30)), 0),
+        (share("Vries 3", later(61)), 2),
+        (share("Vries 4", later(122)), 3),
+    ];
     let dir = tempfile::tempdir().unwrap();
     let bpol = receiver(
         &pair.bpol,
@@ -184,40 +196,28 @@ fn a_parcel_carries_the_senders_checkpoint() {
         dir.path().join("b.jsonl").to_str().unwrap(),
     );
     let verifier = liaison::audit::note_verifier(&kmar.card()).unwrap();
-    for (parcel, size) in [(&first, 0), (&second, 1)] {
-        let received = bpol.receive_at(parcel.as_bytes(), now()).unwrap();
+    let mut held = Vec::new();
+    for (parcel, size) in &parcels {
+        let received = bpol.receive_at(parcel.as_bytes(), later(130)).unwrap();
         let text = received.sender_checkpoint.unwrap();
-        let (checkpoint, _) = Checkpoint::open(text.as_bytes(), &verifier).unwrap();
-        assert_eq!(checkpoint.size, size);
+        let (checkpoint, note) = Checkpoint::open(text.as_bytes(), &verifier).unwrap();
+        assert_eq!(checkpoint.size, *size);
         assert_eq!(checkpoint.origin, "NLD-KMAR");
+        held.push(note);
     }
-    // The sender's log later proves it kept what that checkpoint covers.
-    let held = bpol
-        .receive_at(
-            sender
-                .share_at(&common::record("Vries 3"), &to, &purpose, now())
-                .unwrap()
-                .as_bytes(),
-            now(),
-        )
-        .unwrap()
-        .sender_checkpoint
-        .unwrap();
-    let held = liaison::audit::Note::parse(held.as_bytes()).unwrap();
+    // The sender's log later proves it kept what those checkpoints cover.
     let newer = sender.audit().checkpoint(&kmar).unwrap();
-    let proof = sender.audit().prove_consistency(2, 3).unwrap();
-    check_consistency(&held, &newer, &proof, &kmar.card()).unwrap();
+    let proof = sender.audit().prove_consistency(2, 4).unwrap();
+    check_consistency(&held[2], &newer, &proof, &kmar.card()).unwrap();
 
     // The label's checkpoint replaced by one signed with BPOL's key.
     let bpol_id = identity(&pair.bpol);
-    let parcel = sender
-        .share_at(&common::record("Vries 4"), &to, &purpose, now())
-        .unwrap();
+    let parcel = share("Vries 5", later(125));
     let opened = liaison_envelope::open(
         parcel.as_bytes(),
         &bpol_id,
         &[kmar.card()],
-        now().to_offset_date_time(),
+        later(125).to_offset_date_time(),
     )
     .unwrap();
     let mut label: serde_json::Value = serde_json::from_slice(&opened.label).unwrap();
@@ -227,10 +227,10 @@ fn a_parcel_carries_the_senders_checkpoint() {
     let resealed = liaison_envelope::Sealer::new(&kmar)
         .recipient(&bpol_id.card())
         .label(&label)
-        .at(now().to_offset_date_time())
+        .at(later(125).to_offset_date_time())
         .seal(&opened.payload)
         .unwrap();
-    let err = bpol.receive_at(&resealed, now()).unwrap_err();
+    let err = bpol.receive_at(&resealed, later(130)).unwrap_err();
     assert!(
         matches!(
             err,

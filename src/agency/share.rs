@@ -364,10 +364,11 @@ impl Agency {
             .ok_or_else(|| parcel_error("the released copy has no provenance entry".to_owned()))?;
         let id = Uuid::new_v4();
         let checkpoint = self
-            .audit
-            .checkpoint(identity)
-            .map_err(|e| parcel_error(format!("cannot sign a checkpoint of the audit log ({e})")))?
-            .to_text();
+            .checkpoints
+            .for_parcel(&self.audit, identity, at)
+            .map_err(|e| {
+                parcel_error(format!("cannot sign a checkpoint of the audit log ({e})"))
+            })?;
         let label = Label {
             kind: LABEL_TYPE.to_owned(),
             v: LABEL_VERSION,
