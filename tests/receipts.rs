@@ -241,3 +241,41 @@ fn a_parcel_carries_the_senders_checkpoint() {
         "{err}"
     );
 }
+
+/// A parcel refused for another reason than a replay (here, received
+/// by a clock a day behind its seal, so sealed in the future) still gets a
+/// signed refusal receipt, with the entry's reason code, for the parcel
+/// named in its label.
+#[test]
+fn a_parcel_sealed_in_the_future_gets_a_signed_refusal() {
+    let pair = Pair::new();
+    let bpol_card = identity(&pair.bpol).card();
+    let sent = parcels(&pair, 1, now());
+    let dir = tempfile::tempdir().unwrap();
+    let bpol = receiver(
+        &pair.bpol,
+        &pair.kmar,
+        dir.path().join("b.jsonl").to_str().unwrap(),
+    );
+    let yesterday: liaison::Timestamp = "2026-11-25T09:00:00.000Z".parse().unwrap();
+    let out = bpol.receive_receipted_at(&sent[0], yesterday);
+    let error = out.result.unwrap_err();
+    let refusal = out.receipt.unwrap().check(&bpol_card, None).unwrap();
+    assert!(!refusal.text.accepted);
+    assert_eq!(refusal.text.reasons, vec![error.code().to_owned()]);
+    assert_ne!(refusal.text.reasons, vec!["replayed".to_owned()]);
+    assert_eq!(refusal.text.reasons, refusal.entry.reasons);
+    assert!(refusal.text.obligations.is_none());
+    // Received at the right time, the parcel is accepted, under a receipt
+    // of its own for the same parcel id.
+    let out = bpol.receive_receipted_at(&sent[0], now());
+    let received = out.result.unwrap();
+    assert_eq!(received.parcel, refusal.text.parcel);
+    let accepted = out
+        .receipt
+        .unwrap()
+        .check(&bpol_card, Some(received.parcel))
+        .unwrap();
+    assert!(accepted.text.accepted);
+    assert_eq!(accepted.entry.seq, refusal.entry.seq + 1);
+}

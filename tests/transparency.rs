@@ -323,3 +323,70 @@ fn a_witness_cosigns_growth_and_refuses_rollback_and_rewrites() {
     assert!(matches!(refused, Err(WitnessFailure::Refused(_))));
     assert_eq!(witness.state("NLD-KMAR").unwrap().unwrap().size, 9);
 }
+
+/// Witnesses sharing a state folder take turns: many cosign at once, each
+/// a different checkpoint of a growing log with a proof from the first
+/// cosigned size. Whatever order they run in, the state never goes back: it
+/// ends at the largest size any of them cosigned, and it is a whole state
+/// file.
+#[test]
+fn witnesses_running_at_once_never_move_the_state_back() {
+    let pair = Pair::new();
+    let kmar = identity(&pair.kmar);
+    let bpol = identity(&pair.bpol);
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("witness");
+    std::fs::create_dir(&state).unwrap();
+    let log = log_of(&dir.path().join("kmar.jsonl"), (0..4).map(event));
+    let first = log.checkpoint(&kmar).unwrap().to_text();
+    WitnessStore::open(&state)
+        .unwrap()
+        .cosign(&bpol, &kmar.card(), first.as_bytes(), None, 1_800_000_000)
+        .unwrap();
+    let mut asks = Vec::new();
+    for i in 4..16 {
+        log.append(event(i)).unwrap();
+        let size = log.tree_size().unwrap();
+        asks.push((
+            size,
+            log.checkpoint(&kmar).unwrap().to_text(),
+            log.prove_consistency(4, size).unwrap(),
+        ));
+    }
+    let cosigned: Vec<u64> = std::thread::scope(|scope| {
+        let runs: Vec<_> = asks
+            .iter()
+            .map(|(size, note, proof)| {
+                let (state, kmar, bpol) = (&state, &kmar, &bpol);
+                scope.spawn(move || {
+                    let witness = WitnessStore::open(state).unwrap();
+                    match witness.cosign(bpol, &kmar.card(), note.as_bytes(), Some(proof), 1) {
+                        Ok(_) => Some(*size),
+                        Err(WitnessFailure::Refused(_)) => None,
+                        Err(e) => panic!("size {size}: {e}"),
+                    }
+                })
+            })
+            .collect();
+        runs.into_iter().filter_map(|r| r.join().unwrap()).collect()
+    });
+    assert!(!cosigned.is_empty());
+    let last = WitnessStore::open(&state)
+        .unwrap()
+        .state("NLD-KMAR")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        Some(last.size),
+        cosigned.iter().copied().max(),
+        "{cosigned:?}"
+    );
+    assert_eq!(last.root, log.root_at(last.size).unwrap());
+    // Nothing but the lock and the state file is left in the folder.
+    let mut names: Vec<String> = std::fs::read_dir(&state)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, [".lock", "NLD-KMAR.state"]);
+}

@@ -91,7 +91,7 @@ impl Agency {
         let note = transparency_sign(identity, &text.to_text()).map_err(|e| not_made(&e))?;
         let proof = self
             .audit
-            .prove_entry(entry.seq, None, Some(identity))
+            .prove_appended(entry, identity)
             .map_err(|e| not_made(&e))?;
         let checkpoint = proof
             .checkpoint

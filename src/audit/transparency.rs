@@ -276,7 +276,29 @@ impl AuditLog {
         size: Option<u64>,
         identity: Option<&Identity>,
     ) -> Result<EntryProof, TransparencyError> {
-        let (proof, size) = self.with_tree(|t| {
+        self.prove(seq, size, identity, None)
+    }
+
+    /// As [`AuditLog::prove_entry`] of the whole log, for an entry this log
+    /// has just appended: its line is taken from the entry, not read back
+    /// from the store, when it is the leaf the tree holds.
+    pub(crate) fn prove_appended(
+        &self,
+        entry: &AuditEntry,
+        identity: &Identity,
+    ) -> Result<EntryProof, TransparencyError> {
+        let line = entry.to_line().ok();
+        self.prove(entry.seq, None, Some(identity), line)
+    }
+
+    fn prove(
+        &self,
+        seq: u64,
+        size: Option<u64>,
+        identity: Option<&Identity>,
+        known: Option<Vec<u8>>,
+    ) -> Result<EntryProof, TransparencyError> {
+        let (proof, size, leaf) = self.with_tree(|t| {
             let size = size.unwrap_or(t.len());
             let index = seq
                 .checked_sub(1)
@@ -289,9 +311,13 @@ impl AuditLog {
                     hashes,
                 },
                 size,
+                t.leaf(index),
             ))
         })?;
-        let entry = self.line(proof.index)?;
+        let entry = match known {
+            Some(line) if Some(leaf_hash(&line)) == leaf => line,
+            _ => self.line(proof.index)?,
+        };
         let checkpoint = match identity {
             Some(id) => Some(self.checkpoint_at(size, id)?),
             None => None,
@@ -330,14 +356,7 @@ impl AuditLog {
         let read = |source| TransparencyError::Store {
             source: AuditError::Store { source },
         };
-        let i = usize::try_from(index).unwrap_or(usize::MAX);
-        let line = chain
-            .store
-            .lines()
-            .map_err(read)?
-            .nth(i)
-            .transpose()
-            .map_err(read)?;
+        let line = chain.store.line(index).map_err(read)?;
         match line {
             Some(l) if l.complete => Ok(l.bytes),
             _ => Err(TransparencyError::Damaged {

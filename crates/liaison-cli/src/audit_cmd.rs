@@ -66,7 +66,8 @@ pub(crate) enum TransparencyCommand {
         #[arg(long)]
         card: PathBuf,
         /// For a consistency proof: the checkpoint of the older size you
-        /// hold (never one that came with the proof).
+        /// hold (never one that came with the proof), or a receipt you hold
+        /// from the log's agency, whose checkpoint is taken.
         #[arg(long)]
         since: Option<PathBuf>,
         /// The proof file (`-` for standard input).
@@ -213,8 +214,7 @@ fn check_proof(card: &Card, since: Option<&Path>, path: &Path) -> Result<(), Fai
                     "a consistency proof is checked against a checkpoint you hold: give it with --since",
                 ));
             };
-            let held = Note::parse(&read_input(Some(since))?)
-                .map_err(|e| Failure::unusable(format!("{}: {e}", describe(Some(since)))))?;
+            let held = held_checkpoint(card, since)?;
             let evidence = ConsistencyEvidence::from_json(&bytes).map_err(refused)?;
             let (old, new) = evidence.check(&held, card).map_err(refused)?;
             format!(
@@ -232,6 +232,28 @@ fn check_proof(card: &Card, since: Option<&Path>, path: &Path) -> Result<(), Fai
         }
     };
     write_output(None, line.as_bytes())
+}
+
+/// The checkpoint held of the older size: a signed checkpoint, or a
+/// receipt file (checked against `card` first), whose checkpoint is taken.
+fn held_checkpoint(card: &Card, since: &Path) -> Result<Note, Failure> {
+    use liaison::receipt::{Receipt, ReceiptError};
+    let bytes = read_input(Some(since))?;
+    let shown = describe(Some(since));
+    let is_receipt = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
+        .is_some_and(|t| t == "liaison-receipt");
+    if !is_receipt {
+        return Note::parse(&bytes).map_err(|e| Failure::unusable(format!("{shown}: {e}")));
+    }
+    let receipt =
+        Receipt::from_json(&bytes).map_err(|e| Failure::unusable(format!("{shown}: {e}")))?;
+    receipt.check(card, None).map_err(|e| match e {
+        ReceiptError::Form(_) => Failure::unusable(format!("{shown}: {e}")),
+        other => Failure::refused(format!("{shown}: {other}")),
+    })?;
+    Ok(receipt.checkpoint)
 }
 
 fn check_receipt(card: &Card, parcel: Option<uuid::Uuid>, path: &Path) -> Result<(), Failure> {

@@ -226,6 +226,76 @@ fn a_receipt_is_written_and_checked_by_the_sender() {
         "{}",
         stdout(&out)
     );
+
+    // Later the sender asks for a consistency proof from the receipt's
+    // checkpoint (size 1) to the receiver's newer log, and checks it with
+    // the receipt it holds.
+    let out = setup.exchange(2, "receipt-2.json");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let log = setup.audit("DEU-BPOL");
+    let bpol_id = setup.identity("DEU-BPOL");
+    let out = setup.to_file(
+        "since-receipt.json",
+        &[
+            "audit",
+            "consistency",
+            "--from",
+            "1",
+            "--to",
+            "3",
+            "--identity",
+            s(&bpol_id),
+            s(&log),
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let check = |proof: &str| {
+        liaison(&[
+            "audit",
+            "check-proof",
+            "--card",
+            s(&card),
+            "--since",
+            s(&setup.path("receipt.json")),
+            s(&setup.path(proof)),
+        ])
+    };
+    let out = check("since-receipt.json");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("consistent"), "{}", stdout(&out));
+    // The receiver rewrites its log below the receipt: three other
+    // entries in place of the three it held, chained afresh so that the
+    // chain verifies; no proof from the receipt's checkpoint holds.
+    fs::write(&log, b"").unwrap();
+    let rewritten = liaison::audit::AuditLog::open(&log).unwrap();
+    for i in 0..3 {
+        let mut event = liaison::audit::AuditEvent::new(
+            liaison::audit::EntryKind::Decision,
+            liaison::audit::AuditOutcome::Denied,
+            NOW.parse::<liaison::Timestamp>().unwrap(),
+        );
+        event.reasons = vec![format!("rewritten {i}")];
+        rewritten.append(event).unwrap();
+    }
+    assert!(rewritten.verify().is_ok());
+    drop(rewritten);
+    let out = setup.to_file(
+        "since-receipt-rewritten.json",
+        &[
+            "audit",
+            "consistency",
+            "--from",
+            "1",
+            "--to",
+            "3",
+            "--identity",
+            s(&bpol_id),
+            s(&log),
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = check("since-receipt-rewritten.json");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
 }
 
 #[test]
