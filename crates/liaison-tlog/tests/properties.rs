@@ -61,6 +61,11 @@ proptest! {
         for size in (i as u64 + 1)..=n {
             let held = honest.root_at(size).unwrap();
             prop_assert_ne!(edited.root_at(size).unwrap(), held);
+            // The honest log's own proof of the entry, shown with the
+            // changed entry.
+            let proof = honest.inclusion_proof(i as u64, size).unwrap();
+            let changed = leaf_hash(&edited_entries[i]);
+            prop_assert!(verify_inclusion(&changed, i as u64, size, &proof, &held).is_err());
             // Inclusion of any entry, proved by the edited log, against the held root.
             for j in 0..size {
                 let proof = edited.inclusion_proof(j, size).unwrap();
