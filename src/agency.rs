@@ -2,7 +2,10 @@
 //! (which also keeps the ids of accepted parcels) and its replay window;
 //! and the exchange, [`share`](Agency::share) and [`receive`](Agency::receive).
 
+mod checkpoints;
+mod receipt;
 mod receive;
+pub use receipt::Receipted;
 pub use receive::{CLOCK_SKEW, DEFAULT_REPLAY_WINDOW, MAX_REPLAY_WINDOW};
 mod matching;
 mod share;
@@ -31,6 +34,7 @@ pub struct Agency {
     policies: PolicySet,
     audit: AuditLog,
     replay_window: time::Duration,
+    checkpoints: checkpoints::CheckpointCache,
 }
 
 impl fmt::Debug for Agency {
@@ -296,6 +300,7 @@ impl AgencyBuilder {
             policies: self.policies.unwrap_or_else(|| PolicySet::new(Vec::new())),
             audit,
             replay_window: self.replay_window,
+            checkpoints: checkpoints::CheckpointCache::default(),
         })
     }
 }

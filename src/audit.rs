@@ -39,6 +39,7 @@
 //! ```
 
 mod entry;
+mod evidence;
 mod file;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -50,7 +51,9 @@ pub fn quarantine_path(log: impl AsRef<std::path::Path>) -> std::path::PathBuf {
     quarantine::path_for(log.as_ref())
 }
 mod store;
+mod transparency;
 mod verify;
+mod witness;
 
 use std::io;
 use std::path::Path;
@@ -63,11 +66,25 @@ pub use entry::{
     AuditAgreement, AuditEntry, AuditEvent, AuditOutcome, ChainHead, ENTRY_FORMAT_VERSION,
     EntryKind, GENESIS_HASH, Recovered,
 };
+pub use evidence::{
+    ConsistencyEvidence, EvidenceError, ProvenEntry, check_consistency, check_entry_proof,
+};
 pub use file::FileStore;
+/// The transparency-log types the audit log's checkpoints and proofs are
+/// made of (from `liaison-tlog`; formats in `docs/audit.md`).
+pub use liaison_tlog::{
+    Checkpoint, CheckpointError, ConsistencyProof, Hash as TreeHash, InclusionProof, Note,
+    NoteError, NoteVerifier, ProofError, WitnessError, WitnessState,
+};
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 pub use store::{AuditStore, MemoryStore, NewLine, Step, StoredLine, StoredLines, Transaction};
+pub(crate) use transparency::sign_note as transparency_sign;
+pub use transparency::{
+    EntryProof, TransparencyError, cosigner_verifier, entry_leaf_hash, note_verifier,
+};
 pub use verify::{AuditVerifyError, Problem, TornTail, VerifyReport, verify_lines};
+pub use witness::{WitnessFailure, WitnessStore};
 
 /// The reason code of a receipt refused because its parcel was accepted
 /// before.
@@ -130,6 +147,7 @@ pub struct AuditLog {
 struct Chain {
     store: Box<dyn AuditStore>,
     head: Option<ChainHead>,
+    tree: transparency::LogTree,
 }
 
 /// A receipt to record: its entry, and the parcel it accepts if the parcel
@@ -156,6 +174,7 @@ impl AuditLog {
             chain: Mutex::new(Chain {
                 store: Box::new(store),
                 head,
+                tree: transparency::LogTree::default(),
             }),
         })
     }
@@ -190,6 +209,7 @@ impl AuditLog {
             chain: Mutex::new(Chain {
                 store: Box::new(MemoryStore::new()),
                 head: None,
+                tree: transparency::LogTree::default(),
             }),
         }
     }
@@ -216,6 +236,7 @@ impl AuditLog {
             chain: Mutex::new(Chain {
                 store: Box::new(store),
                 head: report.head,
+                tree: transparency::LogTree::default(),
             }),
         })
     }
@@ -279,8 +300,12 @@ impl AuditLog {
         let mut chain = self.lock();
         let mut pending = Some(pending);
         let mut made: Vec<(AuditEntry, bool)> = Vec::new();
+        // Where this step's lines start, and their leaf hashes.
+        let mut base = 0;
+        let mut leaves = Vec::new();
         let head = chain.store.transact(&mut |tx: &mut dyn Transaction| {
             made.clear();
+            leaves.clear();
             let pending = pending.take().unwrap_or_default();
             if let Some(before) = prune_before {
                 tx.prune(before)?;
@@ -289,6 +314,7 @@ impl AuditLog {
                 Some(h) => (h.seq, h.hash.clone()),
                 None => (0, GENESIS_HASH.to_owned()),
             };
+            base = seq;
             let mut lines = Vec::with_capacity(pending.len());
             let mut in_batch = std::collections::HashSet::new();
             for PendingReceipt { mut event, accepts } in pending {
@@ -306,6 +332,7 @@ impl AuditLog {
                 let (entry, bytes) = AuditEntry::chain_line(event, seq, prev)
                     .map_err(|source| AuditError::Encode { source })?;
                 prev = entry.hash.clone();
+                leaves.push(liaison_tlog::leaf_hash(&bytes));
                 lines.push(NewLine {
                     seq,
                     hash: entry.hash.clone(),
@@ -317,6 +344,8 @@ impl AuditLog {
             }
             Ok(lines)
         })?;
+        let own_head = made.last().map(|(entry, _)| entry.head());
+        chain.tree.extend_own(base, &leaves, own_head.as_ref());
         chain.head = head;
         Ok(made.into_iter().unzip())
     }

@@ -46,6 +46,10 @@ pub(crate) struct Label {
     pub(crate) decision: Uuid,
     /// The obligations of the release (the last provenance entry's).
     pub(crate) obligations: Obligations,
+    /// The sender's signed checkpoint of its audit log as it was when the
+    /// parcel was sealed (`docs/audit.md`), as a signed note's text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) checkpoint: Option<String>,
 }
 
 /// Why label bytes are not a label.
@@ -112,6 +116,7 @@ mod tests {
                 .unwrap(),
             decision: Uuid::from_u128(3),
             obligations: Obligations::default(),
+            checkpoint: None,
         }
     }
 

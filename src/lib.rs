@@ -101,6 +101,7 @@ pub mod audit;
 pub mod delivery;
 pub mod files;
 pub mod matching;
+pub mod receipt;
 
 mod agency;
 mod directory;
@@ -109,7 +110,7 @@ mod label;
 mod parcel;
 
 // The public interface is:
-pub use agency::{Agency, AgencyBuilder, load_agreements, load_identity};
+pub use agency::{Agency, AgencyBuilder, Receipted, load_agreements, load_identity};
 pub use delivery::{Delivery, FileDelivery, NoDelivery};
 pub use directory::Directory;
 pub use error::{ReceiveError, Refusal, SetupError, ShareError};

@@ -105,6 +105,12 @@ pub struct Received {
     /// The conditions this agency must respect: retain until, onward
     /// sharing, notify duties, attribution, encryption at rest.
     pub obligations: Obligations,
+    /// The sender's signed checkpoint of its audit log as it was when the
+    /// parcel was sealed, verified with the sender's key (a signed note's
+    /// text, `docs/audit.md`): evidence of the sender's log that this
+    /// agency now holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sender_checkpoint: Option<String>,
     /// The record, with the release appended to its provenance.
     pub record: Record,
 }

@@ -7,7 +7,9 @@ use liaison_record::{Record, Timestamp, sha256};
 use rayon::prelude::*;
 
 use super::{Agency, OwnKey};
-use crate::audit::{AuditAgreement, AuditEvent, AuditOutcome, EntryKind, PendingReceipt};
+use crate::audit::{
+    AuditAgreement, AuditEntry, AuditEvent, AuditOutcome, EntryKind, PendingReceipt,
+};
 use crate::delivery::{Delivery, NoDelivery};
 use crate::error::ReceiveError;
 use crate::label::{Label, LabelError};
@@ -72,13 +74,26 @@ impl Agency {
         at: Timestamp,
         delivery: &mut dyn Delivery<Received>,
     ) -> Result<Received, ReceiveError> {
+        self.receive_recorded(parcel, at, delivery).0
+    }
+
+    /// As [`Agency::receive_into_at`], and the receipt's audit entry when
+    /// one was recorded.
+    pub(super) fn receive_recorded(
+        &self,
+        parcel: &[u8],
+        at: Timestamp,
+        delivery: &mut dyn Delivery<Received>,
+    ) -> (Result<Received, ReceiveError>, Option<AuditEntry>) {
         let (result, mut event) = self.receive_unlogged(parcel, at);
         let audit = |source| ReceiveError::Audit { source };
         let received = match result {
             Ok(received) => received,
             Err(error) => {
-                self.audit.append(event).map_err(audit)?;
-                return Err(error);
+                return match self.audit.append(event) {
+                    Ok(entry) => (Err(error), Some(entry)),
+                    Err(e) => (Err(audit(e)), None),
+                };
             }
         };
         if let Err(e) = delivery.stage(&received) {
@@ -87,28 +102,36 @@ impl Agency {
             };
             event.outcome = AuditOutcome::Refused;
             event.reasons = error.audit_reasons();
-            self.audit.append(event).map_err(audit)?;
-            return Err(error);
+            return match self.audit.append(event) {
+                Ok(entry) => (Err(error), Some(entry)),
+                Err(e) => (Err(audit(e)), None),
+            };
         }
-        let (_, accepted) = self
-            .audit
-            .record(
-                vec![PendingReceipt {
-                    event,
-                    accepts: Some(received.parcel),
-                }],
-                self.prune_before(at),
-            )
-            .map_err(audit)?;
+        let recorded = self.audit.record(
+            vec![PendingReceipt {
+                event,
+                accepts: Some(received.parcel),
+            }],
+            self.prune_before(at),
+        );
+        let (mut entries, accepted) = match recorded {
+            Ok(r) => r,
+            Err(e) => return (Err(audit(e)), None),
+        };
+        let entry = entries.pop();
         if accepted.first() != Some(&true) {
-            return Err(ReceiveError::Replayed {
+            let error = ReceiveError::Replayed {
                 parcel: received.parcel,
-            });
+            };
+            return (Err(error), entry);
         }
-        delivery.commit().map_err(|e| ReceiveError::NotDelivered {
-            problem: e.to_string(),
-        })?;
-        Ok(received)
+        if let Err(e) = delivery.commit() {
+            let error = ReceiveError::NotDelivered {
+                problem: e.to_string(),
+            };
+            return (Err(error), entry);
+        }
+        (Ok(received), entry)
     }
 
     /// Receives many parcels at `at`, checked in parallel on Rayon's thread
@@ -297,6 +320,13 @@ impl Agency {
         if release.obligations != label.obligations {
             return Err(mismatch("obligations"));
         }
+        // The sender's checkpoint, when the label carries one, must be its
+        // log's, signed with the key that signed the parcel.
+        if let Some(text) = &label.checkpoint
+            && !self.checkpoints.verifies(&opened.sender, text)
+        {
+            return Err(mismatch("checkpoint"));
+        }
         event.purpose = Some(release.purpose.clone());
         event.decision = Some(release.decision);
         event.agreements = vec![AuditAgreement {
@@ -358,6 +388,7 @@ impl Agency {
             decision: release.decision,
             withheld: release.withheld.clone(),
             obligations: release.obligations.clone(),
+            sender_checkpoint: label.checkpoint,
             record,
         })
     }

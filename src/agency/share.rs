@@ -363,6 +363,12 @@ impl Agency {
             .last()
             .ok_or_else(|| parcel_error("the released copy has no provenance entry".to_owned()))?;
         let id = Uuid::new_v4();
+        let checkpoint = self
+            .checkpoints
+            .for_parcel(&self.audit, identity, at)
+            .map_err(|e| {
+                parcel_error(format!("cannot sign a checkpoint of the audit log ({e})"))
+            })?;
         let label = Label {
             kind: LABEL_TYPE.to_owned(),
             v: LABEL_VERSION,
@@ -376,6 +382,7 @@ impl Agency {
             marking: copy.marking.clone(),
             decision: release.decision,
             obligations: release.obligations.clone(),
+            checkpoint: Some(checkpoint),
         }
         .to_bytes()
         .map_err(|e| parcel_error(format!("cannot encode the label ({e})")))?;

@@ -230,6 +230,26 @@ impl AuditStore for PostgresStore {
         Ok(Some(last))
     }
 
+    fn line(&self, index: u64) -> io::Result<Option<StoredLine>> {
+        // Sequence numbers start at 1; one past what a BIGINT holds is no
+        // line.
+        let Some(seq) = index.checked_add(1).and_then(|s| i64::try_from(s).ok()) else {
+            return Ok(None);
+        };
+        let row = self
+            .client()
+            .query_opt("SELECT line FROM liaison_audit WHERE seq = $1", &[&seq])
+            .map_err(|e| io::Error::other(describe(&e)))?;
+        row.map(|row| {
+            let text: String = row.try_get(0).map_err(|e| io::Error::other(describe(&e)))?;
+            Ok(StoredLine {
+                bytes: text.into_bytes(),
+                complete: true,
+            })
+        })
+        .transpose()
+    }
+
     fn lines(&self) -> io::Result<StoredLines<'_>> {
         let rows = self
             .client()

@@ -98,6 +98,18 @@ pub trait AuditStore: Send + fmt::Debug {
     ///
     /// A storage failure, when opening or while iterating.
     fn lines(&self) -> io::Result<StoredLines<'_>>;
+
+    /// Reads the line at `index` (0 for the first), `None` past the end.
+    /// The default reads the lines up to it; a store that can find a line
+    /// directly (by its sequence number, `index + 1`) should say so here.
+    ///
+    /// # Errors
+    ///
+    /// A storage failure.
+    fn line(&self, index: u64) -> io::Result<Option<StoredLine>> {
+        let i = usize::try_from(index).unwrap_or(usize::MAX);
+        self.lines()?.nth(i).transpose()
+    }
 }
 
 /// The ids of accepted parcels and when each was received: what the file
@@ -232,6 +244,17 @@ impl AuditStore for MemoryStore {
             self.lines.push(line.bytes);
         }
         Ok(self.head.clone())
+    }
+
+    fn line(&self, index: u64) -> io::Result<Option<StoredLine>> {
+        let line = usize::try_from(index)
+            .ok()
+            .and_then(|i| self.lines.get(i))
+            .map(|l| StoredLine {
+                bytes: l.clone(),
+                complete: true,
+            });
+        Ok(line)
     }
 
     fn lines(&self) -> io::Result<StoredLines<'_>> {

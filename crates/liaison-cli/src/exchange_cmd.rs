@@ -110,6 +110,10 @@ pub(crate) struct ReceiveArgs {
     /// Write the record and its obligations to this file instead of standard output.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// Write the signed receipt (accepted or refused) to this file, to send
+    /// back to the sender (`docs/audit.md`).
+    #[arg(long)]
+    receipt: Option<PathBuf>,
     /// The parcel (`-` for standard input).
     parcel: PathBuf,
 }
@@ -132,6 +136,8 @@ enum AuditCommand {
         /// The audit log: a JSON Lines file, or a `postgres://` URL.
         log: String,
     },
+    #[command(flatten)]
+    Transparency(crate::audit_cmd::TransparencyCommand),
 }
 
 /// Runs an exchange command.
@@ -142,6 +148,9 @@ pub(crate) fn run(command: ExchangeCommand) -> Result<(), Failure> {
         ExchangeCommand::Audit(AuditArgs {
             command: AuditCommand::Verify { head, log },
         }) => verify(&log, head.as_deref()),
+        ExchangeCommand::Audit(AuditArgs {
+            command: AuditCommand::Transparency(command),
+        }) => crate::audit_cmd::run(command),
     }
 }
 
@@ -507,6 +516,14 @@ fn receive(args: ReceiveArgs) -> Result<(), Failure> {
     if let Some(path) = output {
         check_output(path, &audit, &reads)?;
     }
+    if let Some(path) = args.receipt.as_deref() {
+        check_output(path, &audit, &reads)?;
+        if output.is_some_and(|o| same_file(o, path)) {
+            return Err(Failure::unusable(
+                "the receipt and the record cannot be written to the same file",
+            ));
+        }
+    }
     let agency = builder
         .replay_window(time::Duration::days(i64::from(args.replay_window_days)))
         .build()
@@ -525,11 +542,14 @@ fn receive(args: ReceiveArgs) -> Result<(), Failure> {
                 )));
             }
             let mut delivery = FileDelivery::new(path, true, received_json);
-            agency.receive_into_at(&bytes, at, &mut delivery)
+            agency.receive_receipted_into_at(&bytes, at, &mut delivery)
         }
-        None => agency.receive_at(&bytes, at),
+        None => agency.receive_receipted_at(&bytes, at),
     };
-    match result {
+    if let Some(path) = args.receipt.as_deref() {
+        write_receipt(path, &result.receipt);
+    }
+    match result.result {
         Ok(received) if output.is_none() => {
             let json = received_json(&received)
                 .map_err(|e| Failure::unusable(format!("cannot write the record: {e}")))?;
@@ -549,6 +569,24 @@ fn receive(args: ReceiveArgs) -> Result<(), Failure> {
             | ReceiveError::NotDelivered { .. }),
         ) => Err(Failure::unusable(e.to_string())),
         Err(e) => Err(Failure::refused(e.to_string())),
+    }
+}
+
+/// Writes the receipt to `path`, or says on standard error why there is
+/// none: the outcome of the receipt itself is already decided and
+/// recorded, so this does not change the exit code.
+fn write_receipt(
+    path: &Path,
+    receipt: &Result<liaison::receipt::Receipt, liaison::receipt::ReceiptError>,
+) {
+    let problem = match receipt {
+        Ok(r) => liaison::files::write_file(path, r.to_json().as_bytes(), false)
+            .err()
+            .map(|e| format!("cannot write `{}`: {e}", path.display())),
+        Err(e) => Some(e.to_string()),
+    };
+    if let Some(problem) = problem {
+        eprintln!("warning: no receipt: {problem}");
     }
 }
 

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod audit_cmd;
 mod envelope_cmd;
 mod exchange_cmd;
 mod match_cmd;
