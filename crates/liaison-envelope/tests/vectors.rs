@@ -378,7 +378,7 @@ fn names_in_the_rule_table() -> Vec<String> {
     let table = spec
         .split("### 13.1")
         .nth(1)
-        .expect("section 13.1")
+        .unwrap()
         .split("\n## ")
         .next()
         .unwrap();
