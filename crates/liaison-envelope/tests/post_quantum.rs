@@ -321,6 +321,49 @@ fn too_many_post_quantum_recipients_for_the_header_are_refused_before_any_wrap()
     assert!(seal(&sender, &cards[..880], Protection::PostQuantum).is_ok());
 }
 
+/// The bounds that section 5.3.1 states: with an empty label, 889 named
+/// X-Wing stanzas fit in the 1 MiB header for a classical sender and 884
+/// for a hybrid one (whose layer carries its ML-DSA-65 key and a longer
+/// header signature); one more is refused.
+#[test]
+fn the_header_holds_889_x_wing_stanzas_for_a_classical_sender_and_884_for_a_hybrid_one() {
+    let classical = identity("FR-A", 1);
+    let hybrid = identity("FR-H", 4)
+        .with_post_quantum_secret_bytes(&[4; 32])
+        .unwrap()
+        .with_post_quantum_signing_secret_bytes(&[5; 32])
+        .unwrap();
+    let base = identity("DE-B", 2);
+    let cards: Vec<Card> = (0..890u32)
+        .map(|i| {
+            let mut seed = [0u8; 32];
+            seed[..4].copy_from_slice(&i.to_be_bytes());
+            base.with_post_quantum_secret_bytes(&seed).unwrap().card()
+        })
+        .collect();
+    let seal = |sender: &Identity, n: usize| {
+        Sealer::new(sender)
+            .recipients(&cards[..n])
+            .protection(Protection::PostQuantum)
+            .at(NOW)
+            .seal(b"")
+    };
+    for (sender, most) in [(&classical, 889), (&hybrid, 884)] {
+        match seal(sender, most + 1) {
+            Err(SealError::HeaderTooLarge { len, max }) => {
+                assert_eq!(max, 1 << 20);
+                assert!(len > max, "{len}");
+            }
+            other => panic!("{most}: {other:?}"),
+        }
+        let sealed = seal(sender, most).unwrap();
+        let (header, len) = format::read_header(sealed.as_slice()).unwrap();
+        assert!(len <= 1 << 20, "{len}");
+        assert_eq!(header.layers[0].stanzas.len(), most);
+        assert_eq!(header.layers[0].is_hybrid(), most == 884);
+    }
+}
+
 #[test]
 fn key_files_name_the_post_quantum_fields_and_debug_shows_no_secret() {
     let bob = pq_identity("DE-B", 2);

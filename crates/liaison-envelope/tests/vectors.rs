@@ -119,6 +119,26 @@ fn describe_recipients(recipients: &[liaison_envelope::RecipientInfo]) -> String
         .join(", ")
 }
 
+/// The `suite` and `forms` lines of a success vector: the suite the reader
+/// reports, and each layer's form (`hybrid` or `classical`), oldest first.
+fn suite_and_forms(opened: &Opened) -> [String; 2] {
+    let forms: Vec<&str> = opened
+        .history
+        .iter()
+        .map(|layer| {
+            if layer.post_quantum_signed {
+                "hybrid"
+            } else {
+                "classical"
+            }
+        })
+        .collect();
+    [
+        format!("suite: {:#06x}", opened.suite),
+        format!("forms: {}", forms.join(", ")),
+    ]
+}
+
 fn check_success(name: &str, v: &Vector, opened: &Opened, bytes: &[u8], at: OffsetDateTime) {
     assert_eq!(opened.payload, v.hex("payload"), "{name}");
     assert_eq!(opened.label, v.hex("label"), "{name}");
@@ -140,6 +160,33 @@ fn check_success(name: &str, v: &Vector, opened: &Opened, bytes: &[u8], at: Offs
         })
         .collect();
     assert_eq!(history, v.all("history"), "{name}: history");
+    let [suite, forms] = suite_and_forms(opened);
+    assert_eq!(format!("suite: {}", v.one("suite")), suite, "{name}: suite");
+    assert_eq!(format!("forms: {}", v.one("forms")), forms, "{name}: forms");
+    // The summary flags agree with the suite and the forms.
+    assert_eq!(
+        opened.post_quantum,
+        v.one("suite") == "0x0003",
+        "{name}: post_quantum"
+    );
+    assert_eq!(
+        opened.post_quantum_signed,
+        v.one("forms").split(", ").all(|f| f == "hybrid"),
+        "{name}: post_quantum_signed"
+    );
+    // The bytes say the same: the suite in the core, each layer's form bit.
+    let (header, _) = format::read_header(bytes).unwrap();
+    assert_eq!(
+        format!("{:#06x}", header.core.suite),
+        v.one("suite"),
+        "{name}"
+    );
+    let bits: Vec<&str> = header
+        .layers
+        .iter()
+        .map(|l| if l.is_hybrid() { "hybrid" } else { "classical" })
+        .collect();
+    assert_eq!(bits.join(", "), v.one("forms"), "{name}: form bits");
     if let Some(seed) = v.opt("seed") {
         let seed: [u8; 32] = hex::decode(seed).unwrap().try_into().unwrap();
         let cards: Vec<Card> = v.one("sealed_for").split(", ").map(card_file).collect();
@@ -318,6 +365,106 @@ fn the_reference_reader_agrees_with_every_vector() {
         seen += 1;
     }
     assert!(seen >= 100, "only {seen} vectors");
+}
+
+/// The vector names in the third column of the rule table of section 13.1
+/// of the spec, with the ranges written as `name_0` to `_2` (or `name_0`
+/// and `_1`) expanded.
+fn names_in_the_rule_table() -> Vec<String> {
+    let spec = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/envelope-format.md"),
+    )
+    .unwrap();
+    let table = spec
+        .split("### 13.1")
+        .nth(1)
+        .unwrap()
+        .split("\n## ")
+        .next()
+        .unwrap();
+    let mut names = Vec::new();
+    for row in table.lines().filter(|l| l.starts_with("| ")) {
+        let Some(cell) = row.split(" | ").nth(2) else {
+            continue;
+        };
+        let ticked: Vec<&str> = cell.split('`').skip(1).step_by(2).collect();
+        for (i, name) in ticked.iter().enumerate() {
+            if let Some(last) = name.strip_prefix('_') {
+                // `prefix_lo` to `_hi`: every index from lo to hi, as wide.
+                let first = ticked[i - 1];
+                let (prefix, lo) = first.rsplit_once('_').unwrap();
+                let width = lo.len();
+                let (lo, hi): (usize, usize) = (lo.parse().unwrap(), last.parse().unwrap());
+                names.extend((lo..=hi).map(|n| format!("{prefix}_{n:0width$}")));
+            } else if !name.contains(['*', '/']) {
+                names.push((*name).to_owned());
+            }
+        }
+    }
+    names
+}
+
+/// Every vector is named in the rule table of section 13.1, and every name
+/// there is a vector: the spec and the files list the same cases.
+#[test]
+fn the_spec_names_every_vector_and_only_vectors() {
+    let named = names_in_the_rule_table();
+    let files: Vec<String> = std::fs::read_dir(dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && p.extension().is_none())
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .filter(|n| n != "README.md")
+        .collect();
+    let unnamed: Vec<&String> = files.iter().filter(|f| !named.contains(f)).collect();
+    assert!(
+        unnamed.is_empty(),
+        "vectors the table does not name: {unnamed:?}"
+    );
+    let missing: Vec<&String> = named.iter().filter(|n| !files.contains(n)).collect();
+    assert!(
+        missing.is_empty(),
+        "names in the table with no vector: {missing:?}"
+    );
+    assert!(files.len() >= 130, "only {} vectors", files.len());
+}
+
+/// The members of a card or identity file may come in any order: each key
+/// file read again with its members sorted by name (another order than the
+/// written one) gives the same card.
+#[test]
+fn key_file_members_may_come_in_any_order() {
+    let keys = dir().join("keys");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&keys).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        // `serde_json::Value` keeps its members sorted by name.
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let sorted = serde_json::to_string_pretty(&value).unwrap();
+        let order = |t: &str| -> Vec<String> {
+            t.lines()
+                .filter_map(|l| l.trim().strip_prefix('"'))
+                .map(|l| l.split('"').next().unwrap().to_owned())
+                .collect()
+        };
+        assert_ne!(order(&text), order(&sorted), "{path:?}");
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".identity.json") {
+            let a = Identity::from_json(&text).unwrap();
+            let b = Identity::from_json(&sorted).unwrap();
+            assert_eq!(a.card(), b.card(), "{name}");
+            assert_eq!(*a.to_json(), *b.to_json(), "{name}");
+        } else {
+            assert_eq!(
+                Card::from_json(&text).unwrap(),
+                Card::from_json(&sorted).unwrap(),
+                "{name}"
+            );
+        }
+        seen += 1;
+    }
+    assert!(seen >= 20, "only {seen} key files");
 }
 
 #[test]
@@ -931,6 +1078,7 @@ impl Gen {
                 describe_recipients(&layer.recipients)
             ));
         }
+        extra.extend(suite_and_forms(&opened));
         if let Some((to, anonymous, seed)) = sealed {
             extra.push(format!("sealed_for: {}", to.join(", ")));
             extra.push(format!(
@@ -976,6 +1124,23 @@ fn small_order_r_signature(seed: [u8; 32], msg: &[u8]) -> [u8; 64] {
     );
     assert!(CompressedEdwardsY(r).decompress().unwrap().is_small_order());
     sig
+}
+
+/// Replaces the `S` of an Ed25519 signature `R || S` by `S + L` (`L` the
+/// group order): the same point equation, a scalar that is not canonical.
+fn s_plus_l(sig: &mut [u8; 64]) {
+    let l: [u8; 32] =
+        hex::decode("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010")
+            .unwrap()
+            .try_into()
+            .unwrap();
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let v = u16::from(sig[32 + i]) + u16::from(l[i]) + carry;
+        sig[32 + i] = v as u8;
+        carry = v >> 8;
+    }
+    assert_eq!(carry, 0);
 }
 
 #[test]
@@ -1652,25 +1817,11 @@ fn generate() {
     spec::append_layer(&mut p, ed25519_seed("forwarder"), vec![stanza], proof);
     g.fail("fabricated_first_layer", "cannot open", "7.4", "a trusted forwarder built a first layer naming the sender, with its own data key, and forwarded it with a valid layer of its own: the first layer's header signature is not the sender's, so no byte is released", &spec::join(&p), &sender_forwarder);
     // Signature malleability: S + L instead of S.
-    let add_l = |sig: &mut [u8; 64]| {
-        let l: [u8; 32] =
-            hex::decode("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010")
-                .unwrap()
-                .try_into()
-                .unwrap();
-        let mut carry = 0u16;
-        for i in 0..32 {
-            let v = u16::from(sig[32 + i]) + u16::from(l[i]) + carry;
-            sig[32 + i] = v as u8;
-            carry = v >> 8;
-        }
-        assert_eq!(carry, 0);
-    };
     let mut p = spec::split(&base);
-    add_l(&mut p.header.header_signatures[0].ed25519);
+    s_plus_l(&mut p.header.header_signatures[0].ed25519);
     g.fail("header_signature_s_plus_l", "cannot open", "7.4, 2.1", "the header signature's S replaced by S + L (the same point equation, a non-canonical scalar)", &spec::join(&p), &sender);
     let mut p = spec::split(&base);
-    add_l(&mut p.signature.ed25519);
+    s_plus_l(&mut p.signature.ed25519);
     g.fail(
         "signature_s_plus_l",
         "cannot open",
@@ -1882,6 +2033,8 @@ fn generate() {
                 "history: sender -> {}",
                 describe_recipients(&opened.recipients)
             ),
+            suite_and_forms(&opened)[0].clone(),
+            suite_and_forms(&opened)[1].clone(),
         ],
     };
     g.write("success_expired_reader", &meta, &armor(&for_retired));

@@ -1,13 +1,15 @@
 //! The hybrid signature vectors of the generator in `tests/vectors.rs`:
 //! layers signed with Ed25519 and ML-DSA-65 by `sender_pq` and
-//! `forwarder_pq`, each half altered, the pair stripped to Ed25519 alone,
-//! another ML-DSA-65 key, and the structure of a hybrid layer.
+//! `forwarder_pq`, each half altered (the Ed25519 half also made
+//! non-strict), the pair stripped to Ed25519 alone (in the first, the last
+//! and a middle layer), another ML-DSA-65 key, and the structure of a
+//! hybrid layer.
 
 use liaison_envelope::format::{self, HYBRID_SIGNATURE_LEN};
 use liaison_envelope::{Protection, RecipientChange, Sealer, rewrap};
 
 use super::spec;
-use super::{Gen, card_file, ed25519_seed, mldsa65_seed};
+use super::{Gen, card_file, ed25519_seed, mldsa65_seed, s_plus_l, small_order_r_signature};
 
 pub(crate) fn vectors(g: &Gen) {
     let trusted = ["sender_pq"];
@@ -74,6 +76,60 @@ pub(crate) fn vectors(g: &Gen) {
         );
     }
 
+    // The Ed25519 half not strict (2.1), the ML-DSA-65 half left valid:
+    // both sign the message, which is unchanged, so only the strict
+    // verification of the Ed25519 half refuses these.
+    let header_msg = spec::header_transcript(&spec::split(&hybrid).header, 0);
+    let final_msg = {
+        let p = spec::split(&hybrid);
+        spec::transcript(&p.header, 0, &spec::content_digest(&p.chunks))
+    };
+    type Strict = fn(&mut spec::Parts, &[u8], &[u8]);
+    let not_strict: [(&str, &str, &str, Strict); 4] = [
+        (
+            "header_hybrid_signature_ed25519_not_strict",
+            "7.4, 2.1, 2.2",
+            "the Ed25519 half of the hybrid header signature made with a small-order R (it satisfies the cofactorless equation), the ML-DSA-65 half valid: both halves are verified, the Ed25519 one strictly",
+            |p, header_msg, _| {
+                p.header.header_signatures[0].ed25519 =
+                    small_order_r_signature(ed25519_seed("sender_pq"), header_msg);
+            },
+        ),
+        (
+            "header_hybrid_signature_ed25519_s_plus_l",
+            "7.4, 2.1, 2.2",
+            "the S of the Ed25519 half of the hybrid header signature replaced by S + L, the ML-DSA-65 half valid",
+            |p, _, _| s_plus_l(&mut p.header.header_signatures[0].ed25519),
+        ),
+        (
+            "hybrid_signature_ed25519_not_strict",
+            "7.8, 2.1, 2.2",
+            "the Ed25519 half of the hybrid final signature made with a small-order R, the ML-DSA-65 half valid",
+            |p, _, final_msg| {
+                p.signature.ed25519 = small_order_r_signature(ed25519_seed("sender_pq"), final_msg);
+            },
+        ),
+        (
+            "hybrid_signature_ed25519_s_plus_l",
+            "7.8, 2.1, 2.2",
+            "the S of the Ed25519 half of the hybrid final signature replaced by S + L, the ML-DSA-65 half valid",
+            |p, _, _| s_plus_l(&mut p.signature.ed25519),
+        ),
+    ];
+    for (name, rule, comment, alter) in not_strict {
+        let mut p = spec::split(&hybrid);
+        alter(&mut p, &header_msg, &final_msg);
+        g.fail_as(
+            "recipient_pq",
+            name,
+            "cannot open",
+            rule,
+            comment,
+            &spec::join(&p),
+            &trusted,
+        );
+    }
+
     // Stripped to Ed25519 alone and signed again with the sender's Ed25519
     // key, as whoever breaks Ed25519 could: a downgrade.
     let mut p = spec::split(&hybrid);
@@ -115,6 +171,14 @@ pub(crate) fn vectors(g: &Gen) {
     p.header.header_signatures[0].mldsa65.as_mut().unwrap()[18] ^= 0x01;
     spec::sign_as_is_with(&mut p, fed, Some(fmldsa));
     g.fail_as("recipient_pq", "hybrid_earlier_layer_header_signature_mldsa_bad", "cannot open", "7.4", "two hybrid layers: the ML-DSA-65 half of the first layer's header signature altered, the second layer signed again by the forwarder", &spec::join(&p), &trusted_both);
+    let mut p = spec::split(&forwarded);
+    p.header.signatures[0].ed25519[40] ^= 0x08;
+    spec::sign_as_is_with(&mut p, fed, Some(fmldsa));
+    g.fail_as("recipient_pq", "hybrid_earlier_layer_signature_ed25519_bad", "cannot open", "7.8", "two hybrid layers: the Ed25519 half of the first layer's final signature altered (its ML-DSA-65 half intact), the second layer signed again by the forwarder", &spec::join(&p), &trusted_both);
+    let mut p = spec::split(&forwarded);
+    p.header.header_signatures[0].ed25519[41] ^= 0x08;
+    spec::sign_as_is_with(&mut p, fed, Some(fmldsa));
+    g.fail_as("recipient_pq", "hybrid_earlier_layer_header_signature_ed25519_bad", "cannot open", "7.4", "two hybrid layers: the Ed25519 half of the first layer's header signature altered (its ML-DSA-65 half intact), the second layer signed again by the forwarder", &spec::join(&p), &trusted_both);
     // The forwarder's layer stripped: the downgrade is the forwarder's.
     let mut p = spec::split(&forwarded);
     p.header.layers[1].mldsa65_signer = None;
@@ -122,6 +186,45 @@ pub(crate) fn vectors(g: &Gen) {
     p.signature.mldsa65 = None;
     spec::sign_as_is(&mut p, fed);
     g.fail_as("recipient_pq", "hybrid_forwarder_signature_stripped", "signature downgrade", "7.3", "two hybrid layers, the forwarder's made classical and signed again with its Ed25519 key: every layer's form is checked against its signer's card", &spec::join(&p), &trusted_both);
+
+    // Three layers of both forms: the hybrid sender to the hybrid
+    // forwarder, which forwards to `recipient_pq` (a classical signer with
+    // an X-Wing key), which forwards to `other_pq`.
+    let to_recipient = rewrap(
+        &for_forwarder,
+        &g.id("forwarder_pq"),
+        &both[..1],
+        g.at,
+        RecipientChange::Replace(&[card_file("recipient_pq")]),
+    )
+    .unwrap();
+    let chain = [
+        card_file("sender_pq"),
+        card_file("forwarder_pq"),
+        card_file("recipient_pq"),
+    ];
+    let three = rewrap(
+        &to_recipient,
+        &g.id("recipient_pq"),
+        &chain[..2],
+        g.at,
+        RecipientChange::Replace(&[card_file("other_pq")]),
+    )
+    .unwrap();
+    let trusted_chain = ["sender_pq", "forwarder_pq", "recipient_pq"];
+    g.success_as("other_pq", "success_three_layers_both_forms", "8, 5.6, 7.3", "sealed by a hybrid signer, forwarded by a hybrid forwarder, forwarded again by a classical signer: two hybrid layers, then a classical one, each under its card", &three, &trusted_chain, None);
+    // The middle layer stripped: its ML-DSA-65 key and signatures removed,
+    // its Ed25519 signatures made again (as whoever breaks Ed25519 could),
+    // and the last layer signed again by its own signer. The holder proofs
+    // still hold (they bind the index and the Ed25519 key only).
+    let mut p = spec::split(&three);
+    p.header.layers[1].mldsa65_signer = None;
+    let digest = spec::content_digest(&p.chunks);
+    p.header.header_signatures[1] =
+        spec::sign_pair(fed, None, &spec::header_transcript(&p.header, 1));
+    p.header.signatures[1] = spec::sign_pair(fed, None, &spec::transcript(&p.header, 1, &digest));
+    spec::sign_as_is(&mut p, ed25519_seed("recipient_pq"));
+    g.fail_as("other_pq", "hybrid_middle_layer_signature_stripped", "signature downgrade", "7.3", "three layers, the middle one (the hybrid forwarder's) made classical and signed again with its Ed25519 key, the last layer signed again: the form of every layer is checked against its card, not only the first's and the last's", &spec::join(&p), &trusted_chain);
 
     // Structure.
     let mut core = Vec::new();
