@@ -357,6 +357,10 @@ fn answer(args: AnswerArgs) -> Result<(), Failure> {
             "the holder key is not the key the resolver's index was built with",
         ));
     }
+    // One answer at a time per ledger: read, charge and write it under an
+    // exclusive lock, so that answers run at once cannot both spend the
+    // same budget.
+    let _lock = lock_beside(&args.ledger)?;
     let mut ledger = if args.ledger.exists() {
         Ledger::from_bytes(&read_input(Some(&args.ledger))?)
             .map_err(|e| Failure::unusable(format!("ledger `{}`: {e}", args.ledger.display())))?
@@ -375,6 +379,24 @@ fn answer(args: AnswerArgs) -> Result<(), Failure> {
     write_output(Some(&args.ledger), &ledger.to_bytes())?;
     let sealed = result.map_err(failure)?;
     write_output(args.output.as_deref(), &sealed)
+}
+
+/// Takes an exclusive lock on `PATH.lock` beside `path`, held until the
+/// returned file is dropped.
+fn lock_beside(path: &std::path::Path) -> Result<std::fs::File, Failure> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let lock = path.with_file_name(name);
+    let unusable =
+        |e: std::io::Error| Failure::unusable(format!("cannot lock `{}`: {e}", lock.display()));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock)
+        .map_err(unusable)?;
+    file.lock().map_err(unusable)?;
+    Ok(file)
 }
 
 #[derive(Serialize)]

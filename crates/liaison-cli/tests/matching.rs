@@ -304,3 +304,77 @@ fn two_agencies_match_through_files() {
     assert!(log.contains("keys:travel-document=2"));
     assert!(!log.contains("SPECI") && !log.contains("XR123"));
 }
+
+#[test]
+fn answers_run_at_once_never_spend_more_than_the_budget() {
+    let t = Setup::new();
+    let p = |n: &str| s(&t.path(n)).to_owned();
+    ok(&t.run(
+        "index",
+        "NLD-KMAR",
+        &[
+            "--key",
+            &p("kmar.match-key"),
+            "--to",
+            "DEU-BPOL",
+            "--resolver",
+            &p("kmar.resolver"),
+            "-o",
+            &p("index.parcel"),
+            &p("held.json"),
+        ],
+    ));
+    // Twelve queries of two keys each against a budget of ten a day: five
+    // may be answered, however the answers interleave.
+    for i in 0..12 {
+        ok(&t.run(
+            "query",
+            "DEU-BPOL",
+            &[
+                "--index",
+                &p("index.parcel"),
+                "--purpose",
+                "border-control",
+                "--pending",
+                &p(&format!("bpol{i}.pending")),
+                "-o",
+                &p(&format!("query{i}.parcel")),
+                &p("asked.json"),
+            ],
+        ));
+    }
+    let children: Vec<_> = (0..12)
+        .map(|i| {
+            let mut args = t.agency("NLD-KMAR");
+            args.splice(0..0, ["match".to_owned(), "answer".to_owned()]);
+            args.extend(
+                [
+                    "--key",
+                    &p("kmar.match-key"),
+                    "--resolver",
+                    &p("kmar.resolver"),
+                    "--agreements",
+                    &p("agreement.toml"),
+                    "--ledger",
+                    &p("kmar.ledger"),
+                    "-o",
+                    &p(&format!("answer{i}.parcel")),
+                    &p(&format!("query{i}.parcel")),
+                ]
+                .map(str::to_owned),
+            );
+            Command::new(env!("CARGO_BIN_EXE_liaison"))
+                .args(args)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect::<Vec<_>>();
+    let answered = children
+        .into_iter()
+        .map(|mut c| c.wait().unwrap())
+        .filter(|status| status.success())
+        .count();
+    assert_eq!(answered, 5);
+}
