@@ -214,4 +214,20 @@ mod tests {
         );
         verify_consistency(0, 0, &EMPTY_ROOT, &EMPTY_ROOT, &[]).unwrap();
     }
+
+    #[test]
+    fn a_log_that_shrank_is_never_consistent() {
+        // The proof and roots of the larger size given the wrong way round:
+        // refused for its sizes, whatever the proof holds.
+        let mut tree = Tree::new();
+        for i in 0u32..8 {
+            tree.push(&i.to_be_bytes());
+        }
+        let proof = tree.consistency_proof(3, 5).unwrap();
+        let (r3, r5) = (tree.root_at(3).unwrap(), tree.root_at(5).unwrap());
+        assert_eq!(
+            verify_consistency(5, 3, &r5, &r3, &proof),
+            Err(ProofError::BadSizes { old: 5, new: 3 })
+        );
+    }
 }
