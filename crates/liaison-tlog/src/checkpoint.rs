@@ -152,6 +152,27 @@ mod tests {
         "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
 
     #[test]
+    fn a_checkpoint_naming_another_log_is_refused_though_its_key_signed_it() {
+        // The key of `log.example/a` signs a checkpoint whose origin line
+        // names `log.example/b`: the signature is good, the checkpoint is
+        // not that log's.
+        let signer = crate::note::Ed25519Signer::from_seed("log.example/a", &[7; 32]).unwrap();
+        let verifier = NoteVerifier::ed25519("log.example/a", &signer.public_key()).unwrap();
+        let note = Checkpoint::new("log.example/b", 3, [1; 32])
+            .sign(&signer)
+            .unwrap();
+        note.verify(&verifier).unwrap();
+        assert!(matches!(
+            Checkpoint::open_note(&note, &verifier),
+            Err(CheckpointError::Origin { .. })
+        ));
+        let own = Checkpoint::new("log.example/a", 3, [1; 32])
+            .sign(&signer)
+            .unwrap();
+        Checkpoint::open_note(&own, &verifier).unwrap();
+    }
+
+    #[test]
     fn the_specification_example_reads() {
         let c = Checkpoint::from_text(EXAMPLE).unwrap();
         assert_eq!(c.origin, "example.com/behind-the-sofa");
