@@ -231,6 +231,55 @@ fn a_reference_is_not_resolved_when_the_agreement_does_not_reveal_it() {
     assert!(err.to_string().contains("reveals references"), "{err}");
 }
 
+#[test]
+fn a_reference_resolves_only_for_a_kind_the_partner_may_ask_about() {
+    let (kmar, bpol) = agencies_under(agreement(r#"["travel-document"]"#, true));
+    let record = Record::from_json(RECORD.as_bytes()).unwrap();
+    let key = HolderKey::generate().unwrap();
+    let built = build_index(std::slice::from_ref(&record), &key, FilterWidth::Bits32).unwrap();
+    let purpose: Purpose = "border-control".parse().unwrap();
+    let (pending, query) = bpol
+        .match_query_at(&built.index, kmar.id(), &purpose, &asked(), at())
+        .unwrap();
+    let answer = kmar
+        .match_answer_at(
+            &query,
+            &key,
+            built.index.commitment(),
+            &MatchLimits::default(),
+            &mut Ledger::new(),
+            at(),
+        )
+        .unwrap();
+    let outcomes = bpol
+        .match_finish_at(&answer, &pending, &built.index, kmar.id(), at())
+        .unwrap();
+    let hit = outcomes[0].hit.unwrap();
+    assert!(
+        kmar.match_resolve_at(&built.resolver, &hit, bpol.id(), &purpose, at())
+            .is_ok()
+    );
+    // The same holder under a clause that lets this partner ask about
+    // vehicles only: the travel document's reference resolves to nothing.
+    let (vehicles_only, _) = agencies_under(agreement(r#"["vehicle"]"#, true));
+    let err = vehicles_only
+        .match_resolve_at(&built.resolver, &hit, bpol.id(), &purpose, at())
+        .unwrap_err();
+    assert_eq!(err.code(), "match-reference-not-resolved");
+    assert!(
+        err.to_string()
+            .contains("reveals references of the kind `travel-document`"),
+        "{err}"
+    );
+    let entries = vehicles_only.audit().entries().unwrap();
+    let last = entries.last().unwrap();
+    assert!(
+        last.reasons.iter().any(|r| r == "kind:travel-document"),
+        "{:?}",
+        last.reasons
+    );
+}
+
 /// The code of the refusal of `query` by `kmar` under `limits`.
 fn refusal(
     kmar: &Agency,

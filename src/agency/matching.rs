@@ -393,18 +393,36 @@ impl Agency {
         at: Timestamp,
     ) -> Result<Vec<Uuid>, MatchError> {
         let grants = self.policies.match_grants(&self.id, partner, at);
-        let grant = grants
-            .iter()
-            .find(|g| g.clause.reveal_reference && g.clause.purposes.contains(purpose));
+        // A reference resolves only under a clause that lets this partner
+        // ask about its key's kind for this purpose and reveals references:
+        // a reference another partner obtained, for a kind this partner may
+        // not ask about, resolves to nothing.
+        let resolution = resolver.resolve(reference);
+        let kind = resolution.as_ref().map(|r| r.kind.as_str().to_owned());
+        let grant = grants.iter().find(|g| {
+            g.clause.reveal_reference
+                && g.clause.purposes.contains(purpose)
+                && kind
+                    .as_deref()
+                    .is_none_or(|k| g.clause.key_kinds.iter().any(|x| x.as_str() == k))
+        });
         let mut event = AuditEvent::new(EntryKind::Match, AuditOutcome::Denied, at);
         event.counterparty = Some(partner.clone());
         event.purpose = Some(purpose.clone());
         event.reasons = vec!["match-resolve".to_owned()];
+        if let Some(k) = &kind {
+            event.reasons.push(format!("kind:{k}"));
+        }
         let result = match grant {
             None => Err(MatchError::Reference {
-                reason: format!(
-                    "no match clause in force for `{partner}` and `{purpose}` reveals references: ask the partner to describe what it requests"
-                ),
+                reason: match &kind {
+                    Some(k) => format!(
+                        "no match clause in force for `{partner}` and `{purpose}` reveals references of the kind `{k}`: ask the partner to describe what it requests"
+                    ),
+                    None => format!(
+                        "no match clause in force for `{partner}` and `{purpose}` reveals references: ask the partner to describe what it requests"
+                    ),
+                },
             }),
             Some(g) => {
                 event.agreements.push(AuditAgreement {
@@ -412,8 +430,7 @@ impl Agency {
                     id: g.reference.id.clone(),
                     version: g.reference.version,
                 });
-                resolver
-                    .resolve(reference)
+                resolution
                     .map(|r| {
                         r.records
                             .iter()
