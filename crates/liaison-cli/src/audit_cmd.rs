@@ -1,5 +1,5 @@
-//! `liaison audit checkpoint|prove|consistency|check-proof|witness`: the
-//! audit log as a transparency log (`docs/audit.md`).
+//! `liaison audit checkpoint|prove|consistency|check-proof|check-receipt|witness`:
+//! the audit log as a transparency log (`docs/audit.md`).
 //!
 //! Exit codes: 0 success (a proof, receipt or checkpoint that holds), 1
 //! refused (one that does not hold, a witness that refuses), 2 unusable
