@@ -44,6 +44,7 @@ mod file;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod quarantine;
+mod read_only;
 
 /// The quarantine file beside the log file at `log`: `LOG.quarantine`,
 /// where the file store moves a torn tail (see `docs/exchange.md`).
@@ -200,6 +201,24 @@ impl AuditLog {
             });
         }
         Self::open(location)
+    }
+
+    /// Opens the JSON Lines log at `path` only to read it (for checkpoints
+    /// and proofs): verifies what it holds, and never writes to it, so a
+    /// torn tail is refused rather than recovered.
+    ///
+    /// # Errors
+    ///
+    /// [`AuditError::Store`] when the file cannot be read,
+    /// [`AuditError::Damaged`] when its content does not verify and
+    /// [`AuditError::Torn`] when it ends with an incomplete line (the next
+    /// writer, [`AuditLog::open`], moves that line to quarantine and
+    /// records a recovery entry). Appending through the log fails with
+    /// [`AuditError::Store`].
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self, AuditError> {
+        Self::with_store(read_only::ReadOnlyFile {
+            path: path.as_ref().to_path_buf(),
+        })
     }
 
     /// A log in memory, for tests, benchmarks and short-lived tools: it

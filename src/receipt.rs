@@ -69,6 +69,21 @@ pub enum ReceiptError {
         /// What was expected.
         expected: String,
     },
+    /// The receipt's time is outside the validity window of the receiver's
+    /// card: the card did not vouch for the key then.
+    #[error(
+        "the receipt's time {at} is outside the validity window of the card of `{agency}` ({not_before} to {not_after}): check it with the card that was valid then"
+    )]
+    CardNotValid {
+        /// The receipt's time.
+        at: Timestamp,
+        /// The card's agency id.
+        agency: String,
+        /// Start of the card's validity window.
+        not_before: Timestamp,
+        /// End of the card's validity window.
+        not_after: Timestamp,
+    },
     /// The checkpoint, proof or entry does not hold (see [`EvidenceError`]).
     #[error("{0}")]
     Evidence(#[from] EvidenceError),
@@ -223,12 +238,19 @@ impl ReceiptText {
                     serde_json::from_str(&v).map_err(|_| bad(n, "not JSON"))?;
                 let canonical = liaison_record::canonicalize_value(&value);
                 (canonical == v.as_bytes())
-                    .then_some(v)
+                    .then_some((n, v))
                     .ok_or_else(|| bad(n, "not canonical JSON"))
             })
             .transpose()?;
+        if let (false, Some((n, _))) = (accepted, &obligations) {
+            return Err(bad(*n, "a refusal carries no `obligations`"));
+        }
+        let obligations = obligations.map(|(_, v)| v);
         let mut reasons = Vec::new();
         while let Some((n, v)) = take("reason", false)? {
+            if accepted {
+                return Err(bad(n, "an accepted receipt carries no `reason`"));
+            }
             let r: String = serde_json::from_str(&v).map_err(|_| bad(n, "not a JSON string"))?;
             if serde_json::to_string(&r).ok().as_deref() != Some(v.as_str()) {
                 return Err(bad(n, "not the JSON string as written"));
@@ -342,6 +364,14 @@ impl Receipt {
                 expected: format!("`{}`", card.agency_id()),
             });
         }
+        if !card.is_valid_at(text.at.to_offset_date_time()) {
+            return Err(ReceiptError::CardNotValid {
+                at: text.at,
+                agency: card.agency_id().to_owned(),
+                not_before: Timestamp::from_offset_date_time(card.not_before()),
+                not_after: Timestamp::from_offset_date_time(card.not_after()),
+            });
+        }
         if let Some(p) = parcel.filter(|p| *p != text.parcel) {
             return Err(ReceiptError::Other {
                 found: format!("parcel `{}`", text.parcel),
@@ -445,6 +475,9 @@ mod tests {
             text.trim_end().to_owned(),
             format!("{text}extra\n"),
             text.replace("2026-11-26T09:00:00.000Z", "2026-11-26 09:00:00"),
+            // A refusal with obligations, an acceptance with reasons.
+            text.replace("reason \"label", "obligations {}\nreason \"label"),
+            text.replace("outcome refused", "outcome accepted"),
         ] {
             if bad == text.replace("from NLD-KMAR\n", "") {
                 // Without `from` the text still reads: the sender is optional.

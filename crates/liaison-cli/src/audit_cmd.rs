@@ -1,5 +1,5 @@
-//! `liaison audit checkpoint|prove|consistency|check-proof|witness`: the
-//! audit log as a transparency log (`docs/audit.md`).
+//! `liaison audit checkpoint|prove|consistency|check-proof|check-receipt|witness`:
+//! the audit log as a transparency log (`docs/audit.md`).
 //!
 //! Exit codes: 0 success (a proof, receipt or checkpoint that holds), 1
 //! refused (one that does not hold, a witness that refuses), 2 unusable
@@ -60,7 +60,8 @@ pub(crate) enum TransparencyCommand {
         log: String,
     },
     /// Check an entry proof or a consistency proof file against the log's
-    /// card: exit 0 when it holds, 1 when it does not.
+    /// card (valid now, or at `--at`): exit 0 when it holds, 1 when it does
+    /// not, 2 when the input is not a proof file or is unusable.
     CheckProof {
         /// The card of the agency whose log it is.
         #[arg(long)]
@@ -70,16 +71,22 @@ pub(crate) enum TransparencyCommand {
         /// from the log's agency, whose checkpoint is taken.
         #[arg(long)]
         since: Option<PathBuf>,
+        /// The time (RFC 3339) at which the card must be valid (default:
+        /// now); give the time the proof was received to check it later.
+        #[arg(long)]
+        at: Option<String>,
         /// The proof file (`-` for standard input).
         proof: PathBuf,
     },
     /// Check a receipt against the receiver's card: exit 0 when it holds
-    /// (and print what it says), 1 when it does not.
+    /// (and print what it says), 1 when it does not, 2 when the input is
+    /// not a receipt file or is unusable.
     CheckReceipt {
         /// The card of the receiving agency.
         #[arg(long)]
         card: PathBuf,
-        /// The parcel the receipt must be for.
+        /// The parcel the receipt must be for (without it, any receipt of
+        /// the card's agency holds: a sender should always give it).
         #[arg(long)]
         parcel: Option<uuid::Uuid>,
         /// The receipt file (`-` for standard input).
@@ -112,7 +119,7 @@ pub(crate) enum TransparencyCommand {
 pub(crate) fn run(command: TransparencyCommand) -> Result<(), Failure> {
     match command {
         TransparencyCommand::Checkpoint { identity, log } => {
-            let identity = load_identity(&identity)?;
+            let identity = signing_identity(&identity)?;
             let note = open_log(&log)?
                 .checkpoint(&identity)
                 .map_err(|e| Failure::unusable(e.to_string()))?;
@@ -124,7 +131,7 @@ pub(crate) fn run(command: TransparencyCommand) -> Result<(), Failure> {
             identity,
             log,
         } => {
-            let identity = identity.as_deref().map(load_identity).transpose()?;
+            let identity = identity.as_deref().map(signing_identity).transpose()?;
             let proof = open_log(&log)?
                 .prove_entry(entry, size, identity.as_ref())
                 .map_err(|e| Failure::unusable(e.to_string()))?;
@@ -136,7 +143,7 @@ pub(crate) fn run(command: TransparencyCommand) -> Result<(), Failure> {
             identity,
             log,
         } => {
-            let identity = identity.as_deref().map(load_identity).transpose()?;
+            let identity = identity.as_deref().map(signing_identity).transpose()?;
             let log = open_log(&log)?;
             let unusable = |e: liaison::audit::TransparencyError| Failure::unusable(e.to_string());
             let proof = log.prove_consistency(from, to).map_err(unusable)?;
@@ -151,8 +158,28 @@ pub(crate) fn run(command: TransparencyCommand) -> Result<(), Failure> {
                     .as_bytes(),
             )
         }
-        TransparencyCommand::CheckProof { card, since, proof } => {
-            check_proof(&load_card(&card)?, since.as_deref(), &proof)
+        TransparencyCommand::CheckProof {
+            card,
+            since,
+            at,
+            proof,
+        } => {
+            let card = load_card(&card)?;
+            let at = match at {
+                Some(t) => t.parse::<liaison::Timestamp>().map_err(|e| {
+                    Failure::unusable(format!("--at `{t}` is not an RFC 3339 time: {e}"))
+                })?,
+                None => liaison::Timestamp::now(),
+            };
+            if !card.is_valid_at(at.to_offset_date_time()) {
+                return Err(Failure::refused(format!(
+                    "the card of `{}` is not valid at {at} (valid from {} to {}): check with the card that was valid when the proof was made, and give that time with --at",
+                    card.agency_id(),
+                    liaison::Timestamp::from_offset_date_time(card.not_before()),
+                    liaison::Timestamp::from_offset_date_time(card.not_after()),
+                )));
+            }
+            check_proof(&card, since.as_deref(), &proof)
         }
         TransparencyCommand::CheckReceipt {
             card,
@@ -166,7 +193,7 @@ pub(crate) fn run(command: TransparencyCommand) -> Result<(), Failure> {
             proof,
             checkpoint,
         } => {
-            let identity = load_identity(&identity)?;
+            let identity = signing_identity(&identity)?;
             let card = load_card(&card)?;
             let proof = proof
                 .as_deref()
@@ -178,6 +205,10 @@ pub(crate) fn run(command: TransparencyCommand) -> Result<(), Failure> {
             let bytes = read_input(Some(&checkpoint))?;
             let store = WitnessStore::open(&state).map_err(|e| Failure::unusable(e.to_string()))?;
             let now = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).unwrap_or(0);
+            let first_use = store
+                .state(card.agency_id())
+                .map_err(|e| Failure::unusable(e.to_string()))?
+                .is_none();
             let cosigned = store
                 .cosign(
                     &identity,
@@ -192,6 +223,13 @@ pub(crate) fn run(command: TransparencyCommand) -> Result<(), Failure> {
                     }
                     other => Failure::unusable(other.to_string()),
                 })?;
+            if first_use {
+                eprintln!(
+                    "no checkpoint of `{}` was cosigned before in `{}`: this one is trusted on first use, without a consistency proof; tell whoever relies on the cosignature",
+                    card.agency_id(),
+                    state.display()
+                );
+            }
             write_output(None, cosigned.to_text().as_bytes())
         }
     }
@@ -288,6 +326,22 @@ fn load_identity(path: &Path) -> Result<liaison::Identity, Failure> {
     liaison::load_identity(path).map_err(|e| Failure::unusable(e.to_string()))
 }
 
+/// An identity to sign with: its card must be valid now.
+fn signing_identity(path: &Path) -> Result<liaison::Identity, Failure> {
+    let identity = load_identity(path)?;
+    let card = identity.card();
+    if !card.is_valid_at(time::OffsetDateTime::now_utc()) {
+        return Err(Failure::unusable(format!(
+            "the identity `{}` of `{}` is not valid now (its card is valid from {} to {}): sign with a current identity",
+            path.display(),
+            card.agency_id(),
+            liaison::Timestamp::from_offset_date_time(card.not_before()),
+            liaison::Timestamp::from_offset_date_time(card.not_after()),
+        )));
+    }
+    Ok(identity)
+}
+
 fn load_card(path: &Path) -> Result<Card, Failure> {
     let bytes = read_input(Some(path))?;
     std::str::from_utf8(&bytes)
@@ -296,7 +350,8 @@ fn load_card(path: &Path) -> Result<Card, Failure> {
         .map_err(|e| Failure::unusable(format!("{}: {e}", describe(Some(path)))))
 }
 
-/// Opens an existing log (a file that does not exist is not created).
+/// Opens an existing log to read it: a file is never written (a torn tail
+/// is refused, not recovered), and one that does not exist is not created.
 fn open_log(location: &str) -> Result<AuditLog, Failure> {
     let url = location.starts_with("postgres://") || location.starts_with("postgresql://");
     if !url && !Path::new(location).is_file() {
@@ -304,8 +359,16 @@ fn open_log(location: &str) -> Result<AuditLog, Failure> {
             "`{location}` is not an audit log file; give the path of an existing log"
         )));
     }
-    AuditLog::open_location(location).map_err(|e| match e {
+    let opened = if url {
+        AuditLog::open_location(location)
+    } else {
+        AuditLog::open_read_only(location)
+    };
+    opened.map_err(|e| match e {
         AuditError::Damaged { .. } => Failure::refused(e.to_string()),
+        AuditError::Torn { line } => Failure::unusable(format!(
+            "`{location}` ends with an incomplete line {line} (an interrupted append); this command only reads the log: run `liaison audit verify` to see it, or any writing command first, which moves the line to quarantine and records a recovery entry"
+        )),
         other => Failure::unusable(other.to_string()),
     })
 }

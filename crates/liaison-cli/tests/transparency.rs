@@ -41,6 +41,10 @@ fn record(id: &str) -> String {
 
 const NOW: &str = "2026-11-26T09:00:00Z";
 
+/// The end of the test cards' validity: signing checks the card against
+/// the current time, so it lies far ahead.
+const LATER: &str = "2036-01-01T00:00:00Z";
+
 fn liaison(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_liaison"))
         .args(args)
@@ -81,7 +85,7 @@ impl Setup {
                 "--not-before",
                 "2026-01-01T00:00:00Z",
                 "--not-after",
-                "2027-01-01T00:00:00Z",
+                LATER,
             ]);
             assert_eq!(code(&out), 0, "{}", stderr(&out));
         }
@@ -379,6 +383,12 @@ fn checkpoints_proofs_and_a_witness_from_the_command_line() {
         "{}",
         stdout(&out)
     );
+    // and says that it trusted it on first use.
+    assert!(
+        stderr(&out).contains("trusted on first use"),
+        "{}",
+        stderr(&out)
+    );
 
     // The log grows; a consistency proof from the held size checks.
     let out = setup.exchange(4, "receipt-4.json");
@@ -425,6 +435,7 @@ fn checkpoints_proofs_and_a_witness_from_the_command_line() {
     assert_eq!(code(&witness("new.note", None)), 1);
     let out = witness("new.note", Some("consistency.json"));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("first use"), "{}", stderr(&out));
     // And refuses to go back.
     let out = witness("held.note", None);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
@@ -476,4 +487,178 @@ fn checkpoints_proofs_and_a_witness_from_the_command_line() {
         s(&setup.path("regrown.json")),
     ]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
+}
+
+#[test]
+fn reading_commands_refuse_a_torn_tail_and_leave_the_log_as_it_is() {
+    let setup = Setup::new();
+    let out = setup.exchange(1, "receipt.json");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let log = setup.audit("DEU-BPOL");
+    let id = setup.identity("DEU-BPOL");
+    let mut bytes = fs::read(&log).unwrap();
+    bytes.extend_from_slice(b"{\"at\":\"2026-11-26T09:");
+    fs::write(&log, &bytes).unwrap();
+    for args in [
+        vec!["audit", "checkpoint", "--identity", s(&id), s(&log)],
+        vec!["audit", "prove", "--entry", "1", s(&log)],
+        vec!["audit", "consistency", "--from", "1", "--to", "1", s(&log)],
+    ] {
+        let out = liaison(&args);
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("incomplete line 2")
+                && stderr(&out).contains("liaison audit verify"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(out.stdout.is_empty());
+        assert_eq!(fs::read(&log).unwrap(), bytes, "{args:?} changed the log");
+        assert!(!liaison::audit::quarantine_path(&log).exists());
+    }
+    // Once a writer has recovered the tail, the same commands work.
+    let opened = liaison::audit::AuditLog::open(&log).unwrap();
+    assert_eq!(opened.len(), 2);
+    drop(opened);
+    let out = liaison(&["audit", "checkpoint", "--identity", s(&id), s(&log)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("DEU-BPOL\n2\n"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn card_windows_bound_signing_proofs_and_receipts() {
+    let setup = Setup::new();
+    let out = setup.exchange(1, "receipt.json");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let log = setup.audit("DEU-BPOL");
+    // An identity whose card expired signs no checkpoint, and cosigns
+    // nothing.
+    for agency in ["DEU-BPOL", "POL-SG"] {
+        let out = liaison(&[
+            "keygen",
+            "--agency",
+            agency,
+            "--out",
+            s(&setup.path("expired")),
+            "--not-before",
+            "2026-01-01T00:00:00Z",
+            "--not-after",
+            "2026-06-01T00:00:00Z",
+        ]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    let expired = |agency: &str| {
+        setup
+            .path("expired")
+            .join(format!("{agency}.identity.json"))
+    };
+    let out = liaison(&[
+        "audit",
+        "checkpoint",
+        "--identity",
+        s(&expired("DEU-BPOL")),
+        s(&log),
+    ]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("not valid now"), "{}", stderr(&out));
+    let out = setup.to_file(
+        "held.note",
+        &[
+            "audit",
+            "checkpoint",
+            "--identity",
+            s(&setup.identity("DEU-BPOL")),
+            s(&log),
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let state = setup.path("witness-state");
+    fs::create_dir(&state).unwrap();
+    let out = liaison(&[
+        "audit",
+        "witness",
+        "--identity",
+        s(&expired("POL-SG")),
+        "--card",
+        s(&setup.card("DEU-BPOL")),
+        "--state",
+        s(&state),
+        s(&setup.path("held.note")),
+    ]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("not valid now"), "{}", stderr(&out));
+    assert_eq!(fs::read_dir(&state).unwrap().count(), 0);
+
+    // The receiver's card as it would read had it ended before the
+    // receipt's time (2026-11-26): the receipt is refused.
+    let card = fs::read_to_string(setup.card("DEU-BPOL")).unwrap();
+    let ended = card.replace(
+        &format!("\"not_after\": \"{LATER}\""),
+        "\"not_after\": \"2026-06-01T00:00:00Z\"",
+    );
+    assert_ne!(card, ended);
+    fs::write(setup.path("ended.card.json"), ended).unwrap();
+    let out = liaison(&[
+        "audit",
+        "check-receipt",
+        "--card",
+        s(&setup.path("ended.card.json")),
+        s(&setup.path("receipt.json")),
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("validity window"), "{}", stderr(&out));
+
+    // A proof is checked against a card valid now, or at --at.
+    let out = setup.to_file(
+        "proof.json",
+        &[
+            "audit",
+            "prove",
+            "--entry",
+            "1",
+            "--identity",
+            s(&setup.identity("DEU-BPOL")),
+            s(&log),
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let check = |card: &Path, at: Option<&str>| {
+        let mut args = vec!["audit", "check-proof", "--card", s(card)];
+        if let Some(at) = at {
+            args.extend(["--at", at]);
+        }
+        let proof = setup.path("proof.json");
+        args.push(s(&proof));
+        liaison(&args)
+    };
+    let ended = setup.path("ended.card.json");
+    let out = check(&ended, None);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("not valid at"), "{}", stderr(&out));
+    let out = check(&ended, Some("2026-03-01T00:00:00Z"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = check(&setup.card("DEU-BPOL"), None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = check(&setup.card("DEU-BPOL"), Some("yesterday"));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
+
+#[test]
+fn malformed_receipts_and_proofs_exit_2() {
+    let setup = Setup::new();
+    fs::write(setup.path("junk.json"), b"{\"type\":\"liaison-receipt\"}\n").unwrap();
+    for command in ["check-receipt", "check-proof"] {
+        let out = liaison(&[
+            "audit",
+            command,
+            "--card",
+            s(&setup.card("DEU-BPOL")),
+            s(&setup.path("junk.json")),
+        ]);
+        assert_eq!(code(&out), 2, "{command}: {}", stderr(&out));
+    }
 }

@@ -323,19 +323,22 @@ fn generate() -> Vec<Vector> {
         .header("vkey", vkey.clone())
         .body(edited),
     );
-    let mut unsigned =
-        Note::new(&Checkpoint::new(LOG, 7, tree.root_at(7).unwrap()).to_text()).unwrap();
-    unsigned.sign(&other).unwrap();
-    let text = unsigned.to_text().replacen("\n7\n", "\n07\n", 1);
+    // Signed by the log's key over a text whose size has a leading zero:
+    // only the zero is wrong.
+    let root7 = tree.root_at(7).unwrap();
+    let mut zero = Note::new(&format!("{LOG}\n07\n{}\n", b64(&root7))).unwrap();
+    zero.sign(&log).unwrap();
     out.push(
         Vector::new(
             "checkpoint_leading_zero",
             "checkpoint",
             "invalid",
-            "a size with a leading zero",
+            "signed by the log's key, but the size 7 written with a leading zero",
         )
         .header("vkey", vkey.clone())
-        .body(text),
+        .header("size", "7".to_owned())
+        .header("root", b64(&root7))
+        .body(zero.to_text()),
     );
     let mut cosigned = note.clone();
     cosigned.cosign(&witness, 1_700_000_000).unwrap();
@@ -350,6 +353,27 @@ fn generate() -> Vec<Vector> {
         .header("cosigner-vkey", wkey.clone())
         .header("timestamp", "1700000000".to_owned())
         .body(cosigned.to_text()),
+    );
+    // The log's signature intact, the witness's signature with one bit
+    // flipped (its key id and timestamp intact).
+    let text = cosigned.to_text();
+    let prefix = format!("\u{2014} {WITNESS} ");
+    let line = text.lines().find(|l| l.starts_with(&prefix)).unwrap();
+    let mut raw = STANDARD.decode(&line[prefix.len()..]).unwrap();
+    *raw.last_mut().unwrap() ^= 0x01;
+    let bad = text.replacen(line, &format!("{prefix}{}", STANDARD.encode(&raw)), 1);
+    assert_ne!(bad, text);
+    out.push(
+        Vector::new(
+            "cosigned_checkpoint_bad_cosignature",
+            "cosigned-checkpoint",
+            "invalid",
+            "the log's signature valid, one bit of the cosignature's Ed25519 signature flipped",
+        )
+        .header("vkey", vkey.clone())
+        .header("cosigner-vkey", wkey.clone())
+        .header("timestamp", "1700000000".to_owned())
+        .body(bad),
     );
     let forged = cosigned.to_text().replacen("\n100\n", "\n99\n", 1);
     out.push(
