@@ -439,9 +439,23 @@ fn key_file_members_may_come_in_any_order() {
     for entry in std::fs::read_dir(&keys).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
-        // `serde_json::Value` keeps its members sorted by name.
-        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let sorted = serde_json::to_string_pretty(&value).unwrap();
+        // The members sorted by name, written out here (whether a parsed
+        // map keeps its order depends on serde_json's features).
+        let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).unwrap();
+        let mut members: Vec<_> = map.into_iter().collect();
+        members.sort_by(|a, b| a.0.cmp(&b.0));
+        let sorted = format!(
+            "{{\n{}\n}}\n",
+            members
+                .iter()
+                .map(|(k, v)| format!(
+                    "  {}: {}",
+                    serde_json::to_string(k).unwrap(),
+                    serde_json::to_string(v).unwrap()
+                ))
+                .collect::<Vec<_>>()
+                .join(",\n")
+        );
         let order = |t: &str| -> Vec<String> {
             t.lines()
                 .filter_map(|l| l.trim().strip_prefix('"'))
