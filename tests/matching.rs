@@ -200,15 +200,18 @@ fn a_hit_is_found_through_sealed_parcels_and_logged_without_values() {
     }
 }
 
-#[test]
-fn a_reference_is_not_resolved_when_the_agreement_does_not_reveal_it() {
-    let (kmar, bpol) = agencies_under(agreement(r#"["travel-document"]"#, false));
+/// The holder's index of [`RECORD`] and the reference of the first key
+/// `bpol` asks about, which hits, after a whole round for `purpose`.
+fn first_hit(
+    kmar: &Agency,
+    bpol: &Agency,
+    purpose: &Purpose,
+) -> (liaison::matching::Built, liaison::matching::HitReference) {
     let record = Record::from_json(RECORD.as_bytes()).unwrap();
     let key = HolderKey::generate().unwrap();
     let built = build_index(std::slice::from_ref(&record), &key, FilterWidth::Bits32).unwrap();
-    let purpose: Purpose = "border-control".parse().unwrap();
     let (pending, query) = bpol
-        .match_query_at(&built.index, kmar.id(), &purpose, &asked(), at())
+        .match_query_at(&built.index, kmar.id(), purpose, &asked(), at())
         .unwrap();
     let answer = kmar
         .match_answer_at(
@@ -223,7 +226,14 @@ fn a_reference_is_not_resolved_when_the_agreement_does_not_reveal_it() {
     let outcomes = bpol
         .match_finish_at(&answer, &pending, &built.index, kmar.id(), at())
         .unwrap();
-    let hit = outcomes[0].hit.unwrap();
+    (built, outcomes[0].hit.unwrap())
+}
+
+#[test]
+fn a_reference_is_not_resolved_when_the_agreement_does_not_reveal_it() {
+    let (kmar, bpol) = agencies_under(agreement(r#"["travel-document"]"#, false));
+    let purpose: Purpose = "border-control".parse().unwrap();
+    let (built, hit) = first_hit(&kmar, &bpol, &purpose);
     let err = kmar
         .match_resolve_at(&built.resolver, &hit, bpol.id(), &purpose, at())
         .unwrap_err();
@@ -234,27 +244,8 @@ fn a_reference_is_not_resolved_when_the_agreement_does_not_reveal_it() {
 #[test]
 fn a_reference_resolves_only_for_a_kind_the_partner_may_ask_about() {
     let (kmar, bpol) = agencies_under(agreement(r#"["travel-document"]"#, true));
-    let record = Record::from_json(RECORD.as_bytes()).unwrap();
-    let key = HolderKey::generate().unwrap();
-    let built = build_index(std::slice::from_ref(&record), &key, FilterWidth::Bits32).unwrap();
     let purpose: Purpose = "border-control".parse().unwrap();
-    let (pending, query) = bpol
-        .match_query_at(&built.index, kmar.id(), &purpose, &asked(), at())
-        .unwrap();
-    let answer = kmar
-        .match_answer_at(
-            &query,
-            &key,
-            built.index.commitment(),
-            &MatchLimits::default(),
-            &mut Ledger::new(),
-            at(),
-        )
-        .unwrap();
-    let outcomes = bpol
-        .match_finish_at(&answer, &pending, &built.index, kmar.id(), at())
-        .unwrap();
-    let hit = outcomes[0].hit.unwrap();
+    let (built, hit) = first_hit(&kmar, &bpol, &purpose);
     assert!(
         kmar.match_resolve_at(&built.resolver, &hit, bpol.id(), &purpose, at())
             .is_ok()

@@ -3,7 +3,7 @@
 
 use liaison_record::{
     AgencyId, Caveat, Consent, Entity, Obligations, OnwardSharing, Party, Purpose, Record,
-    Timestamp, Tlp, consented,
+    Timestamp, Tlp, consented, consented_by,
 };
 
 use crate::decision::{Reason, ReasonEffect, Rule};
@@ -101,28 +101,6 @@ fn why_not<'a>(
             "no consent of `{party}` recorded in the record covers `{recipient}` for `{purpose}`"
         )
     }
-}
-
-/// Whether an agency that `issuer` includes consented, in a consent
-/// recorded in the record, to `recipient` for `purpose` at `at`, and no
-/// such agency recorded a refusal that covers it.
-fn issuer_consented<'a>(
-    consents: impl Iterator<Item = &'a Consent> + Clone,
-    issuer: &Party,
-    recipient: &AgencyId,
-    purpose: &Purpose,
-    at: Timestamp,
-) -> bool {
-    let mut of = consents
-        .filter(|c| issuer.includes(&c.by) && c.scope_includes(recipient, Some(purpose), at));
-    let mut given = false;
-    for c in of.by_ref() {
-        if c.refused {
-            return false;
-        }
-        given = true;
-    }
-    given
 }
 
 /// Applies the marking and provenance rules; returns the block they impose
@@ -432,7 +410,13 @@ pub(crate) fn record_rules(
         if returning || issuer.includes(recipient) {
             continue;
         }
-        if !issuer_consented(consents(record), issuer, recipient, purpose, at) {
+        if !consented_by(
+            consents(record),
+            |a| issuer.includes(a),
+            recipient,
+            purpose,
+            at,
+        ) {
             set(
                 Block::Refer,
                 reason(

@@ -39,7 +39,7 @@ pub use field_class::FieldClass;
 pub use marking::{Caveat, Classification, H3Restrictions, Marking, Tlp};
 pub use obligations::{
     AgreementRef, Attribution, Consent, Notification, NotificationEvent, Obligations,
-    OnwardSharing, ProvenanceEntry, consented, merge_notifications,
+    OnwardSharing, ProvenanceEntry, consented, consented_by, merge_notifications,
 };
 pub use record::{
     Extension, Namespace, Narrative, Record, Relationship, SCHEMA_VERSION, Source, SourceType,

@@ -485,7 +485,20 @@ pub fn consented<'a>(
     purpose: &Purpose,
     at: Timestamp,
 ) -> bool {
-    let mut of = consents.filter(|c| &c.by == by && c.scope_includes(agency, Some(purpose), at));
+    consented_by(consents, |b| b == by, agency, purpose, at)
+}
+
+/// [`consented`] for the consents of every agency `by` accepts (the
+/// agencies of a party, say): some consent of one of them covers it, and no
+/// refusal of any of them does.
+pub fn consented_by<'a>(
+    consents: impl Iterator<Item = &'a Consent> + Clone,
+    by: impl Fn(&AgencyId) -> bool,
+    agency: &AgencyId,
+    purpose: &Purpose,
+    at: Timestamp,
+) -> bool {
+    let mut of = consents.filter(|c| by(&c.by) && c.scope_includes(agency, Some(purpose), at));
     let mut given = false;
     for c in of.by_ref() {
         if c.refused {
