@@ -2,7 +2,9 @@
 //! recipient, then purpose, so that a decision looks only at the clauses
 //! that can concern it.
 
-use std::collections::HashMap;
+/// A map keyed by what the loaded agreements name: never by the input
+/// decided on, so a fast unkeyed hash is enough.
+pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 use liaison_record::{
     AgencyId, AgreementRef, Caveat, Classification, Digest, EntityKind, FieldClass,
@@ -39,9 +41,9 @@ pub(crate) struct ByRecipient<T> {
 impl<T> Default for ByRecipient<T> {
     fn default() -> Self {
         ByRecipient {
-            agencies: HashMap::new(),
-            countries: HashMap::new(),
-            classes: HashMap::new(),
+            agencies: HashMap::default(),
+            countries: HashMap::default(),
+            classes: HashMap::default(),
         }
     }
 }
@@ -207,7 +209,7 @@ impl PolicySet {
         agreements.sort_by(|a, b| (&a.id, a.version).cmp(&(&b.id, b.version)));
         let mut set_bytes = Vec::with_capacity(agreements.len() * 32);
         let mut compiled = Vec::with_capacity(agreements.len());
-        let mut index: HashMap<String, ByRecipient<PurposeIndex>> = HashMap::new();
+        let mut index: HashMap<String, ByRecipient<PurposeIndex>> = HashMap::default();
         for (ai, a) in agreements.into_iter().enumerate() {
             let digest = agreement_digest(&a);
             set_bytes.extend_from_slice(digest.as_bytes());

@@ -1,6 +1,8 @@
 //! Deciding: default deny, deny and refer override release, the record's
 //! marking and provenance only narrow, and any evaluation error denies.
 
+use std::borrow::Cow;
+
 use liaison_record::{
     AgencyId, Digest, Entity, EntityKind, FieldClass, Obligations, Purpose, Record, Timestamp,
 };
@@ -422,7 +424,7 @@ impl PolicySet {
         let mut last_agreement = u32::MAX;
         let mut agreement_error: Option<String> = None;
         let mut in_force = false;
-        for r in &candidates {
+        for r in candidates.iter() {
             let Some((a, c)) = self.clause(*r) else {
                 continue;
             };
@@ -621,8 +623,8 @@ impl PolicySet {
     ) -> Vec<Reason> {
         let facts = Facts::of(record, at, request);
         self.candidates(holder(record), recipient, purpose)
-            .into_iter()
-            .filter_map(|r| self.clause(r))
+            .iter()
+            .filter_map(|r| self.clause(*r))
             .filter(|(a, _)| a.in_force(at))
             .filter_map(|(a, c)| match evaluate(c, &facts, true) {
                 Eval::NotApplicable(why) => Some(Reason {
@@ -646,9 +648,9 @@ impl PolicySet {
         holder: &AgencyId,
         recipient: &AgencyId,
         purpose: &Purpose,
-    ) -> Vec<ClauseRef> {
+    ) -> Cow<'_, [ClauseRef]> {
         let Some(by) = self.index.get(holder.as_str()) else {
-            return Vec::new();
+            return Cow::Borrowed(&[]);
         };
         let lists = by.get(recipient).map(|index| refs(index, purpose));
         // Each list is in clause order already (compiling pushes clauses in
@@ -656,16 +658,16 @@ impl PolicySet {
         // merged and repeats dropped.
         let mut nonempty = lists.iter().filter(|l| !l.is_empty());
         let (Some(first), second) = (nonempty.next(), nonempty.next()) else {
-            return Vec::new();
+            return Cow::Borrowed(&[]);
         };
         let Some(second) = second else {
-            return first.to_vec();
+            return Cow::Borrowed(first);
         };
         let mut out: Vec<ClauseRef> = first.iter().chain(second.iter()).copied().collect();
         out.extend(nonempty.flat_map(|l| l.iter().copied()));
         out.sort_unstable();
         out.dedup();
-        out
+        Cow::Owned(out)
     }
 
     /// The purposes for which some agreement in force at `at` has a
@@ -1057,6 +1059,31 @@ fn release(
     decision.obligations = obligations;
 }
 
+/// The entity a pointer is in and the rest of the pointer after the
+/// entity's index: `/entities/3` is `(3, None)`, `/entities/3/names/0` is
+/// `(3, Some("names/0"))`. Only the spelling the engine writes is read: the
+/// index in decimal digits without leading zeros.
+fn entity_part(pointer: &str) -> Option<(usize, Option<&str>)> {
+    let rest = pointer.strip_prefix("/entities/")?;
+    let (index, member) = match rest.split_once('/') {
+        Some((index, member)) => (index, Some(member)),
+        None => (rest, None),
+    };
+    let canonical = !index.is_empty()
+        && index.bytes().all(|b| b.is_ascii_digit())
+        && (index == "0" || !index.starts_with('0'));
+    canonical
+        .then(|| index.parse().ok())
+        .flatten()
+        .map(|i| (i, member))
+}
+
+/// Whether `pointer` is exactly entity `index` (`member` `None`) or exactly
+/// that member of it, without building the pointer to compare with.
+fn is_entity_member(pointer: &str, index: usize, member: Option<&str>) -> bool {
+    entity_part(pointer) == Some((index, member))
+}
+
 /// The entities that stay in the copy while their id may tell what the copy
 /// keeps back, so that the copy gives them fresh ids: an id derived from a
 /// document number that does not go (docs/ids.md: a withheld document's
@@ -1065,14 +1092,14 @@ fn release(
 /// document whose number is masked (its id may be derived from a UN/LOCODE
 /// or a number under a naming other than ours).
 fn telling_ids(record: &Record, withheld: &[String], transformed: &[String]) -> Vec<Reidentified> {
-    let gone = |i: usize| withheld.iter().any(|w| *w == format!("/entities/{i}"));
-    let masked = |i: usize| transformed.iter().any(|t| *t == format!("/entities/{i}"));
+    let gone = |i: usize| withheld.iter().any(|w| is_entity_member(w, i, None));
+    let masked = |i: usize| transformed.iter().any(|t| is_entity_member(t, i, None));
     let number_kept_back = |i: usize| {
         gone(i)
             || masked(i)
             || withheld
                 .iter()
-                .any(|w| *w == format!("/entities/{i}/number"))
+                .any(|w| is_entity_member(w, i, Some("number")))
     };
     let mut derived: Vec<uuid::Uuid> = Vec::new();
     // Whether some document's number is kept back: then no person keeps an
@@ -1103,8 +1130,8 @@ fn telling_ids(record: &Record, withheld: &[String], transformed: &[String]) -> 
         .filter(|(i, e)| {
             // A coarsened place or a masked document always: its id may be
             // derived from the fact under another naming than ours.
-            let reduced = matches!(e, Entity::Location(_) | Entity::TravelDocument(_))
-                && transformed.iter().any(|t| *t == format!("/entities/{i}"));
+            let reduced =
+                matches!(e, Entity::Location(_) | Entity::TravelDocument(_)) && masked(*i);
             let named_person = any_number_kept_back
                 && matches!(e, Entity::Person(_))
                 && e.id().get_version_num() == 5;
@@ -1238,30 +1265,30 @@ fn treated_elsewhere(record: &Record, transformations: &[Transformation]) -> Vec
         if !relevant {
             continue;
         }
-        let base = format!("/entities/{i}");
+        let at = |member: &str| format!("/entities/{i}/{member}");
         let extensions = !e.extensions().is_empty();
         match e {
             Entity::Person(p) => {
                 if (dob || names || pob) && extensions {
-                    out.push(format!("{base}/extensions"));
+                    out.push(at("extensions"));
                 }
                 if names && !p.aliases.is_empty() {
-                    out.push(format!("{base}/aliases"));
+                    out.push(at("aliases"));
                 }
                 if pob
                     && p.place_of_birth
                         .as_deref()
                         .is_some_and(|t| crate::redact::country_of_birth(t).is_none())
                 {
-                    out.push(format!("{base}/place_of_birth"));
+                    out.push(at("place_of_birth"));
                 }
             }
             Entity::TravelDocument(d) => {
                 if (dob || names || mask) && !d.mrz.is_empty() {
-                    out.push(format!("{base}/mrz"));
+                    out.push(at("mrz"));
                 }
                 if (dob || names || mask) && extensions {
-                    out.push(format!("{base}/extensions"));
+                    out.push(at("extensions"));
                 }
             }
             Entity::Location(l) if coarse => {
@@ -1270,17 +1297,17 @@ fn treated_elsewhere(record: &Record, transformations: &[Transformation]) -> Vec
                     .as_deref()
                     .is_some_and(|c| liaison_record::ids::location_id(c) == l.id);
                 if derived {
-                    out.push(base);
+                    out.push(format!("/entities/{i}"));
                     continue;
                 }
                 if l.name.is_some() {
-                    out.push(format!("{base}/name"));
+                    out.push(at("name"));
                 }
                 if l.locode.is_some() {
-                    out.push(format!("{base}/locode"));
+                    out.push(at("locode"));
                 }
                 if extensions {
-                    out.push(format!("{base}/extensions"));
+                    out.push(at("extensions"));
                 }
             }
             _ => {}
@@ -1303,8 +1330,12 @@ fn repeated_facts(
     withheld: &mut Vec<String>,
     classes: &mut Vec<FieldClass>,
 ) {
-    let full = |pointer: String, present: bool, withheld: &[String]| {
-        !present || (!withheld.contains(&pointer) && !transformed.contains(&pointer))
+    let full = |i: usize, member: &str, present: bool, withheld: &[String]| {
+        !present
+            || !withheld
+                .iter()
+                .chain(transformed)
+                .any(|p| is_entity_member(p, i, Some(member)))
     };
     let mut holders_full = true;
     let mut persons_full = true;
@@ -1313,14 +1344,6 @@ fn repeated_facts(
     let mut add: Vec<(String, FieldClass)> = Vec::new();
     // Whether the entity is reduced as a whole, or in one of `members`:
     // withheld whole, transformed, or one of those members withheld.
-    fn entity_part(p: &str) -> Option<(usize, Option<&str>)> {
-        let rest = p.strip_prefix("/entities/")?;
-        let (i, member) = match rest.split_once('/') {
-            Some((i, m)) => (i, Some(m)),
-            None => (rest, None),
-        };
-        Some((i.parse().ok()?, member))
-    }
     let held: Vec<(usize, Option<&str>)> = withheld
         .iter()
         .chain(transformed)
@@ -1347,21 +1370,9 @@ fn repeated_facts(
             _ => {}
         }
         if let Entity::Person(p) = e {
-            let names = full(
-                format!("/entities/{i}/names"),
-                !p.names.is_empty(),
-                withheld,
-            );
-            let dob = full(
-                format!("/entities/{i}/date_of_birth"),
-                p.date_of_birth.is_some(),
-                withheld,
-            );
-            let pob = full(
-                format!("/entities/{i}/place_of_birth"),
-                p.place_of_birth.is_some(),
-                withheld,
-            );
+            let names = full(i, "names", !p.names.is_empty(), withheld);
+            let dob = full(i, "date_of_birth", p.date_of_birth.is_some(), withheld);
+            let pob = full(i, "place_of_birth", p.place_of_birth.is_some(), withheld);
             // A machine-readable zone holds names and the date of birth;
             // free text may hold the place of birth too.
             holders_full &= names && dob;
@@ -1385,10 +1396,10 @@ fn repeated_facts(
     if !holders_full {
         for (j, e) in record.entities.iter().enumerate() {
             if let Entity::TravelDocument(d) = e {
-                let unit = format!("/entities/{j}");
-                if withheld.contains(&unit) {
+                if withheld.iter().any(|w| is_entity_member(w, j, None)) {
                     continue;
                 }
+                let unit = format!("/entities/{j}");
                 if !d.mrz.is_empty() {
                     add.push((format!("{unit}/mrz"), FieldClass::TravelDocument));
                 }
@@ -1424,10 +1435,10 @@ fn repeated_facts(
             ));
         }
         for (i, e) in record.entities.iter().enumerate() {
-            let unit = format!("/entities/{i}");
-            if withheld.contains(&unit) {
+            if withheld.iter().any(|w| is_entity_member(w, i, None)) {
                 continue;
             }
+            let unit = format!("/entities/{i}");
             for (ns, x) in e.extensions() {
                 add.push((
                     format!("{unit}/extensions/{}", crate::source::escape(ns.as_str())),
@@ -1545,5 +1556,37 @@ fn knock_on(record: &Record, withheld: &mut Vec<String>, classes: &mut Vec<Field
                 add(lon, FieldClass::Location, withheld);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entity_pointers_are_read_only_as_the_engine_writes_them() {
+        assert_eq!(entity_part("/entities/3"), Some((3, None)));
+        assert_eq!(
+            entity_part("/entities/0/names/0"),
+            Some((0, Some("names/0")))
+        );
+        assert_eq!(
+            entity_part("/entities/12/number"),
+            Some((12, Some("number")))
+        );
+        for other in [
+            "/entities/",
+            "/entities/01",
+            "/entities/+1",
+            "/entities/x/names",
+            "/source",
+        ] {
+            assert_eq!(entity_part(other), None, "{other}");
+        }
+        assert!(is_entity_member("/entities/2", 2, None));
+        assert!(!is_entity_member("/entities/2/number", 2, None));
+        assert!(is_entity_member("/entities/2/number", 2, Some("number")));
+        assert!(!is_entity_member("/entities/20/number", 2, Some("number")));
+        assert!(!is_entity_member("/entities/2/numbers", 2, Some("number")));
     }
 }

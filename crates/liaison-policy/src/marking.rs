@@ -1,6 +1,8 @@
 //! The record's own limits: its marking and the obligations of every
 //! earlier release in its provenance. They only ever narrow a release.
 
+use std::fmt::Write as _;
+
 use liaison_record::{
     AgencyId, Caveat, Consent, Entity, Obligations, OnwardSharing, Party, Purpose, Record,
     Timestamp, Tlp, consented, consented_by,
@@ -697,15 +699,31 @@ fn effect_of(block: Block) -> ReasonEffect {
 }
 
 fn quoted(p: &[Purpose]) -> String {
-    p.iter()
-        .map(|x| format!("`{x}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    listed(p.iter().map(Purpose::as_str))
 }
 
 fn parties(p: &[Party]) -> String {
-    p.iter()
-        .map(|x| format!("`{x}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::new();
+    for (i, x) in p.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        // Writing into a `String` cannot fail.
+        let _ = write!(out, "`{x}`");
+    }
+    out
+}
+
+/// Words in backticks, separated by commas.
+fn listed<'a>(words: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for (i, x) in words.enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('`');
+        out.push_str(x);
+        out.push('`');
+    }
+    out
 }

@@ -265,13 +265,13 @@ impl Trial<'_> {
         let mut seen: Vec<u32> = Vec::new();
         self.set
             .candidates(holder(self.record), self.recipient, self.purpose)
-            .into_iter()
+            .iter()
             .filter(|r| {
                 let new = !seen.contains(&r.agreement);
                 seen.push(r.agreement);
                 new
             })
-            .filter_map(|r| self.set.clause(r).map(|(a, _)| a))
+            .filter_map(|r| self.set.clause(*r).map(|(a, _)| a))
             .collect()
     }
 
