@@ -25,7 +25,7 @@ pub use error::{ArmorError, KeyError, OpenError, SealError};
 pub use inspect::{InspectedLayer, Inspection, inspect};
 pub use keys::{Card, Identity, KEY_ID_LEN, KeyId};
 pub use note::NoteRefused;
-pub use open::{LayerInfo, Opened, RecipientInfo, RecipientKind, open};
+pub use open::{LayerInfo, Opened, RecipientInfo, RecipientKind, open, open_into};
 pub use rewrap::{RecipientChange, rekey, rewrap};
 pub use seal::{Protection, Sealer, seal};
 pub use stream::{Spooled, StreamOpened, StreamOpener, StreamSealer, open_spooled};

@@ -5,6 +5,7 @@ use std::fmt;
 
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
+use zeroize::Zeroize;
 
 use crate::crypto::{self, DataKey};
 use crate::error::OpenError;
@@ -142,13 +143,43 @@ pub fn open(
     trusted_senders: &[Card],
     at: OffsetDateTime,
 ) -> Result<Opened, OpenError> {
-    let (header, chunks, signature) = format::split_envelope(envelope)?;
-    let unlocked = unlock(header, identity, trusted_senders, at)?;
-    let cipher = crypto::payload_cipher(&unlocked.payload_key);
-    let (payload, digest) =
-        payload::open(&cipher, &unlocked.aad, chunks).ok_or(OpenError::CannotOpen)?;
-    unlocked.verify(&signature, &digest)?;
-    Ok(unlocked.into_opened(payload))
+    open_into(envelope, identity, trusted_senders, at, Vec::new())
+}
+
+/// Opens an envelope in one call, as [`open`], writing the payload into
+/// `buffer`'s allocation (reused when it is large enough) and returning it
+/// as [`Opened::payload`]: a caller that opens many envelopes passes each
+/// opened payload back, once done with it, as the next call's buffer, and
+/// pays for its memory once. Whatever `buffer` held is overwritten. On an
+/// error nothing is returned and the whole buffer, to its capacity, is
+/// wiped before it is freed.
+///
+/// # Errors
+///
+/// As [`open`].
+pub fn open_into(
+    envelope: &[u8],
+    identity: &Identity,
+    trusted_senders: &[Card],
+    at: OffsetDateTime,
+    mut buffer: Vec<u8>,
+) -> Result<Opened, OpenError> {
+    let opened = (|| {
+        let (header, chunks, signature) = format::split_envelope(envelope)?;
+        let unlocked = unlock(header, identity, trusted_senders, at)?;
+        let cipher = crypto::payload_cipher(&unlocked.payload_key);
+        let digest = payload::open_into(&cipher, &unlocked.aad, chunks, &mut buffer)
+            .ok_or(OpenError::CannotOpen)?;
+        unlocked.verify(&signature, &digest)?;
+        Ok(unlocked)
+    })();
+    match opened {
+        Ok(unlocked) => Ok(unlocked.into_opened(buffer)),
+        Err(e) => {
+            buffer.zeroize();
+            Err(e)
+        }
+    }
 }
 
 /// A header whose signers are trusted and whose data key is unwrapped and

@@ -109,34 +109,36 @@ pub(crate) fn seal_into(
     run_chunks(items, &work).map(|h| digest_of(&h))
 }
 
-/// Decrypts well-formed sealed chunks (see `format::check_chunks_len`);
-/// returns the plaintext and the content digest, or `None` if any chunk
-/// fails authentication (the partial plaintext is then wiped).
-pub(crate) fn open(
+/// Decrypts well-formed sealed chunks (see `format::check_chunks_len`)
+/// into `plaintext`, which is resized to the payload's length (its
+/// allocation reused when large enough); returns the content digest, or
+/// `None` if any chunk fails authentication (the caller then wipes the
+/// buffer).
+pub(crate) fn open_into(
     cipher: &ChaCha20Poly1305,
     aad: &[u8; 32],
     sealed: &[u8],
-) -> Option<(Vec<u8>, [u8; 32])> {
+    plaintext: &mut Vec<u8>,
+) -> Option<[u8; 32]> {
     let n = sealed.len().div_ceil(SEALED_CHUNK_SIZE);
-    let mut plaintext = vec![0u8; sealed.len().checked_sub(n * TAG_LEN)?];
-    let hashes = {
-        let items: Vec<(&[u8], &mut [u8])> = sealed
-            .chunks(SEALED_CHUNK_SIZE)
-            .zip(plaintext_pieces(&mut plaintext, n))
-            .collect();
-        let last = n as u64 - 1;
-        let work = |i: u64, (s, o): (&[u8], &mut [u8])| {
-            crypto::open_chunk(cipher, aad, i, i == last, s, o)
-        };
-        run_chunks(items, &work)
-    };
-    match hashes {
-        Some(hashes) if hashes.len() == n => Some((plaintext, digest_of(&hashes))),
-        _ => {
-            plaintext.zeroize();
-            None
-        }
+    let len = sealed.len().checked_sub(n * TAG_LEN)?;
+    if plaintext.capacity() < len {
+        // A fresh zeroed allocation: a large one comes as untouched zero
+        // pages, so each worker faults in only its own part.
+        plaintext.zeroize();
+        *plaintext = vec![0u8; len];
+    } else {
+        plaintext.resize(len, 0);
     }
+    let items: Vec<(&[u8], &mut [u8])> = sealed
+        .chunks(SEALED_CHUNK_SIZE)
+        .zip(plaintext_pieces(plaintext, n))
+        .collect();
+    let last = n as u64 - 1;
+    let work =
+        |i: u64, (s, o): (&[u8], &mut [u8])| crypto::open_chunk(cipher, aad, i, i == last, s, o);
+    let hashes = run_chunks(items, &work)?;
+    (hashes.len() == n).then(|| digest_of(&hashes))
 }
 
 /// Splits a plaintext buffer into `count` chunk-sized pieces (the last one

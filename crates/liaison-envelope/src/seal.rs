@@ -226,26 +226,47 @@ impl<'a> Sealer<'a> {
     /// (see [`Protection`]), [`SealError::HeaderTooLarge`] (too many
     /// post-quantum recipients for the 1 MiB header), [`SealError::Random`].
     pub fn seal(&self, payload: &[u8]) -> Result<Vec<u8>, SealError> {
-        let mut rng = self.randomness();
-        let prepared = self.prepare(&mut rng)?;
-        let mut header = Vec::with_capacity(256 + self.label.len() + 100 * self.recipients.len());
-        format::write_header(&prepared.header, &mut header);
-        let body_len = payload::sealed_len(payload.len());
         // One zeroed allocation for the whole envelope: a large one comes
         // from the allocator as untouched zero pages, so each worker faults
         // in only its own part of the body.
-        let trailer_len = prepared.header.trailer_len();
-        let mut out = vec![0u8; header.len() + body_len + trailer_len];
-        let (head, rest) = out.split_at_mut(header.len());
-        head.copy_from_slice(&header);
-        let (body, signature) = rest.split_at_mut(body_len);
-        let cipher = crypto::payload_cipher(&prepared.payload_key);
-        let digest = payload::seal_into(&cipher, &prepared.aad, payload, body)
-            .ok_or_else(|| SealError::Random("payload encryption failed".to_owned()))?;
-        let trailer = crypto::sign_last(self.sender.signer(), &prepared.header, &digest)
-            .ok_or(SealError::SigningFailed)?;
-        signature.copy_from_slice(&trailer.to_bytes());
+        let mut out = Vec::new();
+        self.seal_into(payload, &mut out)?;
         Ok(out)
+    }
+
+    /// Seals `payload` in one call into `out`, replacing what it held and
+    /// reusing its allocation when it is large enough: a caller that seals
+    /// many payloads with one buffer pays for its memory once. The bytes
+    /// are those [`Sealer::seal`] would return. On an error `out` is left
+    /// empty (its old contents cleared).
+    ///
+    /// # Errors
+    ///
+    /// As [`Sealer::seal`].
+    pub fn seal_into(&self, payload: &[u8], out: &mut Vec<u8>) -> Result<(), SealError> {
+        out.clear();
+        let mut rng = self.randomness();
+        let prepared = self.prepare(&mut rng)?;
+        format::write_header(&prepared.header, out);
+        let header_len = out.len();
+        let body_len = payload::sealed_len(payload.len());
+        let trailer_len = prepared.header.trailer_len();
+        out.resize(header_len + body_len + trailer_len, 0);
+        let sealed = (|| {
+            let (_, rest) = out.split_at_mut(header_len);
+            let (body, signature) = rest.split_at_mut(body_len);
+            let cipher = crypto::payload_cipher(&prepared.payload_key);
+            let digest = payload::seal_into(&cipher, &prepared.aad, payload, body)
+                .ok_or_else(|| SealError::Random("payload encryption failed".to_owned()))?;
+            let trailer = crypto::sign_last(self.sender.signer(), &prepared.header, &digest)
+                .ok_or(SealError::SigningFailed)?;
+            signature.copy_from_slice(&trailer.to_bytes());
+            Ok(())
+        })();
+        if sealed.is_err() {
+            out.clear();
+        }
+        sealed
     }
 
     /// Starts a streaming seal into `out`: the header is written at once,

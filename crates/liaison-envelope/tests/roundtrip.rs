@@ -10,7 +10,7 @@ mod common;
 use std::io::{Read, Write};
 
 use common::{NOW, identity};
-use liaison_envelope::{OpenError, Sealer, StreamOpener, open};
+use liaison_envelope::{OpenError, Sealer, StreamOpener, open, open_into};
 use proptest::prelude::*;
 
 const CHUNK: usize = 64 * 1024;
@@ -52,6 +52,55 @@ fn every_recipient_opens_at_chunk_boundaries() {
             }
         }
     }
+}
+
+#[test]
+fn sealing_and_opening_into_kept_buffers_give_the_same_bytes() {
+    let sender = identity("FR-A", 1);
+    let bob = identity("DE-B", 2);
+    let trusted = [sender.card()];
+    let sealer = |seed: u8| {
+        Sealer::new(&sender)
+            .recipient(&bob.card())
+            .label(b"LABEL")
+            .at(NOW)
+            .deterministic([seed; 32])
+    };
+    // Buffers that held more, and other bytes, than each round needs, then
+    // less than it needs: every round must give exactly what the one-call
+    // forms give.
+    let mut sealed = vec![0xEE; 5 * CHUNK];
+    let mut opened_buffer = vec![0xDD; 4 * CHUNK];
+    for (round, len) in [3 * CHUNK + 5, 0, 17, CHUNK, 6 * CHUNK]
+        .into_iter()
+        .enumerate()
+    {
+        let payload: Vec<u8> = (0..len).map(|i| (i % 241) as u8 ^ round as u8).collect();
+        let seed = 40 + round as u8;
+        sealer(seed).seal_into(&payload, &mut sealed).unwrap();
+        assert_eq!(
+            sealed,
+            sealer(seed).seal(&payload).unwrap(),
+            "round {round}"
+        );
+        let opened = open_into(&sealed, &bob, &trusted, NOW, opened_buffer).unwrap();
+        assert_eq!(opened.payload, payload, "round {round}");
+        assert_eq!(opened.label, b"LABEL");
+        opened_buffer = opened.payload;
+    }
+    // A failed open gives nothing back; a failed seal leaves its buffer
+    // empty.
+    let last = sealed.len() - 70;
+    sealed[last] ^= 1;
+    assert!(matches!(
+        open_into(&sealed, &bob, &trusted, NOW, opened_buffer),
+        Err(OpenError::CannotOpen)
+    ));
+    let expired = Sealer::new(&sender)
+        .recipient(&bob.card())
+        .at(NOW + time::Duration::days(4000));
+    assert!(expired.seal_into(b"x", &mut sealed).is_err());
+    assert!(sealed.is_empty());
 }
 
 #[test]
