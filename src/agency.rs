@@ -35,6 +35,7 @@ pub struct Agency {
     audit: AuditLog,
     replay_window: time::Duration,
     checkpoints: checkpoints::CheckpointCache,
+    min_filter_width: liaison_match::FilterWidth,
 }
 
 impl fmt::Debug for Agency {
@@ -62,6 +63,7 @@ pub struct AgencyBuilder {
     policies: Option<PolicySet>,
     audit: Option<AuditChoice>,
     replay_window: time::Duration,
+    min_filter_width: liaison_match::FilterWidth,
 }
 
 #[derive(Debug)]
@@ -80,6 +82,7 @@ impl Agency {
             policies: None,
             audit: None,
             replay_window: DEFAULT_REPLAY_WINDOW,
+            min_filter_width: crate::matching::MIN_FILTER_WIDTH,
         }
     }
 
@@ -238,6 +241,17 @@ impl AgencyBuilder {
         self
     }
 
+    /// The narrowest fingerprint width of a partner's index this agency
+    /// queries: [`MIN_FILTER_WIDTH`](crate::matching::MIN_FILTER_WIDTH)
+    /// (32 bits) unless set. A narrower filter makes false hits common, and
+    /// a hit reference sent after a false hit lets the holder recover the
+    /// key asked about (`docs/match.md`, section 11): allow it only knowing
+    /// that.
+    pub fn match_min_filter_width(mut self, width: liaison_match::FilterWidth) -> Self {
+        self.min_filter_width = width;
+        self
+    }
+
     /// Builds the agency.
     ///
     /// # Errors
@@ -301,6 +315,7 @@ impl AgencyBuilder {
             audit,
             replay_window: self.replay_window,
             checkpoints: checkpoints::CheckpointCache::default(),
+            min_filter_width: self.min_filter_width,
         })
     }
 }

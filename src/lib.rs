@@ -143,7 +143,8 @@ pub mod record {
 /// of the exchange meets.
 pub mod policy {
     pub use liaison_policy::{
-        Agreement, Decision, Format, LoadError, MatchBudget, MatchClause, MatchRefusal, Outcome,
-        PolicySet, Reason, ReasonEffect, RequestContext, RequestKind, Urgency, parse_agreement,
+        Agreement, Decision, Format, LoadError, MatchBudget, MatchClause, MatchDecision,
+        MatchRefusal, ObligationRules, Outcome, PolicySet, Reason, ReasonEffect, RequestContext,
+        RequestKind, Urgency, parse_agreement,
     };
 }

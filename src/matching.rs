@@ -22,6 +22,7 @@
 //! [`Agency::match_finish_at`]: crate::Agency::match_finish_at
 //! [`Agency::match_resolve_at`]: crate::Agency::match_resolve_at
 
+use liaison_policy::{MatchDecision, ObligationRules};
 use liaison_record::{AgencyId, Purpose, Record, Timestamp};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -114,13 +115,13 @@ pub enum MatchError {
         problem: String,
     },
     /// The agreements (or the operator's narrower limits) do not allow the
-    /// query: no match clause for the partner, a purpose or a kind not
-    /// allowed, a batch too large.
+    /// query: sealed too long ago or in the future, no match clause for
+    /// the partner, a purpose or a kind not allowed, a batch too large.
     #[error("the query from `{partner}` is refused ({code}): {reason}")]
     NotAllowed {
         /// The querying partner.
         partner: AgencyId,
-        /// The reason's code: `match-no-clause`,
+        /// The reason's code: `match-stale`, `match-no-clause`,
         /// `match-purpose-not-allowed`, `match-kind-not-allowed`,
         /// `match-batch-too-large` or `match-limited`.
         code: &'static str,
@@ -133,7 +134,9 @@ pub enum MatchError {
         /// The querying partner.
         partner: AgencyId,
         /// The reason's code: `match-batch-too-large`,
-        /// `match-day-budget-exceeded` or `match-replayed`.
+        /// `match-day-budget-exceeded`, `match-replayed`, or
+        /// `match-limited` when only the operator's narrower limits refuse
+        /// it.
         code: &'static str,
         /// The budget's reason.
         problem: String,
@@ -197,6 +200,18 @@ pub enum MatchError {
         /// Why.
         reason: String,
     },
+    /// The index's fingerprints are narrower than allowed: false hits would
+    /// be common, and a reference sent after a false hit lets the holder
+    /// recover the key asked about.
+    #[error(
+        "the index has {bits}-bit fingerprints, fewer than the {min_bits} allowed: a narrow filter gives false hits whose references reveal the key asked about to the holder (docs/match.md, section 11); use 32 bits, or allow a narrow filter explicitly"
+    )]
+    NarrowFilter {
+        /// The index's width.
+        bits: u8,
+        /// The narrowest allowed.
+        min_bits: u8,
+    },
     /// The audit log cannot record the step.
     #[error(transparent)]
     Audit(#[from] crate::audit::AuditError),
@@ -208,6 +223,7 @@ impl MatchError {
         match self {
             MatchError::Index { .. } => "match-index",
             MatchError::Query { .. } => "match-query-invalid",
+            MatchError::NarrowFilter { .. } => "match-narrow-filter",
             MatchError::NotAllowed { code, .. } | MatchError::Budget { code, .. } => code,
             MatchError::Evaluate { .. } => "match-cannot-evaluate",
             MatchError::Answer { .. } => "match-answer-refused",
@@ -222,35 +238,84 @@ impl MatchError {
     }
 }
 
+/// The narrowest fingerprint width the facade builds an index with, or
+/// queries a partner's index of, unless told otherwise
+/// ([`IndexOptions::min_width`], [`AgencyBuilder::match_min_filter_width`]).
+/// Below it false hits are common enough that a hit reference sent after
+/// a false hit is a real risk: the holder can test every candidate key
+/// against it offline and learn the key asked about (`docs/match.md`,
+/// section 11).
+///
+/// [`AgencyBuilder::match_min_filter_width`]: crate::AgencyBuilder::match_min_filter_width
+pub const MIN_FILTER_WIDTH: FilterWidth = FilterWidth::Bits32;
+
+/// How the holder's index is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexOptions {
+    /// The fingerprint width: 32 bits unless set.
+    pub width: FilterWidth,
+    /// The narrowest width allowed: [`MIN_FILTER_WIDTH`] unless set; lower
+    /// it to allow a narrower filter knowingly.
+    pub min_width: FilterWidth,
+}
+
+impl Default for IndexOptions {
+    fn default() -> Self {
+        IndexOptions {
+            width: FilterWidth::Bits32,
+            min_width: MIN_FILTER_WIDTH,
+        }
+    }
+}
+
+/// Why a fingerprint width below `min` is refused, if `width` is.
+pub(crate) fn narrow_filter(width: FilterWidth, min: FilterWidth) -> Option<MatchError> {
+    (width.bits() < min.bits()).then_some(MatchError::NarrowFilter {
+        bits: width.bits(),
+        min_bits: min.bits(),
+    })
+}
+
 /// The holder's index of the match keys of `records` (see
-/// `docs/record.md`, "Match keys"): each key resolves to the ids (16 bytes)
-/// of the records it came from. Built on every core.
+/// `docs/record.md`, "Match keys"), with fingerprints of `width`, which
+/// must be at least [`MIN_FILTER_WIDTH`]: each key resolves to the ids (16
+/// bytes) of the records it came from. Built on every core.
 ///
 /// # Errors
-/// [`MatchError::Index`] if a key cannot be indexed.
+/// [`MatchError::NarrowFilter`] for a width below [`MIN_FILTER_WIDTH`]
+/// (use [`build_index_with`] to allow one), [`MatchError::Index`] if a key
+/// cannot be indexed.
 pub fn build_index(
     records: &[Record],
     key: &HolderKey,
     width: FilterWidth,
 ) -> Result<Built, MatchError> {
-    build_index_with_progress(records, key, width, &|_| {})
+    let options = IndexOptions {
+        width,
+        ..IndexOptions::default()
+    };
+    build_index_with(records, key, options, &|_| {})
 }
 
-/// [`build_index`], calling `progress` with the number of keys evaluated
-/// since its last call, from any thread.
+/// [`build_index`] with `options`, calling `progress` with the number of
+/// keys evaluated since its last call, from any thread.
 ///
 /// # Errors
-/// As [`build_index`].
-pub fn build_index_with_progress(
+/// [`MatchError::NarrowFilter`] for a width below `options.min_width`,
+/// [`MatchError::Index`] if a key cannot be indexed.
+pub fn build_index_with(
     records: &[Record],
     key: &HolderKey,
-    width: FilterWidth,
+    options: IndexOptions,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Built, MatchError> {
+    if let Some(e) = narrow_filter(options.width, options.min_width) {
+        return Err(e);
+    }
     let index_error = |e: &dyn std::fmt::Display| MatchError::Index {
         problem: e.to_string(),
     };
-    let mut builder = liaison_match::IndexBuilder::new(width);
+    let mut builder = liaison_match::IndexBuilder::new(options.width);
     for record in records {
         for (_, k) in record_match_keys(record) {
             let kind = KeyKind::new(k.kind.as_str()).map_err(|e| index_error(&e))?;
@@ -262,6 +327,17 @@ pub fn build_index_with_progress(
     builder
         .build_with_progress(key, progress)
         .map_err(|e| index_error(&e))
+}
+
+/// What the querier learns from an answer: hit or no hit for each key, in
+/// the order asked, and the obligations the answer's label carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    /// Each key's outcome, in the order the keys were asked about.
+    pub outcomes: Vec<Outcome>,
+    /// The obligations of the holder's match clauses that applied, as the
+    /// answer carries them (none when the label names none).
+    pub obligations: Vec<MatchObligations>,
 }
 
 /// The label's `type` member.
@@ -280,6 +356,10 @@ pub(crate) struct MatchLabel {
     pub(crate) from: AgencyId,
     /// `index`, `query` or `answer`.
     pub(crate) message: String,
+    /// On an answer: the obligations of the match clauses that applied,
+    /// sorted by agreement and clause; absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) obligations: Vec<MatchObligations>,
     /// A fresh id for each parcel.
     pub(crate) parcel: Uuid,
     /// The purpose of a query and its answer.
@@ -311,6 +391,91 @@ impl MatchLabel {
             Ok(c) if c == bytes => Ok(label),
             _ => Err("the label is not in canonical form (RFC 8785)".to_owned()),
         }
+    }
+}
+
+/// The obligations of one match clause that applied to an answer, as the
+/// answer's label carries them: they bind what the querier learns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchObligations {
+    /// The agreement's id.
+    pub agreement: String,
+    /// The match clause's id.
+    pub clause: String,
+    /// The clause's obligations, as the agreement writes them.
+    pub rules: ObligationRules,
+}
+
+impl MatchObligations {
+    /// The obligations of the clauses of `decision` that have some, sorted
+    /// by agreement and clause, each clause once.
+    pub(crate) fn of(decision: &MatchDecision<'_>) -> Vec<MatchObligations> {
+        let mut out: Vec<MatchObligations> = decision
+            .grants
+            .iter()
+            .filter(|g| !g.clause.obligations.is_empty())
+            .map(|g| MatchObligations {
+                agreement: g.reference.id.clone(),
+                clause: g.clause.id.clone(),
+                rules: g.clause.obligations.clone(),
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.agreement, &a.clause).cmp(&(&b.agreement, &b.clause)));
+        out.dedup_by(|a, b| a.agreement == b.agreement && a.clause == b.clause);
+        out
+    }
+
+    /// The names of the obligations set (`retention_days`, `onward`, ...),
+    /// in code-point order.
+    pub fn names(&self) -> Vec<String> {
+        match serde_json::to_value(&self.rules) {
+            Ok(serde_json::Value::Object(map)) => {
+                let mut names: Vec<String> = map.keys().cloned().collect();
+                names.sort();
+                names
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The audit reasons naming the obligations of an answer:
+/// `obligation:NAME` for each name any clause sets, sorted, each once;
+/// never their values.
+pub(crate) fn obligation_reasons(obligations: &[MatchObligations]) -> Vec<String> {
+    let mut names: Vec<String> = obligations
+        .iter()
+        .flat_map(MatchObligations::names)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|n| format!("obligation:{n}"))
+        .collect()
+}
+
+/// How far before the holder's clock a query may have been sealed.
+pub const MAX_QUERY_AGE_SECONDS: i64 = 24 * 60 * 60;
+
+/// How far after the holder's clock a query may have been sealed.
+pub const MAX_QUERY_AHEAD_SECONDS: i64 = 5 * 60;
+
+/// Why a query sealed at `sealed_at` is stale or from the future for a
+/// holder whose clock reads `now`, if it is.
+pub(crate) fn stale(sealed_at: Timestamp, now: Timestamp) -> Option<String> {
+    let seconds = (now.to_offset_date_time() - sealed_at.to_offset_date_time()).whole_seconds();
+    if seconds > MAX_QUERY_AGE_SECONDS {
+        Some(format!(
+            "the query was sealed at {sealed_at}, more than 24 hours before this holder's clock ({now}): query again"
+        ))
+    } else if seconds < -MAX_QUERY_AHEAD_SECONDS {
+        Some(format!(
+            "the query was sealed at {sealed_at}, more than 5 minutes after this holder's clock ({now}): check the clocks"
+        ))
+    } else {
+        None
     }
 }
 

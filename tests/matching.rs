@@ -8,117 +8,14 @@
     reason = "test: a failing unwrap is a failing test"
 )]
 
-use liaison::audit::{AuditLog, AuditOutcome, EntryKind};
-use liaison::matching::{
-    FilterWidth, HolderKey, Ledger, MatchError, MatchLimits, build_index, match_keys,
+mod matching_fixtures;
+
+use liaison::audit::{AuditOutcome, EntryKind};
+use liaison::matching::{FilterWidth, HolderKey, Ledger, MatchError, MatchLimits, build_index};
+use liaison::{Agency, PolicySet, Purpose, Record};
+use matching_fixtures::{
+    RECORD, agencies, agencies_under, agreement, asked, at, first_hit, refusal,
 };
-use liaison::policy::{Format, parse_agreement};
-use liaison::record::Entity;
-use liaison::{Agency, Directory, Identity, PolicySet, Purpose, Record, Timestamp};
-use time::macros::datetime;
-
-const RECORD: &str = r#"{
-  "schema_version": "1.0",
-  "id": "7f1c1a52-5d1b-4c55-9d8e-1f6f4cbb2a10",
-  "version": 1,
-  "originator": "NLD-KMAR",
-  "created": "2026-03-01T10:00:00.000Z",
-  "modified": "2026-03-01T10:00:00.000Z",
-  "marking": { "classification": "restricted", "tlp": "amber" },
-  "entities": [
-    { "kind": "travel-document", "id": "0b6f9c52-8a6e-4b8e-9d61-3c3f1f0e2a11",
-      "document_type": "passport", "issuing_state": "NLD", "number": "SPECI2014",
-      "status": "stolen" }
-  ]
-}"#;
-
-fn at() -> Timestamp {
-    "2026-03-02T09:00:00.000Z".parse().unwrap()
-}
-
-/// KMAR's agreement with DEU-BPOL: `KINDS` and `REVEAL` are filled in.
-const AGREEMENT: &str = r#"
-id = "nld-kmar.deu-bpol.matching"
-version = 1
-provider = "NLD-KMAR"
-recipients = ["DEU-BPOL"]
-valid_from = 2026-01-01T00:00:00Z
-legal_basis = "Prüm Decision 2008/615/JHA"
-purposes = ["border-control", "criminal-investigation"]
-max_classification = "restricted"
-
-[[clause]]
-id = "documents"
-effect = "release"
-[clause.release]
-classes = ["travel-document"]
-
-[[match]]
-id = "documents-for-border-control"
-partners = ["DEU-BPOL"]
-purposes = ["border-control"]
-key_kinds = KINDS
-reveal_reference = REVEAL
-budget = { per_day = 3, per_batch = 2 }
-[match.obligations]
-retention_days = 30
-onward = "forbidden"
-"#;
-
-fn agreement(kinds: &str, reveal: bool) -> PolicySet {
-    let text = AGREEMENT
-        .replace("KINDS", kinds)
-        .replace("REVEAL", &reveal.to_string());
-    PolicySet::new(vec![
-        parse_agreement(&text, Format::Toml, "matching.toml").unwrap(),
-    ])
-}
-
-fn agencies() -> (Agency, Agency) {
-    agencies_under(agreement(r#"["travel-document"]"#, true))
-}
-
-fn agencies_under(policies: PolicySet) -> (Agency, Agency) {
-    let (from, until) = (
-        datetime!(2026-01-01 0:00 UTC),
-        datetime!(2027-01-01 0:00 UTC),
-    );
-    let kmar = Identity::generate("NLD-KMAR", from, until).unwrap();
-    let bpol = Identity::generate("DEU-BPOL", from, until).unwrap();
-    let mut kmar_partners = Directory::new();
-    kmar_partners.add(bpol.card()).unwrap();
-    let mut bpol_partners = Directory::new();
-    bpol_partners.add(kmar.card()).unwrap();
-    let kmar = Agency::builder(kmar)
-        .directory(kmar_partners)
-        .agreements(policies)
-        .audit_log(AuditLog::in_memory())
-        .build()
-        .unwrap();
-    let bpol = Agency::builder(bpol)
-        .directory(bpol_partners)
-        .audit_log(AuditLog::in_memory())
-        .build()
-        .unwrap();
-    (kmar, bpol)
-}
-
-/// The querier's keys: the holder's document typed with a space and an
-/// `O` for the zero, and a document the holder does not have.
-fn asked() -> Vec<liaison::matching::MatchKey> {
-    let docs: Vec<Entity> = serde_json::from_str(
-        r#"[
-          { "kind": "travel-document", "id": "1b6f9c52-8a6e-4b8e-9d61-3c3f1f0e2a11",
-            "document_type": "passport", "issuing_state": "NLD", "number": "SPECI 2O14",
-            "status": "unknown" },
-          { "kind": "travel-document", "id": "2b6f9c52-8a6e-4b8e-9d61-3c3f1f0e2a11",
-            "document_type": "passport", "issuing_state": "NLD", "number": "XR1234567",
-            "status": "unknown" }
-        ]"#,
-    )
-    .unwrap();
-    docs.iter().flat_map(match_keys).collect()
-}
 
 #[test]
 fn a_hit_is_found_through_sealed_parcels_and_logged_without_values() {
@@ -148,10 +45,20 @@ fn a_hit_is_found_through_sealed_parcels_and_logged_without_values() {
             at(),
         )
         .unwrap();
-    let outcomes = bpol
+    let finished = bpol
         .match_finish_at(&answer, &pending, &index, &holder, at())
         .unwrap();
+    let outcomes = &finished.outcomes;
     assert_eq!(outcomes.len(), 2);
+    // The clause's obligations travel with the answer.
+    assert_eq!(finished.obligations.len(), 1);
+    let obligations = &finished.obligations[0];
+    assert_eq!(
+        (obligations.agreement.as_str(), obligations.clause.as_str()),
+        ("nld-kmar.deu-bpol.matching", "documents-for-border-control")
+    );
+    assert_eq!(obligations.rules.retention_days, Some(30));
+    assert_eq!(obligations.names(), ["onward", "retention_days"]);
     let hit = outcomes[0].hit.unwrap();
     assert!(outcomes[1].hit.is_none());
     // The holder resolves the reference for the clause's purpose only.
@@ -192,41 +99,23 @@ fn a_hit_is_found_through_sealed_parcels_and_logged_without_values() {
     assert!(bpol_log[0].reasons.contains(&"match-query".to_owned()));
     assert_eq!(bpol_log[1].outcome, AuditOutcome::Accepted);
     assert!(bpol_log[1].reasons.contains(&"hits:1".to_owned()));
+    // Both name the obligations, never their values.
+    for entry in [answered, &bpol_log[1]] {
+        for name in ["obligation:onward", "obligation:retention_days"] {
+            assert!(
+                entry.reasons.contains(&name.to_owned()),
+                "{:?}",
+                entry.reasons
+            );
+        }
+        assert!(!serde_json::to_string(entry).unwrap().contains("forbidden"));
+    }
     for entry in kmar_log.iter().chain(&bpol_log) {
         let text = serde_json::to_string(entry).unwrap();
         for value in ["SPECI", "5PEC", "XR123", "XR1"] {
             assert!(!text.contains(value), "{text}");
         }
     }
-}
-
-/// The holder's index of [`RECORD`] and the reference of the first key
-/// `bpol` asks about, which hits, after a whole round for `purpose`.
-fn first_hit(
-    kmar: &Agency,
-    bpol: &Agency,
-    purpose: &Purpose,
-) -> (liaison::matching::Built, liaison::matching::HitReference) {
-    let record = Record::from_json(RECORD.as_bytes()).unwrap();
-    let key = HolderKey::generate().unwrap();
-    let built = build_index(std::slice::from_ref(&record), &key, FilterWidth::Bits32).unwrap();
-    let (pending, query) = bpol
-        .match_query_at(&built.index, kmar.id(), purpose, &asked(), at())
-        .unwrap();
-    let answer = kmar
-        .match_answer_at(
-            &query,
-            &key,
-            built.index.commitment(),
-            &MatchLimits::default(),
-            &mut Ledger::new(),
-            at(),
-        )
-        .unwrap();
-    let outcomes = bpol
-        .match_finish_at(&answer, &pending, &built.index, kmar.id(), at())
-        .unwrap();
-    (built, outcomes[0].hit.unwrap())
 }
 
 #[test]
@@ -271,34 +160,12 @@ fn a_reference_resolves_only_for_a_kind_the_partner_may_ask_about() {
     );
 }
 
-/// The code of the refusal of `query` by `kmar` under `limits`.
-fn refusal(
-    kmar: &Agency,
-    query: &[u8],
-    key: &HolderKey,
-    commitment: &liaison::matching::Commitment,
-    limits: &MatchLimits,
-    ledger: &mut Ledger,
-) -> (&'static str, String) {
-    let err = kmar
-        .match_answer_at(query, key, commitment, limits, ledger, at())
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            MatchError::NotAllowed { .. } | MatchError::Budget { .. }
-        ),
-        "{err}"
-    );
-    (err.code(), err.to_string())
-}
-
 #[test]
 fn queries_outside_the_agreement_are_refused_with_a_reason_and_logged() {
     let (kmar, bpol) = agencies();
     let record = Record::from_json(RECORD.as_bytes()).unwrap();
     let key = HolderKey::generate().unwrap();
-    let built = build_index(&[record], &key, FilterWidth::Bits16).unwrap();
+    let built = build_index(&[record], &key, FilterWidth::Bits32).unwrap();
     let index = built.index.clone();
     let purpose: Purpose = "border-control".parse().unwrap();
     let commitment = built.index.commitment();
@@ -338,8 +205,12 @@ fn queries_outside_the_agreement_are_refused_with_a_reason_and_logged() {
         per_batch: Some(1),
         ..MatchLimits::default()
     };
-    let (code, _) = refusal(&kmar, &ask(&purpose), &key, commitment, &one, &mut ledger);
-    assert_eq!(code, "match-batch-too-large");
+    let (code, text) = refusal(&kmar, &ask(&purpose), &key, commitment, &one, &mut ledger);
+    assert_eq!(code, "match-limited");
+    assert_eq!(
+        text,
+        "the query from `DEU-BPOL` is refused (match-limited): a batch of 2 keys is more than the 1 one batch may hold, under this answer's narrower limits"
+    );
 
     // The budget: batches of 2 against 3 a day; limits above the
     // agreement's budget do not widen it.
@@ -372,7 +243,7 @@ fn queries_outside_the_agreement_are_refused_with_a_reason_and_logged() {
     for (entry, code) in log.iter().zip([
         "match-purpose-not-allowed",
         "match-limited",
-        "match-batch-too-large",
+        "match-limited",
         "answer:",
         "match-day-budget-exceeded",
     ]) {
@@ -395,7 +266,7 @@ fn a_kind_or_a_partner_without_a_match_clause_is_refused() {
     let (kmar, bpol) = agencies_under(agreement(r#"["vehicle"]"#, true));
     let record = Record::from_json(RECORD.as_bytes()).unwrap();
     let key = HolderKey::generate().unwrap();
-    let built = build_index(&[record], &key, FilterWidth::Bits16).unwrap();
+    let built = build_index(&[record], &key, FilterWidth::Bits32).unwrap();
     let purpose: Purpose = "border-control".parse().unwrap();
     let query = |bpol: &Agency, kmar: &Agency| {
         bpol.match_query_at(&built.index, kmar.id(), &purpose, &asked(), at())

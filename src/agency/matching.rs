@@ -9,10 +9,11 @@ use uuid::Uuid;
 use super::Agency;
 use crate::audit::{AuditAgreement, AuditEvent, AuditOutcome, EntryKind};
 use crate::matching::{
-    Budget, Commitment, HitReference, HolderKey, Index, KeyKind, Ledger, MATCH_LABEL_TYPE,
-    MATCH_LABEL_VERSION, MatchError, MatchKey, MatchLabel, MatchLimits, Outcome, Pending, Resolver,
-    batch_reasons, day_of,
+    Budget, Commitment, Finished, HitReference, HolderKey, Index, KeyKind, Ledger,
+    MATCH_LABEL_TYPE, MATCH_LABEL_VERSION, MatchError, MatchKey, MatchLabel, MatchLimits,
+    MatchObligations, Pending, Resolver, batch_reasons, day_of, obligation_reasons, stale,
 };
+use liaison_match::BudgetError;
 
 /// A match parcel, opened and checked.
 struct OpenedMatch {
@@ -27,6 +28,7 @@ impl Agency {
         message: &str,
         to: &AgencyId,
         purpose: Option<&Purpose>,
+        obligations: &[MatchObligations],
         payload: &[u8],
         at: Timestamp,
     ) -> Result<(Uuid, Vec<u8>), MatchError> {
@@ -47,6 +49,7 @@ impl Agency {
         let label = MatchLabel {
             from: self.id.clone(),
             message: message.to_owned(),
+            obligations: obligations.to_vec(),
             parcel,
             purpose: purpose.cloned(),
             sealed_at: at,
@@ -124,7 +127,7 @@ impl Agency {
         to: &AgencyId,
         at: Timestamp,
     ) -> Result<Vec<u8>, MatchError> {
-        self.seal_match("index", to, None, &index.to_bytes(), at)
+        self.seal_match("index", to, None, &[], &index.to_bytes(), at)
             .map(|(_, bytes)| bytes)
     }
 
@@ -164,7 +167,13 @@ impl Agency {
         let query_error = |e: &dyn std::fmt::Display| MatchError::Query {
             problem: e.to_string(),
         };
+        if let Some(e) = crate::matching::narrow_filter(index.width(), self.min_filter_width) {
+            return Err(e);
+        }
         let mut builder = QueryBuilder::new(index);
+        builder
+            .purpose(purpose.as_str())
+            .map_err(|e| query_error(&e))?;
         for k in keys {
             let kind = KeyKind::new(k.kind.as_str()).map_err(|e| query_error(&e))?;
             builder
@@ -173,7 +182,7 @@ impl Agency {
         }
         let (pending, query) = builder.blind().map_err(|e| query_error(&e))?;
         let (parcel, bytes) =
-            self.seal_match("query", holder, Some(purpose), &query.to_bytes(), at)?;
+            self.seal_match("query", holder, Some(purpose), &[], &query.to_bytes(), at)?;
         let mut event = AuditEvent::new(EntryKind::Match, AuditOutcome::Released, at);
         event.counterparty = Some(holder.clone());
         event.purpose = Some(purpose.clone());
@@ -185,19 +194,26 @@ impl Agency {
 
     /// Answers a sealed query under the `match` clauses of this agency's
     /// agreements with its sender, within the operator's `limits` (which
-    /// only narrow them): a clause in force must allow the sender, the
-    /// purpose, every kind and the batch's size, and the batch is charged
-    /// to the sender's budget for the purpose in `ledger` (which the caller
-    /// persists) before any key is evaluated. The answer, or the refusal
+    /// only narrow them). The query must have been sealed at most 24 hours
+    /// before `at` and at most 5 minutes after it, against `commitment`;
+    /// every kind must be allowed by some clause in force for the sender
+    /// and the purpose, and the batch is held to the strictest limits of
+    /// the clauses that apply (see
+    /// [`PolicySet::decide_match`](crate::PolicySet::decide_match)).
+    /// It is charged to the sender's budget for the purpose in `ledger`
+    /// (which the caller persists) before any key is evaluated; a session
+    /// the ledger holds already is a replay. The answer's label carries the
+    /// obligations of the clauses that applied. The answer, or the refusal
     /// and its reason code, is logged as a `match` entry with the batch's
     /// counts and kinds and the agreement that allowed it.
     ///
     /// # Errors
-    /// [`MatchError::NotAllowed`] (no match clause for the sender, a
-    /// purpose or a kind not allowed, a batch too large, or outside the
-    /// limits), [`MatchError::Budget`] (the day's budget used, a replayed
-    /// query), [`MatchError::Evaluate`] (a query against an old index), and
-    /// the opening and sealing errors.
+    /// [`MatchError::NotAllowed`] (a stale or future query, no match
+    /// clause for the sender, a purpose or a kind not allowed, a batch too
+    /// large, or outside the limits), [`MatchError::Budget`] (the day's
+    /// budget used, a replayed query, or the operator's narrower budget),
+    /// [`MatchError::Evaluate`] (a query against an old index, or of a kind
+    /// it lacks), and the opening and sealing errors.
     pub fn match_answer_at(
         &self,
         parcel: &[u8],
@@ -214,6 +230,7 @@ impl Agency {
         event.purpose = opened.label.purpose.clone();
         event.parcel = Some(opened.label.parcel);
         let mut summary = None;
+        let mut obligations = Vec::new();
         let result = self.answer_checked(
             &opened,
             key,
@@ -221,7 +238,7 @@ impl Agency {
             limits,
             ledger,
             at,
-            (&mut summary, &mut event.agreements),
+            (&mut summary, &mut event.agreements, &mut obligations),
         );
         event.reasons = match &summary {
             Some(s) => batch_reasons("match-answer", s),
@@ -231,6 +248,7 @@ impl Agency {
             Ok((answer_parcel, _)) => {
                 event.outcome = AuditOutcome::Released;
                 event.reasons.push(format!("answer:{answer_parcel}"));
+                event.reasons.extend(obligation_reasons(&obligations));
             }
             Err(e) => {
                 if !matches!(e, MatchError::NotAllowed { .. } | MatchError::Budget { .. }) {
@@ -257,9 +275,10 @@ impl Agency {
         limits: &MatchLimits,
         ledger: &mut Ledger,
         at: Timestamp,
-        (summary_out, agreements): (
+        (summary_out, agreements, obligations_out): (
             &mut Option<liaison_match::BatchSummary>,
             &mut Vec<AuditAgreement>,
+            &mut Vec<MatchObligations>,
         ),
     ) -> Result<(Uuid, Vec<u8>), MatchError> {
         let partner = &opened.label.from;
@@ -279,23 +298,55 @@ impl Agency {
                 "the query names no purpose".to_owned(),
             )
         })?;
+        if let Some(reason) = stale(opened.label.sealed_at, at) {
+            return Err(refuse("match-stale", reason));
+        }
+        // A query against another index, or about a kind the index lacks,
+        // is refused before the agreement is consulted or anything charged.
+        let evaluate_error = |e: liaison_match::EvaluateError| MatchError::Evaluate {
+            problem: e.to_string(),
+        };
+        if query.commitment() != commitment.id() {
+            return Err(evaluate_error(
+                liaison_match::EvaluateError::StaleCommitment {
+                    query: query.commitment(),
+                    current: commitment.id(),
+                },
+            ));
+        }
+        if let Some((kind, _)) = summary
+            .kinds
+            .iter()
+            .find(|(k, _)| commitment.public_key(k).is_none())
+        {
+            return Err(evaluate_error(liaison_match::EvaluateError::UnknownKind {
+                kind: kind.clone(),
+            }));
+        }
         if let Some(reason) = limits.refusal(partner, purpose, summary) {
             return Err(refuse("match-limited", reason));
         }
         let kinds: Vec<&str> = summary.kinds.iter().map(|(k, _)| k.as_str()).collect();
-        let grant = self
+        let decision = self
             .policies
             .decide_match(&self.id, partner, purpose, &kinds, summary.total(), at)
             .map_err(|r| refuse(r.code(), r.to_string()))?;
-        agreements.push(AuditAgreement {
-            digest: grant.reference.digest.clone(),
-            id: grant.reference.id.clone(),
-            version: grant.reference.version,
-        });
-        let budget = limits.narrow(Budget {
-            per_day: u64::from(grant.clause.budget.per_day),
-            per_batch: u64::from(grant.clause.budget.per_batch),
-        });
+        for g in &decision.grants {
+            let named = AuditAgreement {
+                digest: g.reference.digest.clone(),
+                id: g.reference.id.clone(),
+                version: g.reference.version,
+            };
+            if !agreements.contains(&named) {
+                agreements.push(named);
+            }
+        }
+        let agreed = Budget {
+            per_day: u64::from(decision.per_day),
+            per_batch: u64::from(decision.per_batch),
+        };
+        let budget = limits.narrow(agreed);
+        let used = ledger.used(partner.as_str(), purpose.as_str(), day_of(at));
         ledger
             .charge(
                 partner.as_str(),
@@ -304,29 +355,55 @@ impl Agency {
                 summary,
                 budget,
             )
-            .map_err(|e| MatchError::Budget {
-                partner: partner.clone(),
-                code: match &e {
-                    liaison_match::BudgetError::Batch { .. } => "match-batch-too-large",
-                    liaison_match::BudgetError::Replay { .. } => "match-replayed",
+            .map_err(|e| {
+                let keys = summary.total();
+                // A refusal the agreement's own limits would not make is
+                // the operator's narrowing.
+                let code = match &e {
+                    BudgetError::Batch { .. } if keys <= agreed.per_batch => "match-limited",
+                    BudgetError::Day { .. } if used.saturating_add(keys) <= agreed.per_day => {
+                        "match-limited"
+                    }
+                    BudgetError::Batch { .. } => "match-batch-too-large",
+                    BudgetError::Replay { .. } => "match-replayed",
                     _ => "match-day-budget-exceeded",
-                },
-                problem: e.to_string(),
+                };
+                let problem = if code == "match-limited" {
+                    format!("{e}, under this answer's narrower limits")
+                } else {
+                    e.to_string()
+                };
+                MatchError::Budget {
+                    partner: partner.clone(),
+                    code,
+                    problem,
+                }
             })?;
+        *obligations_out = MatchObligations::of(&decision);
         let answer = evaluate(key, commitment, &query).map_err(|e| MatchError::Evaluate {
             problem: e.to_string(),
         })?;
-        self.seal_match("answer", partner, Some(purpose), &answer.to_bytes(), at)
+        self.seal_match(
+            "answer",
+            partner,
+            Some(purpose),
+            obligations_out.as_slice(),
+            &answer.to_bytes(),
+            at,
+        )
     }
 
-    /// Finishes a query with the holder's sealed answer: verifies every
-    /// proof against the index's committed keys, unblinds and looks up. The
-    /// batch (counts, kinds, number of hits) is logged as a `match` entry,
-    /// accepted or refused.
+    /// Finishes a query with the holder's sealed answer: checks that it is
+    /// from the holder, for the purpose the query was made for, and for its
+    /// session; verifies every proof against the index's committed keys,
+    /// unblinds and looks up. The batch (counts, kinds, number of hits, the
+    /// names of the obligations the answer carries) is logged as a `match`
+    /// entry, accepted or refused.
     ///
     /// # Errors
-    /// [`MatchError::Answer`] if the answer is not this query's or a proof
-    /// fails; the opening errors; [`MatchError::Audit`].
+    /// [`MatchError::Answer`] if the answer is for another purpose, is not
+    /// this query's, the index is not the one the query was made against,
+    /// or a proof fails; the opening errors; [`MatchError::Audit`].
     pub fn match_finish_at(
         &self,
         parcel: &[u8],
@@ -334,7 +411,7 @@ impl Agency {
         index: &Index,
         holder: &AgencyId,
         at: Timestamp,
-    ) -> Result<Vec<Outcome>, MatchError> {
+    ) -> Result<Finished, MatchError> {
         let opened = self.open_match(parcel, "answer", at)?;
         if &opened.label.from != holder {
             return Err(MatchError::Parcel {
@@ -349,28 +426,45 @@ impl Agency {
         event.purpose = opened.label.purpose.clone();
         event.parcel = Some(opened.label.parcel);
         event.reasons = batch_reasons("match-finish", &pending.summary());
-        let result = Answer::from_bytes(&opened.payload)
-            .map_err(|e| MatchError::Message {
-                what: "answer",
-                problem: e.to_string(),
+        let answered = opened.label.purpose.as_ref().map(Purpose::as_str);
+        let result = if answered.is_none() || answered != pending.purpose() {
+            Err(MatchError::Answer {
+                problem: format!(
+                    "the answer is for the purpose `{}`, the query was made for `{}`",
+                    answered.unwrap_or("(none)"),
+                    pending.purpose().unwrap_or("(none)")
+                ),
             })
-            .and_then(|answer| {
-                pending
-                    .finish(index, &answer)
-                    .map_err(|e| MatchError::Answer {
-                        problem: e.to_string(),
-                    })
-            });
+        } else {
+            Answer::from_bytes(&opened.payload)
+                .map_err(|e| MatchError::Message {
+                    what: "answer",
+                    problem: e.to_string(),
+                })
+                .and_then(|answer| {
+                    pending
+                        .finish(index, &answer)
+                        .map_err(|e| MatchError::Answer {
+                            problem: e.to_string(),
+                        })
+                })
+        };
         match &result {
             Ok(outcomes) => {
                 event.outcome = AuditOutcome::Accepted;
                 let hits = outcomes.iter().filter(|o| o.hit.is_some()).count();
                 event.reasons.push(format!("hits:{hits}"));
+                event
+                    .reasons
+                    .extend(obligation_reasons(&opened.label.obligations));
             }
             Err(e) => event.reasons.push(e.code().to_owned()),
         }
         self.audit.append(event)?;
-        result
+        result.map(|outcomes| Finished {
+            outcomes,
+            obligations: opened.label.obligations,
+        })
     }
 
     /// Resolves a hit reference a partner sends with a request: the ids of

@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use liaison::matching::{
-    FilterWidth, HitReference, HolderKey, Ledger, MatchError, MatchLimits, Pending, Resolver,
-    build_index_with_progress, match_keys, record_match_keys,
+    FilterWidth, HitReference, HolderKey, IndexOptions, Ledger, MIN_FILTER_WIDTH, MatchError,
+    MatchLimits, MatchObligations, Pending, Resolver, build_index_with, match_keys,
+    record_match_keys,
 };
 use liaison::{Agency, AgencyId, Purpose, Record, Timestamp};
 use serde::Serialize;
@@ -39,8 +40,9 @@ enum MatchCommand {
     /// Holder: answer a sealed query under the terms with its sender,
     /// charging its budget in the ledger; writes the sealed answer.
     Answer(AnswerArgs),
-    /// Querier: verify the sealed answer and print, as JSON, hit or no hit
-    /// for each key.
+    /// Querier: verify the sealed answer and print, as JSON, the
+    /// obligations it carries and hit or no hit for each key; the pending
+    /// state is then used up.
     Finish(FinishArgs),
     /// Holder: resolve the hit references a partner sent with a request to
     /// the ids of the records they stand for, when the agreement reveals
@@ -68,15 +70,21 @@ struct AgencyOptions {
 
 impl AgencyOptions {
     fn build(&self) -> Result<(Agency, Timestamp), Failure> {
-        self.build_under(&[])
+        self.build_under(&[], MIN_FILTER_WIDTH)
     }
 
-    /// The agency with the agreements in `agreements` (files or folders).
-    fn build_under(&self, agreements: &[PathBuf]) -> Result<(Agency, Timestamp), Failure> {
+    /// The agency with the agreements in `agreements` (files or folders),
+    /// querying indexes of at least `min_width` fingerprint bits.
+    fn build_under(
+        &self,
+        agreements: &[PathBuf],
+        min_width: FilterWidth,
+    ) -> Result<(Agency, Timestamp), Failure> {
         let (mut builder, _) = agency(&self.identity, &self.directory, self.audit.as_deref())?;
         if !agreements.is_empty() {
             builder = builder.agreements(liaison::load_agreements(agreements).map_err(setup)?);
         }
+        builder = builder.match_min_filter_width(min_width);
         let agency = builder.build().map_err(setup)?;
         Ok((agency, self.at.unwrap_or_else(Timestamp::now)))
     }
@@ -93,9 +101,15 @@ struct IndexArgs {
     /// The partner the index is sealed for.
     #[arg(long)]
     to: AgencyId,
-    /// Fingerprint bits: 8, 16 or 32 (false-positive rates 2^-8, 2^-16, 2^-32).
+    /// Fingerprint bits: 8, 16 or 32 (false-positive rates 2^-8, 2^-16,
+    /// 2^-32); below 32 only with `--allow-narrow-filter`.
     #[arg(long, default_value_t = 32)]
     width: u8,
+    /// Allow fingerprints narrower than 32 bits: false hits become common,
+    /// and a hit reference a partner sends after a false hit lets this
+    /// holder recover the key it asked about (docs/match.md, section 11).
+    #[arg(long)]
+    allow_narrow_filter: bool,
     /// Where to write the resolver of hit references (secret).
     #[arg(long)]
     resolver: PathBuf,
@@ -121,6 +135,12 @@ struct QueryArgs {
     /// Where to write the pending state, needed by `finish` (secret).
     #[arg(long)]
     pending: PathBuf,
+    /// Query an index with fingerprints narrower than 32 bits: false hits
+    /// become common, and the reference of a false hit sent with a request
+    /// lets the holder recover the key asked about (docs/match.md, section
+    /// 11).
+    #[arg(long)]
+    allow_narrow_filter: bool,
     /// Write the sealed query here instead of standard output.
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -302,8 +322,15 @@ fn index(args: IndexArgs) -> Result<(), Failure> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let built =
-        build_index_with_progress(&all, &key, width, &|n| bar.inc(n as u64)).map_err(failure)?;
+    let options = IndexOptions {
+        width,
+        min_width: if args.allow_narrow_filter {
+            FilterWidth::Bits8
+        } else {
+            MIN_FILTER_WIDTH
+        },
+    };
+    let built = build_index_with(&all, &key, options, &|n| bar.inc(n as u64)).map_err(failure)?;
     bar.finish_and_clear();
     let sealed = agency
         .match_seal_index_at(&built.index, &args.to, at)
@@ -321,7 +348,12 @@ fn index(args: IndexArgs) -> Result<(), Failure> {
 }
 
 fn query(args: QueryArgs) -> Result<(), Failure> {
-    let (agency, at) = args.agency.build()?;
+    let min_width = if args.allow_narrow_filter {
+        FilterWidth::Bits8
+    } else {
+        MIN_FILTER_WIDTH
+    };
+    let (agency, at) = args.agency.build_under(&[], min_width)?;
     let (holder, index) = agency
         .match_open_index_at(&read_input(Some(&args.index))?, at)
         .map_err(failure)?;
@@ -345,7 +377,9 @@ fn query(args: QueryArgs) -> Result<(), Failure> {
 }
 
 fn answer(args: AnswerArgs) -> Result<(), Failure> {
-    let (agency, at) = args.agency.build_under(&args.agreements)?;
+    let (agency, at) = args
+        .agency
+        .build_under(&args.agreements, MIN_FILTER_WIDTH)?;
     let key = read_key(&args.key)?;
     let resolver = Resolver::from_bytes(&read_input(Some(&args.resolver))?)
         .map_err(|e| Failure::unusable(format!("resolver `{}`: {e}", args.resolver.display())))?;
@@ -407,16 +441,35 @@ struct OutcomeJson {
     reference: Option<String>,
 }
 
+/// What `finish` prints: the obligations the answer carries, and each
+/// key's outcome.
+#[derive(Serialize)]
+struct FinishedJson<'a> {
+    obligations: &'a [MatchObligations],
+    outcomes: Vec<OutcomeJson>,
+}
+
+/// What a pending file holds once its query was finished: this line, then
+/// the session and the time.
+const FINISHED_MARKER: &str = "liaison-match finished query";
+
 fn finish(args: FinishArgs) -> Result<(), Failure> {
     let (agency, at) = args.agency.build()?;
     let (holder, index) = agency
         .match_open_index_at(&read_input(Some(&args.index))?, at)
         .map_err(failure)?;
     let pending_bytes = zeroize::Zeroizing::new(read_input(Some(&args.pending))?);
+    if let Some(rest) = pending_bytes.strip_prefix(FINISHED_MARKER.as_bytes()) {
+        return Err(Failure::refused(format!(
+            "the query of `{}` was finished already ({}): its outcomes were written then; query again for new outcomes",
+            args.pending.display(),
+            String::from_utf8_lossy(rest).trim()
+        )));
+    }
     let pending = Pending::from_bytes(&pending_bytes).map_err(|e| {
         Failure::unusable(format!("pending state `{}`: {e}", args.pending.display()))
     })?;
-    let outcomes = agency
+    let finished = agency
         .match_finish_at(
             &read_input(Some(&args.answer))?,
             &pending,
@@ -425,20 +478,38 @@ fn finish(args: FinishArgs) -> Result<(), Failure> {
             at,
         )
         .map_err(failure)?;
-    let json: Vec<OutcomeJson> = outcomes
-        .iter()
-        .map(|o| OutcomeJson {
-            kind: o.kind.to_string(),
-            hit: o.hit.is_some(),
-            reference: o.hit.map(|r| r.to_string()),
-        })
-        .collect();
+    let outcomes = &finished.outcomes;
+    let json = FinishedJson {
+        obligations: &finished.obligations,
+        outcomes: outcomes
+            .iter()
+            .map(|o| OutcomeJson {
+                kind: o.kind.to_string(),
+                hit: o.hit.is_some(),
+                reference: o.hit.map(|r| r.to_string()),
+            })
+            .collect(),
+    };
     let mut text = serde_json::to_vec_pretty(&json)
         .map_err(|e| Failure::unusable(format!("cannot write the outcomes: {e}")))?;
     text.push(b'\n');
     write_output(args.output.as_deref(), &text)?;
+    // The pending state is used once: its blinds and keys are replaced by
+    // a marker, so that the same query cannot be finished twice.
+    write_secret(
+        &args.pending,
+        format!("{FINISHED_MARKER}\nsession {} at {at}\n", pending.session()).as_bytes(),
+    )?;
     let hits = outcomes.iter().filter(|o| o.hit.is_some()).count();
     eprintln!("{hits} of {} keys hit at `{holder}`", outcomes.len());
+    for o in &finished.obligations {
+        eprintln!(
+            "obligations of `{}` clause `{}`: {}",
+            o.agreement,
+            o.clause,
+            o.names().join(", ")
+        );
+    }
     Ok(())
 }
 
@@ -449,7 +520,9 @@ struct ResolvedJson {
 }
 
 fn resolve(args: ResolveArgs) -> Result<(), Failure> {
-    let (agency, at) = args.agency.build_under(&args.agreements)?;
+    let (agency, at) = args
+        .agency
+        .build_under(&args.agreements, MIN_FILTER_WIDTH)?;
     let resolver = Resolver::from_bytes(&read_input(Some(&args.resolver))?)
         .map_err(|e| Failure::unusable(format!("resolver `{}`: {e}", args.resolver.display())))?;
     let references = args

@@ -69,6 +69,8 @@ purposes = ["border-control"]
 key_kinds = ["travel-document", "vehicle"]
 reveal_reference = true
 budget = { per_day = 10, per_batch = 5 }
+[match.obligations]
+retention_days = 30
 "#;
 
 const AT: &str = "2026-03-02T09:00:00Z";
@@ -216,12 +218,13 @@ fn two_agencies_match_through_files() {
                 .collect::<Vec<_>>(),
         )
     };
-    // Narrowed to one key a batch: refused (exit 1) with the reason.
+    // Narrowed to one key a batch: refused (exit 1) with the reason, as
+    // the operator's narrowing.
     let refused = answer(&["--per-batch", "1"]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&refused.stderr).contains(
-            "(match-batch-too-large): a batch of 2 keys is more than the 1 one batch may hold"
+            "(match-limited): a batch of 2 keys is more than the 1 one batch may hold, under this answer's narrower limits"
         ),
         "{}",
         String::from_utf8_lossy(&refused.stderr)
@@ -252,7 +255,18 @@ fn two_agencies_match_through_files() {
         ],
     );
     ok(&out);
-    let outcomes: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let finished: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The clause's obligations come with the outcomes.
+    assert_eq!(
+        finished["obligations"],
+        serde_json::json!([{
+            "agreement": "nld-kmar.deu-bpol.matching",
+            "clause": "documents-for-border-control",
+            "rules": { "retention_days": 30 }
+        }])
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("retention_days"));
+    let outcomes = &finished["outcomes"];
     assert_eq!(outcomes[0]["kind"], "travel-document");
     assert_eq!(outcomes[0]["hit"], true);
     assert_eq!(outcomes[0]["reference"].as_str().unwrap().len(), 64);
@@ -298,8 +312,8 @@ fn two_agencies_match_through_files() {
     // counts and kinds only.
     let log = fs::read_to_string(t.path("NLD-KMAR").join("NLD-KMAR.audit.jsonl")).unwrap();
     assert_eq!(log.lines().count(), 5);
-    assert!(log.contains("match-batch-too-large"));
-    assert!(log.contains("match-limited"));
+    assert_eq!(log.matches("match-limited").count(), 2);
+    assert!(log.contains("obligation:retention_days"));
     assert!(log.contains("records:1"));
     assert!(log.contains("keys:travel-document=2"));
     assert!(!log.contains("SPECI") && !log.contains("XR123"));
@@ -377,4 +391,164 @@ fn answers_run_at_once_never_spend_more_than_the_budget() {
         .filter(|status| status.success())
         .count();
     assert_eq!(answered, 5);
+}
+
+#[test]
+fn a_pending_query_is_finished_once_and_only_against_its_index() {
+    let t = Setup::new();
+    let p = |n: &str| s(&t.path(n)).to_owned();
+    let index = |out: &str, records: &[&str]| {
+        let mut args = vec![
+            "--key".to_owned(),
+            p("kmar.match-key"),
+            "--to".to_owned(),
+            "DEU-BPOL".to_owned(),
+            "--resolver".to_owned(),
+            p("kmar.resolver"),
+            "-o".to_owned(),
+            p(out),
+        ];
+        args.extend(records.iter().map(|r| p(r)));
+        t.run(
+            "index",
+            "NLD-KMAR",
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+    };
+    ok(&index("index.parcel", &["held.json"]));
+    ok(&t.run(
+        "query",
+        "DEU-BPOL",
+        &[
+            "--index",
+            &p("index.parcel"),
+            "--purpose",
+            "border-control",
+            "--pending",
+            &p("bpol.pending"),
+            "-o",
+            &p("query.parcel"),
+            &p("asked.json"),
+        ],
+    ));
+    ok(&t.run(
+        "answer",
+        "NLD-KMAR",
+        &[
+            "--key",
+            &p("kmar.match-key"),
+            "--resolver",
+            &p("kmar.resolver"),
+            "--agreements",
+            &p("agreement.toml"),
+            "--ledger",
+            &p("kmar.ledger"),
+            "-o",
+            &p("answer.parcel"),
+            &p("query.parcel"),
+        ],
+    ));
+    let finish = |index: &str| {
+        t.run(
+            "finish",
+            "DEU-BPOL",
+            &[
+                "--index",
+                &p(index),
+                "--pending",
+                &p("bpol.pending"),
+                &p("answer.parcel"),
+            ],
+        )
+    };
+    // A newer index under the same key (one more record): refused.
+    ok(&index("newer.parcel", &["held.json", "asked.json"]));
+    let refused = finish("newer.parcel");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("the index changed since the query was made"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    // Against its own index it finishes, once.
+    ok(&finish("index.parcel"));
+    let pending = fs::read_to_string(t.path("bpol.pending")).unwrap();
+    assert!(
+        pending.starts_with("liaison-match finished query\nsession "),
+        "{pending}"
+    );
+    let again = finish("index.parcel");
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("was finished already"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}
+
+#[test]
+fn a_narrow_filter_needs_an_explicit_option_on_both_sides() {
+    let t = Setup::new();
+    let p = |n: &str| s(&t.path(n)).to_owned();
+    let index = |extra: &[&str]| {
+        let mut args = vec![
+            "--key",
+            &p("kmar.match-key"),
+            "--to",
+            "DEU-BPOL",
+            "--resolver",
+            &p("kmar.resolver"),
+            "--width",
+            "16",
+            "-o",
+            &p("index.parcel"),
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        args.push(p("held.json"));
+        t.run(
+            "index",
+            "NLD-KMAR",
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+    };
+    let refused = index(&[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("16-bit fingerprints, fewer than the 32"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert!(!t.path("index.parcel").exists());
+    ok(&index(&["--allow-narrow-filter"]));
+    let query = |extra: &[&str]| {
+        let mut args = vec![
+            "--index",
+            &p("index.parcel"),
+            "--purpose",
+            "border-control",
+            "--pending",
+            &p("bpol.pending"),
+            "-o",
+            &p("query.parcel"),
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        args.push(p("asked.json"));
+        t.run(
+            "query",
+            "DEU-BPOL",
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+    };
+    let refused = query(&[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("allow a narrow filter explicitly"));
+    assert!(!t.path("query.parcel").exists());
+    ok(&query(&["--allow-narrow-filter"]));
 }

@@ -253,7 +253,9 @@ impl Pending {
     ///
     /// # Errors
     /// [`FinishError::Session`] or [`FinishError::Commitment`] if the answer
-    /// or the index is not this query's, [`FinishError::Shape`] if the
+    /// or the index is not this query's, [`FinishError::IndexChanged`] if
+    /// the index is not byte for byte the one the query was made against
+    /// (a newer index under the same key), [`FinishError::Shape`] if the
     /// answer's kinds or counts are not the query's, [`FinishError::Proof`]
     /// if any proof fails.
     pub fn finish(&self, index: &Index, answer: &Answer) -> Result<Vec<Outcome>, FinishError> {
@@ -274,6 +276,13 @@ impl Pending {
                     found,
                 });
             }
+        }
+        let digest = index.digest();
+        if digest != self.index_digest {
+            return Err(FinishError::IndexChanged {
+                expected: hex::encode(self.index_digest),
+                found: hex::encode(digest),
+            });
         }
         if answer.groups.len() != self.groups.len() {
             return Err(FinishError::Shape(format!(

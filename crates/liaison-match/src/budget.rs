@@ -39,7 +39,8 @@ pub enum BudgetError {
         /// The per-day limit.
         limit: u64,
     },
-    /// This session was already charged that day: a replayed query.
+    /// This session was already charged to the partner, on any day and for
+    /// any purpose the ledger still holds: a replayed query.
     #[error("query session {session} was already answered")]
     Replay {
         /// The session.
@@ -90,7 +91,8 @@ impl Ledger {
     }
 
     /// Charges `batch` to `partner` for `purpose` on `day`, if `budget`
-    /// allows it; nothing is charged if it does not.
+    /// allows it; nothing is charged if it does not. A session already
+    /// charged to `partner` (any day, any purpose) is refused as a replay.
     ///
     /// # Errors
     /// [`BudgetError::Batch`], [`BudgetError::Day`], [`BudgetError::Replay`]
@@ -112,23 +114,31 @@ impl Ledger {
                 limit: budget.per_batch,
             });
         }
-        let entry = self
+        // A session charged once is a replay whatever the day and the
+        // purpose it was charged under.
+        if self
             .days
-            .entry((partner.to_owned(), purpose.to_owned(), day))
-            .or_default();
-        if entry.sessions.contains(&batch.session) {
+            .iter()
+            .any(|((p, _, _), d)| p == partner && d.sessions.contains(&batch.session))
+        {
             return Err(BudgetError::Replay {
                 session: batch.session,
             });
         }
-        let used = entry.keys.saturating_add(keys);
+        let before = self.used(partner, purpose, day);
+        let used = before.saturating_add(keys);
         if used > budget.per_day {
             return Err(BudgetError::Day {
                 keys,
-                used: entry.keys,
+                used: before,
                 limit: budget.per_day,
             });
         }
+        // Only now is an entry made: a refusal leaves the ledger as it was.
+        let entry = self
+            .days
+            .entry((partner.to_owned(), purpose.to_owned(), day))
+            .or_default();
         entry.keys = used;
         entry.sessions.insert(batch.session);
         Ok(Charge {
@@ -285,6 +295,21 @@ mod tests {
         );
         let back = Ledger::from_bytes(&l.to_bytes()).unwrap();
         assert_eq!(back, l);
+        // A session charged once is refused on another day and for another
+        // purpose too.
+        for (purpose, day) in [("counter-terrorism", 20_000), ("border-control", 20_005)] {
+            assert_eq!(
+                l.charge("DEU-BKA", purpose, day, &batch(1, 1), budget),
+                Err(BudgetError::Replay {
+                    session: SessionId::from_bytes([1; 16])
+                })
+            );
+        }
+        // Another partner's session of the same id is its own.
+        assert!(
+            l.charge("FRA-DGPN", "border-control", 20_000, &batch(1, 1), budget)
+                .is_ok()
+        );
         l.prune_before(20_001);
         assert_eq!(l.used("DEU-BKA", "border-control", 20_000), 0);
         assert_eq!(l.used("DEU-BKA", "border-control", 20_001), 60);

@@ -109,6 +109,9 @@ pub enum QueryError {
     /// The query holds no key.
     #[error("the query is empty: add at least one key")]
     Empty,
+    /// The purpose name is empty or longer than 255 bytes.
+    #[error("the purpose name must be 1 to 255 bytes")]
+    Purpose,
     /// No random bytes for the blinds.
     #[error(transparent)]
     Random(#[from] RandomError),
@@ -176,6 +179,17 @@ pub enum FinishError {
         expected: CommitmentId,
         /// The other's.
         found: CommitmentId,
+    },
+    /// The index given is not, byte for byte, the index the query was made
+    /// against (the holder sent a new index under the same key).
+    #[error(
+        "the index changed since the query was made (its digest is {found}, the query was made against {expected}): query again against the new index"
+    )]
+    IndexChanged {
+        /// The digest the pending query keeps, in hexadecimal.
+        expected: String,
+        /// The given index's digest, in hexadecimal.
+        found: String,
     },
     /// The answer does not have the shape of the query (kinds, counts).
     #[error("the answer does not match the query: {0}")]

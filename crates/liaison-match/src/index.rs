@@ -56,6 +56,14 @@ impl Index {
         &self.commitment
     }
 
+    /// The SHA-256 digest of the index message ([`Index::to_bytes`]): a
+    /// pending query keeps it, so that the answer is looked up in the very
+    /// index the query was made against.
+    pub fn digest(&self) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(self.to_bytes()).into()
+    }
+
     /// The fingerprint width of every section's filter.
     pub fn width(&self) -> FilterWidth {
         self.width

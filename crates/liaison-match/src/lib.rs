@@ -25,5 +25,5 @@ pub use format::{Message, ParseError, Problem, SUITE, VERSION};
 pub use index::{Built, Index, IndexBuilder};
 pub use keys::{Commitment, CommitmentId, HolderKey, PublicKey};
 pub use kind::{KeyKind, MAX_KIND_LEN, MAX_VALUE_LEN};
-pub use query::{BatchSummary, Pending, Query, QueryBuilder, SessionId};
+pub use query::{BatchSummary, MAX_PURPOSE_LEN, Pending, Query, QueryBuilder, SessionId};
 pub use resolver::{HitReference, REFERENCE_LEN, Resolution, Resolver};

@@ -73,16 +73,36 @@ impl BatchSummary {
 #[derive(Debug)]
 pub struct QueryBuilder<'a> {
     index: &'a Index,
+    purpose: String,
     items: Vec<(KeyKind, Zeroizing<Vec<u8>>)>,
 }
+
+/// The longest purpose name a pending state keeps, in bytes.
+pub const MAX_PURPOSE_LEN: usize = 255;
 
 impl<'a> QueryBuilder<'a> {
     /// An empty query against `index`.
     pub fn new(index: &'a Index) -> Self {
         QueryBuilder {
             index,
+            purpose: String::new(),
             items: Vec::new(),
         }
+    }
+
+    /// Names the purpose the query is made for (1 to 255 bytes of UTF-8),
+    /// kept in the [`Pending`] state so that the answer can be checked to
+    /// be for the same purpose; none when not called.
+    ///
+    /// # Errors
+    /// [`QueryError::Purpose`] for an empty name or one longer than 255
+    /// bytes.
+    pub fn purpose(&mut self, purpose: &str) -> Result<(), QueryError> {
+        if purpose.is_empty() || purpose.len() > MAX_PURPOSE_LEN {
+            return Err(QueryError::Purpose);
+        }
+        purpose.clone_into(&mut self.purpose);
+        Ok(())
     }
 
     /// Adds a key; returns its position in the outcomes of
@@ -142,6 +162,7 @@ impl<'a> QueryBuilder<'a> {
         source.fill(0, &mut session)?;
         let session = SessionId(session);
         let commitment = self.index.commitment().id();
+        let index_digest = self.index.digest();
 
         let mut by_kind: BTreeMap<KeyKind, Vec<Positioned>> = BTreeMap::new();
         for (position, (kind, input)) in (0u32..).zip(self.items) {
@@ -181,6 +202,8 @@ impl<'a> QueryBuilder<'a> {
         let pending = Pending {
             session,
             commitment,
+            index_digest,
+            purpose: self.purpose,
             total,
             groups: pending_groups,
         };
@@ -308,6 +331,8 @@ pub(crate) struct PendingItem {
 pub struct Pending {
     pub(crate) session: SessionId,
     pub(crate) commitment: CommitmentId,
+    pub(crate) index_digest: [u8; 32],
+    pub(crate) purpose: String,
     pub(crate) total: u32,
     pub(crate) groups: Vec<(KeyKind, Vec<PendingItem>)>,
 }
@@ -317,6 +342,7 @@ impl fmt::Debug for Pending {
         f.debug_struct("Pending")
             .field("session", &self.session)
             .field("commitment", &self.commitment)
+            .field("purpose", &self.purpose)
             .field("keys", &self.total)
             .finish_non_exhaustive()
     }
@@ -326,6 +352,18 @@ impl Pending {
     /// The query's session.
     pub fn session(&self) -> SessionId {
         self.session
+    }
+
+    /// The purpose the query was made for, if one was named
+    /// ([`QueryBuilder::purpose`]).
+    pub fn purpose(&self) -> Option<&str> {
+        (!self.purpose.is_empty()).then_some(self.purpose.as_str())
+    }
+
+    /// The SHA-256 digest of the index message the query was made against
+    /// ([`Index::digest`]); [`Pending::finish`] refuses any other index.
+    pub fn index_digest(&self) -> [u8; 32] {
+        self.index_digest
     }
 
     /// What may be logged of it: counts and kinds.
@@ -342,7 +380,9 @@ impl Pending {
     }
 
     /// Reads a pending state: `"LMPD"`, version 1, suite 1, the session id
-    /// (16 bytes), the commitment id (32), the key count (4, at least 1),
+    /// (16 bytes), the commitment id (32), the SHA-256 digest of the index
+    /// message (32), the purpose (a 1-byte length, 0 to 255, and UTF-8;
+    /// empty when none was named), the key count (4, at least 1),
     /// the group count (2), then each group in strictly ascending order of
     /// kind: the kind, the item count (4, at least 1), and each item: its
     /// position (4), the value's length (2) and the value, the blind (32)
@@ -355,6 +395,11 @@ impl Pending {
         let mut r = Reader::open(bytes, Message::Pending)?;
         let session = SessionId(r.array::<16>("session id")?);
         let commitment = CommitmentId::from_array(r.array::<32>("commitment id")?);
+        let index_digest = r.array::<32>("index digest")?;
+        let at = r.pos();
+        let len = usize::from(r.u8("purpose length")?);
+        let purpose = String::from_utf8(r.take(len, "purpose")?.to_vec())
+            .map_err(|_| r.invalid(at, "purpose", "is not UTF-8"))?;
         let at = r.pos();
         let total = r.u32("key count")?;
         if total == 0 {
@@ -434,6 +479,8 @@ impl Pending {
         Ok(Pending {
             session,
             commitment,
+            index_digest,
+            purpose,
             total,
             groups,
         })
@@ -446,9 +493,12 @@ impl Pending {
             .iter()
             .map(|(_, items)| 37 + items.iter().map(|i| 4 + i.input.len() + 64).sum::<usize>())
             .sum();
-        let mut w = Writer::new(Message::Pending, 54 + n);
+        let mut w = Writer::new(Message::Pending, 87 + self.purpose.len() + n);
         w.bytes(self.session.as_bytes());
         w.bytes(self.commitment.as_bytes());
+        w.bytes(&self.index_digest);
+        w.u8(u8::try_from(self.purpose.len()).unwrap_or(u8::MAX));
+        w.bytes(self.purpose.as_bytes());
         w.u32(self.total);
         w.u16(u16::try_from(self.groups.len()).unwrap_or(u16::MAX));
         for (kind, items) in &self.groups {

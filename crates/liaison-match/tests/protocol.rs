@@ -339,3 +339,51 @@ fn a_large_batch_is_proven_in_chunks() {
     assert_eq!(answer.to_bytes()[54..56], 1_100u16.to_be_bytes());
     assert!(evaluate_chunked(&key, index.commitment(), &query, 0).is_err());
 }
+
+#[test]
+fn an_answer_is_looked_up_only_in_the_index_the_query_was_made_against() {
+    let (key, built) = holder(FilterWidth::Bits32);
+    let index = &built.index;
+    let mut q = QueryBuilder::new(index);
+    q.purpose("border-control").unwrap();
+    q.push(&kind("vehicle"), &plate(1)).unwrap();
+    let (pending, query) = q.blind().unwrap();
+    // The pending state keeps the purpose and the index's digest.
+    let pending = Pending::from_bytes(&pending.to_bytes()).unwrap();
+    assert_eq!(pending.purpose(), Some("border-control"));
+    assert_eq!(pending.index_digest(), index.digest());
+    let answer = evaluate(&key, index.commitment(), &wire_query(&query)).unwrap();
+    // A newer index under the same key (one more plate): same commitment,
+    // other bytes. The old outputs would be looked up in it: refused.
+    let mut b = liaison_match::IndexBuilder::new(FilterWidth::Bits32);
+    for i in 0..201 {
+        b.insert(&kind("vehicle"), &plate(i), b"r").unwrap();
+    }
+    for i in 0..300 {
+        b.insert(&kind("travel-document"), &document(i), b"r")
+            .unwrap();
+    }
+    for i in 0..100 {
+        b.insert(&kind("person-dob"), &common::person(i), b"r")
+            .unwrap();
+    }
+    let newer = b.build(&key).unwrap().index;
+    assert_eq!(newer.commitment().id(), index.commitment().id());
+    let err = pending.finish(&newer, &answer).unwrap_err();
+    assert!(matches!(err, FinishError::IndexChanged { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("the index changed since the query was made"),
+        "{err}"
+    );
+    assert!(pending.finish(index, &answer).is_ok());
+    // A purpose name must be 1 to 255 bytes.
+    let mut q = QueryBuilder::new(index);
+    assert!(q.purpose("").is_err());
+    assert!(q.purpose(&"p".repeat(256)).is_err());
+    let (pending, _) = {
+        q.push(&kind("vehicle"), &plate(1)).unwrap();
+        q.blind().unwrap()
+    };
+    assert_eq!(pending.purpose(), None);
+}

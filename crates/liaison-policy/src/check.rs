@@ -420,7 +420,42 @@ pub fn check_set(agreements: &[(&Agreement, &str)], now: Timestamp) -> Vec<Probl
             }
         }
     }
+    // Match clauses of two agreements of one provider, both in force at
+    // some time, that overlap with different limits: the strictest applies.
+    for (i, (a, origin)) in agreements.iter().enumerate() {
+        for (b, other) in agreements.iter().skip(i + 1) {
+            if a.id == b.id || a.provider != b.provider || !in_force_together(a, b, now) {
+                continue;
+            }
+            for m in &a.matching {
+                for n in &b.matching {
+                    if let Some(overlap) = crate::matching::limits_overlap(m, n) {
+                        out.push(problem(
+                            origin,
+                            a,
+                            "/match",
+                            format!(
+                                "match clause `{}` of `{}` and match clause `{}` of `{}` (in `{other}`) overlap with different budgets on {overlap}",
+                                m.id, a.id, n.id, b.id
+                            ),
+                            Some("give them the same budget, or give them no partner, purpose or kind in common".to_owned()),
+                        ));
+                    }
+                }
+            }
+        }
+    }
     out
+}
+
+/// Whether two agreements can be in force at one time from `now` on.
+fn in_force_together(a: &Agreement, b: &Agreement, now: Timestamp) -> bool {
+    let end = |x: &Agreement| match (x.valid_until, x.terminated_at) {
+        (Some(u), Some(t)) => Some(u.min(t)),
+        (u, t) => u.or(t),
+    };
+    let start = a.valid_from.max(b.valid_from).max(now);
+    [end(a), end(b)].into_iter().flatten().all(|e| e > start)
 }
 
 fn effective_max_classification(a: &Agreement, c: &Clause) -> Option<Classification> {

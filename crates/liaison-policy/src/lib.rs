@@ -29,7 +29,7 @@ pub use engine::holder;
 pub use explain::{Change, ClauseName, ConsentPlace, Edit, Explanation};
 pub use load::{LoadError, Problem, Severity, agreement_files, load_paths, parse_agreement};
 pub use marking::{JUDICIAL_PURPOSES, LAW_ENFORCEMENT_PURPOSES};
-pub use matching::{MatchBudget, MatchClause, MatchGrant, MatchRefusal};
+pub use matching::{MatchBudget, MatchClause, MatchDecision, MatchGrant, MatchRefusal};
 pub use redact::{RedactError, redact, redact_with_digest};
 pub use request::{RequestContext, RequestKind, Urgency};
 pub use source::Format;

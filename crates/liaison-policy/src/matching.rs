@@ -6,9 +6,11 @@
 //!
 //! This crate knows the kinds by name only ([`MatchKeyKind`], from
 //! `liaison-record`); how keys are derived and asked about is not its
-//! business. It decides a batch from its purpose, its kinds and its size;
-//! counting the keys of a day is the caller's, with the per-day limit of
-//! the clause the decision names.
+//! business. It decides a batch from its purpose, its kinds and its size:
+//! every kind must be allowed by some clause in force for the partner and
+//! purpose, and the batch is held to the strictest limits of the clauses
+//! that apply; counting the keys of a day is the caller's, against the
+//! per-day limit the decision gives.
 
 use serde::{Deserialize, Serialize};
 
@@ -148,13 +150,21 @@ impl PolicySet {
     }
 
     /// Decides a batch of `keys` keys of `kinds` (as the query names them)
-    /// that `partner` asks `provider` about for `purpose` at `at`: the
-    /// first clause (in [`PolicySet::match_grants`] order) that allows the
-    /// purpose, every kind and the batch's size. Its per-day budget is the
-    /// caller's to charge.
+    /// that `partner` asks `provider` about for `purpose` at `at`.
+    ///
+    /// A kind is allowed when some clause in force for the partner and the
+    /// purpose names it; the batch is allowed when every kind is, whether
+    /// one clause or several allow them. The clauses that *apply* are all
+    /// those that allow at least one kind of the batch, and the batch's
+    /// limits are the strictest among them: the smallest `per_batch` and
+    /// the smallest `per_day`, so that no clause can be bypassed through a
+    /// more permissive one. The per-day limit is the caller's to charge,
+    /// against the keys of the partner and purpose that day.
     ///
     /// # Errors
-    /// A [`MatchRefusal`] that names what the nearest clause lacks.
+    /// A [`MatchRefusal`]: no clause for the partner, none for the purpose,
+    /// the first kind no clause allows, or a batch larger than the
+    /// strictest `per_batch` (naming its clause).
     pub fn decide_match<'a>(
         &'a self,
         provider: &AgencyId,
@@ -163,7 +173,7 @@ impl PolicySet {
         kinds: &[&str],
         keys: u64,
         at: Timestamp,
-    ) -> Result<MatchGrant<'a>, MatchRefusal> {
+    ) -> Result<MatchDecision<'a>, MatchRefusal> {
         let grants = self.match_grants(provider, partner, at);
         if grants.is_empty() {
             return Err(MatchRefusal::NoClause {
@@ -180,34 +190,76 @@ impl PolicySet {
                 purpose: purpose.clone(),
             });
         }
-        let allows =
-            |g: &MatchGrant<'_>, kind: &str| g.clause.key_kinds.iter().any(|k| k.as_str() == kind);
-        let for_kinds: Vec<_> = for_purpose
+        if let Some(kind) = kinds
             .iter()
-            .filter(|g| kinds.iter().all(|k| allows(g, k)))
-            .collect();
-        let Some(first) = for_kinds.first() else {
-            let kind = kinds
-                .iter()
-                .find(|k| !for_purpose.iter().any(|g| allows(g, k)))
-                .or_else(|| kinds.first())
-                .map_or_else(String::new, |k| (*k).to_owned());
+            .find(|k| !for_purpose.iter().any(|g| g.allows_kind(k)))
+        {
             return Err(MatchRefusal::Kind {
                 partner: partner.clone(),
                 purpose: purpose.clone(),
-                kind,
+                kind: (*kind).to_owned(),
+            });
+        }
+        let applied: Vec<MatchGrant<'a>> = for_purpose
+            .into_iter()
+            .filter(|g| kinds.iter().any(|k| g.allows_kind(k)))
+            .collect();
+        let strictest = |limit: fn(&MatchBudget) -> u32| {
+            applied
+                .iter()
+                .min_by_key(|g| limit(&g.clause.budget))
+                .map(|g| (limit(&g.clause.budget), g.clause.id.clone()))
+        };
+        let (Some((per_batch, batch_clause)), Some((per_day, day_clause))) =
+            (strictest(|b| b.per_batch), strictest(|b| b.per_day))
+        else {
+            // No kinds at all: nothing names a clause to answer under.
+            return Err(MatchRefusal::Kind {
+                partner: partner.clone(),
+                purpose: purpose.clone(),
+                kind: String::new(),
             });
         };
-        for_kinds
-            .iter()
-            .find(|g| keys <= u64::from(g.clause.budget.per_batch))
-            .map(|g| **g)
-            .ok_or_else(|| MatchRefusal::Batch {
+        if keys > u64::from(per_batch) {
+            return Err(MatchRefusal::Batch {
                 keys,
-                limit: first.clause.budget.per_batch,
-                clause: first.clause.id.clone(),
-            })
+                limit: per_batch,
+                clause: batch_clause,
+            });
+        }
+        Ok(MatchDecision {
+            grants: applied,
+            per_batch,
+            per_batch_clause: batch_clause,
+            per_day,
+            per_day_clause: day_clause,
+        })
     }
+}
+
+impl MatchGrant<'_> {
+    /// Whether the clause names the key kind `kind`.
+    pub fn allows_kind(&self, kind: &str) -> bool {
+        self.clause.key_kinds.iter().any(|k| k.as_str() == kind)
+    }
+}
+
+/// A batch of queries allowed by the agreements: the clauses that apply
+/// and the strictest of their limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchDecision<'a> {
+    /// The clauses that apply: those in force for the partner and purpose
+    /// that allow at least one kind of the batch, in
+    /// [`PolicySet::match_grants`] order.
+    pub grants: Vec<MatchGrant<'a>>,
+    /// The smallest `per_batch` among them.
+    pub per_batch: u32,
+    /// The id of the clause that sets it.
+    pub per_batch_clause: String,
+    /// The smallest `per_day` among them, for the partner and purpose.
+    pub per_day: u32,
+    /// The id of the clause that sets it.
+    pub per_day_clause: String,
 }
 
 type RuleProblem = (String, String, Option<String>);
@@ -314,6 +366,28 @@ pub(crate) fn rule_problems(
     }
 }
 
+/// Where two match clauses overlap with different limits: a partner, a
+/// purpose and a kind both cover, in words, and the stricter limits that
+/// then apply to every batch with that kind.
+pub(crate) fn limits_overlap(m: &MatchClause, n: &MatchClause) -> Option<String> {
+    if m.budget == n.budget {
+        return None;
+    }
+    let partner = m.partners.iter().find_map(|p| {
+        n.partners
+            .iter()
+            .find(|q| p.covers(q) || q.covers(p))
+            .map(|q| if p.covers(q) { q } else { p })
+    })?;
+    let purpose = m.purposes.iter().find(|p| n.purposes.contains(p))?;
+    let kind = m.key_kinds.iter().find(|x| n.key_kinds.contains(x))?;
+    Some(format!(
+        "`{partner}`, `{purpose}` and `{kind}`; the strictest limits apply to every batch with the kind (per_batch = {}, per_day = {})",
+        m.budget.per_batch.min(n.budget.per_batch),
+        m.budget.per_day.min(n.budget.per_day)
+    ))
+}
+
 /// `policy check`'s warnings about the match clauses of `a`.
 pub(crate) fn warnings(a: &Agreement, out: &mut Vec<RuleProblem>) {
     let releases = a
@@ -342,20 +416,14 @@ pub(crate) fn warnings(a: &Agreement, out: &mut Vec<RuleProblem>) {
             }
         }
         for n in a.matching.iter().take(i) {
-            let partners = m
-                .partners
-                .iter()
-                .any(|p| n.partners.iter().any(|q| p.covers(q) || q.covers(p)));
-            let purposes = m.purposes.iter().any(|p| n.purposes.contains(p));
-            let kinds = m.key_kinds.iter().any(|x| n.key_kinds.contains(x));
-            if partners && purposes && kinds {
+            if let Some(overlap) = limits_overlap(m, n) {
                 out.push((
                     at.clone(),
                     format!(
-                        "match clauses `{}` and `{}` overlap (a partner, a purpose and a kind): a batch is decided by the first that allows it, `{}`, and both share one day's count",
-                        n.id, m.id, n.id
+                        "match clauses `{}` and `{}` overlap with different budgets on {overlap}",
+                        n.id, m.id
                     ),
-                    Some("merge them, or give them no partner, purpose or kind in common".into()),
+                    Some("give them the same budget, merge them, or give them no partner, purpose or kind in common".into()),
                 ));
             }
         }

@@ -150,13 +150,62 @@ fn policy_check_warns_of_partners_no_release_covers_and_of_overlaps() {
     }));
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(w[0].starts_with("`ISL` may query, but is not among the agreement's recipients"));
-    // Two clauses for the same partner, purpose and kind.
+    // Two clauses for the same partner, purpose and kind, with the same
+    // budget: harmless.
     let second = MATCH
         .replace("id = \"documents\"", "id = \"vehicles\"")
         .replace("[\"travel-document\", \"vehicle\"]", "[\"vehicle\"]");
     let w = warnings(&text(|m| format!("{m}{second}")));
+    assert_eq!(w, Vec::<String>::new());
+    // With different budgets: the strictest applies, and the warning names
+    // both clauses and where they overlap.
+    let looser = second.replace(
+        "per_day = 100, per_batch = 10",
+        "per_day = 1000, per_batch = 50",
+    );
+    let w = warnings(&text(|m| format!("{m}{looser}")));
     assert_eq!(w.len(), 1, "{w:?}");
-    assert!(w[0].contains("match clauses `documents` and `vehicles` overlap"));
+    assert_eq!(
+        w[0],
+        "match clauses `documents` and `vehicles` overlap with different budgets on `DEU-BPOL`, `border-control` and `vehicle`; the strictest limits apply to every batch with the kind (per_batch = 10, per_day = 100)"
+    );
+}
+
+#[test]
+fn policy_check_warns_of_match_clauses_of_two_agreements_with_different_limits() {
+    let one = parse_agreement(&text(str::to_owned), Format::Toml, "one.toml").unwrap();
+    let two = parse_agreement(
+        &text(|m| {
+            m.replace(
+                "per_day = 100, per_batch = 10",
+                "per_day = 500, per_batch = 50",
+            )
+        })
+        .replace("nld-kmar.partners.matching", "nld-kmar.vehicles"),
+        Format::Toml,
+        "two.toml",
+    )
+    .unwrap();
+    let w = liaison_policy::check_set(&[(&one, "one.toml"), (&two, "two.toml")], now());
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].file, "one.toml");
+    assert!(
+        w[0].message.starts_with(
+            "match clause `documents` of `nld-kmar.partners.matching` and match clause `documents` of `nld-kmar.vehicles` (in `two.toml`) overlap with different budgets on `DEU-BPOL`, `border-control` and `travel-document`"
+        ),
+        "{}",
+        w[0].message
+    );
+    // The same budget, or another provider: nothing to say.
+    let same = parse_agreement(
+        &text(str::to_owned).replace("nld-kmar.partners.matching", "nld-kmar.vehicles"),
+        Format::Toml,
+        "two.toml",
+    )
+    .unwrap();
+    assert!(
+        liaison_policy::check_set(&[(&one, "one.toml"), (&same, "two.toml")], now()).is_empty()
+    );
 }
 
 fn set(edit: impl Fn(&str) -> String) -> PolicySet {
@@ -166,16 +215,21 @@ fn set(edit: impl Fn(&str) -> String) -> PolicySet {
 }
 
 #[test]
-fn a_batch_is_decided_by_the_first_clause_that_allows_it() {
+fn a_batch_is_decided_by_the_clauses_that_allow_its_kinds() {
     let set = set(str::to_owned);
     let kmar = "NLD-KMAR".parse().unwrap();
     let bpol = "DEU-BPOL".parse().unwrap();
     let border = "border-control".parse().unwrap();
-    let grant = set
+    let decision = set
         .decide_match(&kmar, &bpol, &border, &["travel-document"], 10, now())
         .unwrap();
-    assert_eq!(grant.clause.id, "documents");
-    assert_eq!(grant.reference.id, "nld-kmar.partners.matching");
+    assert_eq!(decision.grants.len(), 1);
+    assert_eq!(decision.grants[0].clause.id, "documents");
+    assert_eq!(
+        decision.grants[0].reference.id,
+        "nld-kmar.partners.matching"
+    );
+    assert_eq!((decision.per_batch, decision.per_day), (10, 100));
     let refuse = |partner: &str, purpose: &str, kinds: &[&str], keys: u64| {
         set.decide_match(
             &kmar,
@@ -211,4 +265,60 @@ fn a_batch_is_decided_by_the_first_clause_that_allows_it() {
             .len(),
         1
     );
+}
+
+/// Two clauses of one agreement: persons under one, vehicles under the
+/// other, with different budgets.
+const PERSONS_AND_VEHICLES: &str = r#"
+[[match]]
+id = "persons"
+partners = ["DEU-BPOL"]
+purposes = ["border-control"]
+key_kinds = ["person-dob", "person-yob"]
+budget = { per_day = 50, per_batch = 5 }
+
+[[match]]
+id = "vehicles"
+partners = ["DEU-BPOL"]
+purposes = ["border-control"]
+key_kinds = ["vehicle", "person-dob"]
+budget = { per_day = 1000, per_batch = 100 }
+"#;
+
+#[test]
+fn a_batch_mixing_kinds_of_several_clauses_is_allowed_under_the_strictest_limits() {
+    let set = PolicySet::new(vec![
+        parse_agreement(
+            &format!("{HEAD}{PERSONS_AND_VEHICLES}"),
+            Format::Toml,
+            "m.toml",
+        )
+        .unwrap(),
+    ]);
+    let kmar = "NLD-KMAR".parse().unwrap();
+    let bpol = "DEU-BPOL".parse().unwrap();
+    let border = "border-control".parse().unwrap();
+    let decide =
+        |kinds: &[&str], keys: u64| set.decide_match(&kmar, &bpol, &border, kinds, keys, now());
+    // Each kind is allowed by some clause: the batch is answered.
+    let d = decide(&["person-yob", "vehicle"], 5).unwrap();
+    let ids: Vec<_> = d.grants.iter().map(|g| g.clause.id.as_str()).collect();
+    assert_eq!(ids, ["persons", "vehicles"]);
+    assert_eq!((d.per_batch, d.per_day), (5, 50));
+    assert_eq!(
+        (d.per_batch_clause.as_str(), d.per_day_clause.as_str()),
+        ("persons", "persons")
+    );
+    // Vehicles alone: only their clause applies, with its own limits.
+    let d = decide(&["vehicle"], 100).unwrap();
+    assert_eq!((d.per_batch, d.per_day), (100, 1000));
+    // A kind both clauses allow takes the stricter: the looser clause
+    // cannot be used to ask more at once.
+    let e = decide(&["person-dob"], 6).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "a batch of 6 keys is more than the 5 a batch may hold under `persons`"
+    );
+    let e = decide(&["vehicle", "ipv4"], 1).unwrap_err();
+    assert!(matches!(e, MatchRefusal::Kind { ref kind, .. } if kind == "ipv4"));
 }
