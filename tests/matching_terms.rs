@@ -438,3 +438,37 @@ fn a_reference_passed_to_another_partner_resolves_only_under_that_partners_claus
         );
     }
 }
+
+#[test]
+fn a_clause_that_keeps_references_back_is_not_bypassed_by_a_wider_one() {
+    let dgpn = "FRA-DGPN".parse().unwrap();
+    let purpose = border();
+    // FRA-DGPN's own clause keeps references back; a clause for the whole
+    // of France, which includes it, reveals them.
+    let wider = format!(
+        "{}\n[[match]]\nid = \"france\"\npartners = [\"FRA\"]\npurposes = [\"border-control\"]\nkey_kinds = [\"travel-document\"]\nreveal_reference = true\nbudget = {{ per_day = 10, per_batch = 5 }}\n",
+        FOR_DGPN
+            .replace("KINDS", r#"["travel-document"]"#)
+            .replace("REVEAL", "false")
+            .replace(
+                r#"recipients = ["FRA-DGPN", "DEU-BPOL"]"#,
+                r#"recipients = ["FRA", "DEU-BPOL", "BEL-FPP"]"#
+            )
+    );
+    let (kmar, bpol) = agencies_under(policies(&wider));
+    let (built, hit) = first_hit(&kmar, &bpol, &purpose);
+    let err = kmar
+        .match_resolve_at(&built.resolver, &hit, &dgpn, &purpose, at())
+        .unwrap_err();
+    assert_eq!(err.code(), "match-reference-not-resolved");
+    assert!(err.to_string().contains("strictest"), "{err}");
+    // Without the partner's own clause, the wider one resolves it.
+    let only_wider = wider.replace("partners = [\"FRA-DGPN\"]", "partners = [\"BEL-FPP\"]");
+    let (kmar, _) = agencies_under(policies(&only_wider));
+    assert_eq!(
+        kmar.match_resolve_at(&built.resolver, &hit, &dgpn, &purpose, at())
+            .unwrap()
+            .len(),
+        1
+    );
+}

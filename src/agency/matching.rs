@@ -493,13 +493,23 @@ impl Agency {
         // not ask about, resolves to nothing.
         let resolution = resolver.resolve(reference);
         let kind = resolution.as_ref().map(|r| r.kind.as_str().to_owned());
-        let grant = grants.iter().find(|g| {
-            g.clause.reveal_reference
-                && g.clause.purposes.contains(purpose)
-                && kind
-                    .as_deref()
-                    .is_none_or(|k| g.clause.key_kinds.iter().any(|x| x.as_str() == k))
-        });
+        // The clauses in force that let the partner ask about the kind for
+        // the purpose decide, and the strictest applies, as for budgets:
+        // one of them that does not reveal references stops the
+        // resolution. A reference the resolver does not know resolves
+        // under no clause.
+        let covering: Vec<_> = match kind.as_deref() {
+            Some(k) => grants
+                .iter()
+                .filter(|g| {
+                    g.clause.purposes.contains(purpose)
+                        && g.clause.key_kinds.iter().any(|x| x.as_str() == k)
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let reveals = !covering.is_empty() && covering.iter().all(|g| g.clause.reveal_reference);
+        let grant = covering.first().filter(|_| reveals);
         let mut event = AuditEvent::new(EntryKind::Match, AuditOutcome::Denied, at);
         event.counterparty = Some(partner.clone());
         event.purpose = Some(purpose.clone());
@@ -510,12 +520,13 @@ impl Agency {
         let result = match grant {
             None => Err(MatchError::Reference {
                 reason: match &kind {
-                    Some(k) => format!(
+                    Some(k) if covering.is_empty() => format!(
                         "no match clause in force for `{partner}` and `{purpose}` reveals references of the kind `{k}`: ask the partner to describe what it requests"
                     ),
-                    None => format!(
-                        "no match clause in force for `{partner}` and `{purpose}` reveals references: ask the partner to describe what it requests"
+                    Some(k) => format!(
+                        "a match clause in force for `{partner}`, `{purpose}` and the kind `{k}` does not reveal references, and the strictest clause applies: ask the partner to describe what it requests"
                     ),
+                    None => "this holder has no entry for it (a false hit, or a reference of another index)".to_owned(),
                 },
             }),
             Some(g) => {
