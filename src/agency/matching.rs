@@ -520,7 +520,7 @@ impl Agency {
         let result = match grant {
             None => Err(MatchError::Reference {
                 reason: match &kind {
-                    Some(k) if covering.is_empty() => format!(
+                    Some(k) if !covering.iter().any(|g| g.clause.reveal_reference) => format!(
                         "no match clause in force for `{partner}` and `{purpose}` reveals references of the kind `{k}`: ask the partner to describe what it requests"
                     ),
                     Some(k) => format!(
