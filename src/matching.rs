@@ -387,6 +387,33 @@ impl MatchLabel {
         if label.kind != MATCH_LABEL_TYPE || label.v != MATCH_LABEL_VERSION {
             return Err("not a match label of version 1".to_owned());
         }
+        if !label
+            .sealed_at
+            .to_offset_date_time()
+            .nanosecond()
+            .is_multiple_of(1_000_000)
+        {
+            return Err(format!(
+                "`sealed_at` is `{}`: a match label gives the time in milliseconds (`YYYY-MM-DDTHH:MM:SS.mmmZ`)",
+                label.sealed_at
+            ));
+        }
+        let key = |o: &MatchObligations| (o.agreement.clone(), o.clause.clone());
+        if label.obligations.windows(2).any(|w| match w {
+            [a, b] => key(a) >= key(b),
+            _ => false,
+        }) {
+            return Err(
+                "the obligations are not sorted by agreement and clause, each clause once"
+                    .to_owned(),
+            );
+        }
+        if let Some(empty) = label.obligations.iter().find(|o| o.names().is_empty()) {
+            return Err(format!(
+                "the obligations of `{}` clause `{}` are empty: a clause without obligations is left out",
+                empty.agreement, empty.clause
+            ));
+        }
         match label.to_bytes() {
             Ok(c) if c == bytes => Ok(label),
             _ => Err("the label is not in canonical form (RFC 8785)".to_owned()),
@@ -495,4 +522,38 @@ pub(crate) fn batch_reasons(step: &str, batch: &BatchSummary) -> Vec<String> {
 pub(crate) fn day_of(at: Timestamp) -> u32 {
     let days = at.to_offset_date_time().unix_timestamp().div_euclid(86_400);
     u32::try_from(days).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn label(sealed_at: &str, obligations: &str) -> Vec<u8> {
+        format!(
+            r#"{{"from":"NLD-KMAR","message":"answer",{obligations}"parcel":"6398cd7d-0000-4000-8000-000000000001","purpose":"border-control","sealed_at":"{sealed_at}","to":"DEU-BPOL","type":"liaison-match","v":1}}"#
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn a_label_gives_its_time_in_milliseconds_and_its_obligations_sorted() {
+        let good = r#""obligations":[{"agreement":"a","clause":"x","rules":{"retention_days":30}},{"agreement":"b","clause":"x","rules":{"onward":"forbidden"}}],"#;
+        assert!(MatchLabel::parse(&label("2026-03-02T09:00:00.000Z", good)).is_ok());
+        assert!(MatchLabel::parse(&label("2026-03-02T09:00:00.120Z", "")).is_ok());
+        for time in [
+            "2026-03-02T09:00:00.123456Z",
+            "2026-03-02T09:00:00.123456789Z",
+        ] {
+            let e = MatchLabel::parse(&label(time, "")).unwrap_err();
+            assert!(e.contains("milliseconds"), "{time}: {e}");
+        }
+        let unsorted = r#""obligations":[{"agreement":"b","clause":"x","rules":{"retention_days":30}},{"agreement":"a","clause":"x","rules":{"onward":"forbidden"}}],"#;
+        let e = MatchLabel::parse(&label("2026-03-02T09:00:00.000Z", unsorted)).unwrap_err();
+        assert!(e.contains("not sorted"), "{e}");
+        let twice = r#""obligations":[{"agreement":"a","clause":"x","rules":{"retention_days":30}},{"agreement":"a","clause":"x","rules":{"retention_days":30}}],"#;
+        assert!(MatchLabel::parse(&label("2026-03-02T09:00:00.000Z", twice)).is_err());
+        let empty = r#""obligations":[{"agreement":"a","clause":"x","rules":{}}],"#;
+        let e = MatchLabel::parse(&label("2026-03-02T09:00:00.000Z", empty)).unwrap_err();
+        assert!(e.contains("are empty"), "{e}");
+    }
 }

@@ -46,13 +46,20 @@ impl Agency {
                 at: at.to_string(),
             })?;
         let parcel = Uuid::new_v4();
+        // The label gives the time in milliseconds (docs/match.md, section
+        // 12), whatever the clock's precision.
+        let t = at.to_offset_date_time();
+        let sealed_at = Timestamp::from_offset_date_time(
+            t.replace_nanosecond(t.nanosecond() / 1_000_000 * 1_000_000)
+                .unwrap_or(t),
+        );
         let label = MatchLabel {
             from: self.id.clone(),
             message: message.to_owned(),
             obligations: obligations.to_vec(),
             parcel,
             purpose: purpose.cloned(),
-            sealed_at: at,
+            sealed_at,
             to: to.clone(),
             kind: MATCH_LABEL_TYPE.to_owned(),
             v: MATCH_LABEL_VERSION,

@@ -839,7 +839,7 @@ pub(crate) fn agency(
 /// and its quarantine file, an identity, an input, an agreement), which
 /// writing would destroy, and must not lie inside a folder the command
 /// reads (the partner directory, a folder of agreements).
-fn check_output(output: &Path, audit: &str, reads: &[&Path]) -> Result<(), Failure> {
+pub(crate) fn check_output(output: &Path, audit: &str, reads: &[&Path]) -> Result<(), Failure> {
     liaison::files::check_destination(output).map_err(|e| Failure::unusable(e.to_string()))?;
     let mut kept: Vec<(PathBuf, &str)> = Vec::new();
     if !(audit.starts_with("postgres://") || audit.starts_with("postgresql://")) {
@@ -910,7 +910,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// Writes `bytes` to standard output after their release or receipt was
 /// recorded. If that fails, they are not lost: they are kept in `kept`
 /// (mode 0600) in the current folder, and the error says so.
-fn write_recorded_output(
+pub(crate) fn write_recorded_output(
     bytes: &[u8],
     what: &str,
     kept: &str,

@@ -19,8 +19,8 @@ use liaison::matching::{
 use liaison::{Agency, AgencyId, Purpose, Record, Timestamp};
 use serde::Serialize;
 
-use crate::exchange_cmd::{agency, setup};
-use crate::output::{Failure, Hold, Sink, read_input, stderr_is_terminal, write_output};
+use crate::exchange_cmd::{agency, check_output, setup, write_recorded_output};
+use crate::output::{Failure, Hold, Sink, read_input, stderr_is_terminal};
 
 /// `liaison match`.
 #[derive(Debug, Args)]
@@ -69,24 +69,133 @@ struct AgencyOptions {
 }
 
 impl AgencyOptions {
-    fn build(&self) -> Result<(Agency, Timestamp), Failure> {
-        self.build_under(&[], MIN_FILTER_WIDTH)
-    }
-
-    /// The agency with the agreements in `agreements` (files or folders),
-    /// querying indexes of at least `min_width` fingerprint bits.
-    fn build_under(
+    /// The agency's builder with the agreements in `agreements` (files or
+    /// folders), querying indexes of at least `min_width` fingerprint
+    /// bits, and where its audit log is. Nothing is opened for writing
+    /// yet: the outputs are checked first.
+    fn builder(
         &self,
         agreements: &[PathBuf],
         min_width: FilterWidth,
-    ) -> Result<(Agency, Timestamp), Failure> {
-        let (mut builder, _) = agency(&self.identity, &self.directory, self.audit.as_deref())?;
+    ) -> Result<(liaison::AgencyBuilder, String), Failure> {
+        let (mut builder, audit) = agency(&self.identity, &self.directory, self.audit.as_deref())?;
         if !agreements.is_empty() {
             builder = builder.agreements(liaison::load_agreements(agreements).map_err(setup)?);
         }
-        builder = builder.match_min_filter_width(min_width);
-        let agency = builder.build().map_err(setup)?;
-        Ok((agency, self.at.unwrap_or_else(Timestamp::now)))
+        Ok((builder.match_min_filter_width(min_width), audit))
+    }
+
+    /// The files and folders every match command reads.
+    fn reads(&self) -> Vec<&Path> {
+        let mut reads: Vec<&Path> = self.identity.iter().map(PathBuf::as_path).collect();
+        reads.push(self.directory.as_path());
+        reads
+    }
+
+    fn at(&self) -> Timestamp {
+        self.at.unwrap_or_else(Timestamp::now)
+    }
+}
+
+fn build(builder: liaison::AgencyBuilder) -> Result<Agency, Failure> {
+    builder.build().map_err(setup)
+}
+
+/// Whether a path names standard output.
+fn is_stdout(path: Option<&Path>) -> bool {
+    path.is_none_or(|p| p == Path::new("-"))
+}
+
+/// Refuses, before anything is done or recorded, an output that names a
+/// file or folder the command reads or keeps (the audit log, an
+/// identity, the partner directory, an agreement, an input, the holder
+/// key, the resolver, the ledger, the pending state) or another of its
+/// outputs: writing it would destroy what is there.
+fn check_outputs(outputs: &[&Path], audit: &str, reads: &[&Path]) -> Result<(), Failure> {
+    for (i, output) in outputs.iter().enumerate() {
+        let mut kept: Vec<&Path> = reads.to_vec();
+        kept.extend(
+            outputs
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, p)| *p),
+        );
+        check_output(output, audit, &kept)?;
+    }
+    Ok(())
+}
+
+/// A file output staged beside its destination before anything is done, so
+/// that a place that cannot be written stops the command before anything
+/// is charged or recorded; put in place once the work is done.
+struct Staged {
+    sink: Sink,
+    path: PathBuf,
+}
+
+impl Staged {
+    /// Stages `path`, mode 0600: every match output is a parcel, a secret
+    /// or holds hit references.
+    fn new(path: &Path) -> Result<Staged, Failure> {
+        Ok(Staged {
+            sink: Sink::create(Some(path), Hold::Memory, true)?,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Writes `bytes` and puts the file in place. `what` names what the
+    /// audit log recorded already, for the error if that fails.
+    fn put(mut self, bytes: &[u8], what: Option<&str>) -> Result<(), Failure> {
+        use std::io::Write;
+        let path = self.path.clone();
+        let written = self
+            .sink
+            .write_all(bytes)
+            .map_err(|e| Failure::unusable(format!("cannot write `{}`: {e}", path.display())))
+            .and_then(|()| self.sink.commit());
+        match (written, what) {
+            (Ok(()), _) => Ok(()),
+            (Err(Failure::Unusable(mut lines)), Some(what)) => {
+                lines.push(format!(
+                    "{what} is recorded in the audit log, but `{}` could not be written",
+                    path.display()
+                ));
+                Err(Failure::Unusable(lines))
+            }
+            (Err(e), _) => Err(e),
+        }
+    }
+}
+
+/// An output staged as a file, or standard output.
+enum Output {
+    File(Staged),
+    Stdout,
+}
+
+impl Output {
+    fn new(path: Option<&Path>) -> Result<Output, Failure> {
+        match path {
+            Some(p) if !is_stdout(Some(p)) => Ok(Output::File(Staged::new(p)?)),
+            _ => Ok(Output::Stdout),
+        }
+    }
+
+    /// Writes the output after `what` was recorded: to standard output,
+    /// kept in `kept` in the current folder if that fails.
+    fn put(
+        self,
+        bytes: &[u8],
+        what: &str,
+        kept: &str,
+        audit: &str,
+        reads: &[&Path],
+    ) -> Result<(), Failure> {
+        match self {
+            Output::File(staged) => staged.put(bytes, Some(what)),
+            Output::Stdout => write_recorded_output(bytes, what, kept, audit, reads),
+        }
     }
 }
 
@@ -280,15 +389,6 @@ fn records(path: &Path) -> Result<Vec<Record>, Failure> {
     })
 }
 
-/// Writes a secret file (mode 0600), all or nothing.
-fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    use std::io::Write;
-    let mut sink = Sink::create(Some(path), Hold::Memory, true)?;
-    sink.write_all(bytes)
-        .map_err(|e| Failure::unusable(format!("cannot write `{}`: {e}", path.display())))?;
-    sink.commit()
-}
-
 fn read_key(path: &Path) -> Result<HolderKey, Failure> {
     let bytes = zeroize::Zeroizing::new(read_input(Some(path))?);
     HolderKey::from_bytes(&bytes)
@@ -298,17 +398,38 @@ fn read_key(path: &Path) -> Result<HolderKey, Failure> {
 fn index(args: IndexArgs) -> Result<(), Failure> {
     let width = FilterWidth::from_bits(args.width)
         .ok_or_else(|| Failure::unusable("--width must be 8, 16 or 32"))?;
-    let (agency, at) = args.agency.build()?;
+    let (builder, audit) = args.agency.builder(&[], MIN_FILTER_WIDTH)?;
+    let new_key = !args.key.exists();
+    let mut reads = args.agency.reads();
+    reads.extend(args.records.iter().map(PathBuf::as_path));
+    if !new_key {
+        reads.push(&args.key);
+    }
+    let mut outputs: Vec<&Path> = vec![&args.resolver];
+    if new_key {
+        outputs.push(&args.key);
+    }
+    if let Some(o) = args.output.as_deref().filter(|o| !is_stdout(Some(o))) {
+        outputs.push(o);
+    }
+    check_outputs(&outputs, &audit, &reads)?;
     let mut all = Vec::new();
     for path in &args.records {
         all.extend(records(path)?);
     }
-    let key = if args.key.exists() {
-        read_key(&args.key)?
-    } else {
-        let key = HolderKey::generate().map_err(|e| Failure::unusable(e.to_string()))?;
-        write_secret(&args.key, &key.to_bytes())?;
-        key
+    // Every file is staged before the key is made or anything recorded.
+    let key_file = new_key.then(|| Staged::new(&args.key)).transpose()?;
+    let resolver_file = Staged::new(&args.resolver)?;
+    let output = Output::new(args.output.as_deref())?;
+    let agency = build(builder)?;
+    let at = args.agency.at();
+    let key = match key_file {
+        Some(file) => {
+            let key = HolderKey::generate().map_err(|e| Failure::unusable(e.to_string()))?;
+            file.put(&key.to_bytes(), None)?;
+            key
+        }
+        None => read_key(&args.key)?,
     };
     let keys: usize = all.iter().map(|r| record_match_keys(r).len()).sum();
     let bar = if stderr_is_terminal() {
@@ -335,8 +456,15 @@ fn index(args: IndexArgs) -> Result<(), Failure> {
     let sealed = agency
         .match_seal_index_at(&built.index, &args.to, at)
         .map_err(failure)?;
-    write_secret(&args.resolver, &built.resolver.to_bytes())?;
-    write_output(args.output.as_deref(), &sealed)?;
+    let what = format!("the index for `{}`", args.to);
+    resolver_file.put(&built.resolver.to_bytes(), Some(&what))?;
+    output.put(
+        &sealed,
+        &what,
+        &format!("liaison-unwritten-index-{}.parcel", uuid::Uuid::new_v4()),
+        &audit,
+        &reads,
+    )?;
     eprintln!(
         "indexed {} keys of {} records in {} kinds, false-positive rate {:.2e}",
         built.index.total_entries(),
@@ -353,7 +481,19 @@ fn query(args: QueryArgs) -> Result<(), Failure> {
     } else {
         MIN_FILTER_WIDTH
     };
-    let (agency, at) = args.agency.build_under(&[], min_width)?;
+    let (builder, audit) = args.agency.builder(&[], min_width)?;
+    let mut reads = args.agency.reads();
+    reads.push(&args.index);
+    reads.push(&args.records);
+    let mut outputs: Vec<&Path> = vec![&args.pending];
+    if let Some(o) = args.output.as_deref().filter(|o| !is_stdout(Some(o))) {
+        outputs.push(o);
+    }
+    check_outputs(&outputs, &audit, &reads)?;
+    let pending_file = Staged::new(&args.pending)?;
+    let output = Output::new(args.output.as_deref())?;
+    let agency = build(builder)?;
+    let at = args.agency.at();
     let (holder, index) = agency
         .match_open_index_at(&read_input(Some(&args.index))?, at)
         .map_err(failure)?;
@@ -370,16 +510,32 @@ fn query(args: QueryArgs) -> Result<(), Failure> {
     let (pending, sealed) = agency
         .match_query_at(&index, &holder, &args.purpose, &wanted, at)
         .map_err(failure)?;
-    write_secret(&args.pending, &pending.to_bytes())?;
-    write_output(args.output.as_deref(), &sealed)?;
+    let what = format!("the query to `{holder}`");
+    pending_file.put(&pending.to_bytes(), Some(&what))?;
+    output.put(
+        &sealed,
+        &what,
+        &format!("liaison-unwritten-query-{}.parcel", pending.session()),
+        &audit,
+        &reads,
+    )?;
     eprintln!("asked `{holder}` about {} keys", wanted.len());
     Ok(())
 }
 
 fn answer(args: AnswerArgs) -> Result<(), Failure> {
-    let (agency, at) = args
-        .agency
-        .build_under(&args.agreements, MIN_FILTER_WIDTH)?;
+    let (builder, audit) = args.agency.builder(&args.agreements, MIN_FILTER_WIDTH)?;
+    let mut reads = args.agency.reads();
+    reads.extend([
+        args.key.as_path(),
+        &args.resolver,
+        &args.ledger,
+        &args.query,
+    ]);
+    reads.extend(args.agreements.iter().map(PathBuf::as_path));
+    if let Some(o) = args.output.as_deref().filter(|o| !is_stdout(Some(o))) {
+        check_outputs(&[o], &audit, &reads)?;
+    }
     let key = read_key(&args.key)?;
     let resolver = Resolver::from_bytes(&read_input(Some(&args.resolver))?)
         .map_err(|e| Failure::unusable(format!("resolver `{}`: {e}", args.resolver.display())))?;
@@ -391,6 +547,11 @@ fn answer(args: AnswerArgs) -> Result<(), Failure> {
             "the holder key is not the key the resolver's index was built with",
         ));
     }
+    let query = read_input(Some(&args.query))?;
+    // The answer's file and the ledger's are staged before the budget is
+    // charged or anything recorded: a place that cannot be written stops
+    // the command first.
+    let output = Output::new(args.output.as_deref())?;
     // One answer at a time per ledger: read, charge and write it under an
     // exclusive lock, so that answers run at once cannot both spend the
     // same budget.
@@ -401,7 +562,9 @@ fn answer(args: AnswerArgs) -> Result<(), Failure> {
     } else {
         Ledger::new()
     };
-    let query = read_input(Some(&args.query))?;
+    let ledger_file = Staged::new(&args.ledger)?;
+    let agency = build(builder)?;
+    let at = args.agency.at();
     let limits = MatchLimits {
         partner: args.from,
         purposes: args.allow_purpose,
@@ -409,10 +572,19 @@ fn answer(args: AnswerArgs) -> Result<(), Failure> {
         per_day: args.per_day,
         per_batch: args.per_batch,
     };
-    let result = agency.match_answer_at(&query, &key, &commitment, &limits, &mut ledger, at);
-    write_output(Some(&args.ledger), &ledger.to_bytes())?;
-    let sealed = result.map_err(failure)?;
-    write_output(args.output.as_deref(), &sealed)
+    // A refusal charges nothing: the ledger's staged file is dropped.
+    let sealed = agency
+        .match_answer_at(&query, &key, &commitment, &limits, &mut ledger, at)
+        .map_err(failure)?;
+    let what = "the answer";
+    ledger_file.put(&ledger.to_bytes(), Some(what))?;
+    output.put(
+        &sealed,
+        what,
+        &format!("liaison-unwritten-answer-{}.parcel", uuid::Uuid::new_v4()),
+        &audit,
+        &reads,
+    )
 }
 
 /// Takes an exclusive lock on `PATH.lock` beside `path`, held until the
@@ -454,10 +626,12 @@ struct FinishedJson<'a> {
 const FINISHED_MARKER: &str = "liaison-match finished query";
 
 fn finish(args: FinishArgs) -> Result<(), Failure> {
-    let (agency, at) = args.agency.build()?;
-    let (holder, index) = agency
-        .match_open_index_at(&read_input(Some(&args.index))?, at)
-        .map_err(failure)?;
+    let (builder, audit) = args.agency.builder(&[], MIN_FILTER_WIDTH)?;
+    let mut reads = args.agency.reads();
+    reads.extend([args.index.as_path(), &args.pending, &args.answer]);
+    if let Some(o) = args.output.as_deref().filter(|o| !is_stdout(Some(o))) {
+        check_outputs(&[o], &audit, &reads)?;
+    }
     let pending_bytes = zeroize::Zeroizing::new(read_input(Some(&args.pending))?);
     if let Some(rest) = pending_bytes.strip_prefix(FINISHED_MARKER.as_bytes()) {
         return Err(Failure::refused(format!(
@@ -469,6 +643,13 @@ fn finish(args: FinishArgs) -> Result<(), Failure> {
     let pending = Pending::from_bytes(&pending_bytes).map_err(|e| {
         Failure::unusable(format!("pending state `{}`: {e}", args.pending.display()))
     })?;
+    let output = Output::new(args.output.as_deref())?;
+    let pending_file = Staged::new(&args.pending)?;
+    let agency = build(builder)?;
+    let at = args.agency.at();
+    let (holder, index) = agency
+        .match_open_index_at(&read_input(Some(&args.index))?, at)
+        .map_err(failure)?;
     let finished = agency
         .match_finish_at(
             &read_input(Some(&args.answer))?,
@@ -493,13 +674,23 @@ fn finish(args: FinishArgs) -> Result<(), Failure> {
     let mut text = serde_json::to_vec_pretty(&json)
         .map_err(|e| Failure::unusable(format!("cannot write the outcomes: {e}")))?;
     text.push(b'\n');
-    write_output(args.output.as_deref(), &text)?;
-    // The pending state is used once: its blinds and keys are replaced by
-    // a marker, so that the same query cannot be finished twice.
-    write_secret(
-        &args.pending,
+    let what = format!("the outcome of session `{}`", pending.session());
+    // The outcomes first (kept in the current folder if standard output
+    // fails), then the pending state is used up: its blinds and keys are
+    // replaced by a marker, so that the same query cannot be finished
+    // twice.
+    let written = output.put(
+        &text,
+        &what,
+        &format!("liaison-unwritten-outcome-{}.json", pending.session()),
+        &audit,
+        &reads,
+    );
+    pending_file.put(
         format!("{FINISHED_MARKER}\nsession {} at {at}\n", pending.session()).as_bytes(),
+        Some(&what),
     )?;
+    written?;
     let hits = outcomes.iter().filter(|o| o.hit.is_some()).count();
     eprintln!("{hits} of {} keys hit at `{holder}`", outcomes.len());
     for o in &finished.obligations {
@@ -516,13 +707,20 @@ fn finish(args: FinishArgs) -> Result<(), Failure> {
 #[derive(Serialize)]
 struct ResolvedJson {
     reference: String,
-    records: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    records: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refused: Option<String>,
 }
 
 fn resolve(args: ResolveArgs) -> Result<(), Failure> {
-    let (agency, at) = args
-        .agency
-        .build_under(&args.agreements, MIN_FILTER_WIDTH)?;
+    let (builder, audit) = args.agency.builder(&args.agreements, MIN_FILTER_WIDTH)?;
+    let mut reads = args.agency.reads();
+    reads.push(&args.resolver);
+    reads.extend(args.agreements.iter().map(PathBuf::as_path));
+    if let Some(o) = args.output.as_deref().filter(|o| !is_stdout(Some(o))) {
+        check_outputs(&[o], &audit, &reads)?;
+    }
     let resolver = Resolver::from_bytes(&read_input(Some(&args.resolver))?)
         .map_err(|e| Failure::unusable(format!("resolver `{}`: {e}", args.resolver.display())))?;
     let references = args
@@ -537,24 +735,55 @@ fn resolve(args: ResolveArgs) -> Result<(), Failure> {
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let output = Output::new(args.output.as_deref())?;
+    let agency = build(builder)?;
+    let at = args.agency.at();
+    // Each reference is resolved, or refused, and recorded on its own; the
+    // output lists them all, so that what the log records as resolved is
+    // what the operator is given.
     let mut resolved = Vec::with_capacity(references.len());
+    let mut refused = Vec::new();
     for reference in &references {
-        let ids = agency
-            .match_resolve_at(&resolver, reference, &args.from, &args.purpose, at)
-            .map_err(failure)?;
-        resolved.push(ResolvedJson {
-            reference: reference.to_string(),
-            records: ids.iter().map(ToString::to_string).collect(),
-        });
+        match agency.match_resolve_at(&resolver, reference, &args.from, &args.purpose, at) {
+            Ok(ids) => resolved.push(ResolvedJson {
+                reference: reference.to_string(),
+                records: Some(ids.iter().map(ToString::to_string).collect()),
+                refused: None,
+            }),
+            Err(e @ MatchError::Reference { .. }) => {
+                refused.push(format!("`{reference}`: {e}"));
+                resolved.push(ResolvedJson {
+                    reference: reference.to_string(),
+                    records: None,
+                    refused: Some(e.to_string()),
+                });
+            }
+            Err(e) => return Err(failure(e)),
+        }
     }
     let mut text = serde_json::to_vec_pretty(&resolved)
         .map_err(|e| Failure::unusable(format!("cannot write the record ids: {e}")))?;
     text.push(b'\n');
-    write_output(args.output.as_deref(), &text)?;
-    let records: usize = resolved.iter().map(|r| r.records.len()).sum();
+    output.put(
+        &text,
+        "the resolution",
+        &format!("liaison-unwritten-resolution-{}.json", uuid::Uuid::new_v4()),
+        &audit,
+        &reads,
+    )?;
+    let records: usize = resolved
+        .iter()
+        .filter_map(|r| r.records.as_ref())
+        .map(Vec::len)
+        .sum();
+    let count = resolved.len() - refused.len();
     eprintln!(
-        "{} references resolve to {records} records; decide on them with `liaison share`",
+        "{count} of {} references resolve to {records} records; decide on them with `liaison share`",
         resolved.len()
     );
-    Ok(())
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Refused(refused))
+    }
 }
