@@ -114,6 +114,18 @@ fn an_output_that_names_a_kept_file_is_refused_and_nothing_is_charged() {
     // replay.
     ok(&answer_to(&t, &p("answer.parcel")));
     assert_eq!(audit_lines(&t, "NLD-KMAR"), logged + 1);
+    // Every match output is a parcel, a secret or holds hit references.
+    #[cfg(unix)]
+    for written in [
+        "index.parcel",
+        "query.parcel",
+        "answer.parcel",
+        "bpol.pending",
+    ] {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = fs::metadata(t.path(written)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{written}");
+    }
 
     // The querier's outputs: the pending state and the query may not be
     // one file, nor an input.
