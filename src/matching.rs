@@ -416,7 +416,20 @@ impl MatchLabel {
         }
         match label.to_bytes() {
             Ok(c) if c == bytes => Ok(label),
-            _ => Err("the label is not in canonical form (RFC 8785)".to_owned()),
+            _ => {
+                let written = format!("\"sealed_at\":\"{}\"", label.sealed_at);
+                let found = bytes
+                    .windows(written.len())
+                    .any(|w| w == written.as_bytes());
+                Err(if found {
+                    "the label is not in canonical form (RFC 8785)".to_owned()
+                } else {
+                    format!(
+                        "`sealed_at` is not written `{}`: a match label gives the time as `YYYY-MM-DDTHH:MM:SS.mmmZ`",
+                        label.sealed_at
+                    )
+                })
+            }
         }
     }
 }
@@ -552,6 +565,8 @@ mod tests {
         assert!(e.contains("not sorted"), "{e}");
         let twice = r#""obligations":[{"agreement":"a","clause":"x","rules":{"retention_days":30}},{"agreement":"a","clause":"x","rules":{"retention_days":30}}],"#;
         assert!(MatchLabel::parse(&label("2026-03-02T09:00:00.000Z", twice)).is_err());
+        let e = MatchLabel::parse(&label("2026-03-02T09:00:00Z", "")).unwrap_err();
+        assert!(e.contains("`sealed_at` is not written"), "{e}");
         let empty = r#""obligations":[{"agreement":"a","clause":"x","rules":{}}],"#;
         let e = MatchLabel::parse(&label("2026-03-02T09:00:00.000Z", empty)).unwrap_err();
         assert!(e.contains("are empty"), "{e}");

@@ -412,12 +412,24 @@ fn index(args: IndexArgs) -> Result<(), Failure> {
     if let Some(o) = args.output.as_deref().filter(|o| !is_stdout(Some(o))) {
         outputs.push(o);
     }
+    let key_lock = lock_path(&args.key);
+    outputs.push(&key_lock);
     check_outputs(&outputs, &audit, &reads)?;
     let mut all = Vec::new();
     for path in &args.records {
         all.extend(records(path)?);
     }
-    // Every file is staged before the key is made or anything recorded.
+    // One index at a time per holder key: two run at once with a new key
+    // would each make one, and all but the last would index under a key
+    // no longer on the disk.
+    let _lock = lock_beside(&args.key)?;
+    if new_key && args.key.exists() {
+        return Err(Failure::unusable(format!(
+            "the holder key `{}` was made while this command started: run it again to index under it",
+            args.key.display()
+        )));
+    }
+    // Every file is staged before the key is made.
     let key_file = new_key.then(|| Staged::new(&args.key)).transpose()?;
     let resolver_file = Staged::new(&args.resolver)?;
     let output = Output::new(args.output.as_deref())?;
@@ -456,15 +468,14 @@ fn index(args: IndexArgs) -> Result<(), Failure> {
     let sealed = agency
         .match_seal_index_at(&built.index, &args.to, at)
         .map_err(failure)?;
-    let what = format!("the index for `{}`", args.to);
-    resolver_file.put(&built.resolver.to_bytes(), Some(&what))?;
-    output.put(
-        &sealed,
-        &what,
-        &format!("liaison-unwritten-index-{}.parcel", uuid::Uuid::new_v4()),
-        &audit,
-        &reads,
-    )?;
+    // The index is sent before its resolver is kept: an index that cannot
+    // be written leaves no resolver for it. Sealing an index records
+    // nothing.
+    match output {
+        Output::File(staged) => staged.put(&sealed, None)?,
+        Output::Stdout => crate::output::write_output(None, &sealed)?,
+    }
+    resolver_file.put(&built.resolver.to_bytes(), None)?;
     eprintln!(
         "indexed {} keys of {} records in {} kinds, false-positive rate {:.2e}",
         built.index.total_entries(),
@@ -526,16 +537,17 @@ fn query(args: QueryArgs) -> Result<(), Failure> {
 fn answer(args: AnswerArgs) -> Result<(), Failure> {
     let (builder, audit) = args.agency.builder(&args.agreements, MIN_FILTER_WIDTH)?;
     let mut reads = args.agency.reads();
-    reads.extend([
-        args.key.as_path(),
-        &args.resolver,
-        &args.ledger,
-        &args.query,
-    ]);
+    reads.extend([args.key.as_path(), &args.resolver, &args.query]);
     reads.extend(args.agreements.iter().map(PathBuf::as_path));
+    // The ledger and its lock are kept and rewritten: checked like outputs,
+    // against what the command reads and against the answer's own file.
+    let ledger_lock = lock_path(&args.ledger);
+    let mut outputs: Vec<&Path> = vec![&args.ledger, &ledger_lock];
     if let Some(o) = args.output.as_deref().filter(|o| !is_stdout(Some(o))) {
-        check_outputs(&[o], &audit, &reads)?;
+        outputs.push(o);
     }
+    check_outputs(&outputs, &audit, &reads)?;
+    reads.extend([args.ledger.as_path(), &ledger_lock]);
     let key = read_key(&args.key)?;
     let resolver = Resolver::from_bytes(&read_input(Some(&args.resolver))?)
         .map_err(|e| Failure::unusable(format!("resolver `{}`: {e}", args.resolver.display())))?;
@@ -587,12 +599,17 @@ fn answer(args: AnswerArgs) -> Result<(), Failure> {
     )
 }
 
+/// `PATH.lock`, beside `path`.
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
 /// Takes an exclusive lock on `PATH.lock` beside `path`, held until the
 /// returned file is dropped.
 fn lock_beside(path: &std::path::Path) -> Result<std::fs::File, Failure> {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".lock");
-    let lock = path.with_file_name(name);
+    let lock = lock_path(path);
     let unusable =
         |e: std::io::Error| Failure::unusable(format!("cannot lock `{}`: {e}", lock.display()));
     let file = std::fs::OpenOptions::new()
@@ -632,6 +649,11 @@ fn finish(args: FinishArgs) -> Result<(), Failure> {
     if let Some(o) = args.output.as_deref().filter(|o| !is_stdout(Some(o))) {
         check_outputs(&[o], &audit, &reads)?;
     }
+    // One finish at a time per pending state: two run at once would both
+    // read it before either used it up.
+    let pending_lock = lock_path(&args.pending);
+    check_outputs(&[&pending_lock], &audit, &reads)?;
+    let _lock = lock_beside(&args.pending)?;
     let pending_bytes = zeroize::Zeroizing::new(read_input(Some(&args.pending))?);
     if let Some(rest) = pending_bytes.strip_prefix(FINISHED_MARKER.as_bytes()) {
         return Err(Failure::refused(format!(
@@ -735,6 +757,12 @@ fn resolve(args: ResolveArgs) -> Result<(), Failure> {
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // A reference given twice is resolved once.
+    let mut seen = std::collections::HashSet::new();
+    let references: Vec<_> = references
+        .into_iter()
+        .filter(|r| seen.insert(r.to_string()))
+        .collect();
     let output = Output::new(args.output.as_deref())?;
     let agency = build(builder)?;
     let at = args.agency.at();

@@ -303,3 +303,143 @@ fn references_resolve_one_by_one_and_the_output_names_each() {
         "a reference the holder does not know names no agreement: {last}"
     );
 }
+
+#[test]
+fn the_ledger_and_its_lock_are_kept_files_too() {
+    let t = Setup::new();
+    let p = |n: &str| s(&t.path(n)).to_owned();
+    index_and_query(&t);
+    let logged = audit_lines(&t, "NLD-KMAR");
+    // The answer into the ledger's lock.
+    let out = answer_to(&t, &p("kmar.ledger.lock"));
+    assert_eq!(out.status.code(), Some(2));
+    // A new ledger inside the partner directory, or on the holder key.
+    for ledger in [
+        s(&t.path("NLD-KMAR.partners").join("ledger")).to_owned(),
+        p("kmar.match-key"),
+    ] {
+        let out = t.run(
+            "answer",
+            "NLD-KMAR",
+            &[
+                "--key",
+                &p("kmar.match-key"),
+                "--resolver",
+                &p("kmar.resolver"),
+                "--agreements",
+                &p("agreement.toml"),
+                "--ledger",
+                &ledger,
+                "-o",
+                &p("answer.parcel"),
+                &p("query.parcel"),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{ledger}");
+    }
+    // Refused before anything is made: not the ledger, not its lock.
+    let partners = t.path("NLD-KMAR.partners");
+    assert!(!partners.join("ledger").exists() && !partners.join("ledger.lock").exists());
+    assert_eq!(audit_lines(&t, "NLD-KMAR"), logged);
+}
+
+/// Runs `liaison match COMMAND` for `agency` in `n` processes at once;
+/// returns how many succeeded.
+fn at_once(t: &Setup, n: usize, command: &str, agency: &str, rest: &[String]) -> usize {
+    let children: Vec<_> = (0..n)
+        .map(|_| {
+            let mut args = vec!["match".to_owned(), command.to_owned()];
+            args.extend(t.agency(agency));
+            args.extend(rest.iter().cloned());
+            std::process::Command::new(env!("CARGO_BIN_EXE_liaison"))
+                .args(args)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|mut c| c.wait().unwrap())
+        .filter(std::process::ExitStatus::success)
+        .count()
+}
+
+#[test]
+fn one_pending_state_is_finished_once_and_one_new_key_is_made_once_however_many_run() {
+    let t = Setup::new();
+    let p = |n: &str| s(&t.path(n)).to_owned();
+    index_and_query(&t);
+    ok(&answer_to(&t, &p("answer.parcel")));
+    let logged = audit_lines(&t, "DEU-BPOL");
+    let finished = at_once(
+        &t,
+        6,
+        "finish",
+        "DEU-BPOL",
+        &[
+            "--index".to_owned(),
+            p("index.parcel"),
+            "--pending".to_owned(),
+            p("bpol.pending"),
+            p("answer.parcel"),
+        ],
+    );
+    assert_eq!(finished, 1);
+    assert_eq!(audit_lines(&t, "DEU-BPOL"), logged + 1);
+
+    // Indexes made at once with a new key: one makes it, the others stop,
+    // so that no index is sealed under a key that is not on the disk.
+    let made = at_once(
+        &t,
+        4,
+        "index",
+        "NLD-KMAR",
+        &[
+            "--key".to_owned(),
+            p("fresh.match-key"),
+            "--to".to_owned(),
+            "DEU-BPOL".to_owned(),
+            "--resolver".to_owned(),
+            p("fresh.resolver"),
+            "-o".to_owned(),
+            p("fresh.parcel"),
+            p("held.json"),
+        ],
+    );
+    assert!(made >= 1);
+    // Whatever ran, the index on disk answers under the key on disk.
+    ok(&t.run(
+        "query",
+        "DEU-BPOL",
+        &[
+            "--index",
+            &p("fresh.parcel"),
+            "--purpose",
+            "border-control",
+            "--pending",
+            &p("fresh.pending"),
+            "-o",
+            &p("fresh-query.parcel"),
+            &p("asked.json"),
+        ],
+    ));
+    ok(&t.run(
+        "answer",
+        "NLD-KMAR",
+        &[
+            "--key",
+            &p("fresh.match-key"),
+            "--resolver",
+            &p("fresh.resolver"),
+            "--agreements",
+            &p("agreement.toml"),
+            "--ledger",
+            &p("fresh.ledger"),
+            "-o",
+            &p("fresh-answer.parcel"),
+            &p("fresh-query.parcel"),
+        ],
+    ));
+}
