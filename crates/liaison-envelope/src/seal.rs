@@ -226,9 +226,6 @@ impl<'a> Sealer<'a> {
     /// (see [`Protection`]), [`SealError::HeaderTooLarge`] (too many
     /// post-quantum recipients for the 1 MiB header), [`SealError::Random`].
     pub fn seal(&self, payload: &[u8]) -> Result<Vec<u8>, SealError> {
-        // One zeroed allocation for the whole envelope: a large one comes
-        // from the allocator as untouched zero pages, so each worker faults
-        // in only its own part of the body.
         let mut out = Vec::new();
         self.seal_into(payload, &mut out)?;
         Ok(out)
@@ -251,6 +248,9 @@ impl<'a> Sealer<'a> {
         let header_len = out.len();
         let body_len = payload::sealed_len(payload.len());
         let trailer_len = prepared.header.trailer_len();
+        // Grown once to the whole envelope: a large fresh allocation comes
+        // as untouched zero pages, so each worker faults in only its own
+        // part of the body.
         out.resize(header_len + body_len + trailer_len, 0);
         let sealed = (|| {
             let (_, rest) = out.split_at_mut(header_len);

@@ -1063,7 +1063,7 @@ fn release(
 /// entity's index: `/entities/3` is `(3, None)`, `/entities/3/names/0` is
 /// `(3, Some("names/0"))`. Only the spelling the engine writes is read: the
 /// index in decimal digits without leading zeros.
-fn entity_part(pointer: &str) -> Option<(usize, Option<&str>)> {
+pub(crate) fn entity_part(pointer: &str) -> Option<(usize, Option<&str>)> {
     let rest = pointer.strip_prefix("/entities/")?;
     let (index, member) = match rest.split_once('/') {
         Some((index, member)) => (index, Some(member)),
@@ -1080,7 +1080,7 @@ fn entity_part(pointer: &str) -> Option<(usize, Option<&str>)> {
 
 /// Whether `pointer` is exactly entity `index` (`member` `None`) or exactly
 /// that member of it, without building the pointer to compare with.
-fn is_entity_member(pointer: &str, index: usize, member: Option<&str>) -> bool {
+pub(crate) fn is_entity_member(pointer: &str, index: usize, member: Option<&str>) -> bool {
     entity_part(pointer) == Some((index, member))
 }
 

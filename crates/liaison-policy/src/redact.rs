@@ -6,6 +6,7 @@ use liaison_record::{
 
 use crate::agreement::Transformation;
 use crate::decision::Decision;
+use crate::engine::{entity_part, is_entity_member};
 
 /// Why a released copy could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -124,10 +125,10 @@ pub fn redact_with_digest(
     let mut position = Vec::with_capacity(record.entities.len());
     let mut next = 0usize;
     for i in 0..record.entities.len() {
-        let gone = decision.withheld.iter().any(|w| {
-            w.strip_prefix("/entities/")
-                .is_some_and(|rest| rest.parse::<usize>().ok() == Some(i))
-        });
+        let gone = decision
+            .withheld
+            .iter()
+            .any(|w| is_entity_member(w, i, None));
         position.push((!gone).then_some(next));
         next += usize::from(!gone);
     }
@@ -159,15 +160,14 @@ pub fn redact_with_digest(
         }
     }
     for r in &decision.reidentified {
-        let old = r
-            .pointer
-            .strip_prefix("/entities/")
-            .and_then(|i| i.parse::<usize>().ok())
-            .and_then(|i| record.entities.get(i))
-            .map(Entity::id)
-            .ok_or_else(|| RedactError::Unknown {
-                pointer: r.pointer.clone(),
-            })?;
+        let old = match entity_part(&r.pointer) {
+            Some((i, None)) => record.entities.get(i),
+            _ => None,
+        }
+        .map(Entity::id)
+        .ok_or_else(|| RedactError::Unknown {
+            pointer: r.pointer.clone(),
+        })?;
         copy.reidentify(old, r.id);
     }
     copy.provenance.push(ProvenanceEntry {
