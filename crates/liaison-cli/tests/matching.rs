@@ -18,42 +18,14 @@ use matching_support::*;
 fn two_agencies_match_through_files() {
     let t = Setup::new();
     let p = |n: &str| s(&t.path(n)).to_owned();
-    ok(&t.run(
-        "index",
-        "NLD-KMAR",
-        &[
-            "--key",
-            &p("kmar.match-key"),
-            "--to",
-            "DEU-BPOL",
-            "--resolver",
-            &p("kmar.resolver"),
-            "-o",
-            &p("index.parcel"),
-            &p("held.json"),
-        ],
-    ));
+    ok(&t.index("kmar.match-key", "kmar.resolver", "index.parcel"));
     let key_mode = fs::metadata(t.path("kmar.match-key")).unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(key_mode.permissions().mode() & 0o777, 0o600);
     }
-    ok(&t.run(
-        "query",
-        "DEU-BPOL",
-        &[
-            "--index",
-            &p("index.parcel"),
-            "--purpose",
-            "border-control",
-            "--pending",
-            &p("bpol.pending"),
-            "-o",
-            &p("query.parcel"),
-            &p("asked.json"),
-        ],
-    ));
+    ok(&t.query("index.parcel", "bpol.pending", "query.parcel"));
     let answer_args = |narrow: &[&str]| {
         let mut args = vec![
             "--key".to_owned(),
@@ -186,21 +158,7 @@ fn two_agencies_match_through_files() {
 fn answers_run_at_once_never_spend_more_than_the_budget() {
     let t = Setup::new();
     let p = |n: &str| s(&t.path(n)).to_owned();
-    ok(&t.run(
-        "index",
-        "NLD-KMAR",
-        &[
-            "--key",
-            &p("kmar.match-key"),
-            "--to",
-            "DEU-BPOL",
-            "--resolver",
-            &p("kmar.resolver"),
-            "-o",
-            &p("index.parcel"),
-            &p("held.json"),
-        ],
-    ));
+    ok(&t.index("kmar.match-key", "kmar.resolver", "index.parcel"));
     // Twelve queries of two keys each against a budget of ten a day: five
     // may be answered, however the answers interleave.
     for i in 0..12 {
@@ -279,21 +237,7 @@ fn a_pending_query_is_finished_once_and_only_against_its_index() {
         )
     };
     ok(&index("index.parcel", &["held.json"]));
-    ok(&t.run(
-        "query",
-        "DEU-BPOL",
-        &[
-            "--index",
-            &p("index.parcel"),
-            "--purpose",
-            "border-control",
-            "--pending",
-            &p("bpol.pending"),
-            "-o",
-            &p("query.parcel"),
-            &p("asked.json"),
-        ],
-    ));
+    ok(&t.query("index.parcel", "bpol.pending", "query.parcel"));
     ok(&t.run(
         "answer",
         "NLD-KMAR",

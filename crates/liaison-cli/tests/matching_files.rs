@@ -21,59 +21,13 @@ fn audit_lines(t: &Setup, agency: &str) -> usize {
 
 /// Indexes the held records and makes one query; returns the query's path.
 fn index_and_query(t: &Setup) -> String {
-    let p = |n: &str| s(&t.path(n)).to_owned();
-    ok(&t.run(
-        "index",
-        "NLD-KMAR",
-        &[
-            "--key",
-            &p("kmar.match-key"),
-            "--to",
-            "DEU-BPOL",
-            "--resolver",
-            &p("kmar.resolver"),
-            "-o",
-            &p("index.parcel"),
-            &p("held.json"),
-        ],
-    ));
-    ok(&t.run(
-        "query",
-        "DEU-BPOL",
-        &[
-            "--index",
-            &p("index.parcel"),
-            "--purpose",
-            "border-control",
-            "--pending",
-            &p("bpol.pending"),
-            "-o",
-            &p("query.parcel"),
-            &p("asked.json"),
-        ],
-    ));
-    p("query.parcel")
+    ok(&t.index("kmar.match-key", "kmar.resolver", "index.parcel"));
+    ok(&t.query("index.parcel", "bpol.pending", "query.parcel"));
+    s(&t.path("query.parcel")).to_owned()
 }
 
 fn answer_to(t: &Setup, output: &str) -> std::process::Output {
-    let p = |n: &str| s(&t.path(n)).to_owned();
-    t.run(
-        "answer",
-        "NLD-KMAR",
-        &[
-            "--key",
-            &p("kmar.match-key"),
-            "--resolver",
-            &p("kmar.resolver"),
-            "--agreements",
-            &p("agreement.toml"),
-            "--ledger",
-            &p("kmar.ledger"),
-            "-o",
-            output,
-            &p("query.parcel"),
-        ],
-    )
+    t.answer("kmar.ledger", output, "query.parcel")
 }
 
 #[test]
@@ -131,25 +85,11 @@ fn an_output_that_names_a_kept_file_is_refused_and_nothing_is_charged() {
     // one file, nor an input.
     let logged = audit_lines(&t, "DEU-BPOL");
     for (pending, output) in [
-        (p("same.bin"), p("same.bin")),
-        (p("index.parcel"), p("q2.parcel")),
-        (p("p2.pending"), p("asked.json")),
+        ("same.bin", "same.bin"),
+        ("index.parcel", "q2.parcel"),
+        ("p2.pending", "asked.json"),
     ] {
-        let out = t.run(
-            "query",
-            "DEU-BPOL",
-            &[
-                "--index",
-                &p("index.parcel"),
-                "--purpose",
-                "border-control",
-                "--pending",
-                &pending,
-                "-o",
-                &output,
-                &p("asked.json"),
-            ],
-        );
+        let out = t.query("index.parcel", pending, output);
         assert_eq!(out.status.code(), Some(2), "{pending} {output}");
     }
     assert!(!t.path("same.bin").exists() && !t.path("p2.pending").exists());
@@ -194,42 +134,14 @@ fn an_output_that_cannot_be_written_stops_the_command_before_anything_is_recorde
 
     // A query that cannot be written leaves no pending state and no entry.
     let logged = audit_lines(&t, "DEU-BPOL");
-    let out = t.run(
-        "query",
-        "DEU-BPOL",
-        &[
-            "--index",
-            &p("index.parcel"),
-            "--purpose",
-            "border-control",
-            "--pending",
-            &p("q2.pending"),
-            "-o",
-            &p("missing/q2.parcel"),
-            &p("asked.json"),
-        ],
-    );
+    let out = t.query("index.parcel", "q2.pending", "missing/q2.parcel");
     assert_eq!(out.status.code(), Some(2));
     assert!(!t.path("q2.pending").exists());
     assert_eq!(audit_lines(&t, "DEU-BPOL"), logged);
 
     // An index that cannot be written leaves no resolver and no new key.
     let logged = audit_lines(&t, "NLD-KMAR");
-    let out = t.run(
-        "index",
-        "NLD-KMAR",
-        &[
-            "--key",
-            &p("new.match-key"),
-            "--to",
-            "DEU-BPOL",
-            "--resolver",
-            &p("new.resolver"),
-            "-o",
-            &p("missing/index.parcel"),
-            &p("held.json"),
-        ],
-    );
+    let out = t.index("new.match-key", "new.resolver", "missing/index.parcel");
     assert_eq!(out.status.code(), Some(2));
     assert!(!t.path("new.match-key").exists() && !t.path("new.resolver").exists());
     assert_eq!(audit_lines(&t, "NLD-KMAR"), logged);
@@ -314,27 +226,8 @@ fn the_ledger_and_its_lock_are_kept_files_too() {
     let out = answer_to(&t, &p("kmar.ledger.lock"));
     assert_eq!(out.status.code(), Some(2));
     // A new ledger inside the partner directory, or on the holder key.
-    for ledger in [
-        s(&t.path("NLD-KMAR.partners").join("ledger")).to_owned(),
-        p("kmar.match-key"),
-    ] {
-        let out = t.run(
-            "answer",
-            "NLD-KMAR",
-            &[
-                "--key",
-                &p("kmar.match-key"),
-                "--resolver",
-                &p("kmar.resolver"),
-                "--agreements",
-                &p("agreement.toml"),
-                "--ledger",
-                &ledger,
-                "-o",
-                &p("answer.parcel"),
-                &p("query.parcel"),
-            ],
-        );
+    for ledger in ["NLD-KMAR.partners/ledger", "kmar.match-key"] {
+        let out = t.answer(ledger, &p("answer.parcel"), "query.parcel");
         assert_eq!(out.status.code(), Some(2), "{ledger}");
     }
     // Refused before anything is made: not the ledger, not its lock.
@@ -410,36 +303,12 @@ fn one_pending_state_is_finished_once_and_one_new_key_is_made_once_however_many_
     );
     assert!(made >= 1);
     // Whatever ran, the index on disk answers under the key on disk.
-    ok(&t.run(
-        "query",
-        "DEU-BPOL",
-        &[
-            "--index",
-            &p("fresh.parcel"),
-            "--purpose",
-            "border-control",
-            "--pending",
-            &p("fresh.pending"),
-            "-o",
-            &p("fresh-query.parcel"),
-            &p("asked.json"),
-        ],
-    ));
-    ok(&t.run(
-        "answer",
-        "NLD-KMAR",
-        &[
-            "--key",
-            &p("fresh.match-key"),
-            "--resolver",
-            &p("fresh.resolver"),
-            "--agreements",
-            &p("agreement.toml"),
-            "--ledger",
-            &p("fresh.ledger"),
-            "-o",
-            &p("fresh-answer.parcel"),
-            &p("fresh-query.parcel"),
-        ],
+    ok(&t.query("fresh.parcel", "fresh.pending", "fresh-query.parcel"));
+    ok(&t.answer_with(
+        "fresh.match-key",
+        "fresh.resolver",
+        "fresh.ledger",
+        &p("fresh-answer.parcel"),
+        "fresh-query.parcel",
     ));
 }

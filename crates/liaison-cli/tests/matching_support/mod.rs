@@ -145,3 +145,101 @@ impl Setup {
         liaison(&args.iter().map(String::as_str).collect::<Vec<_>>())
     }
 }
+
+/// The commands with the files of the set-up, each named relative to its
+/// folder: the held records are indexed, the asked records queried about
+/// for `border-control`, under the set-up's agreement.
+impl Setup {
+    fn p(&self, name: &str) -> String {
+        s(&self.path(name)).to_owned()
+    }
+
+    /// `match index` of the held records by NLD-KMAR for DEU-BPOL.
+    pub(crate) fn index(&self, key: &str, resolver: &str, output: &str) -> Output {
+        let (key, resolver, output) = (self.p(key), self.p(resolver), self.p(output));
+        let held = self.p("held.json");
+        self.run(
+            "index",
+            "NLD-KMAR",
+            &[
+                "--key",
+                &key,
+                "--to",
+                "DEU-BPOL",
+                "--resolver",
+                &resolver,
+                "-o",
+                &output,
+                &held,
+            ],
+        )
+    }
+
+    /// `match query` by DEU-BPOL about the asked records.
+    pub(crate) fn query(&self, index: &str, pending: &str, output: &str) -> Output {
+        let (index, pending, output) = (self.p(index), self.p(pending), self.p(output));
+        let asked = self.p("asked.json");
+        self.run(
+            "query",
+            "DEU-BPOL",
+            &[
+                "--index",
+                &index,
+                "--purpose",
+                "border-control",
+                "--pending",
+                &pending,
+                "-o",
+                &output,
+                &asked,
+            ],
+        )
+    }
+
+    /// `match answer` by NLD-KMAR with the key `kmar.match-key` and the
+    /// resolver `kmar.resolver` under the set-up's agreement; `output` is
+    /// a path as given.
+    pub(crate) fn answer(&self, ledger: &str, output: &str, query: &str) -> Output {
+        self.answer_with("kmar.match-key", "kmar.resolver", ledger, output, query)
+    }
+
+    /// `match answer` by NLD-KMAR with the given key and resolver.
+    pub(crate) fn answer_with(
+        &self,
+        key: &str,
+        resolver: &str,
+        ledger: &str,
+        output: &str,
+        query: &str,
+    ) -> Output {
+        let (key, resolver, agreement) = (self.p(key), self.p(resolver), self.p("agreement.toml"));
+        let (ledger, query) = (self.p(ledger), self.p(query));
+        self.run(
+            "answer",
+            "NLD-KMAR",
+            &[
+                "--key",
+                &key,
+                "--resolver",
+                &resolver,
+                "--agreements",
+                &agreement,
+                "--ledger",
+                &ledger,
+                "-o",
+                output,
+                &query,
+            ],
+        )
+    }
+
+    /// `match finish` by DEU-BPOL, to standard output.
+    pub(crate) fn finish(&self, index: &str, pending: &str, answer: &str) -> Output {
+        let (index, pending, answer) = (self.p(index), self.p(pending), self.p(answer));
+        self.run(
+            "finish",
+            "DEU-BPOL",
+            &["--index", &index, "--pending", &pending, &answer],
+        )
+    }
+}
