@@ -1,10 +1,15 @@
 //! The payload in one piece: every 64 KiB chunk is encrypted (or decrypted)
 //! and hashed independently, so the chunks of a large payload are shared
 //! among the cores. The calling thread starts on the first chunk at once and
-//! scoped threads join in as they start, each taking the next chunk from a
-//! shared queue: a helper that starts late (or a busy machine) only means the
-//! caller does more of the work, never that it waits for an idle pool. The
-//! content digest is then a hash of the per-chunk hashes, in order.
+//! the workers of the envelope's own thread pool join in as they wake, each
+//! taking the next chunk from a shared queue: a worker that wakes late (or a
+//! busy machine) only means the caller does more of the work. The pool's
+//! threads (one fewer than the cores) are started once, on the first payload
+//! of several chunks, and parked between payloads, so a payload of a few
+//! chunks does not pay for starting a thread; the pool is the envelope's
+//! alone, so the application's own use of Rayon's global pool never holds
+//! a payload up. The content digest is then a hash of the per-chunk hashes,
+//! in order.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -15,23 +20,32 @@ use zeroize::Zeroize;
 use crate::crypto::{self, ContentDigest};
 use crate::format::{CHUNK_SIZE, SEALED_CHUNK_SIZE, TAG_LEN, chunk_count};
 
-/// Below this many chunks the caller does all the work: starting a thread
-/// costs about as much as a chunk or two.
-const PARALLEL_MIN_CHUNKS: usize = 4;
+/// Below this many chunks the caller does all the work: waking a worker
+/// costs about as much as a chunk.
+const PARALLEL_MIN_CHUNKS: usize = 2;
 
-/// The number of helper threads for `n` chunks.
-fn helpers(n: usize) -> usize {
-    static CORES: OnceLock<usize> = OnceLock::new();
-    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |c| c.get()));
-    if n < PARALLEL_MIN_CHUNKS {
-        0
-    } else {
-        cores.saturating_sub(1).min(n - 1)
-    }
+/// The envelope's worker pool: one thread fewer than the cores; `None` on
+/// one core, or if the threads could not be started (the caller then does
+/// all the work).
+fn pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        let workers = cores.saturating_sub(1);
+        if workers == 0 {
+            return None;
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(workers)
+            .thread_name(|i| format!("liaison-envelope-{i}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
 }
 
 /// Runs `work(chunk index, item)` for every item, on the caller and on
-/// helper threads, and returns the chunk hashes in index order; `None` as
+/// pool workers, and returns the chunk hashes in index order; `None` as
 /// soon as any chunk fails.
 fn run_chunks<T: Send>(
     items: Vec<T>,
@@ -40,10 +54,11 @@ fn run_chunks<T: Send>(
     let n = items.len();
     let queue = Mutex::new(items.into_iter().enumerate());
     let failed = AtomicBool::new(false);
+    let results = Mutex::new(Vec::with_capacity(n));
     let drain = || {
         let mut done = Vec::new();
         while !failed.load(Ordering::Relaxed) {
-            // A poisoned lock means a helper panicked: stop, and the missing
+            // A poisoned lock means a worker panicked: stop, and the missing
             // hashes make the whole operation fail.
             let Some((i, item)) = queue.lock().ok().and_then(|mut q| q.next()) else {
                 break;
@@ -53,29 +68,36 @@ fn run_chunks<T: Send>(
                 None => failed.store(true, Ordering::Relaxed),
             }
         }
-        done
+        match results.lock() {
+            Ok(mut all) => all.extend(done),
+            Err(_) => failed.store(true, Ordering::Relaxed),
+        }
     };
+    // The workers' tasks go to the pool; the closure itself runs here, so
+    // the caller drains the queue at once and, at the scope's end, waits
+    // only for the chunks a worker has taken (or for a worker of the
+    // envelope's pool, busy with another payload, to find the queue empty).
+    match pool().filter(|_| n >= PARALLEL_MIN_CHUNKS) {
+        Some(pool) => pool.in_place_scope(|s| {
+            for _ in 0..pool.current_num_threads().min(n - 1) {
+                s.spawn(|_| drain());
+            }
+            drain();
+        }),
+        None => drain(),
+    }
+    if failed.load(Ordering::Relaxed) {
+        return None;
+    }
     let mut hashes = vec![[0u8; 32]; n];
     let mut filled = 0usize;
-    let mut place = |done: Vec<(usize, [u8; 32])>| {
-        for (i, hash) in done {
-            if let Some(slot) = hashes.get_mut(i) {
-                *slot = hash;
-                filled += 1;
-            }
+    for (i, hash) in results.into_inner().ok()? {
+        if let Some(slot) = hashes.get_mut(i) {
+            *slot = hash;
+            filled += 1;
         }
-    };
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..helpers(n)).map(|_| s.spawn(drain)).collect();
-        place(drain());
-        for handle in handles {
-            match handle.join() {
-                Ok(done) => place(done),
-                Err(_) => failed.store(true, Ordering::Relaxed),
-            }
-        }
-    });
-    (!failed.load(Ordering::Relaxed) && filled == n).then_some(hashes)
+    }
+    (filled == n).then_some(hashes)
 }
 
 /// The length of the sealed chunks of a `len`-byte payload.

@@ -103,6 +103,54 @@ fn sealing_and_opening_into_kept_buffers_give_the_same_bytes() {
     assert!(sealed.is_empty());
 }
 
+/// The chunks of a payload are shared with the envelope's worker pool:
+/// many callers at once, and callers that are themselves workers of another
+/// Rayon pool, each get their own payload back whole, the same bytes the
+/// streaming sealer (one chunk after another, on one thread) opens, and a
+/// changed chunk still fails however the chunks were shared.
+#[test]
+fn payloads_shared_among_threads_come_back_whole_and_a_changed_chunk_still_fails() {
+    use rayon::prelude::*;
+    let sender = identity("FR-A", 1);
+    let bob = identity("DE-B", 2);
+    let trusted = [sender.card()];
+    let round = |k: usize| {
+        let payload: Vec<u8> = (0..9 * CHUNK + k).map(|i| (i * 7 + k) as u8).collect();
+        let sealed = Sealer::new(&sender)
+            .recipient(&bob.card())
+            .at(NOW)
+            .seal(&payload)
+            .unwrap();
+        // One thread, chunk after chunk: the streaming opener agrees.
+        let mut streamed = Vec::new();
+        StreamOpener::new(&sealed[..], &bob, &trusted, NOW)
+            .unwrap()
+            .read_to_end(&mut streamed)
+            .unwrap();
+        assert_eq!(streamed, payload);
+        assert_eq!(open(&sealed, &bob, &trusted, NOW).unwrap().payload, payload);
+        let mut changed = sealed.clone();
+        let at = changed.len() - 5 * CHUNK;
+        changed[at] ^= 1;
+        assert!(matches!(
+            open(&changed, &bob, &trusted, NOW),
+            Err(OpenError::CannotOpen)
+        ));
+    };
+    std::thread::scope(|s| {
+        for k in 0..6 {
+            s.spawn(move || round(k));
+        }
+    });
+    for threads in [1, 2, 3] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| (0..4).into_par_iter().for_each(round));
+    }
+}
+
 #[test]
 fn stream_and_one_shot_agree_both_ways() {
     let sender = identity("FR-A", 1);
