@@ -215,7 +215,11 @@ impl<'a> Sealer<'a> {
             .map_or_else(Randomness::os, Randomness::seeded)
     }
 
-    /// Seals `payload` in one call.
+    /// Seals `payload` in one call. The chunks of a payload over 64 KiB are
+    /// shared between the calling thread and the envelope's worker pool
+    /// (one thread fewer than the cores, started on the first such payload
+    /// and kept, parked, for the process's life); the caller never waits
+    /// for a worker to start.
     ///
     /// # Errors
     ///
