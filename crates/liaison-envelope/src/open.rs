@@ -125,7 +125,8 @@ impl fmt::Debug for Opened {
 /// `trusted_senders` (each signer's card must be valid at `at`), unwraps the
 /// data key with `identity`, checks the key commitment, authenticates every
 /// chunk and verifies every signature over the content digest. Nothing is
-/// returned unless all of these pass.
+/// returned unless all of these pass. The chunks are shared with the
+/// envelope's worker pool, as in [`Sealer::seal`](crate::Sealer::seal).
 ///
 /// # Errors
 ///
