@@ -24,24 +24,45 @@ use crate::format::{CHUNK_SIZE, SEALED_CHUNK_SIZE, TAG_LEN, chunk_count};
 /// costs about as much as a chunk.
 const PARALLEL_MIN_CHUNKS: usize = 2;
 
+/// The envelope's worker pool and the process that started it.
+struct Pool {
+    threads: rayon::ThreadPool,
+    owner: u32,
+}
+
+impl Pool {
+    /// The pool's threads, if they run in this process: a child forked
+    /// after the pool started has none of them (only the forking thread
+    /// survives a fork), and a task handed to them would never run, so the
+    /// child's caller does all the work.
+    fn threads_here(&self, process: u32) -> Option<&rayon::ThreadPool> {
+        (self.owner == process).then_some(&self.threads)
+    }
+}
+
 /// The envelope's worker pool: one thread fewer than the cores; `None` on
-/// one core, or if the threads could not be started (the caller then does
-/// all the work).
+/// one core, if the threads could not be started, or in a process forked
+/// from the one that started them (the caller then does all the work).
 fn pool() -> Option<&'static rayon::ThreadPool> {
-    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    static POOL: OnceLock<Option<Pool>> = OnceLock::new();
     POOL.get_or_init(|| {
         let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
         let workers = cores.saturating_sub(1);
         if workers == 0 {
             return None;
         }
-        rayon::ThreadPoolBuilder::new()
+        let threads = rayon::ThreadPoolBuilder::new()
             .num_threads(workers)
             .thread_name(|i| format!("liaison-envelope-{i}"))
             .build()
-            .ok()
+            .ok()?;
+        Some(Pool {
+            threads,
+            owner: std::process::id(),
+        })
     })
     .as_ref()
+    .and_then(|pool| pool.threads_here(std::process::id()))
 }
 
 /// Runs `work(chunk index, item)` for every item, on the caller and on
@@ -189,4 +210,28 @@ fn digest_of(hashes: &[[u8; 32]]) -> [u8; 32] {
         d.push(h);
     }
     d.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pool_started_by_another_process_is_not_used() {
+        let pool = Pool {
+            threads: rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .build()
+                .unwrap(),
+            owner: 41,
+        };
+        assert!(pool.threads_here(41).is_some());
+        assert!(pool.threads_here(42).is_none());
+    }
+
+    #[test]
+    fn the_pool_is_used_in_the_process_that_started_it() {
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        assert_eq!(pool().is_some(), cores > 1);
+    }
 }
