@@ -13,6 +13,7 @@ use liaison_record::{
 };
 
 use crate::agreement::{Agreement, Effect, ObligationRules, Transformation};
+use crate::pattern::Pattern;
 
 /// A set of agreements compiled for deciding.
 ///
@@ -150,8 +151,10 @@ pub(crate) struct CompiledClause {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CompiledRelease {
     pub(crate) classes: u16,
-    pub(crate) fields: Vec<String>,
-    pub(crate) withhold: Vec<String>,
+    pub(crate) fields: Vec<Pattern>,
+    pub(crate) withhold: Vec<Pattern>,
+    /// Whether some withhold pattern may reach beneath a unit.
+    pub(crate) deep_withhold: bool,
     pub(crate) transform: Vec<Transformation>,
 }
 
@@ -331,8 +334,9 @@ fn compile_agreement(a: Agreement, digest: Digest) -> CompiledAgreement {
                 .as_ref()
                 .map(|r| CompiledRelease {
                     classes: r.classes.iter().fold(0, |m, k| m | class_bit(*k)),
-                    fields: r.fields.clone(),
-                    withhold: r.withhold.clone(),
+                    fields: r.fields.iter().map(|p| Pattern::new(p)).collect(),
+                    withhold: r.withhold.iter().map(|p| Pattern::new(p)).collect(),
+                    deep_withhold: r.withhold.iter().any(|p| crate::engine::deep(p)),
                     transform: r.transform.clone(),
                 })
                 .unwrap_or_default();
