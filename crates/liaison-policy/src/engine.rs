@@ -375,7 +375,9 @@ impl PolicySet {
         request: &RequestContext,
     ) -> Decision {
         let holder = holder(record).clone();
-        let mut reasons = Vec::new();
+        // Room for the reasons most decisions give, so that they are not
+        // moved as they are written.
+        let mut reasons = Vec::with_capacity(8);
         let mut obligations = Obligations::default();
         let mut blocked = marking::record_rules(
             record,
@@ -1087,6 +1089,19 @@ pub(crate) fn entity_part(pointer: &str) -> Option<(usize, Option<&str>)> {
         .map(|i| (i, member))
 }
 
+/// For each of the first `n` entities, whether `pointers` names it whole.
+fn whole_entities(pointers: &[String], n: usize) -> Vec<bool> {
+    let mut whole = vec![false; n];
+    for p in pointers {
+        if let Some((i, None)) = entity_part(p)
+            && let Some(w) = whole.get_mut(i)
+        {
+            *w = true;
+        }
+    }
+    whole
+}
+
 /// Whether `pointer` is exactly entity `index` (`member` `None`) or exactly
 /// that member of it, without building the pointer to compare with.
 pub(crate) fn is_entity_member(pointer: &str, index: usize, member: Option<&str>) -> bool {
@@ -1105,8 +1120,10 @@ fn telling_ids<'r>(
     withheld: &[String],
     transformed: &[String],
 ) -> Vec<Reidentified> {
-    let gone = |i: usize| withheld.iter().any(|w| is_entity_member(w, i, None));
-    let masked = |i: usize| transformed.iter().any(|t| is_entity_member(t, i, None));
+    let gone_entities = whole_entities(withheld, record.entities.len());
+    let masked_entities = whole_entities(transformed, record.entities.len());
+    let gone = |i: usize| gone_entities.get(i).copied().unwrap_or(false);
+    let masked = |i: usize| masked_entities.get(i).copied().unwrap_or(false);
     let number_kept_back = |i: usize| {
         gone(i)
             || masked(i)
@@ -1261,7 +1278,10 @@ struct Parts {
 
 impl Parts {
     fn of(record: &Record) -> Parts {
-        let mut parts = Parts::default();
+        let mut parts = Parts {
+            text: String::with_capacity(1024),
+            members: Vec::with_capacity(32),
+        };
         record.for_each_part(|unit, pointer, required| {
             let start = parts.text.len();
             parts.text.push_str(unit);
@@ -1406,13 +1426,6 @@ fn repeated_facts(
     withheld: &mut Vec<String>,
     classes: &mut Vec<FieldClass>,
 ) {
-    let full = |i: usize, member: &str, present: bool, withheld: &[String]| {
-        !present
-            || !withheld
-                .iter()
-                .chain(transformed)
-                .any(|p| is_entity_member(p, i, Some(member)))
-    };
     let mut holders_full = true;
     let mut persons_full = true;
     let mut places_full = true;
@@ -1420,11 +1433,21 @@ fn repeated_facts(
     let mut add: Vec<(String, FieldClass)> = Vec::new();
     // Whether the entity is reduced as a whole, or in one of `members`:
     // withheld whole, transformed, or one of those members withheld.
-    let held: Vec<(usize, Option<&str>)> = withheld
-        .iter()
-        .chain(transformed)
-        .filter_map(|p| entity_part(p))
-        .collect();
+    // The entity pointers withheld come first, those transformed after.
+    let mut held: Vec<(usize, Option<&str>)> =
+        withheld.iter().filter_map(|p| entity_part(p)).collect();
+    let withheld_entities = held.len();
+    held.extend(transformed.iter().filter_map(|p| entity_part(p)));
+    let full = |i: usize, member: &str, present: bool| {
+        !present || !held.iter().any(|(j, m)| *j == i && *m == Some(member))
+    };
+    // Whether entity `i` is withheld whole.
+    let gone = |i: usize| {
+        held.get(..withheld_entities)
+            .unwrap_or_default()
+            .iter()
+            .any(|(j, m)| *j == i && m.is_none())
+    };
     let reduced = |i: usize, members: &[&str]| {
         held.iter()
             .any(|(j, m)| *j == i && m.is_none_or(|m| members.contains(&m)))
@@ -1446,9 +1469,9 @@ fn repeated_facts(
             _ => {}
         }
         if let Entity::Person(p) = e {
-            let names = full(i, "names", !p.names.is_empty(), withheld);
-            let dob = full(i, "date_of_birth", p.date_of_birth.is_some(), withheld);
-            let pob = full(i, "place_of_birth", p.place_of_birth.is_some(), withheld);
+            let names = full(i, "names", !p.names.is_empty());
+            let dob = full(i, "date_of_birth", p.date_of_birth.is_some());
+            let pob = full(i, "place_of_birth", p.place_of_birth.is_some());
             // A machine-readable zone holds names and the date of birth;
             // free text may hold the place of birth too.
             holders_full &= names && dob;
@@ -1472,7 +1495,7 @@ fn repeated_facts(
     if !holders_full {
         for (j, e) in record.entities.iter().enumerate() {
             if let Entity::TravelDocument(d) = e {
-                if withheld.iter().any(|w| is_entity_member(w, j, None)) {
+                if gone(j) {
                     continue;
                 }
                 let unit = format!("/entities/{j}");
@@ -1499,8 +1522,11 @@ fn repeated_facts(
             add.push(("/narrative".to_owned(), FieldClass::Narrative));
         }
         for (r, rel) in record.relationships.iter().enumerate() {
+            if rel.description.is_none() {
+                continue;
+            }
             let unit = format!("/relationships/{r}");
-            if rel.description.is_some() && !withheld.contains(&unit) {
+            if !withheld.contains(&unit) {
                 add.push((format!("{unit}/description"), FieldClass::Association));
             }
         }
@@ -1511,15 +1537,8 @@ fn repeated_facts(
             ));
         }
         for (i, e) in record.entities.iter().enumerate() {
-            if withheld.iter().any(|w| is_entity_member(w, i, None)) {
+            if gone(i) {
                 continue;
-            }
-            let unit = format!("/entities/{i}");
-            for (ns, x) in e.extensions() {
-                add.push((
-                    format!("{unit}/extensions/{}", crate::source::escape(ns.as_str())),
-                    x.field_class(),
-                ));
             }
             let text = match e {
                 Entity::Organization(o) => o.description.is_some().then_some("description"),
@@ -1531,6 +1550,16 @@ fn repeated_facts(
                 Entity::Alert(a) if !documents_full => a.reference.is_some().then_some("reference"),
                 _ => None,
             };
+            if text.is_none() && e.extensions().is_empty() {
+                continue;
+            }
+            let unit = format!("/entities/{i}");
+            for (ns, x) in e.extensions() {
+                add.push((
+                    format!("{unit}/extensions/{}", crate::source::escape(ns.as_str())),
+                    x.field_class(),
+                ));
+            }
             if let Some(member) = text {
                 add.push((format!("{unit}/{member}"), e.kind().field_class()));
             }
@@ -1565,13 +1594,15 @@ fn repeated_facts(
 /// truth: links to a withheld entity, an encounter's place when the place
 /// is withheld, and the other half of a point.
 fn knock_on(record: &Record, withheld: &mut Vec<String>, classes: &mut Vec<FieldClass>) {
-    let gone =
-        |i: usize, withheld: &[String]| withheld.iter().any(|w| is_entity_member(w, i, None));
+    // Knock-on effects never withhold an entity whole, so which entities
+    // are gone is read once.
+    let gone_entities = whole_entities(withheld, record.entities.len());
+    let gone = |i: usize| gone_entities.get(i).copied().unwrap_or(false);
     let removed: Vec<uuid::Uuid> = record
         .entities
         .iter()
         .enumerate()
-        .filter(|(i, _)| gone(*i, withheld))
+        .filter(|(i, _)| gone(*i))
         .map(|(_, e)| e.id())
         .collect();
     // An id still held by a remaining entity (a duplicate) is not gone.
@@ -1579,7 +1610,7 @@ fn knock_on(record: &Record, withheld: &mut Vec<String>, classes: &mut Vec<Field
         .entities
         .iter()
         .enumerate()
-        .filter(|(i, _)| !gone(*i, withheld))
+        .filter(|(i, _)| !gone(*i))
         .map(|(_, e)| e.id())
         .collect();
     let removed: Vec<uuid::Uuid> = removed
@@ -1607,7 +1638,7 @@ fn knock_on(record: &Record, withheld: &mut Vec<String>, classes: &mut Vec<Field
         for (k, e) in record.entities.iter().enumerate() {
             if let Entity::Encounter(enc) = e
                 && enc.location.is_some_and(|l| removed.contains(&l))
-                && !gone(k, withheld)
+                && !gone(k)
             {
                 add(
                     format!("/entities/{k}/location"),

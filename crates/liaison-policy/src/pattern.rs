@@ -24,31 +24,33 @@ impl<'a> Segments<'a> {
         let mut segments = [""; MAX_SEGMENTS];
         let mut len = 0;
         let mut long = false;
-        // Byte offsets of the slashes, read one byte at a time: pointers are
-        // short, and a slash is never inside a multi-byte character.
-        let mut start: Option<usize> = None;
-        let mut push = |from: usize, to: usize| {
+        let bytes = pointer.as_bytes();
+        // A slash is never inside a multi-byte character, so the offsets
+        // of the slashes are character boundaries.
+        let slash = |from: usize| {
+            bytes
+                .get(from..)
+                .and_then(|rest| rest.iter().position(|b| *b == b'/'))
+                .map(|p| from + p)
+        };
+        let mut next = slash(0);
+        while let Some(at) = next {
+            let from = at + 1;
+            next = slash(from);
+            let to = next.unwrap_or(bytes.len());
             match segments.get_mut(len) {
                 Some(slot) => *slot = pointer.get(from..to).unwrap_or_default(),
-                None => long = true,
+                None => {
+                    long = true;
+                    break;
+                }
             }
             len += 1;
-        };
-        for (i, b) in pointer.bytes().enumerate() {
-            if b == b'/' {
-                if let Some(from) = start {
-                    push(from, i);
-                }
-                start = Some(i + 1);
-            }
-        }
-        if let Some(from) = start {
-            push(from, pointer.len());
         }
         Segments {
             pointer,
             segments,
-            len: len.min(MAX_SEGMENTS),
+            len,
             long,
         }
     }
