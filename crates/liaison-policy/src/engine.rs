@@ -956,6 +956,17 @@ fn release(
         if !unit || parts.is_empty() {
             return;
         }
+        // A clause that lets the unit go and withholds nothing lets every
+        // member go with it.
+        let withholds = |i: usize| {
+            releases
+                .get(i)
+                .is_none_or(|(_, c)| !c.release.withhold.is_empty())
+                || implied.get(i).is_some_and(|w| !w.is_empty())
+        };
+        if allowing.iter(releases.len()).any(|i| !withholds(i)) {
+            return;
+        }
         let mut held_parts: Vec<&str> = Vec::new();
         for (part, required) in parts.of_unit(pointer) {
             let part_segments = Segments::of(part);
