@@ -13,6 +13,7 @@ use liaison_record::{
 };
 
 use crate::agreement::{Agreement, Effect, ObligationRules, Transformation};
+use crate::pattern::Pattern;
 
 /// A set of agreements compiled for deciding.
 ///
@@ -64,10 +65,20 @@ impl<T> ByRecipient<T> {
     /// What applies to `recipient`: as an agency, through its country, and
     /// through its class.
     pub(crate) fn get(&self, recipient: &AgencyId) -> [Option<&T>; 3] {
+        // Most providers name no whole country or class: their recipient's
+        // country and class need not be worked out.
         [
             self.agencies.get(recipient.as_str()),
-            self.countries.get(recipient.country().as_str()),
-            PartyClass::of(recipient).and_then(|c| self.classes.get(&c)),
+            if self.countries.is_empty() {
+                None
+            } else {
+                self.countries.get(recipient.country().as_str())
+            },
+            if self.classes.is_empty() {
+                None
+            } else {
+                PartyClass::of(recipient).and_then(|c| self.classes.get(&c))
+            },
         ]
     }
 }
@@ -143,15 +154,19 @@ pub(crate) struct CompiledClause {
     pub(crate) request_kinds: Vec<crate::request::RequestKind>,
     pub(crate) urgencies: Vec<crate::request::Urgency>,
     pub(crate) release: CompiledRelease,
-    /// The agreement's obligations merged with the clause's.
-    pub(crate) obligations: [ObligationRules; 2],
+    /// The agreement's obligations and the clause's, merged when the
+    /// clause applies; rules that ask nothing are left out, since the
+    /// obligations they give leave any merge as it is.
+    pub(crate) obligations: Vec<ObligationRules>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CompiledRelease {
     pub(crate) classes: u16,
-    pub(crate) fields: Vec<String>,
-    pub(crate) withhold: Vec<String>,
+    pub(crate) fields: Vec<Pattern>,
+    pub(crate) withhold: Vec<Pattern>,
+    /// Whether some withhold pattern may reach beneath a unit.
+    pub(crate) deep_withhold: bool,
     pub(crate) transform: Vec<Transformation>,
 }
 
@@ -331,8 +346,9 @@ fn compile_agreement(a: Agreement, digest: Digest) -> CompiledAgreement {
                 .as_ref()
                 .map(|r| CompiledRelease {
                     classes: r.classes.iter().fold(0, |m, k| m | class_bit(*k)),
-                    fields: r.fields.clone(),
-                    withhold: r.withhold.clone(),
+                    fields: r.fields.iter().map(|p| Pattern::new(p)).collect(),
+                    withhold: r.withhold.iter().map(|p| Pattern::new(p)).collect(),
+                    deep_withhold: r.withhold.iter().any(|p| crate::engine::deep(p)),
                     transform: r.transform.clone(),
                 })
                 .unwrap_or_default();
@@ -361,7 +377,11 @@ fn compile_agreement(a: Agreement, digest: Digest) -> CompiledAgreement {
                 request_kinds: w.request_kinds.clone(),
                 urgencies: w.urgencies.clone(),
                 release,
-                obligations: [a.obligations.clone(), c.obligations.clone()],
+                obligations: [&a.obligations, &c.obligations]
+                    .into_iter()
+                    .filter(|rules| **rules != ObligationRules::default())
+                    .cloned()
+                    .collect(),
             }
         })
         .collect();

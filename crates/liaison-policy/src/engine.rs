@@ -8,13 +8,14 @@ use liaison_record::{
 };
 use uuid::Uuid;
 
-use crate::agreement::{Effect, Transformation, pattern_covers, pattern_touches};
+use crate::agreement::{Effect, Transformation};
 use crate::compile::{
     ClauseRef, CompiledAgreement, CompiledClause, PolicySet, PurposeIndex, Standing, class_bit,
     kind_bit,
 };
 use crate::decision::{Decision, Outcome, Reason, ReasonEffect, Reidentified, Rule};
 use crate::marking;
+use crate::pattern::{Pattern, Segments};
 use crate::request::RequestContext;
 
 /// What the engine knows about a record before looking at clauses.
@@ -286,6 +287,14 @@ fn cw(c: liaison_record::Classification) -> &'static str {
         .unwrap_or("?")
 }
 
+/// A field class's word, as [`word`] writes it.
+fn class_word(c: FieldClass) -> &'static str {
+    crate::schema::FIELD_CLASSES
+        .get(c as usize)
+        .copied()
+        .unwrap_or("?")
+}
+
 fn tw(t: liaison_record::Tlp) -> &'static str {
     crate::schema::TLPS.get(t as usize).copied().unwrap_or("?")
 }
@@ -366,7 +375,9 @@ impl PolicySet {
         request: &RequestContext,
     ) -> Decision {
         let holder = holder(record).clone();
-        let mut reasons = Vec::new();
+        // Room for the reasons most decisions give, so that they are not
+        // moved as they are written.
+        let mut reasons = Vec::with_capacity(8);
         let mut obligations = Obligations::default();
         let mut blocked = marking::record_rules(
             record,
@@ -868,20 +879,23 @@ fn release(
     transformations.sort();
     // What each clause's transformations cannot treat in place, it withholds:
     // that is part of what the clause lets go.
-    let implied: Vec<Vec<String>> = releases
+    let implied: Vec<Vec<Pattern>> = releases
         .iter()
-        .map(|(_, c)| treated_elsewhere(record, &c.release.transform))
+        .map(|(_, c)| {
+            treated_elsewhere(record, &c.release.transform)
+                .into_iter()
+                .map(Pattern::from_string)
+                .collect()
+        })
         .collect();
     let third_party = marking::third_party(record).is_some();
     let needs_parts = third_party
         || implied.iter().any(|i| !i.is_empty())
-        || releases
-            .iter()
-            .any(|(_, c)| c.release.withhold.iter().any(|w| deep(w)));
+        || releases.iter().any(|(_, c)| c.release.deep_withhold);
     let parts = if needs_parts {
-        record.parts()
+        Parts::of(record)
     } else {
-        Vec::new()
+        Parts::default()
     };
     let any_transform = !transformations.is_empty();
     let mut withheld_classes: Vec<FieldClass> = Vec::new();
@@ -899,7 +913,8 @@ fn release(
         if class == FieldClass::Control {
             return;
         }
-        let unit = is_unit(pointer);
+        let segments = Segments::of(pointer);
+        let unit = is_unit(&segments);
         // Each clause lets go what it lists minus what it withholds, in the
         // form its transformations give; a field goes when some applicable
         // clause lets it go, in the least reduced form one does. A clause
@@ -907,17 +922,17 @@ fn release(
         // A path beneath a field that is not a unit (a person's names, an
         // extension) withholds the whole field: only a unit's listed
         // members go or stay one by one.
-        let blocks = |w: &String| {
+        let blocks = |w: &Pattern| {
             if unit {
-                pattern_covers(w, pointer)
+                w.covers(&segments)
             } else {
-                pattern_touches(w, pointer)
+                w.touches(&segments)
             }
         };
         let mut allowing: SmallSet = SmallSet::default();
         for (i, (_, c)) in releases.iter().enumerate() {
             if (c.release.classes & class_bit(class) != 0
-                || c.release.fields.iter().any(|p| pattern_covers(p, pointer)))
+                || c.release.fields.iter().any(|p| p.covers(&segments)))
                 && !c.release.withhold.iter().any(blocks)
                 && !implied.get(i).is_some_and(|w| w.iter().any(blocks))
             {
@@ -929,7 +944,7 @@ fn release(
             return;
         }
         if any_transform
-            && let Some(t) = target(record, pointer)
+            && let Some(t) = target_of(record, &segments)
             && allowing.iter(releases.len()).all(|i| {
                 releases
                     .get(i)
@@ -941,9 +956,21 @@ fn release(
         if !unit || parts.is_empty() {
             return;
         }
+        // A clause that lets the unit go and withholds nothing lets every
+        // member go with it.
+        let withholds = |i: usize| {
+            releases
+                .get(i)
+                .is_none_or(|(_, c)| !c.release.withhold.is_empty())
+                || implied.get(i).is_some_and(|w| !w.is_empty())
+        };
+        if allowing.iter(releases.len()).any(|i| !withholds(i)) {
+            return;
+        }
         let mut held_parts: Vec<&str> = Vec::new();
-        for part in parts.iter().filter(|p| p.unit == pointer) {
-            let touches = |w: &String| pattern_touches(w, &part.pointer);
+        for (part, required) in parts.of_unit(pointer) {
+            let part_segments = Segments::of(part);
+            let touches = |w: &Pattern| w.touches(&part_segments);
             let stays = !allowing.iter(releases.len()).any(|i| {
                 releases
                     .get(i)
@@ -952,14 +979,13 @@ fn release(
             });
             // The trace of a third agency's information always goes, so
             // that the third-party rule can follow it.
-            let trace = third_party
-                && (part.pointer == "/source/agency" || part.pointer == "/source/consents");
+            let trace = third_party && (part == "/source/agency" || part == "/source/consents");
             if stays && !trace {
-                if part.required {
+                if required {
                     hold(pointer, class, &mut withheld);
                     return;
                 }
-                held_parts.push(&part.pointer);
+                held_parts.push(part);
             }
         }
         for p in held_parts {
@@ -1022,26 +1048,22 @@ fn release(
     decision.reidentified = telling_ids(record, &withheld, &transformed);
     decision.withheld = withheld;
     if !decision.withheld.is_empty() {
+        let n = decision.withheld.len();
+        let mut message = format!("{n} field{} withheld (", if n == 1 { "" } else { "s" });
+        for (i, class) in withheld_classes.iter().enumerate() {
+            if i > 0 {
+                message.push_str(", ");
+            }
+            message.push_str(class_word(*class));
+        }
+        message.push(')');
         decision.reasons.push(Reason {
             agreement: None,
             version: None,
             clause: None,
             rule: Rule::Withheld,
             effect: ReasonEffect::Restrict,
-            message: format!(
-                "{} field{} withheld ({})",
-                decision.withheld.len(),
-                if decision.withheld.len() == 1 {
-                    ""
-                } else {
-                    "s"
-                },
-                withheld_classes
-                    .iter()
-                    .map(word)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            message,
         });
     }
     decision.withheld_classes = withheld_classes;
@@ -1065,8 +1087,8 @@ fn release(
 /// index in decimal digits without leading zeros.
 pub(crate) fn entity_part(pointer: &str) -> Option<(usize, Option<&str>)> {
     let rest = pointer.strip_prefix("/entities/")?;
-    let (index, member) = match rest.split_once('/') {
-        Some((index, member)) => (index, Some(member)),
+    let (index, member) = match rest.bytes().position(|b| b == b'/') {
+        Some(slash) => (rest.get(..slash)?, Some(rest.get(slash + 1..)?)),
         None => (rest, None),
     };
     let canonical = !index.is_empty()
@@ -1076,6 +1098,19 @@ pub(crate) fn entity_part(pointer: &str) -> Option<(usize, Option<&str>)> {
         .then(|| index.parse().ok())
         .flatten()
         .map(|i| (i, member))
+}
+
+/// For each of the first `n` entities, whether `pointers` names it whole.
+fn whole_entities(pointers: &[String], n: usize) -> Vec<bool> {
+    let mut whole = vec![false; n];
+    for p in pointers {
+        if let Some((i, None)) = entity_part(p)
+            && let Some(w) = whole.get_mut(i)
+        {
+            *w = true;
+        }
+    }
+    whole
 }
 
 /// Whether `pointer` is exactly entity `index` (`member` `None`) or exactly
@@ -1091,9 +1126,15 @@ pub(crate) fn is_entity_member(pointer: &str, index: usize, member: Option<&str>
 /// gives the id), and every place whose coordinates are coarsened and every
 /// document whose number is masked (its id may be derived from a UN/LOCODE
 /// or a number under a naming other than ours).
-fn telling_ids(record: &Record, withheld: &[String], transformed: &[String]) -> Vec<Reidentified> {
-    let gone = |i: usize| withheld.iter().any(|w| is_entity_member(w, i, None));
-    let masked = |i: usize| transformed.iter().any(|t| is_entity_member(t, i, None));
+fn telling_ids<'r>(
+    record: &'r Record,
+    withheld: &[String],
+    transformed: &[String],
+) -> Vec<Reidentified> {
+    let gone_entities = whole_entities(withheld, record.entities.len());
+    let masked_entities = whole_entities(transformed, record.entities.len());
+    let gone = |i: usize| gone_entities.get(i).copied().unwrap_or(false);
+    let masked = |i: usize| masked_entities.get(i).copied().unwrap_or(false);
     let number_kept_back = |i: usize| {
         gone(i)
             || masked(i)
@@ -1101,28 +1142,49 @@ fn telling_ids(record: &Record, withheld: &[String], transformed: &[String]) -> 
                 .iter()
                 .any(|w| is_entity_member(w, i, Some("number")))
     };
-    let mut derived: Vec<uuid::Uuid> = Vec::new();
     // Whether some document's number is kept back: then no person keeps an
     // id derived by name (UUID version 5), which may come from a number the
     // record no longer shows (a number masked before, another naming).
-    let mut any_number_kept_back = false;
-    for (i, e) in record.entities.iter().enumerate() {
+    let kept_back = |(i, e): (usize, &'r Entity)| -> Option<&'r liaison_record::TravelDocument> {
         if let Entity::TravelDocument(d) = e
             && number_kept_back(i)
         {
-            any_number_kept_back = true;
-            derived.push(liaison_record::ids::travel_document_id(
-                d.issuing_state,
-                d.document_type,
-                &d.number,
-            ));
-            derived.push(liaison_record::ids::document_holder_id(
-                d.issuing_state,
-                d.document_type,
-                &d.number,
-            ));
+            Some(d)
+        } else {
+            None
         }
-    }
+    };
+    let any_number_kept_back = record
+        .entities
+        .iter()
+        .enumerate()
+        .any(|x| kept_back(x).is_some());
+    // The ids derived from the numbers kept back, worked out only when an
+    // entity's id could be one of them: derived ids are of version 5.
+    let mut derived: Option<Vec<uuid::Uuid>> = None;
+    let mut is_derived = |id: uuid::Uuid| {
+        if id.get_version_num() != 5 {
+            return false;
+        }
+        derived
+            .get_or_insert_with(|| {
+                let mut ids = Vec::new();
+                for d in record.entities.iter().enumerate().filter_map(kept_back) {
+                    ids.push(liaison_record::ids::travel_document_id(
+                        d.issuing_state,
+                        d.document_type,
+                        &d.number,
+                    ));
+                    ids.push(liaison_record::ids::document_holder_id(
+                        d.issuing_state,
+                        d.document_type,
+                        &d.number,
+                    ));
+                }
+                ids
+            })
+            .contains(&id)
+    };
     record
         .entities
         .iter()
@@ -1135,7 +1197,7 @@ fn telling_ids(record: &Record, withheld: &[String], transformed: &[String]) -> 
             let named_person = any_number_kept_back
                 && matches!(e, Entity::Person(_))
                 && e.id().get_version_num() == 5;
-            !gone(*i) && (reduced || named_person || derived.contains(&e.id()))
+            !gone(*i) && (reduced || named_person || is_derived(e.id()))
         })
         .map(|(i, _)| Reidentified {
             pointer: format!("/entities/{i}"),
@@ -1147,8 +1209,12 @@ fn telling_ids(record: &Record, withheld: &[String], transformed: &[String]) -> 
 /// The transformation that reduces a field, if one does: a person's date
 /// of birth, names and place of birth, a place's coordinates, the source.
 fn target(record: &Record, pointer: &str) -> Option<Transformation> {
-    let mut segments = pointer.split('/').skip(1);
-    match (segments.next(), segments.next(), segments.next()) {
+    target_of(record, &Segments::of(pointer))
+}
+
+/// [`target`] for a pointer already split.
+fn target_of(record: &Record, pointer: &Segments<'_>) -> Option<Transformation> {
+    match pointer.head() {
         (Some("source"), None, None) => Some(Transformation::NeutralSource),
         (Some("entities"), Some(i), member) => {
             let entity = record.entities.get(i.parse::<usize>().ok()?)?;
@@ -1204,17 +1270,58 @@ impl SmallSet {
 
 /// Whether a pointer names a unit: a field the record model lists whole,
 /// whose members [`Record::parts`] lists.
-fn is_unit(pointer: &str) -> bool {
-    let mut segments = pointer.split('/').skip(1);
+fn is_unit(pointer: &Segments<'_>) -> bool {
     matches!(
-        (segments.next(), segments.next(), segments.next()),
+        pointer.head(),
         (Some("source" | "assessment"), None, None)
             | (Some("entities" | "relationships"), Some(_), None)
     )
 }
 
+/// The members of the record's units, as [`Record::parts`] lists them,
+/// kept in one string: for each member, where its unit's pointer and its
+/// own pointer lie in the text, and whether it is required.
+#[derive(Default)]
+struct Parts {
+    text: String,
+    members: Vec<(usize, usize, usize, bool)>,
+}
+
+impl Parts {
+    fn of(record: &Record) -> Parts {
+        let mut parts = Parts {
+            text: String::with_capacity(1024),
+            members: Vec::with_capacity(32),
+        };
+        record.for_each_part(|unit, pointer, required| {
+            let start = parts.text.len();
+            parts.text.push_str(unit);
+            let middle = parts.text.len();
+            parts.text.push_str(pointer);
+            parts
+                .members
+                .push((start, middle, parts.text.len(), required));
+        });
+        parts
+    }
+
+    fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// The members of `unit`, in order, with whether each is required.
+    fn of_unit<'a>(&'a self, unit: &'a str) -> impl Iterator<Item = (&'a str, bool)> + 'a {
+        self.members
+            .iter()
+            .filter(move |(start, middle, _, _)| self.text.get(*start..*middle) == Some(unit))
+            .filter_map(|(_, middle, end, required)| {
+                self.text.get(*middle..*end).map(|p| (p, *required))
+            })
+    }
+}
+
 /// Whether a withhold pattern may reach beneath a unit.
-fn deep(pattern: &str) -> bool {
+pub(crate) fn deep(pattern: &str) -> bool {
     let segments = pattern.split('/').skip(1).count();
     let mut parts = pattern.split('/').skip(1);
     match (parts.next(), parts.next(), parts.next()) {
@@ -1330,13 +1437,6 @@ fn repeated_facts(
     withheld: &mut Vec<String>,
     classes: &mut Vec<FieldClass>,
 ) {
-    let full = |i: usize, member: &str, present: bool, withheld: &[String]| {
-        !present
-            || !withheld
-                .iter()
-                .chain(transformed)
-                .any(|p| is_entity_member(p, i, Some(member)))
-    };
     let mut holders_full = true;
     let mut persons_full = true;
     let mut places_full = true;
@@ -1344,11 +1444,21 @@ fn repeated_facts(
     let mut add: Vec<(String, FieldClass)> = Vec::new();
     // Whether the entity is reduced as a whole, or in one of `members`:
     // withheld whole, transformed, or one of those members withheld.
-    let held: Vec<(usize, Option<&str>)> = withheld
-        .iter()
-        .chain(transformed)
-        .filter_map(|p| entity_part(p))
-        .collect();
+    // The entity pointers withheld come first, those transformed after.
+    let mut held: Vec<(usize, Option<&str>)> =
+        withheld.iter().filter_map(|p| entity_part(p)).collect();
+    let withheld_entities = held.len();
+    held.extend(transformed.iter().filter_map(|p| entity_part(p)));
+    let full = |i: usize, member: &str, present: bool| {
+        !present || !held.iter().any(|(j, m)| *j == i && *m == Some(member))
+    };
+    // Whether entity `i` is withheld whole.
+    let gone = |i: usize| {
+        held.get(..withheld_entities)
+            .unwrap_or_default()
+            .iter()
+            .any(|(j, m)| *j == i && m.is_none())
+    };
     let reduced = |i: usize, members: &[&str]| {
         held.iter()
             .any(|(j, m)| *j == i && m.is_none_or(|m| members.contains(&m)))
@@ -1370,9 +1480,9 @@ fn repeated_facts(
             _ => {}
         }
         if let Entity::Person(p) = e {
-            let names = full(i, "names", !p.names.is_empty(), withheld);
-            let dob = full(i, "date_of_birth", p.date_of_birth.is_some(), withheld);
-            let pob = full(i, "place_of_birth", p.place_of_birth.is_some(), withheld);
+            let names = full(i, "names", !p.names.is_empty());
+            let dob = full(i, "date_of_birth", p.date_of_birth.is_some());
+            let pob = full(i, "place_of_birth", p.place_of_birth.is_some());
             // A machine-readable zone holds names and the date of birth;
             // free text may hold the place of birth too.
             holders_full &= names && dob;
@@ -1396,7 +1506,7 @@ fn repeated_facts(
     if !holders_full {
         for (j, e) in record.entities.iter().enumerate() {
             if let Entity::TravelDocument(d) = e {
-                if withheld.iter().any(|w| is_entity_member(w, j, None)) {
+                if gone(j) {
                     continue;
                 }
                 let unit = format!("/entities/{j}");
@@ -1423,8 +1533,11 @@ fn repeated_facts(
             add.push(("/narrative".to_owned(), FieldClass::Narrative));
         }
         for (r, rel) in record.relationships.iter().enumerate() {
+            if rel.description.is_none() {
+                continue;
+            }
             let unit = format!("/relationships/{r}");
-            if rel.description.is_some() && !withheld.contains(&unit) {
+            if !withheld.contains(&unit) {
                 add.push((format!("{unit}/description"), FieldClass::Association));
             }
         }
@@ -1435,15 +1548,8 @@ fn repeated_facts(
             ));
         }
         for (i, e) in record.entities.iter().enumerate() {
-            if withheld.iter().any(|w| is_entity_member(w, i, None)) {
+            if gone(i) {
                 continue;
-            }
-            let unit = format!("/entities/{i}");
-            for (ns, x) in e.extensions() {
-                add.push((
-                    format!("{unit}/extensions/{}", crate::source::escape(ns.as_str())),
-                    x.field_class(),
-                ));
             }
             let text = match e {
                 Entity::Organization(o) => o.description.is_some().then_some("description"),
@@ -1455,6 +1561,16 @@ fn repeated_facts(
                 Entity::Alert(a) if !documents_full => a.reference.is_some().then_some("reference"),
                 _ => None,
             };
+            if text.is_none() && e.extensions().is_empty() {
+                continue;
+            }
+            let unit = format!("/entities/{i}");
+            for (ns, x) in e.extensions() {
+                add.push((
+                    format!("{unit}/extensions/{}", crate::source::escape(ns.as_str())),
+                    x.field_class(),
+                ));
+            }
             if let Some(member) = text {
                 add.push((format!("{unit}/{member}"), e.kind().field_class()));
             }
@@ -1489,15 +1605,15 @@ fn repeated_facts(
 /// truth: links to a withheld entity, an encounter's place when the place
 /// is withheld, and the other half of a point.
 fn knock_on(record: &Record, withheld: &mut Vec<String>, classes: &mut Vec<FieldClass>) {
-    let gone = |i: usize, withheld: &[String]| {
-        let p = format!("/entities/{i}");
-        withheld.contains(&p)
-    };
+    // Knock-on effects never withhold an entity whole, so which entities
+    // are gone is read once.
+    let gone_entities = whole_entities(withheld, record.entities.len());
+    let gone = |i: usize| gone_entities.get(i).copied().unwrap_or(false);
     let removed: Vec<uuid::Uuid> = record
         .entities
         .iter()
         .enumerate()
-        .filter(|(i, _)| gone(*i, withheld))
+        .filter(|(i, _)| gone(*i))
         .map(|(_, e)| e.id())
         .collect();
     // An id still held by a remaining entity (a duplicate) is not gone.
@@ -1505,7 +1621,7 @@ fn knock_on(record: &Record, withheld: &mut Vec<String>, classes: &mut Vec<Field
         .entities
         .iter()
         .enumerate()
-        .filter(|(i, _)| !gone(*i, withheld))
+        .filter(|(i, _)| !gone(*i))
         .map(|(_, e)| e.id())
         .collect();
     let removed: Vec<uuid::Uuid> = removed
@@ -1533,7 +1649,7 @@ fn knock_on(record: &Record, withheld: &mut Vec<String>, classes: &mut Vec<Field
         for (k, e) in record.entities.iter().enumerate() {
             if let Entity::Encounter(enc) = e
                 && enc.location.is_some_and(|l| removed.contains(&l))
-                && !gone(k, withheld)
+                && !gone(k)
             {
                 add(
                     format!("/entities/{k}/location"),
@@ -1547,13 +1663,22 @@ fn knock_on(record: &Record, withheld: &mut Vec<String>, classes: &mut Vec<Field
         if let Entity::Location(l) = e
             && l.latitude.is_some()
         {
-            let (lat, lon) = (
-                format!("/entities/{k}/latitude"),
-                format!("/entities/{k}/longitude"),
-            );
-            if withheld.contains(&lat) != withheld.contains(&lon) {
-                add(lat, FieldClass::Location, withheld);
-                add(lon, FieldClass::Location, withheld);
+            let has = |member: &str, withheld: &[String]| {
+                withheld
+                    .iter()
+                    .any(|w| is_entity_member(w, k, Some(member)))
+            };
+            if has("latitude", withheld) != has("longitude", withheld) {
+                add(
+                    format!("/entities/{k}/latitude"),
+                    FieldClass::Location,
+                    withheld,
+                );
+                add(
+                    format!("/entities/{k}/longitude"),
+                    FieldClass::Location,
+                    withheld,
+                );
             }
         }
     }
@@ -1562,6 +1687,27 @@ fn knock_on(record: &Record, withheld: &mut Vec<String>, classes: &mut Vec<Field
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn class_words_are_the_serde_words() {
+        for class in [
+            FieldClass::Control,
+            FieldClass::Identity,
+            FieldClass::Biometric,
+            FieldClass::TravelDocument,
+            FieldClass::Location,
+            FieldClass::Movement,
+            FieldClass::Alert,
+            FieldClass::Indicator,
+            FieldClass::Assessment,
+            FieldClass::Association,
+            FieldClass::Narrative,
+            FieldClass::Source,
+        ] {
+            assert_eq!(class_word(class), word(&class));
+        }
+        assert_eq!(crate::schema::FIELD_CLASSES.len(), 12);
+    }
 
     #[test]
     fn entity_pointers_are_read_only_as_the_engine_writes_them() {

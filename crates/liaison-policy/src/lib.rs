@@ -12,6 +12,7 @@ mod load;
 mod marking;
 mod matching;
 mod paths;
+mod pattern;
 mod redact;
 mod request;
 mod schema;

@@ -126,8 +126,9 @@ pub(crate) fn record_rules(
         reasons.push(r);
     };
     let m = &record.marking;
-    let before = obligations.clone();
     let returning = recipient == &record.originator && holder != &record.originator;
+    // What a copy going home keeps: the obligations before the marking's.
+    let before = returning.then(|| obligations.clone());
     let onward = holder != &record.originator && !returning;
     if record.revoked {
         set(
@@ -438,7 +439,9 @@ pub(crate) fn record_rules(
     if returning {
         // The copy goes home: the marking's onward rules are the
         // originator's own and do not bind it.
-        *obligations = before;
+        if let Some(before) = before {
+            *obligations = before;
+        }
         // Earlier releases' rules on passing it on and on its purpose do
         // not bind the originator, their retention does.
         if let Some(b) = retention_rules(record, at, reasons) {
