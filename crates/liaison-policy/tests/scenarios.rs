@@ -235,6 +235,16 @@ fn run(path: &Path) -> Result<(), String> {
                 }
             }
         }
+        // Every entity whose id could tell what the copy keeps back has a
+        // fresh id, and its old one is nowhere in the copy.
+        let text = String::from_utf8(copy.to_json()).unwrap();
+        for r in &d.reidentified {
+            let i: usize = r.pointer.trim_start_matches("/entities/").parse().unwrap();
+            let old = record.entities[i].id().to_string();
+            if text.contains(&old) {
+                problems.push(format!("copy keeps the id {old} of {}", r.pointer));
+            }
+        }
         let entry = copy.provenance.last().unwrap();
         assert_eq!(entry.decision, d.id);
         assert_eq!(entry.withheld, d.withheld);
