@@ -218,8 +218,9 @@ impl<'a> Sealer<'a> {
     /// Seals `payload` in one call. The chunks of a payload over 64 KiB are
     /// shared between the calling thread and the envelope's worker pool
     /// (one thread fewer than the cores, started on the first such payload
-    /// and kept, parked, for the process's life); the caller never waits
-    /// for a worker to start.
+    /// and kept, parked, for the process's life); the caller starts at
+    /// once, takes every chunk no worker has taken, and at the end waits
+    /// for the workers it woke.
     ///
     /// # Errors
     ///
