@@ -77,10 +77,6 @@ struct State {
 }
 
 impl State {
-    fn name(&self, m: &Member) -> &[u8] {
-        self.out.get(m.name_start..m.name_end).unwrap_or_default()
-    }
-
     /// Writes a member name; fails if it needs escaping (so that names
     /// compare as their raw bytes).
     fn write_name(&mut self, name: &str) -> Result<(usize, usize), Unsupported> {
@@ -130,29 +126,33 @@ impl State {
     /// Closes the object whose members start at `base` and whose content
     /// starts at `start` (just after `{`): sorts the members, then `}`.
     fn close_object(&mut self, base: usize, start: usize) -> Result<(), Unsupported> {
-        let mut members = self.members.split_off(base);
+        let out = &self.out;
+        let name = |m: &Member| out.get(m.name_start..m.name_end).unwrap_or_default();
+        let members = self.members.get_mut(base..).unwrap_or_default();
         let sorted = members
             .windows(2)
-            .all(|w| matches!(w, [a, b] if compare(self.name(a), self.name(b)) == Ordering::Less));
+            .all(|w| matches!(w, [a, b] if compare(name(a), name(b)) == Ordering::Less));
         if !sorted {
-            members.sort_by(|a, b| compare(self.name(a), self.name(b)));
+            members.sort_unstable_by(|a, b| compare(name(a), name(b)));
             if members
                 .windows(2)
-                .any(|w| matches!(w, [a, b] if self.name(a) == self.name(b)))
+                .any(|w| matches!(w, [a, b] if name(a) == name(b)))
             {
                 return Err(Unsupported);
             }
             self.scratch.clear();
+            self.scratch.reserve(out.len().saturating_sub(start));
             for (i, m) in members.iter().enumerate() {
                 if i > 0 {
                     self.scratch.push(b',');
                 }
                 self.scratch
-                    .extend_from_slice(self.out.get(m.start..m.end).unwrap_or_default());
+                    .extend_from_slice(out.get(m.start..m.end).unwrap_or_default());
             }
             self.out.truncate(start);
             self.out.extend_from_slice(&self.scratch);
         }
+        self.members.truncate(base);
         self.out.push(b'}');
         Ok(())
     }
