@@ -13,8 +13,8 @@ pub use class::{EU_MEMBER_STATES, PartyClass, SCHENGEN_ASSOCIATED_STATES};
 /// An agency id: the ISO 3166-1 alpha-3 code (or ICAO special code) of the
 /// agency's state, a hyphen, and an agency code of 2 to 16 uppercase letters
 /// or digits, such as `NLD-KMAR` or `DEU-BPOL`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
 pub struct AgencyId {
     text: String,
     country: CountryCode,
@@ -67,6 +67,12 @@ impl TryFrom<String> for AgencyId {
     }
 }
 
+impl Serialize for AgencyId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl From<AgencyId> for String {
     fn from(id: AgencyId) -> Self {
         id.text
@@ -81,8 +87,8 @@ impl fmt::Display for AgencyId {
 
 /// A party a record may be released to: a whole country, one agency, or a
 /// class of parties (`eu-member-state`, see [`PartyClass`]).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
 pub enum Party {
     /// Every agency of a country (`DEU`).
     Country(CountryCode),
@@ -148,6 +154,12 @@ impl TryFrom<String> for Party {
     }
 }
 
+impl Serialize for Party {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl From<Party> for String {
     fn from(p: Party) -> Self {
         p.to_string()
@@ -166,8 +178,8 @@ impl fmt::Display for Party {
 
 /// A purpose a record may be used for, in lowercase kebab-case, such as
 /// `border-control`, `counter-terrorism` or `criminal-investigation`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
 pub struct Purpose(String);
 
 impl Purpose {
@@ -202,6 +214,12 @@ impl TryFrom<String> for Purpose {
     type Error = ParseError;
     fn try_from(s: String) -> Result<Self, Self::Error> {
         s.parse()
+    }
+}
+
+impl Serialize for Purpose {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 

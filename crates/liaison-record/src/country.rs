@@ -32,8 +32,8 @@ mod table;
 /// documents not issued by a state (`XXA` stateless, `XPO` Interpol, `EUE`
 /// the European Union, ...). Always one of the codes this crate knows: see
 /// [`CodeKind`] for the kinds.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
 pub struct CountryCode([u8; 3]);
 
 /// What kind of code a [`CountryCode`] is.
@@ -300,6 +300,12 @@ impl TryFrom<String> for CountryCode {
     type Error = ParseError;
     fn try_from(s: String) -> Result<Self, Self::Error> {
         s.parse()
+    }
+}
+
+impl Serialize for CountryCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 

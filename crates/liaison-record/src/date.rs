@@ -138,8 +138,8 @@ impl From<Timestamp> for String {
 }
 
 /// A full calendar date, `YYYY-MM-DD`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
 pub struct CalendarDate(Date);
 
 impl CalendarDate {
@@ -188,6 +188,12 @@ impl TryFrom<String> for CalendarDate {
     }
 }
 
+impl Serialize for CalendarDate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl From<CalendarDate> for String {
     fn from(d: CalendarDate) -> Self {
         d.to_string()
@@ -196,8 +202,8 @@ impl From<CalendarDate> for String {
 
 /// A date of which only the year, or the year and month, may be known:
 /// written `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (ISO 8601 reduced precision).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
 pub struct PartialDate {
     year: u16,
     month: Option<u8>,
@@ -306,6 +312,12 @@ impl TryFrom<String> for PartialDate {
     type Error = ParseError;
     fn try_from(s: String) -> Result<Self, Self::Error> {
         s.parse()
+    }
+}
+
+impl Serialize for PartialDate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 

@@ -50,6 +50,7 @@ pub(crate) fn to_canonical_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u
         out: Vec::with_capacity(4096),
         members: Vec::with_capacity(64),
         scratch: Vec::new(),
+        text: String::new(),
     };
     value.serialize(Writer {
         st: &mut state,
@@ -74,6 +75,8 @@ struct State {
     members: Vec<Member>,
     /// Room to reorder one object's members.
     scratch: Vec<u8>,
+    /// Room to format a value written with `collect_str`.
+    text: String,
 }
 
 impl State {
@@ -141,7 +144,10 @@ impl State {
                 return Err(Unsupported);
             }
             self.scratch.clear();
-            self.scratch.reserve(out.len().saturating_sub(start));
+            // One buffer the size of the output so far serves every object
+            // of the value (the outermost is the largest).
+            self.scratch
+                .reserve(out.capacity().max(out.len().saturating_sub(start)));
             for (i, m) in members.iter().enumerate() {
                 if i > 0 {
                     self.scratch.push(b',');
@@ -287,6 +293,17 @@ impl<'a> ser::Serializer for Writer<'a> {
     fn serialize_str(self, v: &str) -> Result<(), Unsupported> {
         write_string(v, &mut self.st.out);
         Ok(())
+    }
+    fn collect_str<T: fmt::Display + ?Sized>(self, value: &T) -> Result<(), Unsupported> {
+        use fmt::Write as _;
+        let mut text = std::mem::take(&mut self.st.text);
+        text.clear();
+        let written = write!(text, "{value}");
+        if written.is_ok() {
+            write_string(&text, &mut self.st.out);
+        }
+        self.st.text = text;
+        written.map_err(|_| Unsupported)
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), Unsupported> {
         use ser::SerializeSeq as _;
