@@ -18,6 +18,10 @@ use crate::rng::Randomness;
 use crate::stream::StreamSealer;
 use crate::xwing::{self, HybridWrapError};
 
+
+/// The header room reserved before a header is written (a header of one
+/// classical recipient and its label takes about 1 KiB).
+const HEADER_ROOM: usize = 4096;
 /// Which recipient stanzas a seal writes: classical (X25519, suite 0x0002)
 /// or post-quantum hybrid (X-Wing, suite 0x0003). One envelope is one or
 /// the other, never a mix: a classical stanza beside post-quantum ones
@@ -249,10 +253,13 @@ impl<'a> Sealer<'a> {
         out.clear();
         let mut rng = self.randomness();
         let prepared = self.prepare(&mut rng)?;
-        format::write_header(&prepared.header, out);
-        let header_len = out.len();
         let body_len = payload::sealed_len(payload.len());
         let trailer_len = prepared.header.trailer_len();
+        // Room for a header of a few recipients and the rest, so that
+        // writing the header does not grow the buffer step by step.
+        out.reserve(HEADER_ROOM + body_len + trailer_len);
+        format::write_header(&prepared.header, out);
+        let header_len = out.len();
         // Grown once to the whole envelope: a large fresh allocation comes
         // as untouched zero pages, so each worker faults in only its own
         // part of the body.
