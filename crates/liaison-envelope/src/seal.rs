@@ -18,7 +18,6 @@ use crate::rng::Randomness;
 use crate::stream::StreamSealer;
 use crate::xwing::{self, HybridWrapError};
 
-
 /// The header room reserved before a header is written (a header of one
 /// classical recipient and its label takes about 1 KiB).
 const HEADER_ROOM: usize = 4096;
