@@ -21,6 +21,7 @@ use crate::xwing::{self, HybridWrapError};
 /// The header room reserved before a header is written (a header of one
 /// classical recipient and its label takes about 1 KiB).
 const HEADER_ROOM: usize = 4096;
+
 /// Which recipient stanzas a seal writes: classical (X25519, suite 0x0002)
 /// or post-quantum hybrid (X-Wing, suite 0x0003). One envelope is one or
 /// the other, never a mix: a classical stanza beside post-quantum ones

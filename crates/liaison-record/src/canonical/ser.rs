@@ -146,8 +146,7 @@ impl State {
             self.scratch.clear();
             // One buffer the size of the output so far serves every object
             // of the value (the outermost is the largest).
-            self.scratch
-                .reserve(out.capacity().max(out.len().saturating_sub(start)));
+            self.scratch.reserve(out.capacity());
             for (i, m) in members.iter().enumerate() {
                 if i > 0 {
                     self.scratch.push(b',');

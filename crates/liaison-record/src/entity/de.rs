@@ -38,18 +38,17 @@ impl<'de> Visitor<'de> for EntityVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entity, A::Error> {
         let mut before: Vec<(String, Value)> = Vec::new();
         loop {
-            match map.next_key::<Key<'de>>()? {
+            let name = match map.next_key::<Key<'de>>()? {
                 None => return Err(de::Error::missing_field("kind")),
                 Some(Key::Kind) => break,
-                Some(other) => {
-                    let name = other.into_string();
-                    let value: Value = map.next_value()?;
-                    if before.iter().any(|(n, _)| *n == name) {
-                        return Err(de::Error::custom(format_args!("duplicate field `{name}`")));
-                    }
-                    before.push((name, value));
-                }
+                Some(Key::Borrowed(name)) => name.to_owned(),
+                Some(Key::Owned(name)) => name,
+            };
+            let value: Value = map.next_value()?;
+            if before.iter().any(|(n, _)| *n == name) {
+                return Err(de::Error::custom(format_args!("duplicate field `{name}`")));
             }
+            before.push((name, value));
         }
         let kind: EntityKind = map.next_value()?;
         let rest = Rest {
@@ -134,16 +133,6 @@ enum Key<'de> {
     Kind,
     Borrowed(&'de str),
     Owned(String),
-}
-
-impl Key<'_> {
-    fn into_string(self) -> String {
-        match self {
-            Key::Kind => "kind".to_owned(),
-            Key::Borrowed(s) => s.to_owned(),
-            Key::Owned(s) => s,
-        }
-    }
 }
 
 impl<'de> Deserialize<'de> for Key<'de> {
