@@ -8,6 +8,7 @@
 //! cryptography.
 
 use liaison_record::{AgencyId, Digest, Marking, Obligations, Timestamp};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -18,7 +19,7 @@ pub(crate) const LABEL_TYPE: &str = "liaison-parcel";
 pub(crate) const LABEL_VERSION: u32 = 1;
 
 /// The label of one parcel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Label {
     /// Always [`LABEL_TYPE`].
@@ -48,8 +49,83 @@ pub(crate) struct Label {
     pub(crate) obligations: Obligations,
     /// The sender's signed checkpoint of its audit log as it was when the
     /// parcel was sealed (`docs/audit.md`), as a signed note's text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub(crate) checkpoint: Option<String>,
+}
+
+/// A label's members by reference: what [`Label::to_bytes`] writes, and
+/// what a receiver writes to compare with the label it was given, without
+/// copying the record's marking and obligations into a [`Label`] first.
+/// Its members, their names and their order are [`Label`]'s.
+#[derive(Serialize)]
+pub(crate) struct LabelRef<'a> {
+    #[serde(rename = "type")]
+    pub(crate) kind: &'a str,
+    pub(crate) v: u32,
+    pub(crate) parcel: Uuid,
+    pub(crate) from: &'a AgencyId,
+    pub(crate) to: &'a AgencyId,
+    pub(crate) sealed_at: Timestamp,
+    pub(crate) record: Uuid,
+    pub(crate) version: u32,
+    pub(crate) digest: Digest,
+    pub(crate) marking: &'a Marking,
+    pub(crate) decision: Uuid,
+    pub(crate) obligations: &'a Obligations,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) checkpoint: Option<&'a str>,
+}
+
+impl LabelRef<'_> {
+    /// The canonical bytes.
+    pub(crate) fn to_bytes(&self) -> Result<Vec<u8>, serde_json::Error> {
+        liaison_record::to_canonical_json(self)
+    }
+}
+
+/// The members of a label that the record inside the parcel does not
+/// give: read from the label bytes without checking the others, so that
+/// the receiver can write the label the sender should have written and
+/// compare it with the bytes (see [`LabelRef`]). The other members may be
+/// any JSON here; only that comparison accepts a label.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LabelHead {
+    /// The parcel id.
+    pub(crate) parcel: Uuid,
+    /// When the parcel was sealed.
+    pub(crate) sealed_at: Timestamp,
+    /// The sender's signed checkpoint, when there is one.
+    #[serde(default)]
+    pub(crate) checkpoint: Option<String>,
+    #[serde(rename = "type")]
+    _kind: IgnoredAny,
+    #[serde(rename = "v")]
+    _v: IgnoredAny,
+    #[serde(rename = "from")]
+    _from: IgnoredAny,
+    #[serde(rename = "to")]
+    _to: IgnoredAny,
+    #[serde(rename = "record")]
+    _record: IgnoredAny,
+    #[serde(rename = "version")]
+    _version: IgnoredAny,
+    #[serde(rename = "digest")]
+    _digest: IgnoredAny,
+    #[serde(rename = "marking")]
+    _marking: IgnoredAny,
+    #[serde(rename = "decision")]
+    _decision: IgnoredAny,
+    #[serde(rename = "obligations")]
+    _obligations: IgnoredAny,
+}
+
+impl LabelHead {
+    /// Reads the members [`LabelHead`] keeps; `None` if the bytes are not a
+    /// JSON object with every member of a label and no other.
+    pub(crate) fn parse(bytes: &[u8]) -> Option<LabelHead> {
+        serde_json::from_slice(bytes).ok()
+    }
 }
 
 /// Why label bytes are not a label.
@@ -78,7 +154,26 @@ pub(crate) fn claims_parcel(bytes: &[u8]) -> bool {
 impl Label {
     /// The canonical bytes.
     pub(crate) fn to_bytes(&self) -> Result<Vec<u8>, serde_json::Error> {
-        liaison_record::to_canonical_json(self)
+        self.as_ref().to_bytes()
+    }
+
+    /// The label's members by reference.
+    pub(crate) fn as_ref(&self) -> LabelRef<'_> {
+        LabelRef {
+            kind: &self.kind,
+            v: self.v,
+            parcel: self.parcel,
+            from: &self.from,
+            to: &self.to,
+            sealed_at: self.sealed_at,
+            record: self.record,
+            version: self.version,
+            digest: self.digest,
+            marking: &self.marking,
+            decision: self.decision,
+            obligations: &self.obligations,
+            checkpoint: self.checkpoint.as_deref(),
+        }
     }
 
     /// Reads label bytes: the label's shape, canonical form, type and version.

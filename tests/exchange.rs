@@ -665,6 +665,190 @@ fn a_payload_not_in_canonical_form_is_refused() {
     w.bpol.receive_at(parcel.as_bytes(), now()).unwrap();
 }
 
+#[test]
+fn every_label_member_is_checked_against_the_record() {
+    let w = World::new();
+    let parcel = w
+        .kmar
+        .share_at(
+            &watchlist_hit(12),
+            &id("DEU-BPOL"),
+            &border_control(),
+            now(),
+        )
+        .unwrap();
+    let bpol = w.bpol_keys.identity();
+    let when = now().to_offset_date_time();
+    let opened = open(parcel.as_bytes(), &bpol, &[w.kmar_keys.card()], when).unwrap();
+    let original: serde_json::Value = serde_json::from_slice(&opened.label).unwrap();
+    // The label changed by `edit`, written in canonical form, sealed and
+    // signed by the KMar itself around the original payload.
+    let reseal = |label: &[u8]| {
+        Sealer::new(&w.kmar_keys.identity())
+            .recipient(&w.bpol_keys.card())
+            .label(label)
+            .at(when)
+            .seal(&opened.payload)
+            .unwrap()
+    };
+    let edited = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut label = original.clone();
+        edit(&mut label);
+        let bytes = liaison::record::canonicalize(&serde_json::to_vec(&label).unwrap()).unwrap();
+        assert_ne!(bytes, opened.label);
+        reseal(&bytes)
+    };
+    let other = Uuid::new_v4().to_string();
+    let cases: Vec<(&str, Box<Edit<'_>>)> = vec![
+        ("sender", Box::new(|l| l["from"] = "POL-SG".into())),
+        ("recipient", Box::new(|l| l["to"] = "POL-SG".into())),
+        (
+            "record id",
+            Box::new(|l| l["record"] = other.clone().into()),
+        ),
+        ("record version", Box::new(|l| l["version"] = 2.into())),
+        (
+            "record digest",
+            Box::new(|l| l["digest"] = liaison::record::sha256(b"x").to_string().into()),
+        ),
+        ("marking", Box::new(|l| l["marking"]["tlp"] = "red".into())),
+        (
+            "provenance",
+            Box::new(|l| l["decision"] = other.clone().into()),
+        ),
+        (
+            "obligations",
+            Box::new(|l| {
+                let until = l["obligations"]["retain_until"].as_str().unwrap();
+                l["obligations"]["retain_until"] = until.replacen("20", "21", 1).into();
+            }),
+        ),
+        (
+            "checkpoint",
+            Box::new(|l| {
+                // Another tree size under the same signature.
+                let text =
+                    l["checkpoint"]
+                        .as_str()
+                        .unwrap()
+                        .replacen("NLD-KMAR\n", "NLD-KMAR\n9", 1);
+                l["checkpoint"] = text.into();
+            }),
+        ),
+    ];
+    let mut refused = 0;
+    for (field, edit) in &cases {
+        let err = w
+            .bpol
+            .receive_at(&edited(edit.as_ref()), now())
+            .unwrap_err();
+        assert!(
+            matches!(&err, ReceiveError::LabelMismatch { field: f } if f == field),
+            "{field}: {err}"
+        );
+        refused += 1;
+        // The refusal names the parcel the label gave.
+        let log = entries(&w.bpol);
+        assert_eq!(log.len(), refused);
+        assert_eq!(log[refused - 1].parcel, Some(parcel.id()), "{field}");
+    }
+
+    // A record whose last release names another recipient, under a label
+    // that matches it in every member. (A first release from another agency
+    // than the originator is not a valid record.)
+    let payload: serde_json::Value = serde_json::from_slice(&opened.payload).unwrap();
+    {
+        let mut record = payload.clone();
+        let releases = record["provenance"].as_array_mut().unwrap();
+        releases.last_mut().unwrap()["to"] = "POL-SG".into();
+        let record = liaison::record::canonicalize(&serde_json::to_vec(&record).unwrap()).unwrap();
+        let label = edited_bytes(&original, |l| {
+            l["digest"] = liaison::record::sha256(&record).to_string().into();
+        });
+        let resealed = Sealer::new(&w.kmar_keys.identity())
+            .recipient(&w.bpol_keys.card())
+            .label(&label)
+            .at(when)
+            .seal(&record)
+            .unwrap();
+        let err = w.bpol.receive_at(&resealed, now()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ReceiveError::LabelMismatch {
+                    field: "provenance"
+                }
+            ),
+            "{err}"
+        );
+        refused += 1;
+    }
+
+    // Not a label: another type or version, not canonical, a member more or
+    // less. The refusal names no parcel.
+    let spaced = {
+        let mut b = opened.label.clone();
+        b.insert(1, b' ');
+        b
+    };
+    let bad: Vec<Vec<u8>> = vec![
+        edited_bytes(&original, |l| l["type"] = "other".into()),
+        edited_bytes(&original, |l| l["v"] = 2.into()),
+        spaced,
+        edited_bytes(&original, |l| l["extra"] = 1.into()),
+        edited_bytes(&original, |l| {
+            l.as_object_mut().unwrap().remove("marking");
+        }),
+        edited_bytes(&original, |l| l["marking"] = "restricted".into()),
+        b"SECRET//REL DEU".to_vec(),
+    ];
+    for label in &bad {
+        let err = w.bpol.receive_at(&reseal(label), now()).unwrap_err();
+        assert!(matches!(err, ReceiveError::BadLabel { .. }), "{err}");
+        refused += 1;
+        let log = entries(&w.bpol);
+        assert_eq!(log.len(), refused);
+        assert_eq!(log[refused - 1].parcel, None);
+        assert_eq!(log[refused - 1].record, None);
+    }
+
+    // What the sender chooses is its own: a label without the checkpoint
+    // is accepted, and so is the original.
+    let without = edited_bytes(&original, |l| {
+        l.as_object_mut().unwrap().remove("checkpoint");
+    });
+    let received = w.bpol.receive_at(&reseal(&without), now()).unwrap();
+    assert_eq!(received.sender_checkpoint, None);
+    let err = w.bpol.receive_at(parcel.as_bytes(), now()).unwrap_err();
+    assert!(matches!(err, ReceiveError::Replayed { .. }), "{err}");
+    let fresh = w
+        .kmar
+        .share_at(
+            &watchlist_hit(13),
+            &id("DEU-BPOL"),
+            &border_control(),
+            now(),
+        )
+        .unwrap();
+    assert!(
+        w.bpol
+            .receive_at(fresh.as_bytes(), now())
+            .unwrap()
+            .sender_checkpoint
+            .is_some()
+    );
+}
+
+/// A change to a label's JSON.
+type Edit<'a> = dyn Fn(&mut serde_json::Value) + 'a;
+
+/// `label` changed by `edit`, in canonical form.
+fn edited_bytes(label: &serde_json::Value, edit: impl Fn(&mut serde_json::Value)) -> Vec<u8> {
+    let mut label = label.clone();
+    edit(&mut label);
+    liaison::record::canonicalize(&serde_json::to_vec(&label).unwrap()).unwrap()
+}
+
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }

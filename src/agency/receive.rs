@@ -12,7 +12,7 @@ use crate::audit::{
 };
 use crate::delivery::{Delivery, NoDelivery};
 use crate::error::ReceiveError;
-use crate::label::{Label, LabelError};
+use crate::label::{LABEL_TYPE, LABEL_VERSION, Label, LabelError, LabelHead, LabelRef};
 use crate::parcel::Received;
 
 /// How far in the future (by the receiver's clock) a parcel's sealing time
@@ -268,65 +268,91 @@ impl Agency {
             });
         }
 
-        let label = Label::parse(&opened.label).map_err(|e| ReceiveError::BadLabel {
-            problem: match e {
-                LabelError::Shape(detail) => detail,
-                LabelError::NotCanonical => "not in canonical form (RFC 8785)".to_owned(),
-                LabelError::Unsupported => "another label type or version".to_owned(),
-            },
-        })?;
-        event.parcel = Some(label.parcel);
+        // The label is accepted only if it is, byte for byte, the label the
+        // sender writes for this record: its own members (parcel, sealing
+        // time, checkpoint) read from it, every other member from the
+        // sender, this agency and the record. Equal bytes prove at once that
+        // the label is canonical and that each member matches. When they
+        // differ, `label_problem` reads the whole label to say what is wrong.
+        let Some(head) = LabelHead::parse(&opened.label) else {
+            return Err(label_problem(&opened, sender, &self.id, None, event));
+        };
+        event.parcel = Some(head.parcel);
         let payload_digest = sha256(&opened.payload);
         event.record_digest = Some(payload_digest.to_string());
-        let record =
-            Record::from_json(&opened.payload).map_err(|e| ReceiveError::InvalidRecord {
-                problems: e.problems().iter().map(ToString::to_string).collect(),
-                pointers: e
-                    .problems()
-                    .iter()
-                    .map(|p| p.pointer().to_owned())
-                    .collect(),
-            })?;
+        let record = match Record::from_json(&opened.payload) {
+            Ok(record) => record,
+            Err(e) => {
+                // A label that is not a label is reported first.
+                if let Err(bad) = Label::parse(&opened.label) {
+                    event.parcel = None;
+                    event.record_digest = None;
+                    return Err(bad_label(bad));
+                }
+                return Err(ReceiveError::InvalidRecord {
+                    problems: e.problems().iter().map(ToString::to_string).collect(),
+                    pointers: e
+                        .problems()
+                        .iter()
+                        .map(|p| p.pointer().to_owned())
+                        .collect(),
+                });
+            }
+        };
         event.record = Some(record.id);
 
+        let release = record.provenance.last();
+        let expected = release.and_then(|release| {
+            LabelRef {
+                kind: LABEL_TYPE,
+                v: LABEL_VERSION,
+                parcel: head.parcel,
+                from: sender,
+                to: &self.id,
+                sealed_at: head.sealed_at,
+                record: record.id,
+                version: record.version,
+                digest: payload_digest,
+                marking: &record.marking,
+                decision: release.decision,
+                obligations: &release.obligations,
+                checkpoint: head.checkpoint.as_deref(),
+            }
+            .to_bytes()
+            .ok()
+        });
         let mismatch = |field: &'static str| ReceiveError::LabelMismatch { field };
-        if &label.from != sender || opened.sender.agency_id() != sender.as_str() {
+        let (Some(release), true) = (release, expected.as_deref() == Some(&opened.label[..]))
+        else {
+            return Err(label_problem(
+                &opened,
+                sender,
+                &self.id,
+                Some(&record),
+                event,
+            ));
+        };
+        // What the label cannot show: the envelope's signer, the payload's
+        // canonical form (so that its digest is the record's digest), the
+        // release's parties, and the checkpoint's signature. In the order
+        // `label_problem` checks them.
+        if opened.sender.agency_id() != sender.as_str() {
             return Err(mismatch("sender"));
         }
-        if label.to != self.id {
-            return Err(mismatch("recipient"));
-        }
-        if label.record != record.id {
-            return Err(mismatch("record id"));
-        }
-        if label.version != record.version {
-            return Err(mismatch("record version"));
-        }
-        // The payload must be the canonical form of the record read from it,
-        // so that its digest is the record's digest.
-        if label.digest != payload_digest || record.canonical_json() != opened.payload {
+        if record.canonical_json() != opened.payload {
             return Err(mismatch("record digest"));
         }
-        if label.marking != record.marking {
-            return Err(mismatch("marking"));
-        }
-        let release = record
-            .provenance
-            .last()
-            .ok_or_else(|| mismatch("provenance"))?;
-        if &release.from != sender || release.to != self.id || release.decision != label.decision {
+        if &release.from != sender || release.to != self.id {
             return Err(mismatch("provenance"));
-        }
-        if release.obligations != label.obligations {
-            return Err(mismatch("obligations"));
         }
         // The sender's checkpoint, when the label carries one, must be its
         // log's, signed with the key that signed the parcel.
-        if let Some(text) = &label.checkpoint
+        if let Some(text) = &head.checkpoint
             && !self.checkpoints.verifies(&opened.sender, text)
         {
             return Err(mismatch("checkpoint"));
         }
+        let label = head;
         event.purpose = Some(release.purpose.clone());
         event.decision = Some(release.decision);
         event.agreements = vec![AuditAgreement {
@@ -446,5 +472,74 @@ fn own_key_id(
         card.post_quantum_key_id()
     } else {
         Some(card.encryption_key_id())
+    }
+}
+
+/// The error for a label that is not the one the sender writes for the
+/// record (see `check_parcel`): reads the whole label and checks it member by
+/// member, in this order, and returns the first problem. `record` is `None`
+/// when the label was refused before the record was read. The audit event
+/// keeps only what was established before the label was read.
+fn label_problem(
+    opened: &Opened,
+    sender: &liaison_record::AgencyId,
+    us: &liaison_record::AgencyId,
+    record: Option<&Record>,
+    event: &mut AuditEvent,
+) -> ReceiveError {
+    let label = match Label::parse(&opened.label) {
+        Ok(label) => label,
+        Err(e) => {
+            event.parcel = None;
+            event.record_digest = None;
+            event.record = None;
+            return bad_label(e);
+        }
+    };
+    let mismatch = |field: &'static str| ReceiveError::LabelMismatch { field };
+    let Some(record) = record else {
+        // The head of a label that parses is always readable.
+        return bad_label(LabelError::NotCanonical);
+    };
+    if &label.from != sender || opened.sender.agency_id() != sender.as_str() {
+        return mismatch("sender");
+    }
+    if &label.to != us {
+        return mismatch("recipient");
+    }
+    if label.record != record.id {
+        return mismatch("record id");
+    }
+    if label.version != record.version {
+        return mismatch("record version");
+    }
+    if label.digest != sha256(&opened.payload) || record.canonical_json() != opened.payload {
+        return mismatch("record digest");
+    }
+    if label.marking != record.marking {
+        return mismatch("marking");
+    }
+    let Some(release) = record.provenance.last() else {
+        return mismatch("provenance");
+    };
+    if &release.from != sender || &release.to != us || release.decision != label.decision {
+        return mismatch("provenance");
+    }
+    if release.obligations != label.obligations {
+        return mismatch("obligations");
+    }
+    // Every member matches and the label is canonical, so it is the label
+    // the comparison expected: not reached.
+    bad_label(LabelError::NotCanonical)
+}
+
+/// A label that is not a parcel label.
+fn bad_label(e: LabelError) -> ReceiveError {
+    ReceiveError::BadLabel {
+        problem: match e {
+            LabelError::Shape(detail) => detail,
+            LabelError::NotCanonical => "not in canonical form (RFC 8785)".to_owned(),
+            LabelError::Unsupported => "another label type or version".to_owned(),
+        },
     }
 }

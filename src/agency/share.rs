@@ -10,7 +10,7 @@ use super::{Agency, decision_event};
 use crate::audit::{AuditEvent, AuditOutcome, EntryKind};
 use crate::delivery::{Delivery, NoDelivery};
 use crate::error::{Refusal, ShareError, reason_code, refusing_reason_codes};
-use crate::label::{LABEL_TYPE, LABEL_VERSION, Label};
+use crate::label::{LABEL_TYPE, LABEL_VERSION, LabelRef};
 use crate::parcel::Parcel;
 
 impl Agency {
@@ -369,20 +369,20 @@ impl Agency {
             .map_err(|e| {
                 parcel_error(format!("cannot sign a checkpoint of the audit log ({e})"))
             })?;
-        let label = Label {
-            kind: LABEL_TYPE.to_owned(),
+        let label = LabelRef {
+            kind: LABEL_TYPE,
             v: LABEL_VERSION,
             parcel: id,
-            from: self.id.clone(),
-            to: decision.to.clone(),
+            from: &self.id,
+            to: &decision.to,
             sealed_at: at,
             record: copy.id,
             version: copy.version,
             digest,
-            marking: copy.marking.clone(),
+            marking: &copy.marking,
             decision: release.decision,
-            obligations: release.obligations.clone(),
-            checkpoint: Some(checkpoint),
+            obligations: &release.obligations,
+            checkpoint: Some(&checkpoint),
         }
         .to_bytes()
         .map_err(|e| parcel_error(format!("cannot encode the label ({e})")))?;
