@@ -281,7 +281,7 @@ impl ContentDigest {
 /// layer followed by its header signature and its final signature, then
 /// the layer itself (the layer count byte is not included: earlier signers
 /// signed before later layers existed).
-fn prefix_digest(header: &Header, index: usize) -> [u8; 32] {
+pub(crate) fn prefix_digest(header: &Header, index: usize) -> [u8; 32] {
     let mut prefix = Vec::with_capacity(512);
     format::write_core(&header.core, &mut prefix);
     format::write_layers(header, index, &mut prefix);
@@ -292,45 +292,50 @@ fn prefix_digest(header: &Header, index: usize) -> [u8; 32] {
 }
 
 /// The message of layer `index`'s final signature: the prefix string, the
-/// layer index, the digest of the layer's prefix, and the content digest.
-pub(crate) fn transcript(header: &Header, index: usize, content_digest: &[u8; 32]) -> Vec<u8> {
+/// layer index, the digest of the layer's prefix ([`prefix_digest`]), and
+/// the content digest.
+pub(crate) fn transcript(prefix: &[u8; 32], index: usize, content_digest: &[u8; 32]) -> Vec<u8> {
     let mut msg = Vec::with_capacity(SIGNATURE_PREFIX.len() + 65);
     msg.extend_from_slice(SIGNATURE_PREFIX);
     msg.push(u8::try_from(index).unwrap_or(u8::MAX));
-    msg.extend_from_slice(&prefix_digest(header, index));
+    msg.extend_from_slice(prefix);
     msg.extend_from_slice(content_digest);
     msg
 }
 
 /// The message of layer `index`'s header signature: the prefix string, the
-/// layer index and the digest of the layer's prefix.
-pub(crate) fn header_transcript(header: &Header, index: usize) -> Vec<u8> {
+/// layer index and the digest of the layer's prefix ([`prefix_digest`]).
+pub(crate) fn header_transcript(prefix: &[u8; 32], index: usize) -> Vec<u8> {
     let mut msg = Vec::with_capacity(HEADER_SIGNATURE_PREFIX.len() + 33);
     msg.extend_from_slice(HEADER_SIGNATURE_PREFIX);
     msg.push(u8::try_from(index).unwrap_or(u8::MAX));
-    msg.extend_from_slice(&prefix_digest(header, index));
+    msg.extend_from_slice(prefix);
     msg
 }
 
 /// Signs the header of the last layer of `header` as its signer (a pair
 /// of signatures for a hybrid signer), and appends the signature to the
-/// header signatures. `None` only if ML-DSA signing fails.
-pub(crate) fn sign_header(signer: &LayerSigner, header: &mut Header) -> Option<()> {
+/// header signatures. Returns the digest of the layer's prefix, which the
+/// final signature covers too (the header signature just appended is not
+/// part of it). `None` only if ML-DSA signing fails.
+pub(crate) fn sign_header(signer: &LayerSigner, header: &mut Header) -> Option<[u8; 32]> {
     let index = header.layers.len().saturating_sub(1);
-    let signature = signer.sign(&header_transcript(header, index))?;
+    let prefix = prefix_digest(header, index);
+    let signature = signer.sign(&header_transcript(&prefix, index))?;
     header.header_signatures.truncate(index);
     header.header_signatures.push(signature);
-    Some(())
+    Some(prefix)
 }
 
 /// Verifies the header signature of layer `index` with its signer's card:
 /// the Ed25519 half strictly, and the ML-DSA-65 half with the card's
 /// ML-DSA-65 key (present exactly when the card has one).
-pub(crate) fn verify_header(card: &Card, header: &Header, index: usize) -> bool {
+/// `prefix` is the layer's [`prefix_digest`].
+pub(crate) fn verify_header(card: &Card, header: &Header, index: usize, prefix: &[u8; 32]) -> bool {
     let Some(signature) = header.header_signatures.get(index) else {
         return false;
     };
-    let header_msg = header_transcript(header, index);
+    let header_msg = header_transcript(prefix, index);
     signing::verify_ed25519(card.verifying_key(), &header_msg, &signature.ed25519)
         && signing::verify_mldsa65(card.mldsa65(), &header_msg, signature)
 }
@@ -361,27 +366,30 @@ pub(crate) fn check_holder_proofs(header: &Header, data_key: &[u8; 32]) -> bool 
     bool::from(ok)
 }
 
-/// Signs the last layer of `header` over the content digest. `None` only
-/// if ML-DSA signing fails.
+/// Signs the last layer of `header`, whose prefix digest is `prefix` (as
+/// [`sign_header`] returned it), over the content digest. `None` only if
+/// ML-DSA signing fails.
 pub(crate) fn sign_last(
     signer: &LayerSigner,
     header: &Header,
+    prefix: &[u8; 32],
     content_digest: &[u8; 32],
 ) -> Option<LayerSignature> {
     let index = header.layers.len().saturating_sub(1);
-    signer.sign(&transcript(header, index, content_digest))
+    signer.sign(&transcript(prefix, index, content_digest))
 }
 
 /// Verifies the final signature of layer `index` with its signer's card:
 /// the Ed25519 half strictly, the ML-DSA-65 half with the card's key.
+/// `prefix` is the layer's [`prefix_digest`].
 pub(crate) fn verify_layer(
     card: &Card,
-    header: &Header,
+    prefix: &[u8; 32],
     index: usize,
     signature: &LayerSignature,
     content_digest: &[u8; 32],
 ) -> bool {
-    let final_msg = transcript(header, index, content_digest);
+    let final_msg = transcript(prefix, index, content_digest);
     signing::verify_ed25519(card.verifying_key(), &final_msg, &signature.ed25519)
         && signing::verify_mldsa65(card.mldsa65(), &final_msg, signature)
 }

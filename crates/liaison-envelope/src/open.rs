@@ -188,6 +188,9 @@ pub fn open_into(
 /// content digest).
 pub(crate) struct Unlocked {
     pub(crate) header: Header,
+    /// Each layer's prefix digest, which its header signature and its
+    /// final signature both cover.
+    pub(crate) prefixes: Vec<[u8; 32]>,
     pub(crate) signers: Vec<Card>,
     pub(crate) sender: Card,
     pub(crate) data_key: DataKey,
@@ -210,7 +213,8 @@ impl Unlocked {
             } else {
                 self.header.signatures.get(i).ok_or(OpenError::CannotOpen)?
             };
-            if !crypto::verify_layer(signer, &self.header, i, sig, digest) {
+            let prefix = self.prefixes.get(i).ok_or(OpenError::CannotOpen)?;
+            if !crypto::verify_layer(signer, prefix, i, sig, digest) {
                 return Err(OpenError::CannotOpen);
             }
         }
@@ -266,10 +270,14 @@ pub(crate) fn unlock(
         .collect::<Result<Vec<_>, _>>()?;
     let sender = signers.first().cloned().ok_or(OpenError::CannotOpen)?;
     // Before any secret-key operation: every layer's header is its signer's.
+    // Each layer's prefix digest is kept for its final signature.
+    let mut prefixes = Vec::with_capacity(signers.len());
     for (i, signer) in signers.iter().enumerate() {
-        if !crypto::verify_header(signer, &header, i) {
+        let prefix = crypto::prefix_digest(&header, i);
+        if !crypto::verify_header(signer, &header, i, &prefix) {
             return Err(OpenError::CannotOpen);
         }
+        prefixes.push(prefix);
     }
     let aad = crypto::core_digest(&header.core);
     let data_key = find_data_key(&header, identity, &aad)?;
@@ -281,6 +289,7 @@ pub(crate) fn unlock(
     }
     Ok(Unlocked {
         header,
+        prefixes,
         signers,
         sender,
         data_key,

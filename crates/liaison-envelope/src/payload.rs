@@ -102,7 +102,14 @@ fn run_chunks<T: Send>(
     // the caller drains the queue at once and, at the scope's end, waits
     // for the chunks a worker has taken, and for each worker it woke (or
     // that is busy with another payload) to run and find the queue empty.
-    match pool().filter(|_| n >= PARALLEL_MIN_CHUNKS) {
+    // Below the threshold the pool is not even looked up (the look-up asks
+    // the system for the process id, to find a pool inherited by a fork).
+    let pool = if n >= PARALLEL_MIN_CHUNKS {
+        pool()
+    } else {
+        None
+    };
+    match pool {
         Some(pool) => pool.in_place_scope(|s| {
             for _ in 0..pool.current_num_threads().min(n - 1) {
                 s.spawn(|_| drain());

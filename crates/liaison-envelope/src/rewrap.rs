@@ -131,7 +131,7 @@ pub fn rewrap(
         mldsa65_signer: keys.mldsa65_public(),
         stanzas,
     });
-    crypto::sign_header(keys, &mut header).ok_or(SealError::SigningFailed)?;
+    let prefix = crypto::sign_header(keys, &mut header).ok_or(SealError::SigningFailed)?;
     let len = format::header_len(&header);
     if len > format::MAX_HEADER_LEN {
         return Err(SealError::HeaderTooLarge {
@@ -142,7 +142,8 @@ pub fn rewrap(
     let mut out = Vec::with_capacity(envelope.len() + 512);
     format::write_header(&header, &mut out);
     out.extend_from_slice(chunks);
-    let trailer = crypto::sign_last(keys, &header, &digest).ok_or(SealError::SigningFailed)?;
+    let trailer =
+        crypto::sign_last(keys, &header, &prefix, &digest).ok_or(SealError::SigningFailed)?;
     trailer.write(&mut out);
     Ok(out)
 }

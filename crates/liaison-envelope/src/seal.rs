@@ -136,6 +136,8 @@ impl fmt::Debug for Sealer<'_> {
 /// yet signed), the payload key and the associated data.
 pub(crate) struct Prepared {
     pub(crate) header: Header,
+    /// The layer's prefix digest, for the final signature.
+    pub(crate) prefix: [u8; 32],
     pub(crate) payload_key: DataKey,
     pub(crate) aad: [u8; 32],
 }
@@ -270,8 +272,13 @@ impl<'a> Sealer<'a> {
             let cipher = crypto::payload_cipher(&prepared.payload_key);
             let digest = payload::seal_into(&cipher, &prepared.aad, payload, body)
                 .ok_or_else(|| SealError::Random("payload encryption failed".to_owned()))?;
-            let trailer = crypto::sign_last(self.sender.signer(), &prepared.header, &digest)
-                .ok_or(SealError::SigningFailed)?;
+            let trailer = crypto::sign_last(
+                self.sender.signer(),
+                &prepared.header,
+                &prepared.prefix,
+                &digest,
+            )
+            .ok_or(SealError::SigningFailed)?;
             signature.copy_from_slice(&trailer.to_bytes());
             Ok(())
         })();
@@ -348,9 +355,10 @@ impl<'a> Sealer<'a> {
             header_signatures: Vec::new(),
             signatures: Vec::new(),
         };
-        crypto::sign_header(signer, &mut header).ok_or(SealError::SigningFailed)?;
+        let prefix = crypto::sign_header(signer, &mut header).ok_or(SealError::SigningFailed)?;
         Ok(Prepared {
             header,
+            prefix,
             payload_key,
             aad,
         })

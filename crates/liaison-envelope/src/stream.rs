@@ -53,6 +53,8 @@ use crate::signing::LayerSigner;
 pub struct StreamSealer<W: Write> {
     inner: W,
     header: Header,
+    /// The layer's prefix digest, which the final signature covers.
+    prefix: [u8; 32],
     cipher: ChaCha20Poly1305,
     aad: [u8; 32],
     signer: LayerSigner,
@@ -84,6 +86,7 @@ impl<W: Write> StreamSealer<W> {
             cipher: crypto::payload_cipher(&prepared.payload_key),
             aad: prepared.aad,
             header: prepared.header,
+            prefix: prepared.prefix,
             signer,
             plain: Zeroizing::new(Vec::with_capacity(CHUNK_SIZE)),
             sealed: vec![0u8; SEALED_CHUNK_SIZE],
@@ -124,7 +127,7 @@ impl<W: Write> StreamSealer<W> {
     pub fn finish(mut self) -> Result<W, SealError> {
         self.seal_buffered(true)?;
         let digest = self.digest.clone().finish();
-        let sig = crypto::sign_last(&self.signer, &self.header, &digest)
+        let sig = crypto::sign_last(&self.signer, &self.header, &self.prefix, &digest)
             .ok_or(SealError::SigningFailed)?;
         self.inner.write_all(&sig.to_bytes())?;
         self.inner.flush()?;
