@@ -308,7 +308,12 @@ fn close_line(hashed_form: &mut Vec<u8>, hash: &str) -> Result<(), serde_json::E
 }
 
 fn hash_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    let mut text = [0u8; 64];
+    // 32 bytes always fit in 64 hex digits, which are ASCII.
+    match hex::encode_to_slice(Sha256::digest(bytes), &mut text) {
+        Ok(()) => String::from_utf8_lossy(&text).into_owned(),
+        Err(_) => hex::encode(Sha256::digest(bytes)),
+    }
 }
 
 /// The last entry of a log: its sequence number and hash.
