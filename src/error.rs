@@ -244,14 +244,11 @@ pub(crate) fn refusing_reasons(decision: &liaison_policy::Decision) -> Vec<Strin
 /// One reason as the audit log records it: the rule's code, with the
 /// agreement and clause ids; never the message, which may quote values.
 pub(crate) fn reason_code(r: &liaison_policy::Reason) -> String {
-    let rule = serde_json::to_value(&r.rule)
-        .ok()
-        .and_then(|v| v.get("rule").and_then(|n| n.as_str()).map(str::to_owned))
-        .unwrap_or_else(|| "rule".to_owned());
+    let rule = r.rule.name();
     match (&r.agreement, &r.clause) {
         (Some(a), Some(c)) => format!("{rule} agreement `{a}` clause `{c}`"),
         (Some(a), None) => format!("{rule} agreement `{a}`"),
-        _ => rule,
+        _ => rule.to_owned(),
     }
 }
 

@@ -56,24 +56,26 @@ pub(crate) struct Label {
 /// A label's members by reference: what [`Label::to_bytes`] writes, and
 /// what a receiver writes to compare with the label it was given, without
 /// copying the record's marking and obligations into a [`Label`] first.
-/// Its members, their names and their order are [`Label`]'s.
+/// Its members and their names are [`Label`]'s.
 #[derive(Serialize)]
 pub(crate) struct LabelRef<'a> {
+    // Declared in canonical order (by JSON name), so that the canonical
+    // writer finds the members in order and moves nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) checkpoint: Option<&'a str>,
+    pub(crate) decision: Uuid,
+    pub(crate) digest: Digest,
+    pub(crate) from: &'a AgencyId,
+    pub(crate) marking: &'a Marking,
+    pub(crate) obligations: &'a Obligations,
+    pub(crate) parcel: Uuid,
+    pub(crate) record: Uuid,
+    pub(crate) sealed_at: Timestamp,
+    pub(crate) to: &'a AgencyId,
     #[serde(rename = "type")]
     pub(crate) kind: &'a str,
     pub(crate) v: u32,
-    pub(crate) parcel: Uuid,
-    pub(crate) from: &'a AgencyId,
-    pub(crate) to: &'a AgencyId,
-    pub(crate) sealed_at: Timestamp,
-    pub(crate) record: Uuid,
     pub(crate) version: u32,
-    pub(crate) digest: Digest,
-    pub(crate) marking: &'a Marking,
-    pub(crate) decision: Uuid,
-    pub(crate) obligations: &'a Obligations,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) checkpoint: Option<&'a str>,
 }
 
 impl LabelRef<'_> {

@@ -242,3 +242,86 @@ pub enum Rule {
     /// or has already run out.
     Retention,
 }
+
+impl Rule {
+    /// The rule's name: its `rule` member in JSON (`clause`,
+    /// `third-party`, `marking-purpose`, ...), without what explains it.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Rule::Clause => "clause",
+            Rule::ClauseNotApplicable { .. } => "clause-not-applicable",
+            Rule::EvaluationError => "evaluation-error",
+            Rule::NoAgreement { .. } => "no-agreement",
+            Rule::OutsideValidity => "outside-validity",
+            Rule::Superseded { .. } => "superseded",
+            Rule::ThirdParty { .. } => "third-party",
+            Rule::ThirdPartyAlert { .. } => "third-party-alert",
+            Rule::SelfRelease => "self-release",
+            Rule::EvaluationTime => "evaluation-time",
+            Rule::NoApplicableClause => "no-applicable-clause",
+            Rule::ReleasableTo { .. } => "releasable-to",
+            Rule::MarkingPurpose { .. } => "marking-purpose",
+            Rule::Caveat { .. } => "caveat",
+            Rule::Tlp { .. } => "tlp",
+            Rule::Classification { .. } => "classification",
+            Rule::RecordState => "record-state",
+            Rule::Provenance { .. } => "provenance",
+            Rule::Withheld => "withheld",
+            Rule::PostQuantum => "post-quantum",
+            Rule::Retention => "retention",
+        }
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::Rule;
+    use liaison_record::{Caveat, Classification, Tlp};
+
+    #[test]
+    fn every_rule_name_is_its_json_tag() {
+        let agency = || "NLD-KMAR".parse().unwrap();
+        let rules = vec![
+            Rule::Clause,
+            Rule::ClauseNotApplicable {
+                condition: "c".to_owned(),
+            },
+            Rule::EvaluationError,
+            Rule::NoAgreement {
+                other_purposes: vec![],
+            },
+            Rule::OutsideValidity,
+            Rule::Superseded { by_version: 2 },
+            Rule::ThirdParty { agency: agency() },
+            Rule::ThirdPartyAlert {
+                issuer: "NLD-KMAR".parse().unwrap(),
+            },
+            Rule::SelfRelease,
+            Rule::EvaluationTime,
+            Rule::NoApplicableClause,
+            Rule::ReleasableTo { parties: vec![] },
+            Rule::MarkingPurpose { purposes: vec![] },
+            Rule::Caveat { caveat: Caveat::H0 },
+            Rule::Tlp { tlp: Tlp::Red },
+            Rule::Classification {
+                classification: Classification::Restricted,
+                ceiling: Classification::Unclassified,
+            },
+            Rule::RecordState,
+            Rule::Provenance {
+                by: agency(),
+                index: 0,
+            },
+            Rule::Withheld,
+            Rule::PostQuantum,
+            Rule::Retention,
+        ];
+        // One of each: the match in `name` has 21 arms.
+        assert_eq!(rules.len(), 21);
+        for rule in &rules {
+            let json = serde_json::to_value(rule).unwrap();
+            assert_eq!(json["rule"], rule.name(), "{rule:?}");
+        }
+    }
+}
