@@ -77,6 +77,16 @@ fn run_chunks<T: Send>(
     work: &(dyn Fn(u64, T) -> Option<[u8; 32]> + Sync),
 ) -> Option<Vec<[u8; 32]>> {
     let n = items.len();
+    // Below the threshold the caller does every chunk in order, with no
+    // queue (nor the pool's look-up, which asks the system for the process
+    // id, to find a pool inherited by a fork); the first failure ends it.
+    if n < PARALLEL_MIN_CHUNKS {
+        return items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| work(i as u64, item))
+            .collect();
+    }
     let queue = Mutex::new(items.into_iter().enumerate());
     let failed = AtomicBool::new(false);
     let results = Mutex::new(Vec::with_capacity(n));
@@ -102,14 +112,7 @@ fn run_chunks<T: Send>(
     // the caller drains the queue at once and, at the scope's end, waits
     // for the chunks a worker has taken, and for each worker it woke (or
     // that is busy with another payload) to run and find the queue empty.
-    // Below the threshold the pool is not even looked up (the look-up asks
-    // the system for the process id, to find a pool inherited by a fork).
-    let pool = if n >= PARALLEL_MIN_CHUNKS {
-        pool()
-    } else {
-        None
-    };
-    match pool {
+    match pool() {
         Some(pool) => pool.in_place_scope(|s| {
             for _ in 0..pool.current_num_threads().min(n - 1) {
                 s.spawn(|_| drain());
