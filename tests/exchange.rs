@@ -221,10 +221,51 @@ impl World {
             .path()
             .join(format!("{}.audit.jsonl", agency.to_lowercase()))
     }
+
+    /// Watchlist hit `n` shared by the KMar with the BPol for border
+    /// control now.
+    fn hit_for_bpol(&self, n: u32) -> Result<liaison::Parcel, ShareError> {
+        self.kmar
+            .share_at(&watchlist_hit(n), &id("DEU-BPOL"), &border_control(), now())
+    }
+
+    /// Watchlist hit `n` shared by the KMar with the BPol now, and that
+    /// parcel opened with the BPol's key (without receiving it).
+    fn shared_and_opened(&self, n: u32) -> (liaison::Parcel, liaison_envelope::Opened) {
+        let parcel = self.hit_for_bpol(n).unwrap();
+        let when = now().to_offset_date_time();
+        let opened = open(
+            parcel.as_bytes(),
+            &self.bpol_keys.identity(),
+            &[self.kmar_keys.card()],
+            when,
+        )
+        .unwrap();
+        (parcel, opened)
+    }
+
+    /// `payload` under `label`, sealed for the BPol and signed by the KMar
+    /// itself now, as a partner that writes its own parcels could.
+    fn sealed_by_kmar(&self, label: &[u8], payload: &[u8]) -> Vec<u8> {
+        Sealer::new(&self.kmar_keys.identity())
+            .recipient(&self.bpol_keys.card())
+            .label(label)
+            .at(now().to_offset_date_time())
+            .seal(payload)
+            .unwrap()
+    }
 }
 
 fn entries(agency: &Agency) -> Vec<audit::AuditEntry> {
     agency.audit().entries().unwrap()
+}
+
+/// Fails unless `err` is a label mismatch naming `field`.
+fn assert_label_mismatch(err: &ReceiveError, field: &str) {
+    assert!(
+        matches!(err, ReceiveError::LabelMismatch { field: f } if *f == field),
+        "{field}: {err}"
+    );
 }
 
 #[test]
@@ -390,10 +431,7 @@ fn every_failed_share_leaves_one_audit_entry() {
 #[test]
 fn onward_sharing_is_refused_by_the_third_party_rule() {
     let w = World::new();
-    let parcel = w
-        .kmar
-        .share_at(&watchlist_hit(4), &id("DEU-BPOL"), &border_control(), now())
-        .unwrap();
+    let parcel = w.hit_for_bpol(4).unwrap();
     let received = w.bpol.receive_at(parcel.as_bytes(), now()).unwrap();
     // DEU-BPOL's own agreement with POL-SG would release alerts, but the
     // KMar said: no onward sharing.
@@ -467,10 +505,7 @@ fn onward_sharing_goes_through_when_the_chain_allows_it() {
 #[test]
 fn a_tampered_parcel_is_refused_and_logged() {
     let w = World::new();
-    let parcel = w
-        .kmar
-        .share_at(&watchlist_hit(6), &id("DEU-BPOL"), &border_control(), now())
-        .unwrap();
+    let parcel = w.hit_for_bpol(6).unwrap();
     let bytes = parcel.as_bytes();
     let positions: Vec<usize> = (0..bytes.len())
         .step_by(97)
@@ -506,10 +541,7 @@ fn a_tampered_parcel_is_refused_and_logged() {
 #[test]
 fn a_replayed_parcel_is_refused() {
     let w = World::new();
-    let parcel = w
-        .kmar
-        .share_at(&watchlist_hit(7), &id("DEU-BPOL"), &border_control(), now())
-        .unwrap();
+    let parcel = w.hit_for_bpol(7).unwrap();
     w.bpol.receive_at(parcel.as_bytes(), now()).unwrap();
     let err = w.bpol.receive_at(parcel.as_bytes(), now()).unwrap_err();
     assert!(
@@ -525,10 +557,7 @@ fn a_replayed_parcel_is_refused() {
 #[test]
 fn a_replay_is_refused_after_a_restart_and_an_old_parcel_by_its_age() {
     let w = World::new();
-    let parcel = w
-        .kmar
-        .share_at(&watchlist_hit(8), &id("DEU-BPOL"), &border_control(), now())
-        .unwrap();
+    let parcel = w.hit_for_bpol(8).unwrap();
     let log = w.dir.path().join("restarted.audit.jsonl");
     let build = || {
         let mut d = Directory::new();
@@ -548,10 +577,7 @@ fn a_replay_is_refused_after_a_restart_and_an_old_parcel_by_its_age() {
     let later = Timestamp::from_offset_date_time(
         now().to_offset_date_time() + liaison::DEFAULT_REPLAY_WINDOW + time::Duration::hours(1),
     );
-    let fresh = w
-        .kmar
-        .share_at(&watchlist_hit(9), &id("DEU-BPOL"), &border_control(), now())
-        .unwrap();
+    let fresh = w.hit_for_bpol(9).unwrap();
     let err = build().receive_at(fresh.as_bytes(), later).unwrap_err();
     assert!(matches!(err, ReceiveError::TooOld { .. }), "{err}");
     assert!(
@@ -567,33 +593,11 @@ fn a_replay_is_refused_after_a_restart_and_an_old_parcel_by_its_age() {
 #[test]
 fn a_record_under_another_parcels_label_is_refused() {
     let w = World::new();
-    let a = w
-        .kmar
-        .share_at(&watchlist_hit(9), &id("DEU-BPOL"), &border_control(), now())
-        .unwrap();
-    let b = w
-        .kmar
-        .share_at(
-            &watchlist_hit(10),
-            &id("DEU-BPOL"),
-            &border_control(),
-            now(),
-        )
-        .unwrap();
-    let bpol = w.bpol_keys.identity();
-    let kmar_card = [w.kmar_keys.card()];
-    let when = now().to_offset_date_time();
-    let opened_a = open(a.as_bytes(), &bpol, &kmar_card, when).unwrap();
-    let opened_b = open(b.as_bytes(), &bpol, &kmar_card, when).unwrap();
+    let (a, opened_a) = w.shared_and_opened(9);
+    let (b, opened_b) = w.shared_and_opened(10);
 
     // Record A, sealed and signed by the KMar itself, under parcel B's label.
-    let kmar = w.kmar_keys.identity();
-    let swapped = Sealer::new(&kmar)
-        .recipient(&w.bpol_keys.card())
-        .label(&opened_b.label)
-        .at(when)
-        .seal(&opened_a.payload)
-        .unwrap();
+    let swapped = w.sealed_by_kmar(&opened_b.label, &opened_a.payload);
     let err = w.bpol.receive_at(&swapped, now()).unwrap_err();
     assert!(matches!(err, ReceiveError::LabelMismatch { .. }), "{err}");
     assert!(err.to_string().contains("does not match"), "{err}");
@@ -620,18 +624,7 @@ fn a_record_under_another_parcels_label_is_refused() {
 #[test]
 fn a_payload_not_in_canonical_form_is_refused() {
     let w = World::new();
-    let parcel = w
-        .kmar
-        .share_at(
-            &watchlist_hit(11),
-            &id("DEU-BPOL"),
-            &border_control(),
-            now(),
-        )
-        .unwrap();
-    let bpol = w.bpol_keys.identity();
-    let when = now().to_offset_date_time();
-    let opened = open(parcel.as_bytes(), &bpol, &[w.kmar_keys.card()], when).unwrap();
+    let (parcel, opened) = w.shared_and_opened(11);
 
     // The same record written another way (a space after the opening
     // brace), under a label whose digest is that of the new bytes, sealed
@@ -645,22 +638,9 @@ fn a_payload_not_in_canonical_form_is_refused() {
         .unwrap()
         .replace(&old, &new);
     assert_ne!(label.as_bytes(), opened.label.as_slice());
-    let resealed = Sealer::new(&w.kmar_keys.identity())
-        .recipient(&w.bpol_keys.card())
-        .label(label.as_bytes())
-        .at(when)
-        .seal(&payload)
-        .unwrap();
+    let resealed = w.sealed_by_kmar(label.as_bytes(), &payload);
     let err = w.bpol.receive_at(&resealed, now()).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ReceiveError::LabelMismatch {
-                field: "record digest"
-            }
-        ),
-        "{err}"
-    );
+    assert_label_mismatch(&err, "record digest");
     // The original is still accepted.
     w.bpol.receive_at(parcel.as_bytes(), now()).unwrap();
 }
@@ -668,29 +648,11 @@ fn a_payload_not_in_canonical_form_is_refused() {
 #[test]
 fn every_label_member_is_checked_against_the_record() {
     let w = World::new();
-    let parcel = w
-        .kmar
-        .share_at(
-            &watchlist_hit(12),
-            &id("DEU-BPOL"),
-            &border_control(),
-            now(),
-        )
-        .unwrap();
-    let bpol = w.bpol_keys.identity();
-    let when = now().to_offset_date_time();
-    let opened = open(parcel.as_bytes(), &bpol, &[w.kmar_keys.card()], when).unwrap();
+    let (parcel, opened) = w.shared_and_opened(12);
     let original: serde_json::Value = serde_json::from_slice(&opened.label).unwrap();
     // The label changed by `edit`, written in canonical form, sealed and
     // signed by the KMar itself around the original payload.
-    let reseal = |label: &[u8]| {
-        Sealer::new(&w.kmar_keys.identity())
-            .recipient(&w.bpol_keys.card())
-            .label(label)
-            .at(when)
-            .seal(&opened.payload)
-            .unwrap()
-    };
+    let reseal = |label: &[u8]| w.sealed_by_kmar(label, &opened.payload);
     let edited = |edit: &dyn Fn(&mut serde_json::Value)| {
         let mut label = original.clone();
         edit(&mut label);
@@ -742,10 +704,7 @@ fn every_label_member_is_checked_against_the_record() {
             .bpol
             .receive_at(&edited(edit.as_ref()), now())
             .unwrap_err();
-        assert!(
-            matches!(&err, ReceiveError::LabelMismatch { field: f } if f == field),
-            "{field}: {err}"
-        );
+        assert_label_mismatch(&err, field);
         refused += 1;
         // The refusal names the parcel the label gave.
         let log = entries(&w.bpol);
@@ -765,22 +724,9 @@ fn every_label_member_is_checked_against_the_record() {
         let label = edited_bytes(&original, |l| {
             l["digest"] = liaison::record::sha256(&record).to_string().into();
         });
-        let resealed = Sealer::new(&w.kmar_keys.identity())
-            .recipient(&w.bpol_keys.card())
-            .label(&label)
-            .at(when)
-            .seal(&record)
-            .unwrap();
+        let resealed = w.sealed_by_kmar(&label, &record);
         let err = w.bpol.receive_at(&resealed, now()).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                ReceiveError::LabelMismatch {
-                    field: "provenance"
-                }
-            ),
-            "{err}"
-        );
+        assert_label_mismatch(&err, "provenance");
         refused += 1;
     }
 
@@ -821,15 +767,7 @@ fn every_label_member_is_checked_against_the_record() {
     assert_eq!(received.sender_checkpoint, None);
     let err = w.bpol.receive_at(parcel.as_bytes(), now()).unwrap_err();
     assert!(matches!(err, ReceiveError::Replayed { .. }), "{err}");
-    let fresh = w
-        .kmar
-        .share_at(
-            &watchlist_hit(13),
-            &id("DEU-BPOL"),
-            &border_control(),
-            now(),
-        )
-        .unwrap();
+    let fresh = w.hit_for_bpol(13).unwrap();
     assert!(
         w.bpol
             .receive_at(fresh.as_bytes(), now())
@@ -862,15 +800,7 @@ fn an_expired_partner_key_is_refused() {
         datetime!(2026-12-01 0:00 UTC),
     );
     let w = World::with_keys(kmar_keys, Keys::year("DEU-BPOL"), Keys::year("POL-SG"));
-    let parcel = w
-        .kmar
-        .share_at(
-            &watchlist_hit(11),
-            &id("DEU-BPOL"),
-            &border_control(),
-            now(),
-        )
-        .unwrap();
+    let parcel = w.hit_for_bpol(11).unwrap();
     let later = at("2026-12-02T08:00:00.000Z");
     let err = w.bpol.receive_at(parcel.as_bytes(), later).unwrap_err();
     assert!(
@@ -892,15 +822,7 @@ fn sharing_with_an_expired_partner_card_is_refused() {
         datetime!(2026-11-01 0:00 UTC),
     );
     let w = World::with_keys(Keys::year("NLD-KMAR"), bpol_keys, Keys::year("POL-SG"));
-    let err = w
-        .kmar
-        .share_at(
-            &watchlist_hit(13),
-            &id("DEU-BPOL"),
-            &border_control(),
-            now(),
-        )
-        .unwrap_err();
+    let err = w.hit_for_bpol(13).unwrap_err();
     assert!(matches!(err, ShareError::NoValidKey { .. }), "{err}");
     assert!(err.to_string().contains("current card"), "{err}");
     assert_eq!(entries(&w.kmar).len(), 1);
@@ -985,23 +907,7 @@ fn a_parcel_sealed_to_a_retired_key_after_its_window_is_refused() {
     let new = Keys::year("DEU-BPOL");
     let w = World::with_keys(Keys::year("NLD-KMAR"), new, Keys::year("POL-SG"));
     // A genuine parcel, opened to reuse its label with a later sealing time.
-    let parcel = w
-        .kmar
-        .share_at(
-            &watchlist_hit(16),
-            &id("DEU-BPOL"),
-            &border_control(),
-            now(),
-        )
-        .unwrap();
-    let when = now().to_offset_date_time();
-    let opened = open(
-        parcel.as_bytes(),
-        &w.bpol_keys.identity(),
-        &[w.kmar_keys.card()],
-        when,
-    )
-    .unwrap();
+    let (_, opened) = w.shared_and_opened(16);
     let label = String::from_utf8(opened.label).unwrap();
     assert!(label.contains("\"sealed_at\":\"2026-11-26T09:00:00.000Z\""));
     // Sealed to the old key, which expired on 15 November, by a sender
@@ -1029,15 +935,7 @@ fn a_parcel_sealed_to_a_retired_key_after_its_window_is_refused() {
 #[test]
 fn a_parcel_for_another_agency_or_from_a_stranger_is_refused() {
     let w = World::new();
-    let parcel = w
-        .kmar
-        .share_at(
-            &watchlist_hit(17),
-            &id("DEU-BPOL"),
-            &border_control(),
-            now(),
-        )
-        .unwrap();
+    let parcel = w.hit_for_bpol(17).unwrap();
     let err = w.polsg.receive_at(parcel.as_bytes(), now()).unwrap_err();
     assert!(matches!(err, ReceiveError::NotForUs { .. }), "{err}");
     // An agency that does not know the KMar.
@@ -1187,14 +1085,7 @@ fn four_threads_sharing_ten_thousand_records_leave_ten_thousand_entries() {
 #[test]
 fn an_agency_reopens_its_audit_log_and_goes_on() {
     let w = World::new();
-    w.kmar
-        .share_at(
-            &watchlist_hit(30),
-            &id("DEU-BPOL"),
-            &border_control(),
-            now(),
-        )
-        .unwrap();
+    w.hit_for_bpol(30).unwrap();
     let head = w.kmar.audit().head().unwrap();
     let path: &Path = &w.log("NLD-KMAR");
     drop(w.kmar);
