@@ -8,7 +8,6 @@
 //! cryptography.
 
 use liaison_record::{AgencyId, Digest, Marking, Obligations, Timestamp};
-use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -86,48 +85,73 @@ impl LabelRef<'_> {
 }
 
 /// The members of a label that the record inside the parcel does not
-/// give: read from the label bytes without checking the others, so that
-/// the receiver can write the label the sender should have written and
-/// compare it with the bytes (see [`LabelRef`]). The other members may be
-/// any JSON here; only that comparison accepts a label.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// give, found in the label bytes so that the receiver can write the label
+/// the sender should have written and compare it with the bytes (see
+/// [`LabelRef`]). Only that comparison accepts a label: what is found here
+/// in bytes that are not a canonical label does not matter, because the
+/// label written from it differs from those bytes. Found in a canonical
+/// label, they are its own members (see [`LabelHead::find`]).
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct LabelHead {
     /// The parcel id.
     pub(crate) parcel: Uuid,
     /// When the parcel was sealed.
     pub(crate) sealed_at: Timestamp,
     /// The sender's signed checkpoint, when there is one.
-    #[serde(default)]
     pub(crate) checkpoint: Option<String>,
-    #[serde(rename = "type")]
-    _kind: IgnoredAny,
-    #[serde(rename = "v")]
-    _v: IgnoredAny,
-    #[serde(rename = "from")]
-    _from: IgnoredAny,
-    #[serde(rename = "to")]
-    _to: IgnoredAny,
-    #[serde(rename = "record")]
-    _record: IgnoredAny,
-    #[serde(rename = "version")]
-    _version: IgnoredAny,
-    #[serde(rename = "digest")]
-    _digest: IgnoredAny,
-    #[serde(rename = "marking")]
-    _marking: IgnoredAny,
-    #[serde(rename = "decision")]
-    _decision: IgnoredAny,
-    #[serde(rename = "obligations")]
-    _obligations: IgnoredAny,
 }
 
 impl LabelHead {
-    /// Reads the members [`LabelHead`] keeps; `None` if the bytes are not a
-    /// JSON object with every member of a label and no other.
-    pub(crate) fn parse(bytes: &[u8]) -> Option<LabelHead> {
-        serde_json::from_slice(bytes).ok()
+    /// Finds the members [`LabelHead`] keeps in label bytes, as they lie in
+    /// a canonical label: members sorted by name, no whitespace. The
+    /// `checkpoint`, when present, is the first member (the string after
+    /// `{"checkpoint":`); the parcel id is the string after the first
+    /// `,"parcel":"` and the sealing time the string after the first
+    /// `,"sealed_at":"` that follows it. In JSON those bytes cannot lie
+    /// inside a string (its quotes would be escaped), and no member of a
+    /// label's marking or obligations has either name, so in a canonical
+    /// label they are the label's own members. `None` when they are not
+    /// there in that form.
+    pub(crate) fn find(bytes: &[u8]) -> Option<LabelHead> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        let checkpoint = match text.strip_prefix("{\"checkpoint\":") {
+            Some(rest) => Some(serde_json::from_str::<String>(json_string(rest)?).ok()?),
+            None => None,
+        };
+        let (parcel, rest) = string_after(text, ",\"parcel\":\"")?;
+        let (sealed_at, _) = string_after(rest, ",\"sealed_at\":\"")?;
+        Some(LabelHead {
+            parcel: parcel.parse().ok()?,
+            sealed_at: sealed_at.parse().ok()?,
+            checkpoint,
+        })
     }
+}
+
+/// The JSON string that `text` starts with, quotes included.
+fn json_string(text: &str) -> Option<&str> {
+    let bytes = text.as_bytes();
+    if bytes.first() != Some(&b'"') {
+        return None;
+    }
+    let mut i = 1;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'\\' => i += 2,
+            b'"' => return text.get(..=i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The characters between `marker` (which ends with a quote) and the next
+/// quote, and the text after that quote.
+fn string_after<'t>(text: &'t str, marker: &str) -> Option<(&'t str, &'t str)> {
+    let start = text.find(marker)? + marker.len();
+    let rest = text.get(start..)?;
+    let end = rest.find('"')?;
+    Some((rest.get(..end)?, rest.get(end + 1..)?))
 }
 
 /// Why label bytes are not a label.
@@ -248,6 +272,58 @@ mod tests {
             Label::parse(b"SECRET//REL DEU"),
             Err(LabelError::Shape(_))
         ));
+    }
+
+    fn head(label: &Label) -> LabelHead {
+        LabelHead {
+            parcel: label.parcel,
+            sealed_at: label.sealed_at,
+            checkpoint: label.checkpoint.clone(),
+        }
+    }
+
+    #[test]
+    fn the_head_found_in_a_canonical_label_is_its_own() {
+        let mut l = label();
+        let bytes = l.to_bytes().unwrap();
+        assert_eq!(LabelHead::find(&bytes), Some(head(&l)));
+        // A checkpoint with every kind of escape, and the members' names
+        // themselves inside it, escaped.
+        l.checkpoint = Some(
+            "liaison.example/NLD-KMAR\n42\n,\"parcel\":\"x\"\n\\\"\u{1}\t\u{2028}é\n\n— sig\n"
+                .to_owned(),
+        );
+        let bytes = l.to_bytes().unwrap();
+        assert!(bytes.starts_with(b"{\"checkpoint\":\""));
+        assert_eq!(LabelHead::find(&bytes), Some(head(&l)));
+        // Bytes that are not a canonical label may give anything or
+        // nothing; the receiver's comparison refuses them either way.
+        for bad in [&b""[..], b"{", b"{\"checkpoint\":\"x", b"SECRET//REL DEU"] {
+            assert_eq!(LabelHead::find(bad), None);
+        }
+        let spaced = String::from_utf8(bytes)
+            .unwrap()
+            .replace(",\"parcel\":", ", \"parcel\":");
+        assert_eq!(LabelHead::find(spaced.as_bytes()), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_head_of_any_label_is_found(
+            parcel in proptest::prelude::any::<u128>(),
+            millis in 0i64..4_102_444_800_000,
+            checkpoint in proptest::option::of(".*"),
+        ) {
+            let mut l = label();
+            l.parcel = Uuid::from_u128(parcel);
+            l.sealed_at = Timestamp::from_offset_date_time(
+                time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+                    .unwrap(),
+            );
+            l.checkpoint = checkpoint;
+            let bytes = l.to_bytes().unwrap();
+            proptest::prop_assert_eq!(LabelHead::find(&bytes), Some(head(&l)));
+        }
     }
 
     #[test]

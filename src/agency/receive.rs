@@ -270,11 +270,13 @@ impl Agency {
 
         // The label is accepted only if it is, byte for byte, the label the
         // sender writes for this record: its own members (parcel, sealing
-        // time, checkpoint) read from it, every other member from the
-        // sender, this agency and the record. Equal bytes prove at once that
-        // the label is canonical and that each member matches. When they
-        // differ, `label_problem` reads the whole label to say what is wrong.
-        let Some(head) = LabelHead::parse(&opened.label) else {
+        // time, checkpoint) taken from where a canonical label has them,
+        // every other member from the sender, this agency and the record.
+        // Equal bytes prove at once that the label is canonical, that the
+        // members taken are its own, and that each other member matches.
+        // When they differ, `label_problem` reads the whole label to say
+        // what is wrong.
+        let Some(head) = LabelHead::find(&opened.label) else {
             return Err(label_problem(&opened, sender, &self.id, None, event));
         };
         event.parcel = Some(head.parcel);
