@@ -13,12 +13,16 @@ CREATE TABLE IF NOT EXISTS liaison_audit (
     line text NOT NULL CHECK (strpos(line, E'\n') = 0)
 );
 
--- The ids of accepted parcels. The primary key makes a parcel id accepted
--- at most once, whatever the writers do. Ids are never deleted: every
--- instance relies on them, each with its own replay window and clock.
+-- The accepted parcels: the sender's agency id and the parcel id it chose
+-- (another partner's parcel with the same id is another parcel). The
+-- primary key makes a parcel accepted at most once, whatever the writers
+-- do. Rows are never deleted: every instance relies on them, each with its
+-- own replay window and clock.
 CREATE TABLE IF NOT EXISTS liaison_replay (
-    parcel      uuid PRIMARY KEY,
-    received_at timestamptz NOT NULL
+    sender      text NOT NULL,
+    parcel      uuid NOT NULL,
+    received_at timestamptz NOT NULL,
+    PRIMARY KEY (sender, parcel)
 );
 CREATE INDEX IF NOT EXISTS liaison_replay_received_at ON liaison_replay (received_at);
 

@@ -60,7 +60,7 @@ use std::io;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use liaison_record::Timestamp;
+use liaison_record::{AgencyId, Timestamp};
 use uuid::Uuid;
 
 pub use entry::{
@@ -79,7 +79,9 @@ pub use liaison_tlog::{
 };
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
-pub use store::{AuditStore, MemoryStore, NewLine, Step, StoredLine, StoredLines, Transaction};
+pub use store::{
+    AcceptedParcel, AuditStore, MemoryStore, NewLine, Step, StoredLine, StoredLines, Transaction,
+};
 pub(crate) use transparency::sign_note as transparency_sign;
 pub use transparency::{
     EntryProof, TransparencyError, cosigner_verifier, entry_leaf_hash, note_verifier,
@@ -151,8 +153,9 @@ struct Chain {
     tree: transparency::LogTree,
 }
 
-/// A receipt to record: its entry, and the parcel it accepts if the parcel
-/// was not accepted before.
+/// A receipt to record: its entry, and the parcel it accepts (its id; the
+/// sender is the entry's counterparty) if that parcel was not accepted
+/// before.
 #[derive(Debug)]
 pub(crate) struct PendingReceipt {
     pub(crate) event: AuditEvent,
@@ -290,17 +293,17 @@ impl AuditLog {
         self.record(pending, None).map(|(entries, _)| entries)
     }
 
-    /// Whether the parcel `parcel` was accepted (by any writer of the
-    /// store) and is still within the replay window.
+    /// Whether the parcel `parcel` of `sender` was accepted (by any writer
+    /// of the store) and is still within the replay window.
     ///
     /// # Errors
     ///
     /// [`AuditError::Store`] when the store cannot be read.
-    pub fn is_accepted(&self, parcel: &Uuid) -> Result<bool, AuditError> {
+    pub fn is_accepted(&self, sender: &AgencyId, parcel: &Uuid) -> Result<bool, AuditError> {
         let mut chain = self.lock();
         let mut found = false;
         chain.store.transact(&mut |tx: &mut dyn Transaction| {
-            found = tx.is_accepted(parcel)?;
+            found = tx.is_accepted(sender, parcel)?;
             Ok(Vec::new())
         })?;
         Ok(found)
@@ -339,12 +342,25 @@ impl AuditLog {
             for PendingReceipt { mut event, accepts } in pending {
                 let mut accepted = None;
                 if let Some(parcel) = accepts {
-                    if in_batch.contains(&parcel) || tx.is_accepted(&parcel)? {
+                    // The parcel id names a parcel only with its sender,
+                    // which the entry records (and a reader of the log
+                    // takes from it).
+                    let sender = event
+                        .counterparty
+                        .clone()
+                        .ok_or_else(|| AuditError::Store {
+                            source: std::io::Error::new(
+                                std::io::ErrorKind::InvalidInput,
+                                "a receipt that accepts a parcel must name its sender",
+                            ),
+                        })?;
+                    let key = (sender, parcel);
+                    if in_batch.contains(&key) || tx.is_accepted(&key.0, &parcel)? {
                         event.outcome = AuditOutcome::Refused;
                         event.reasons = vec![REPLAYED.to_owned()];
                     } else {
-                        in_batch.insert(parcel);
-                        accepted = Some((parcel, event.at));
+                        accepted = Some(AcceptedParcel::new(key.0.clone(), parcel, event.at));
+                        in_batch.insert(key);
                     }
                 }
                 seq = seq.checked_add(1).ok_or(AuditError::Full)?;
@@ -357,7 +373,7 @@ impl AuditLog {
                     hash: entry.hash.clone(),
                     prev: entry.prev.clone(),
                     bytes,
-                    accepted,
+                    accepted: accepted.clone(),
                 });
                 made.push((entry, accepted.is_some()));
             }

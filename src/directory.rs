@@ -82,7 +82,10 @@ impl Directory {
     /// # Errors
     ///
     /// [`SetupError::CardAgency`] when the card's agency id is not of the
-    /// form `CCC-CODE`.
+    /// form `CCC-CODE`; [`SetupError::SharedKey`] when a card of another
+    /// agency has the same signing or encryption key (a key belongs to one
+    /// agency: a receiver could not tell which of the two signed a parcel,
+    /// and a sender would seal for both).
     pub fn add(&mut self, card: Card) -> Result<(), SetupError> {
         let agency: AgencyId =
             card.agency_id()
@@ -91,6 +94,27 @@ impl Directory {
                     agency: card.agency_id().to_owned(),
                     expected: e.expected().to_owned(),
                 })?;
+        for (other, cards) in self.cards.iter().filter(|(other, _)| **other != agency) {
+            for c in cards {
+                let key = if c.signing_key_id() == card.signing_key_id() {
+                    Some("signing")
+                } else if c.encryption_key_id() == card.encryption_key_id()
+                    || (c.post_quantum_key_id().is_some()
+                        && c.post_quantum_key_id() == card.post_quantum_key_id())
+                {
+                    Some("encryption")
+                } else {
+                    None
+                };
+                if let Some(key) = key {
+                    return Err(SetupError::SharedKey {
+                        agency: agency.to_string(),
+                        other: other.to_string(),
+                        key,
+                    });
+                }
+            }
+        }
         let cards = self.cards.entry(agency).or_default();
         if !cards.contains(&card) {
             cards.push(card);
@@ -209,6 +233,58 @@ mod tests {
         assert_eq!(
             d.by_signing_key(&old.signing_key_id()).map(|(a, _)| a),
             Some(&bpol)
+        );
+    }
+
+    #[test]
+    fn a_key_belongs_to_one_agency() {
+        let kmar = identity(
+            "NLD-KMAR",
+            datetime!(2026-01-01 0:00 UTC),
+            datetime!(2027-01-01 0:00 UTC),
+        );
+        let card = kmar.card().to_json();
+        assert!(card.contains("\"NLD-KMAR\""));
+        let copy = Card::from_json(&card.replace("\"NLD-KMAR\"", "\"AUT-BMI\"")).unwrap();
+        for (first, second) in [(kmar.card(), copy.clone()), (copy, kmar.card())] {
+            let mut d = Directory::new();
+            d.add(first).unwrap();
+            let err = d.add(second).unwrap_err();
+            assert!(
+                matches!(err, SetupError::SharedKey { key: "signing", .. }),
+                "{err}"
+            );
+            assert_eq!(d.partners().count(), 1);
+        }
+        // Another agency's card with the same encryption key alone: refused.
+        let other = identity(
+            "AUT-BMI",
+            datetime!(2026-01-01 0:00 UTC),
+            datetime!(2027-01-01 0:00 UTC),
+        );
+        let mut mixed: serde_json::Value = serde_json::from_str(&other.card().to_json()).unwrap();
+        let kmar_card: serde_json::Value = serde_json::from_str(&card).unwrap();
+        let mut replaced = 0;
+        for (name, value) in kmar_card.as_object().unwrap() {
+            if name.starts_with("x25519_") {
+                mixed[name] = value.clone();
+                replaced += 1;
+            }
+        }
+        assert_eq!(replaced, 2, "{card}");
+        let mixed = Card::from_json(&mixed.to_string()).unwrap();
+        let mut d = Directory::new();
+        d.add(kmar.card()).unwrap();
+        let err = d.add(mixed).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                SetupError::SharedKey {
+                    key: "encryption",
+                    ..
+                }
+            ),
+            "{err}"
         );
     }
 

@@ -59,6 +59,19 @@ pub enum SetupError {
         /// What was expected.
         expected: String,
     },
+    /// A card has the same key as a card of another agency in the
+    /// directory.
+    #[error(
+        "the card of `{agency}` has the same {key} key as a card of `{other}`: a key belongs to one agency, so one of the two cards is not genuine; find out which with both partners before adding either"
+    )]
+    SharedKey {
+        /// The agency of the card being added.
+        agency: String,
+        /// The agency whose card has the same key.
+        other: String,
+        /// Which key: `signing` or `encryption`.
+        key: &'static str,
+    },
     /// The agreements could not be loaded.
     #[error("agreements: {problem}")]
     Agreements {

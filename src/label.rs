@@ -128,6 +128,12 @@ impl LabelHead {
     }
 }
 
+/// Whether a parcel id is a random UUID (version 4, RFC 9562 variant), as
+/// a sender draws a fresh one for every parcel.
+pub(crate) fn is_v4(id: &Uuid) -> bool {
+    id.get_version_num() == 4 && id.get_variant() == uuid::Variant::RFC4122
+}
+
 /// The JSON string that `text` starts with, quotes included.
 fn json_string(text: &str) -> Option<&str> {
     let bytes = text.as_bytes();
@@ -209,6 +215,11 @@ impl Label {
         if label.kind != LABEL_TYPE || label.v != LABEL_VERSION {
             return Err(LabelError::Unsupported);
         }
+        if !is_v4(&label.parcel) {
+            return Err(LabelError::Shape(
+                "the parcel id is not a random UUID (version 4)".to_owned(),
+            ));
+        }
         // Canonical, and nothing the parse passed over: the bytes are
         // exactly what writing the parsed label gives.
         match label.to_bytes() {
@@ -226,7 +237,7 @@ mod tests {
         Label {
             kind: LABEL_TYPE.to_owned(),
             v: LABEL_VERSION,
-            parcel: Uuid::from_u128(1),
+            parcel: uuid::Builder::from_random_bytes([1; 16]).into_uuid(),
             from: "NLD-KMAR".parse().unwrap(),
             to: "DEU-BPOL".parse().unwrap(),
             sealed_at: "2026-11-26T08:00:00.000Z".parse().unwrap(),
@@ -261,6 +272,14 @@ mod tests {
         let extra = text.replacen('{', "{\"a\":1,", 1);
         assert!(matches!(
             Label::parse(extra.as_bytes()),
+            Err(LabelError::Shape(_))
+        ));
+        let v1 = text.replace(
+            &label().parcel.to_string(),
+            "01010101-0101-1101-8101-010101010101",
+        );
+        assert!(matches!(
+            Label::parse(v1.as_bytes()),
             Err(LabelError::Shape(_))
         ));
         let other = text.replace("liaison-parcel", "other");

@@ -347,10 +347,41 @@ impl Receipt {
         })
     }
 
-    /// Checks the receipt as its sender: signed by the receiver's `card`,
-    /// for the parcel `parcel` when given, its entry in the receiver's log
-    /// under the receiver's checkpoint, and that entry recording what the
-    /// receipt says.
+    /// Checks the receipt as the sender of `parcel`: as [`Receipt::check`]
+    /// does, and that the receipt is for the parcel `parcel` of `sender`. A
+    /// parcel id is the sender's choice, so another partner may send a
+    /// parcel with the same id: only the two together name a parcel, and a
+    /// sender checking a receipt for its own parcel must give both.
+    ///
+    /// # Errors
+    ///
+    /// [`ReceiptError`]; [`ReceiptError::Other`] when the receipt is for
+    /// another parcel, or for the same id from another sender (or from a
+    /// sender the receiver could not identify).
+    pub fn check_parcel(
+        &self,
+        card: &Card,
+        sender: &AgencyId,
+        parcel: Uuid,
+    ) -> Result<CheckedReceipt, ReceiptError> {
+        let checked = self.check(card, Some(parcel))?;
+        if checked.text.from.as_ref() != Some(sender) {
+            return Err(ReceiptError::Other {
+                found: match &checked.text.from {
+                    Some(from) => format!("sender `{from}`"),
+                    None => "no sender".to_owned(),
+                },
+                expected: format!("sender `{sender}`"),
+            });
+        }
+        Ok(checked)
+    }
+
+    /// Checks the receipt: signed by the receiver's `card`, for the parcel
+    /// id `parcel` when given, its entry in the receiver's log under the
+    /// receiver's checkpoint, and that entry recording what the receipt
+    /// says. It does not check who sent the parcel: a sender checks a
+    /// receipt for its own parcel with [`Receipt::check_parcel`].
     ///
     /// # Errors
     ///

@@ -811,7 +811,9 @@ fn an_expired_partner_key_is_refused() {
     let log = entries(&w.bpol);
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].outcome, AuditOutcome::Refused);
-    assert_eq!(log[0].counterparty, Some(id("NLD-KMAR")));
+    // Its signatures were not verified, so the entry names no sender: the
+    // key id in the envelope is a claim anyone can copy.
+    assert_eq!(log[0].counterparty, None);
 }
 
 #[test]
@@ -930,6 +932,166 @@ fn a_parcel_sealed_to_a_retired_key_after_its_window_is_refused() {
         .unwrap();
     let err = bpol.receive_at(&forged, now()).unwrap_err();
     assert!(matches!(err, ReceiveError::RetiredKey { .. }), "{err}");
+}
+
+const POLSG_BPOL: &str = r#"
+id = "test.pol-sg.deu-bpol"
+version = 1
+provider = "POL-SG"
+recipients = ["DEU-BPOL"]
+valid_from = 2026-01-01T00:00:00Z
+legal_basis = "Agreement between Poland and Germany on police cooperation, art. 7"
+purposes = ["border-control"]
+max_classification = "restricted"
+
+[[clause]]
+id = "persons"
+effect = "release"
+[clause.when]
+entity_kinds = ["person"]
+[clause.release]
+classes = ["identity"]
+"#;
+
+#[test]
+fn another_partners_parcel_with_the_same_id_is_another_parcel() {
+    let w = World::new();
+    // The KMar's parcel, whose id anyone on the way can read in its label.
+    let (kmar_parcel, _) = w.shared_and_opened(40);
+    // The Polish border guard's own parcel for the BPol, sealed again by
+    // it under that same id.
+    let polsg = Agency::builder(w.polsg_keys.identity())
+        .directory({
+            let mut d = Directory::new();
+            d.add(w.bpol_keys.card()).unwrap();
+            d
+        })
+        .agreements(PolicySet::new(vec![agreement(POLSG_BPOL)]))
+        .audit_log(audit::AuditLog::in_memory())
+        .build()
+        .unwrap();
+    let mut record = small_hit();
+    record.originator = id("POL-SG");
+    let own = polsg
+        .share_at(&record, &id("DEU-BPOL"), &border_control(), now())
+        .unwrap();
+    let when = now().to_offset_date_time();
+    let opened = open(
+        own.as_bytes(),
+        &w.bpol_keys.identity(),
+        &[w.polsg_keys.card()],
+        when,
+    )
+    .unwrap();
+    let label = String::from_utf8(opened.label)
+        .unwrap()
+        .replace(&own.id().to_string(), &kmar_parcel.id().to_string());
+    let squatting = Sealer::new(&w.polsg_keys.identity())
+        .recipient(&w.bpol_keys.card())
+        .label(label.as_bytes())
+        .at(when)
+        .seal(&opened.payload)
+        .unwrap();
+    let received = w.bpol.receive_at(&squatting, now()).unwrap();
+    assert_eq!(
+        (received.from.clone(), received.parcel),
+        (id("POL-SG"), kmar_parcel.id())
+    );
+    // The KMar's parcel is still its own, accepted once.
+    let received = w.bpol.receive_at(kmar_parcel.as_bytes(), now()).unwrap();
+    assert_eq!(received.from, id("NLD-KMAR"));
+    let err = w
+        .bpol
+        .receive_at(kmar_parcel.as_bytes(), now())
+        .unwrap_err();
+    assert!(matches!(err, ReceiveError::Replayed { .. }), "{err}");
+    let err = w.bpol.receive_at(&squatting, now()).unwrap_err();
+    assert!(matches!(err, ReceiveError::Replayed { .. }), "{err}");
+    // And after a restart, read back from the log.
+    let restarted = Agency::builder(w.bpol_keys.identity())
+        .directory({
+            let mut d = Directory::new();
+            d.add(w.kmar_keys.card()).unwrap();
+            d.add(w.polsg_keys.card()).unwrap();
+            d
+        })
+        .audit_file(w.log("DEU-BPOL"))
+        .build()
+        .unwrap();
+    for parcel in [kmar_parcel.as_bytes(), &squatting[..]] {
+        let err = restarted.receive_at(parcel, now()).unwrap_err();
+        assert!(matches!(err, ReceiveError::Replayed { .. }), "{err}");
+    }
+}
+
+#[test]
+fn a_parcel_for_several_recipients_or_for_an_unnamed_one_is_refused() {
+    let w = World::new();
+    let (_, opened) = w.shared_and_opened(41);
+    let kmar = w.kmar_keys.identity();
+    let sealer = || {
+        Sealer::new(&kmar)
+            .label(&opened.label)
+            .at(now().to_offset_date_time())
+    };
+    let both = sealer()
+        .recipient(&w.bpol_keys.card())
+        .recipient(&w.polsg_keys.card())
+        .seal(&opened.payload)
+        .unwrap();
+    let unnamed = sealer()
+        .recipient(&w.bpol_keys.card())
+        .anonymous(true)
+        .seal(&opened.payload)
+        .unwrap();
+    for (parcel, says) in [(both, "2 recipients"), (unnamed, "does not name")] {
+        let err = w.bpol.receive_at(&parcel, now()).unwrap_err();
+        assert!(matches!(err, ReceiveError::NotAParcel { .. }), "{err}");
+        assert!(err.to_string().contains(says), "{err}");
+    }
+    // Neither refusal names a sender: nothing was verified.
+    let log = entries(&w.bpol);
+    assert_eq!(log.len(), 2);
+    assert!(
+        log.iter()
+            .all(|e| e.counterparty.is_none() && e.parcel.is_none())
+    );
+}
+
+#[test]
+fn a_parcel_id_that_is_not_random_is_not_a_label() {
+    let w = World::new();
+    let (parcel, opened) = w.shared_and_opened(42);
+    let label = String::from_utf8(opened.label.clone()).unwrap();
+    for id in [
+        "00000000-0000-0000-0000-000000000000",
+        "6ba7b810-9dad-11d1-80b4-00c04fd430c8",
+    ] {
+        let edited = label.replace(&parcel.id().to_string(), id);
+        let err = w
+            .bpol
+            .receive_at(&w.sealed_by_kmar(edited.as_bytes(), &opened.payload), now())
+            .unwrap_err();
+        assert!(matches!(err, ReceiveError::BadLabel { .. }), "{err}");
+        assert!(err.to_string().contains("version 4"), "{err}");
+    }
+}
+
+#[test]
+fn a_refusal_before_the_signature_is_verified_names_no_sender() {
+    let w = World::new();
+    let parcel = w.hit_for_bpol(43).unwrap();
+    // The last byte is the final signature's.
+    let mut damaged = parcel.as_bytes().to_vec();
+    *damaged.last_mut().unwrap() ^= 1;
+    let err = w.bpol.receive_at(&damaged, now()).unwrap_err();
+    assert!(matches!(err, ReceiveError::CannotOpen), "{err}");
+    let log = entries(&w.bpol);
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].counterparty, None);
+    // The genuine parcel is accepted, and names its sender.
+    w.bpol.receive_at(parcel.as_bytes(), now()).unwrap();
+    assert_eq!(entries(&w.bpol)[1].counterparty, Some(id("NLD-KMAR")));
 }
 
 #[test]

@@ -171,7 +171,7 @@ fn a_full_disk_accepts_nothing_delivers_nothing_and_a_retry_works() {
     assert!(
         !agency
             .audit()
-            .is_accepted(&uuid::Uuid::nil())
+            .is_accepted(&"NLD-KMAR".parse().unwrap(), &uuid::Uuid::nil())
             .unwrap_or(false)
     );
 
@@ -230,7 +230,8 @@ fn a_crash_between_the_record_and_the_rename_keeps_the_record() {
     let staged: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&leftovers[0]).unwrap()).unwrap();
     let id: uuid::Uuid = staged["parcel"].as_str().unwrap().parse().unwrap();
-    assert!(rebuilt.audit().is_accepted(&id).unwrap());
+    let from: liaison::AgencyId = staged["from"].as_str().unwrap().parse().unwrap();
+    assert!(rebuilt.audit().is_accepted(&from, &id).unwrap());
 }
 
 #[test]

@@ -57,6 +57,23 @@ fn suite(location: &str) {
     assert!(!refusal.text.accepted);
     assert_eq!(refusal.text.reasons, vec!["replayed".to_owned()]);
 
+    // Checked by its sender for its parcel; for the same id from another
+    // sender, or another parcel: refused.
+    let kmar: liaison::AgencyId = "NLD-KMAR".parse().unwrap();
+    let polsg: liaison::AgencyId = "POL-SG".parse().unwrap();
+    receipt
+        .check_parcel(&bpol_card, &kmar, received.parcel)
+        .unwrap();
+    let err = receipt
+        .check_parcel(&bpol_card, &polsg, received.parcel)
+        .unwrap_err();
+    assert!(matches!(err, ReceiptError::Other { .. }), "{err}");
+    assert!(err.to_string().contains("sender `NLD-KMAR`"), "{err}");
+    let err = receipt
+        .check_parcel(&bpol_card, &kmar, uuid::Uuid::new_v4())
+        .unwrap_err();
+    assert!(matches!(err, ReceiptError::Other { .. }), "{err}");
+
     // A receipt for another parcel than the one asked about.
     let err = receipt
         .check(&bpol_card, Some(uuid::Uuid::new_v4()))

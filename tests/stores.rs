@@ -159,9 +159,9 @@ fn a_short_window_or_a_late_clock_on_one_instance_lets_no_replay_in_on_postgres(
 }
 
 #[test]
-fn the_postgres_store_is_append_only_and_ids_are_unique() {
+fn the_postgres_store_is_append_only_and_parcels_are_unique() {
     let Some(Backend::Postgres(url)) =
-        Backend::postgres("the_postgres_store_is_append_only_and_ids_are_unique")
+        Backend::postgres("the_postgres_store_is_append_only_and_parcels_are_unique")
     else {
         return;
     };
@@ -189,10 +189,13 @@ fn the_postgres_store_is_append_only_and_ids_are_unique() {
         .unwrap_err();
     let message = err.as_db_error().unwrap().message();
     assert!(message.contains("does not chain"), "{message}");
+    // A parcel (its sender and id) is accepted once; the same id from
+    // another sender is another parcel.
     let id = Uuid::new_v4().to_string();
-    let insert = "INSERT INTO liaison_replay (parcel, received_at) VALUES ($1::text::uuid, now())";
-    client.execute(insert, &[&id]).unwrap();
-    assert!(client.execute(insert, &[&id]).is_err());
+    let insert = "INSERT INTO liaison_replay (sender, parcel, received_at) VALUES ($1, $2::text::uuid, now())";
+    client.execute(insert, &[&"NLD-KMAR", &id]).unwrap();
+    assert!(client.execute(insert, &[&"NLD-KMAR", &id]).is_err());
+    client.execute(insert, &[&"POL-SG", &id]).unwrap();
     // The replay ids cannot be changed or removed either.
     for sql in [
         "UPDATE liaison_replay SET received_at = now()",

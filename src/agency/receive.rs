@@ -12,7 +12,7 @@ use crate::audit::{
 };
 use crate::delivery::{Delivery, NoDelivery};
 use crate::error::ReceiveError;
-use crate::label::{LABEL_TYPE, LABEL_VERSION, Label, LabelError, LabelHead, LabelRef};
+use crate::label::{LABEL_TYPE, LABEL_VERSION, Label, LabelError, LabelHead, LabelRef, is_v4};
 use crate::parcel::Received;
 
 /// How far in the future (by the receiver's clock) a parcel's sealing time
@@ -226,19 +226,32 @@ impl Agency {
                 key_id: inspection.sender_key_id.to_string(),
             })?;
         let cards = &self.directory.signing_cards(sender, at)[..];
-        event.counterparty = Some(sender.clone());
 
-        let anonymous = inspection.recipients.iter().any(|r| r.key_id.is_none());
-        let candidates: Vec<&OwnKey> =
-            self.keys
-                .iter()
-                .filter(|k| {
-                    anonymous
-                        || inspection.recipients.iter().any(|r| {
-                            r.key_id.is_some() && r.key_id == own_key_id(&k.card, &inspection)
-                        })
-                })
-                .collect();
+        // A parcel is sealed for its one recipient, named in its one
+        // stanza: a copy that a third agency could open, or that hides
+        // whom it is for, is not a release from one agency to another.
+        let recipient = match inspection.recipients.as_slice() {
+            [only] => only.key_id,
+            others => {
+                return Err(ReceiveError::NotAParcel {
+                    problem: format!(
+                        "sealed for {} recipients; a parcel is sealed for its one recipient",
+                        others.len()
+                    ),
+                });
+            }
+        };
+        let Some(recipient) = recipient else {
+            return Err(ReceiveError::NotAParcel {
+                problem: "its stanza does not name its recipient; a parcel names its one recipient"
+                    .to_owned(),
+            });
+        };
+        let candidates: Vec<&OwnKey> = self
+            .keys
+            .iter()
+            .filter(|k| own_key_id(&k.card, &inspection) == Some(recipient))
+            .collect();
         if candidates.is_empty() {
             return Err(ReceiveError::NotForUs {
                 agency: self.id.clone(),
@@ -262,6 +275,9 @@ impl Agency {
                 None => ReceiveError::CannotOpen,
             });
         };
+        // Only now is the sender proven: the envelope's signatures verify
+        // with one of its cards. Refusals before this name no sender.
+        event.counterparty = Some(sender.clone());
         if opened.history.len() != 1 {
             return Err(ReceiveError::NotAParcel {
                 problem: "the envelope was rewrapped after sealing; a record passed on must be shared again by its holder".to_owned(),
@@ -276,7 +292,7 @@ impl Agency {
         // members taken are its own, and that each other member matches.
         // When they differ, `label_problem` reads the whole label to say
         // what is wrong.
-        let Some(head) = LabelHead::find(&opened.label) else {
+        let Some(head) = LabelHead::find(&opened.label).filter(|h| is_v4(&h.parcel)) else {
             return Err(label_problem(&opened, sender, &self.id, None, event));
         };
         event.parcel = Some(head.parcel);

@@ -358,8 +358,8 @@ impl FileStore {
         self.offset = self.offset.saturating_add(buf.len() as u64);
         self.lines = self.lines.saturating_add(lines.len() as u64);
         for line in lines {
-            if let Some((parcel, at)) = line.accepted {
-                self.index.insert(parcel, at);
+            if let Some(accepted) = &line.accepted {
+                self.index.insert(accepted.clone());
             }
             self.head = Some(ChainHead {
                 seq: line.seq,

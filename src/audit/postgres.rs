@@ -5,9 +5,10 @@
 //! [`PostgresStore::connect`]. Each [`transact`](AuditStore::transact) is
 //! one database transaction: it takes `liaison_audit` in `SHARE ROW
 //! EXCLUSIVE` mode (writers take turns, readers go on), reads the last
-//! entry, checks parcel ids against `liaison_replay`, inserts the entries
-//! and the accepted ids, and commits. A parcel id is unique by the primary
-//! key of `liaison_replay`; the chain is checked by a trigger on insert,
+//! entry, checks parcels against `liaison_replay`, inserts the entries and
+//! the accepted parcels, and commits. A parcel (its sender and id) is
+//! accepted at most once by the primary key of `liaison_replay`; the chain
+//! is checked by a trigger on insert,
 //! and a trigger refuses every `UPDATE`, `DELETE` and `TRUNCATE` of
 //! `liaison_audit` and of `liaison_replay`.
 //!
@@ -20,7 +21,7 @@ use std::fmt;
 use std::io;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use liaison_record::Timestamp;
+use liaison_record::{AgencyId, Timestamp};
 use uuid::Uuid;
 
 use super::AuditError;
@@ -53,14 +54,14 @@ impl Statements {
                 .prepare("SELECT seq, hash FROM liaison_audit ORDER BY seq DESC LIMIT 1")
                 .map_err(db_error)?,
             accepted: client
-                .prepare("SELECT 1 FROM liaison_replay WHERE parcel = $1::text::uuid")
+                .prepare("SELECT 1 FROM liaison_replay WHERE sender = $1 AND parcel = $2::text::uuid")
                 .map_err(db_error)?,
             insert_entry: client
                 .prepare("INSERT INTO liaison_audit (seq, hash, prev, line) VALUES ($1, $2, $3, $4)")
                 .map_err(db_error)?,
             insert_id: client
                 .prepare(
-                    "INSERT INTO liaison_replay (parcel, received_at) VALUES ($1::text::uuid, $2::text::timestamptz)",
+                    "INSERT INTO liaison_replay (sender, parcel, received_at) VALUES ($1, $2::text::uuid, $3::text::timestamptz)",
                 )
                 .map_err(db_error)?,
         })
@@ -159,10 +160,13 @@ impl Transaction for PgTransaction<'_, '_> {
         self.head.as_ref()
     }
 
-    fn is_accepted(&mut self, parcel: &Uuid) -> Result<bool, AuditError> {
+    fn is_accepted(&mut self, sender: &AgencyId, parcel: &Uuid) -> Result<bool, AuditError> {
         let row = self
             .tx
-            .query_opt(self.accepted, &[&parcel.hyphenated().to_string()])
+            .query_opt(
+                self.accepted,
+                &[&sender.as_str(), &parcel.hyphenated().to_string()],
+            )
             .map_err(db_error)?;
         Ok(row.is_some())
     }
@@ -218,10 +222,14 @@ impl AuditStore for PostgresStore {
             })?;
             tx.execute(insert_entry, &[&seq, &line.hash, &line.prev, &text])
                 .map_err(db_error)?;
-            if let Some((parcel, at)) = &line.accepted {
+            if let Some(accepted) = &line.accepted {
                 tx.execute(
                     insert_id,
-                    &[&parcel.hyphenated().to_string(), &at.to_string()],
+                    &[
+                        &accepted.sender.as_str(),
+                        &accepted.parcel.hyphenated().to_string(),
+                        &accepted.at.to_string(),
+                    ],
                 )
                 .map_err(db_error)?;
             }

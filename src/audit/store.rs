@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io;
 
-use liaison_record::Timestamp;
+use liaison_record::{AgencyId, Timestamp};
 use uuid::Uuid;
 
 use super::AuditError;
@@ -37,9 +37,31 @@ pub struct NewLine {
     pub prev: String,
     /// The line, without a line feed.
     pub bytes: Vec<u8>,
-    /// For an accepted receipt: the parcel id and the time of receipt,
-    /// which the store must remember as accepted in the same durable step.
-    pub accepted: Option<(Uuid, Timestamp)>,
+    /// For an accepted receipt: the parcel, which the store must remember
+    /// as accepted in the same durable step.
+    pub accepted: Option<AcceptedParcel>,
+}
+
+/// A parcel accepted: its sender, its id and when it was received. A
+/// parcel id is the sender's choice, so it names a parcel only together
+/// with its sender: another partner's parcel with the same id is another
+/// parcel, and accepting it must not make the first a replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AcceptedParcel {
+    /// The sending agency (the receipt entry's counterparty).
+    pub sender: AgencyId,
+    /// The parcel id the sender chose.
+    pub parcel: Uuid,
+    /// When it was received.
+    pub at: Timestamp,
+}
+
+impl AcceptedParcel {
+    /// The accepted parcel `parcel` of `sender`, received at `at`.
+    pub fn new(sender: AgencyId, parcel: Uuid, at: Timestamp) -> Self {
+        Self { sender, parcel, at }
+    }
 }
 
 /// What a store offers the log inside one durable step, while it holds
@@ -50,12 +72,13 @@ pub trait Transaction {
     /// included; `None` while the store is empty.
     fn head(&self) -> Option<&ChainHead>;
 
-    /// Whether a parcel with this id was accepted (and not pruned).
+    /// Whether the parcel `parcel` of `sender` was accepted (and not
+    /// pruned).
     ///
     /// # Errors
     ///
     /// [`AuditError::Store`] when the store cannot be read.
-    fn is_accepted(&mut self, parcel: &Uuid) -> Result<bool, AuditError>;
+    fn is_accepted(&mut self, sender: &AgencyId, parcel: &Uuid) -> Result<bool, AuditError>;
 
     /// May forget the ids of parcels received before `before`: this
     /// process's replay window refuses those parcels by their age. A store
@@ -112,11 +135,12 @@ pub trait AuditStore: Send + fmt::Debug {
     }
 }
 
-/// The ids of accepted parcels and when each was received: what the file
-/// and memory stores keep in memory, read from the log's receipt entries.
+/// The accepted parcels (sender and id) and when each was received: what
+/// the file and memory stores keep in memory, read from the log's receipt
+/// entries.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ReplayIndex {
-    accepted: HashMap<Uuid, Timestamp>,
+    accepted: HashMap<(AgencyId, Uuid), Timestamp>,
     /// The last pruning time, so that pruning runs once a minute at most.
     pruned: Option<Timestamp>,
 }
@@ -126,21 +150,22 @@ impl ReplayIndex {
     pub(crate) fn ingest(&mut self, entry: &AuditEntry) {
         if entry.kind == EntryKind::Receipt
             && entry.outcome == AuditOutcome::Accepted
-            && let Some(parcel) = entry.parcel
+            && let (Some(parcel), Some(sender)) = (entry.parcel, &entry.counterparty)
         {
-            self.insert(parcel, entry.at);
+            self.insert(AcceptedParcel::new(sender.clone(), parcel, entry.at));
         }
     }
 
-    pub(crate) fn insert(&mut self, parcel: Uuid, at: Timestamp) {
-        let pruned = self.pruned.is_some_and(|p| at < p);
+    pub(crate) fn insert(&mut self, accepted: AcceptedParcel) {
+        let pruned = self.pruned.is_some_and(|p| accepted.at < p);
         if !pruned {
-            self.accepted.insert(parcel, at);
+            self.accepted
+                .insert((accepted.sender, accepted.parcel), accepted.at);
         }
     }
 
-    pub(crate) fn contains(&self, parcel: &Uuid) -> bool {
-        self.accepted.contains_key(parcel)
+    pub(crate) fn contains(&self, sender: &AgencyId, parcel: &Uuid) -> bool {
+        self.accepted.contains_key(&(sender.clone(), *parcel))
     }
 
     pub(crate) fn prune(&mut self, before: Timestamp) {
@@ -165,8 +190,8 @@ impl Transaction for IndexTransaction<'_> {
         self.head
     }
 
-    fn is_accepted(&mut self, parcel: &Uuid) -> Result<bool, AuditError> {
-        Ok(self.index.contains(parcel))
+    fn is_accepted(&mut self, sender: &AgencyId, parcel: &Uuid) -> Result<bool, AuditError> {
+        Ok(self.index.contains(sender, parcel))
     }
 
     fn prune(&mut self, before: Timestamp) -> Result<(), AuditError> {
@@ -234,8 +259,8 @@ impl AuditStore for MemoryStore {
         })?;
         check_no_line_feed(&lines)?;
         for line in lines {
-            if let Some((parcel, at)) = line.accepted {
-                self.index.insert(parcel, at);
+            if let Some(accepted) = line.accepted {
+                self.index.insert(accepted);
             }
             self.head = Some(ChainHead {
                 seq: line.seq,

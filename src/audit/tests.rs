@@ -417,19 +417,32 @@ fn two_writers_of_one_file_share_the_chain_and_the_replay_ids() {
     assert_eq!((first, second), (vec![true], vec![false]));
     assert_eq!(entries[0].outcome, AuditOutcome::Refused);
     assert_eq!(entries[0].reasons, vec![REPLAYED.to_owned()]);
-    assert!(a.is_accepted(&parcel).unwrap() && b.is_accepted(&parcel).unwrap());
-    assert_eq!(verify_file(&path).unwrap().entries, 12);
-    // A fresh open reads the accepted id back from the log.
+    let bpol: AgencyId = "DEU-BPOL".parse().unwrap();
+    assert!(a.is_accepted(&bpol, &parcel).unwrap() && b.is_accepted(&bpol, &parcel).unwrap());
+    // The same id from another sender is another parcel: accepted once,
+    // and the first sender's parcel stays accepted.
+    let polsg: AgencyId = "POL-SG".parse().unwrap();
+    assert!(!a.is_accepted(&polsg, &parcel).unwrap());
+    let other = |i| {
+        let mut r = receipt(i);
+        r.event.counterparty = Some(polsg.clone());
+        r
+    };
+    let (_, third) = b.record(vec![other(3), other(4)], None).unwrap();
+    assert_eq!(third, vec![true, false]);
+    assert!(a.is_accepted(&polsg, &parcel).unwrap() && a.is_accepted(&bpol, &parcel).unwrap());
+    assert_eq!(verify_file(&path).unwrap().entries, 14);
+    // A fresh open reads the accepted parcels back from the log.
     drop((a, b));
     let c = AuditLog::open(&path).unwrap();
-    assert!(c.is_accepted(&parcel).unwrap());
-    assert!(!c.is_accepted(&Uuid::from_u128(78)).unwrap());
+    assert!(c.is_accepted(&bpol, &parcel).unwrap() && c.is_accepted(&polsg, &parcel).unwrap());
+    assert!(!c.is_accepted(&bpol, &Uuid::from_u128(78)).unwrap());
     // Pruning forgets ids received before the given time.
     let later = liaison_record::Timestamp::from_offset_date_time(
         time::macros::datetime!(2027-01-01 0:00 UTC),
     );
     c.record(Vec::new(), Some(later)).unwrap();
-    assert!(!c.is_accepted(&parcel).unwrap());
+    assert!(!c.is_accepted(&bpol, &parcel).unwrap());
 }
 
 #[test]
@@ -670,7 +683,13 @@ fn a_receipt_whose_line_feed_was_cut_still_refuses_its_parcel() {
     // ... and the writer quarantines it, but never forgets the parcel.
     let log = AuditLog::open(&path).unwrap();
     assert_eq!(log.entries().unwrap()[0].kind, EntryKind::Recovery);
-    assert!(log.is_accepted(&parcel).unwrap());
+    let bpol: AgencyId = "DEU-BPOL".parse().unwrap();
+    assert!(log.is_accepted(&bpol, &parcel).unwrap());
     drop(log);
-    assert!(AuditLog::open(&path).unwrap().is_accepted(&parcel).unwrap());
+    assert!(
+        AuditLog::open(&path)
+            .unwrap()
+            .is_accepted(&bpol, &parcel)
+            .unwrap()
+    );
 }

@@ -85,10 +85,15 @@ pub(crate) enum TransparencyCommand {
         /// The card of the receiving agency.
         #[arg(long)]
         card: PathBuf,
-        /// The parcel the receipt must be for (without it, any receipt of
-        /// the card's agency holds: a sender should always give it).
-        #[arg(long)]
+        /// The parcel the receipt must be for, with `--from` (without it,
+        /// any receipt of the card's agency holds: a sender should always
+        /// give both).
+        #[arg(long, requires = "from")]
         parcel: Option<uuid::Uuid>,
+        /// The agency that sent the parcel, with `--parcel`: a parcel id is
+        /// its sender's choice, and names a parcel only with its sender.
+        #[arg(long, requires = "parcel")]
+        from: Option<liaison::AgencyId>,
         /// The receipt file (`-` for standard input).
         receipt: PathBuf,
     },
@@ -184,8 +189,9 @@ pub(crate) fn run(command: TransparencyCommand) -> Result<(), Failure> {
         TransparencyCommand::CheckReceipt {
             card,
             parcel,
+            from,
             receipt,
-        } => check_receipt(&load_card(&card)?, parcel, &receipt),
+        } => check_receipt(&load_card(&card)?, parcel.zip(from), &receipt),
         TransparencyCommand::Witness {
             identity,
             card,
@@ -294,17 +300,29 @@ fn held_checkpoint(card: &Card, since: &Path) -> Result<Note, Failure> {
     Ok(receipt.checkpoint)
 }
 
-fn check_receipt(card: &Card, parcel: Option<uuid::Uuid>, path: &Path) -> Result<(), Failure> {
+fn check_receipt(
+    card: &Card,
+    parcel: Option<(uuid::Uuid, liaison::AgencyId)>,
+    path: &Path,
+) -> Result<(), Failure> {
     use liaison::receipt::{Receipt, ReceiptError};
     let shown = describe(Some(path));
     let receipt = Receipt::from_json(&read_input(Some(path))?)
         .map_err(|e| Failure::unusable(format!("{shown}: {e}")))?;
-    let checked = receipt.check(card, parcel).map_err(|e| match e {
+    let checked = match &parcel {
+        Some((id, from)) => receipt.check_parcel(card, from, *id),
+        None => receipt.check(card, None),
+    };
+    let checked = checked.map_err(|e| match e {
         ReceiptError::Form(_) => Failure::unusable(format!("{shown}: {e}")),
         other => Failure::refused(format!("{shown}: {other}")),
     })?;
+    let from = match &checked.text.from {
+        Some(from) => format!(" from `{from}`"),
+        None => String::new(),
+    };
     let mut line = format!(
-        "{shown}: parcel `{}` {} by `{}` in entry {} of its log, under its checkpoint of size {}",
+        "{shown}: parcel `{}`{from} {} by `{}` in entry {} of its log, under its checkpoint of size {}",
         checked.text.parcel,
         if checked.text.accepted {
             "accepted"

@@ -610,23 +610,32 @@ fn finish_interrupted_receipts(
     };
     let mut finished = None;
     for leftover in liaison::files::leftovers(path).map_err(fail)? {
-        let parcel = std::fs::read(&leftover)
+        // A parcel is named by its sender and its id.
+        let staged = std::fs::read(&leftover)
             .ok()
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            .and_then(|v| v.get("parcel")?.as_str()?.parse::<uuid::Uuid>().ok());
-        let accepted = match parcel {
-            Some(id) => agency
-                .audit()
-                .is_accepted(&id)
-                .map_err(|e| Failure::unusable(e.to_string()))?,
-            None => false,
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+        let field = |name: &str| {
+            staged
+                .as_ref()
+                .and_then(|v| Some(v.get(name)?.as_str()?.to_owned()))
         };
-        let problem = match parcel {
-            Some(_) if accepted && path.exists() => Some(format!(
+        let from = field("from").and_then(|f| f.parse::<liaison::AgencyId>().ok());
+        let parcel = field("parcel").and_then(|p| p.parse::<uuid::Uuid>().ok());
+        let accepted = match (&from, parcel) {
+            (Some(from), Some(id)) => agency
+                .audit()
+                .is_accepted(from, &id)
+                .map_err(|e| Failure::unusable(e.to_string()))?,
+            _ => false,
+        };
+        let problem = match (&from, parcel) {
+            (Some(_), Some(_)) if accepted && path.exists() => Some(format!(
                 "`{}` exists, so it was not replaced; move this file elsewhere by hand",
                 path.display()
             )),
-            Some(id) if accepted => unusable_staged_record(agency, &leftover, id)?,
+            (Some(from), Some(id)) if accepted => {
+                unusable_staged_record(agency, &leftover, from, id)?
+            }
             _ => None,
         };
         if let Some(problem) = problem {
@@ -661,13 +670,14 @@ fn finish_interrupted_receipts(
 }
 
 /// Why the staged record `staged` cannot be put in place as the receipt of
-/// `parcel`, or `None` when it can: it must be a regular file (not a link),
+/// `parcel` of `from`, or `None` when it can: it must be a regular file (not a link),
 /// owned by this process's user, mode 0600 (as this command stages it), and
 /// hold a received record whose record is valid and whose digest is the one
-/// of the accepted receipt of `parcel` in the audit log.
+/// of the accepted receipt of that parcel in the audit log.
 fn unusable_staged_record(
     agency: &Agency,
     staged: &Path,
+    from: &liaison::AgencyId,
     parcel: uuid::Uuid,
 ) -> Result<Option<String>, Failure> {
     let mut file = match liaison::files::open_own_regular_file(staged) {
@@ -708,6 +718,7 @@ fn unusable_staged_record(
         e.kind == liaison::audit::EntryKind::Receipt
             && e.outcome == liaison::audit::AuditOutcome::Accepted
             && e.parcel == Some(parcel)
+            && e.counterparty.as_ref() == Some(from)
     });
     match receipt {
         Some(entry) if entry.record_digest.as_deref() == Some(digest.as_str()) => Ok(None),

@@ -195,17 +195,53 @@ fn a_receipt_is_written_and_checked_by_the_sender() {
         "{}",
         stdout(&out)
     );
-    // Checked for another parcel, or with the sender's own card: refused.
+    // Checked by its sender for its parcel: holds, and names the sender.
+    let receipt: serde_json::Value =
+        serde_json::from_slice(&fs::read(setup.path("receipt.json")).unwrap()).unwrap();
+    let entry: serde_json::Value =
+        serde_json::from_str(receipt["entry"].as_str().unwrap()).unwrap();
+    let parcel = entry["parcel"].as_str().unwrap();
+    let check = |parcel: &str, from: &str| {
+        liaison(&[
+            "audit",
+            "check-receipt",
+            "--card",
+            s(&card),
+            "--parcel",
+            parcel,
+            "--from",
+            from,
+            s(&setup.path("receipt.json")),
+        ])
+    };
+    let out = check(parcel, "NLD-KMAR");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("from `NLD-KMAR` accepted"),
+        "{}",
+        stdout(&out)
+    );
+    // For another parcel, for the same id from another sender, without
+    // the sender, or with the sender's own card: refused.
+    let out = check("6398cd7d-0000-4000-8000-000000000000", "NLD-KMAR");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let out = check(parcel, "POL-SG");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("sender `NLD-KMAR`"),
+        "{}",
+        stderr(&out)
+    );
     let out = liaison(&[
         "audit",
         "check-receipt",
         "--card",
         s(&card),
         "--parcel",
-        "6398cd7d-0000-4000-8000-000000000000",
+        parcel,
         s(&setup.path("receipt.json")),
     ]);
-    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
     let out = liaison(&[
         "audit",
         "check-receipt",
