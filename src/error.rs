@@ -323,6 +323,7 @@ impl ReceiveError {
             Self::BadLabel { .. } => "bad-label",
             Self::InvalidRecord { .. } => "invalid-record",
             Self::LabelMismatch { .. } => "label-mismatch",
+            Self::NotCanonical => "record-not-canonical",
             Self::Replayed { .. } => crate::audit::REPLAYED,
             Self::TooOld { .. } => "too-old",
             Self::Output { .. } => "output-not-written",
@@ -498,6 +499,13 @@ pub enum ReceiveError {
         /// The JSON pointer of each problem (what the audit log records).
         pointers: Vec<String>,
     },
+    /// The payload is the record the label names, but not written in the
+    /// record's canonical form (`docs/record.md`), so its digest is not the
+    /// record's digest.
+    #[error(
+        "the record inside the parcel is not written in the record's canonical form (RFC 8785 of the record as this library writes it: see docs/record.md, canonical form), so the digest the label and both audit logs name is not the record's digest; ask the sender to share the record again with a library that writes that form"
+    )]
+    NotCanonical,
     /// The label does not match the record inside: it was made for another
     /// record or another release.
     #[error(

@@ -640,7 +640,12 @@ fn a_payload_not_in_canonical_form_is_refused() {
     assert_ne!(label.as_bytes(), opened.label.as_slice());
     let resealed = w.sealed_by_kmar(label.as_bytes(), &payload);
     let err = w.bpol.receive_at(&resealed, now()).unwrap_err();
-    assert_label_mismatch(&err, "record digest");
+    assert!(matches!(err, ReceiveError::NotCanonical), "{err}");
+    assert!(err.to_string().contains("canonical form"), "{err}");
+    assert_eq!(
+        entries(&w.bpol).last().unwrap().reasons,
+        vec!["record-not-canonical".to_owned()]
+    );
     // The original is still accepted.
     w.bpol.receive_at(parcel.as_bytes(), now()).unwrap();
 }

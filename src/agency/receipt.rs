@@ -57,12 +57,14 @@ impl Agency {
         at: Timestamp,
     ) -> Result<Receipt, ReceiptError> {
         let not_made = |e: &dyn std::fmt::Display| ReceiptError::NotMade(e.to_string());
-        let parcel = entry
-            .parcel
-            .ok_or_else(|| not_made(&"the parcel's id could not be read"))?;
-        let identity = self
-            .signing_identity(at)
-            .ok_or_else(|| not_made(&"no identity of this agency is valid now"))?;
+        let parcel = entry.parcel.ok_or_else(|| {
+            not_made(&"the receipt entry names no parcel: the envelope did not open, or its label is not a parcel label, so no parcel id was established")
+        })?;
+        let identity = self.signing_identity(at).ok_or_else(|| {
+            not_made(&format_args!(
+                "no identity of this agency is valid at the time of receipt, {at}"
+            ))
+        })?;
         let accepted = entry.outcome == AuditOutcome::Accepted;
         let obligations = match received {
             Some(r) if accepted => {

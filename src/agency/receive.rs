@@ -358,7 +358,7 @@ impl Agency {
             return Err(mismatch("sender"));
         }
         if record.canonical_json() != opened.payload {
-            return Err(mismatch("record digest"));
+            return Err(ReceiveError::NotCanonical);
         }
         if &release.from != sender || release.to != self.id {
             return Err(mismatch("provenance"));
@@ -531,8 +531,11 @@ fn label_problem(
     if label.version != record.version {
         return mismatch("record version");
     }
-    if label.digest != sha256(&opened.payload) || record.canonical_json() != opened.payload {
+    if label.digest != sha256(&opened.payload) {
         return mismatch("record digest");
+    }
+    if record.canonical_json() != opened.payload {
+        return ReceiveError::NotCanonical;
     }
     if label.marking != record.marking {
         return mismatch("marking");
@@ -556,7 +559,7 @@ fn bad_label(e: LabelError) -> ReceiveError {
     ReceiveError::BadLabel {
         problem: match e {
             LabelError::Shape(detail) => detail,
-            LabelError::NotCanonical => "not in canonical form (RFC 8785)".to_owned(),
+            LabelError::NotCanonical => "not in the label's canonical form (RFC 8785 of the label with each member written as docs/exchange.md gives it)".to_owned(),
             LabelError::Unsupported => "another label type or version".to_owned(),
         },
     }

@@ -22,7 +22,7 @@
 //! the file back to its last complete line; if even that fails it refuses
 //! further appends until the file is opened again.
 //!
-//! The ids of accepted parcels are read from the log's own receipt
+//! The accepted parcels (sender and id) are read from the log's own receipt
 //! entries: the entry that accepts a parcel is the record that it was
 //! accepted, written in the same `write` and `fsync`.
 

@@ -38,6 +38,12 @@ enum RecordCommand {
     Canonical {
         /// The document (`-` for standard input).
         file: PathBuf,
+        /// Read the document as a record (validated) and print the
+        /// record's canonical form: RFC 8785 of the record as this library
+        /// writes it (timestamps, defaults and empty lists in one spelling),
+        /// the bytes a parcel carries.
+        #[arg(long)]
+        record: bool,
         /// Write to this file instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
@@ -47,6 +53,11 @@ enum RecordCommand {
     Digest {
         /// The document (`-` for standard input).
         file: PathBuf,
+        /// Read the document as a record (validated) and print the
+        /// record's digest: of the record's canonical form (see `canonical
+        /// --record`), the digest a parcel's label and the audit logs name.
+        #[arg(long)]
+        record: bool,
     },
     /// Read an ICAO 9303 machine-readable zone (TD1, TD2, TD3, MRV-A,
     /// MRV-B) and print it, the travel document and its holder as JSON.
@@ -64,8 +75,12 @@ pub(crate) fn run(args: RecordArgs) -> Result<(), Failure> {
     match args.command {
         RecordCommand::Validate { files } => validate(&files),
         RecordCommand::Schema { output } => schema(output.as_deref()),
-        RecordCommand::Canonical { file, output } => canonical(&file, output.as_deref()),
-        RecordCommand::Digest { file } => digest(&file),
+        RecordCommand::Canonical {
+            file,
+            record,
+            output,
+        } => canonical(&file, record, output.as_deref()),
+        RecordCommand::Digest { file, record } => digest(&file, record),
         RecordCommand::Mrz { file, output } => read_mrz(file.as_deref(), output.as_deref()),
     }
 }
@@ -118,19 +133,26 @@ fn schema(output: Option<&Path>) -> Result<(), Failure> {
     write_output(output, &json)
 }
 
-/// The canonical form of the document at `path`.
-fn canonical_of(path: &Path) -> Result<Vec<u8>, Failure> {
+/// The canonical form of the document at `path`: of the record it holds
+/// when `record`, else of the JSON as it is.
+fn canonical_of(path: &Path, record: bool) -> Result<Vec<u8>, Failure> {
     let bytes = read_input(Some(path))?;
-    canonicalize(&bytes).map_err(|e| Failure::unusable(format!("{}: {e}", describe(Some(path)))))
+    let shown = describe(Some(path));
+    if record {
+        let record = Record::from_json(&bytes)
+            .map_err(|e| Failure::unusable(format!("{shown}: not a valid record: {e}")))?;
+        return Ok(record.canonical_json());
+    }
+    canonicalize(&bytes).map_err(|e| Failure::unusable(format!("{shown}: {e}")))
 }
 
-fn canonical(path: &Path, output: Option<&Path>) -> Result<(), Failure> {
-    let canonical = canonical_of(path)?;
+fn canonical(path: &Path, record: bool, output: Option<&Path>) -> Result<(), Failure> {
+    let canonical = canonical_of(path, record)?;
     write_output(output, &canonical)
 }
 
-fn digest(path: &Path) -> Result<(), Failure> {
-    let canonical = canonical_of(path)?;
+fn digest(path: &Path, record: bool) -> Result<(), Failure> {
+    let canonical = canonical_of(path, record)?;
     write_output(None, format!("{}\n", sha256(&canonical)).as_bytes())
 }
 

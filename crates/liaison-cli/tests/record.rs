@@ -110,6 +110,34 @@ fn digest_is_the_sha256_of_the_canonical_form() {
 }
 
 #[test]
+fn a_records_digest_is_of_the_records_canonical_form() {
+    // A record spelled otherwise than this library writes it: a timestamp
+    // without its fraction, `revoked` at its default, an empty list.
+    let record = r#"{"schema_version":"1.0","id":"6513270e-269e-4d37-b2a7-4de452e6b438",
+      "version":1,"revoked":false,"originator":"NLD-KMAR",
+      "created":"2026-11-20T06:41:12Z","modified":"2026-11-20T06:41:12.000Z",
+      "marking":{"classification":"restricted","tlp":"amber"},"relationships":[]}"#;
+    let written = r#"{"created":"2026-11-20T06:41:12.000Z","id":"6513270e-269e-4d37-b2a7-4de452e6b438","marking":{"classification":"restricted","tlp":"amber"},"modified":"2026-11-20T06:41:12.000Z","originator":"NLD-KMAR","schema_version":"1.0","version":1}"#;
+    let out = liaison_with_stdin(&["record", "canonical", "--record", "-"], record);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), written);
+    let out = liaison_with_stdin(&["record", "digest", "--record", "-"], record);
+    let expected = liaison_record::sha256(written.as_bytes()).to_string();
+    assert_eq!(text(&out.stdout), format!("{expected}\n"));
+    // As JSON alone, the same document keeps its own spelling.
+    let out = liaison_with_stdin(&["record", "digest", "-"], record);
+    assert_ne!(text(&out.stdout), format!("{expected}\n"));
+    // Not a valid record: a usage error that says why.
+    let out = liaison_with_stdin(&["record", "digest", "--record", "-"], r#"{"id":1}"#);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not a valid record"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn the_icao_specimens_parse() {
     let blocks = specimens();
     assert_eq!(blocks.len(), 2);
