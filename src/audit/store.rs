@@ -140,7 +140,9 @@ pub trait AuditStore: Send + fmt::Debug {
 /// entries.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ReplayIndex {
-    accepted: HashMap<(AgencyId, Uuid), Timestamp>,
+    /// By parcel id, each sender that used it and when its parcel was
+    /// received (almost always one), so that a look-up copies nothing.
+    accepted: HashMap<Uuid, Vec<(AgencyId, Timestamp)>>,
     /// The last pruning time, so that pruning runs once a minute at most.
     pruned: Option<Timestamp>,
 }
@@ -159,13 +161,18 @@ impl ReplayIndex {
     pub(crate) fn insert(&mut self, accepted: AcceptedParcel) {
         let pruned = self.pruned.is_some_and(|p| accepted.at < p);
         if !pruned {
-            self.accepted
-                .insert((accepted.sender, accepted.parcel), accepted.at);
+            let senders = self.accepted.entry(accepted.parcel).or_default();
+            match senders.iter_mut().find(|(s, _)| *s == accepted.sender) {
+                Some((_, at)) => *at = accepted.at,
+                None => senders.push((accepted.sender, accepted.at)),
+            }
         }
     }
 
     pub(crate) fn contains(&self, sender: &AgencyId, parcel: &Uuid) -> bool {
-        self.accepted.contains_key(&(sender.clone(), *parcel))
+        self.accepted
+            .get(parcel)
+            .is_some_and(|senders| senders.iter().any(|(s, _)| s == sender))
     }
 
     pub(crate) fn prune(&mut self, before: Timestamp) {
@@ -173,7 +180,10 @@ impl ReplayIndex {
             before.to_offset_date_time() - p.to_offset_date_time() >= time::Duration::MINUTE
         });
         if due {
-            self.accepted.retain(|_, at| *at >= before);
+            self.accepted.retain(|_, senders| {
+                senders.retain(|(_, at)| *at >= before);
+                !senders.is_empty()
+            });
             self.pruned = Some(before);
         }
     }
