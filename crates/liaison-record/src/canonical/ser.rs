@@ -44,19 +44,60 @@ impl ser::Error for Unsupported {
 /// 2^53: every integer up to this magnitude is exactly a double.
 const SAFE_INTEGER: u64 = 1 << 53;
 
+/// The working buffers of a write, kept by each thread between writes so
+/// that a write allocates only its output.
+#[derive(Default)]
+struct Room {
+    members: Vec<Member>,
+    scratch: Vec<u8>,
+    text: String,
+}
+
+/// Buffers larger than this are not kept for the next write.
+const KEPT_ROOM: usize = 64 * 1024;
+
+thread_local! {
+    static ROOM: std::cell::Cell<Room> = std::cell::Cell::new(Room::default());
+}
+
 /// Serializes `value` as RFC 8785 canonical JSON.
 pub(crate) fn to_canonical_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Unsupported> {
+    // Taken, not borrowed: a write inside a write (a `Serialize` that
+    // writes canonical JSON itself) finds the room empty and uses its own.
+    let mut room = ROOM.with(std::cell::Cell::take);
+    room.members.clear();
+    room.scratch.clear();
+    room.text.clear();
     let mut state = State {
         out: Vec::with_capacity(4096),
-        members: Vec::with_capacity(64),
-        scratch: Vec::new(),
-        text: String::new(),
+        members: room.members,
+        scratch: room.scratch,
+        text: room.text,
     };
-    value.serialize(Writer {
+    let written = value.serialize(Writer {
         st: &mut state,
         depth: 0,
-    })?;
-    Ok(state.out)
+    });
+    let State {
+        out,
+        members,
+        scratch,
+        text,
+    } = state;
+    if scratch.capacity() <= KEPT_ROOM
+        && members.capacity() * std::mem::size_of::<Member>() <= KEPT_ROOM
+        && text.capacity() <= KEPT_ROOM
+    {
+        ROOM.with(|r| {
+            r.set(Room {
+                members,
+                scratch,
+                text,
+            });
+        });
+    }
+    written?;
+    Ok(out)
 }
 
 /// One member of an object being written: where its name's characters
