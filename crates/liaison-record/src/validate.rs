@@ -34,7 +34,14 @@ impl Record {
     /// that are not under a namespaced extension, and the semantic checks of
     /// [`Record::validate`].
     pub fn from_json(bytes: &[u8]) -> Result<Record, RecordErrors> {
-        match serde_json::from_slice::<Record>(bytes) {
+        // The whole document is checked as UTF-8 once, so that the parser
+        // need not check each string again; input that is not UTF-8 goes
+        // to the slow path, which says where.
+        let parsed = match std::str::from_utf8(bytes) {
+            Ok(text) => serde_json::from_str::<Record>(text),
+            Err(_) => serde_json::from_slice::<Record>(bytes),
+        };
+        match parsed {
             Ok(record) => record.validate().map(|()| record),
             Err(e) => Err(RecordErrors::new(slow_path(bytes, &e))),
         }
@@ -74,7 +81,11 @@ impl Record {
 /// Every problem found in every record, the pointers starting with the
 /// record's index in the array (`/3/entities/0/id`).
 pub fn records_from_json(bytes: &[u8]) -> Result<Vec<Record>, RecordErrors> {
-    match serde_json::from_slice::<Vec<Record>>(bytes) {
+    let parsed = match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str::<Vec<Record>>(text),
+        Err(_) => serde_json::from_slice::<Vec<Record>>(bytes),
+    };
+    match parsed {
         Ok(records) => {
             let mut problems = Vec::new();
             for (i, r) in records.iter().enumerate() {
