@@ -291,6 +291,8 @@ impl AgencyBuilder {
                 found: other.agency_id().to_owned(),
             });
         }
+        let own: Vec<Card> = self.identities.iter().map(Identity::card).collect();
+        self.directory.check_against_own(&id, &own)?;
         let audit = match self.audit.ok_or(SetupError::NoAuditLog)? {
             AuditChoice::File(path) => {
                 AuditLog::open(path).map_err(|source| SetupError::Audit { source })?

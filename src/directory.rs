@@ -96,17 +96,7 @@ impl Directory {
                 })?;
         for (other, cards) in self.cards.iter().filter(|(other, _)| **other != agency) {
             for c in cards {
-                let key = if c.signing_key_id() == card.signing_key_id() {
-                    Some("signing")
-                } else if c.encryption_key_id() == card.encryption_key_id()
-                    || (c.post_quantum_key_id().is_some()
-                        && c.post_quantum_key_id() == card.post_quantum_key_id())
-                {
-                    Some("encryption")
-                } else {
-                    None
-                };
-                if let Some(key) = key {
+                if let Some(key) = shared_key(c, &card) {
                     return Err(SetupError::SharedKey {
                         agency: agency.to_string(),
                         other: other.to_string(),
@@ -172,6 +162,36 @@ impl Directory {
         kept.into_iter().cloned().collect()
     }
 
+    /// Refuses a directory holding a card of another agency with one of
+    /// this agency's own keys (`own`, the cards of the identities of
+    /// `us`): that partner would be sealed for, and trusted as, this
+    /// agency itself.
+    pub(crate) fn check_against_own(&self, us: &AgencyId, own: &[Card]) -> Result<(), SetupError> {
+        for (partner, cards) in self.cards.iter().filter(|(partner, _)| *partner != us) {
+            for card in cards {
+                if let Some((mine, key)) = own
+                    .iter()
+                    .find_map(|mine| shared_key(mine, card).map(|key| (mine, key)))
+                {
+                    return Err(SetupError::SharedKey {
+                        agency: partner.to_string(),
+                        other: mine.agency_id().to_owned(),
+                        key,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The partner whose card has the signing key id `key_id` (a key
+    /// belongs to one agency in a directory: see [`Directory::add`]). It
+    /// names the agency a parcel signed with that key claims to be from;
+    /// only opening the parcel proves it.
+    pub fn partner_with_signing_key(&self, key_id: &KeyId) -> Option<&AgencyId> {
+        self.by_signing_key(key_id).map(|(agency, _)| agency)
+    }
+
     /// The partner whose card has the signing key id `key_id`, with all of
     /// that partner's cards.
     pub(crate) fn by_signing_key(&self, key_id: &KeyId) -> Option<(&AgencyId, &[Card])> {
@@ -189,6 +209,26 @@ impl Directory {
             .values()
             .flatten()
             .find(|c| &c.signing_key_id() == key_id)
+    }
+}
+
+/// Which key two cards share, if any: `signing` (Ed25519 or ML-DSA-65) or
+/// `encryption` (X25519 or X-Wing).
+fn shared_key(a: &Card, b: &Card) -> Option<&'static str> {
+    let both = |x: Option<KeyId>, y: Option<KeyId>| x.is_some() && x == y;
+    if a.signing_key_id() == b.signing_key_id()
+        || both(
+            a.post_quantum_signing_key_id(),
+            b.post_quantum_signing_key_id(),
+        )
+    {
+        Some("signing")
+    } else if a.encryption_key_id() == b.encryption_key_id()
+        || both(a.post_quantum_key_id(), b.post_quantum_key_id())
+    {
+        Some("encryption")
+    } else {
+        None
     }
 }
 
@@ -286,6 +326,36 @@ mod tests {
             ),
             "{err}"
         );
+        // Post-quantum cards: the same ML-DSA-65 key alone, or the same
+        // X-Wing key alone.
+        let when = (
+            datetime!(2026-01-01 0:00 UTC),
+            datetime!(2027-01-01 0:00 UTC),
+        );
+        let kmar = Identity::generate_post_quantum("NLD-KMAR", when.0, when.1).unwrap();
+        let other = Identity::generate_post_quantum("AUT-BMI", when.0, when.1).unwrap();
+        let kmar_card: serde_json::Value = serde_json::from_str(&kmar.card().to_json()).unwrap();
+        for (prefix, key) in [("mldsa65_", "signing"), ("xwing_", "encryption")] {
+            let mut mixed: serde_json::Value =
+                serde_json::from_str(&other.card().to_json()).unwrap();
+            let mut replaced = 0;
+            for (name, value) in kmar_card.as_object().unwrap() {
+                if name.starts_with(prefix) {
+                    mixed[name] = value.clone();
+                    replaced += 1;
+                }
+            }
+            assert_eq!(replaced, 2, "{prefix}: {kmar_card}");
+            let mut d = Directory::new();
+            d.add(kmar.card()).unwrap();
+            let err = d
+                .add(Card::from_json(&mixed.to_string()).unwrap())
+                .unwrap_err();
+            assert!(
+                matches!(err, SetupError::SharedKey { key: k, .. } if k == key),
+                "{prefix}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -646,6 +646,11 @@ fn a_payload_not_in_canonical_form_is_refused() {
         entries(&w.bpol).last().unwrap().reasons,
         vec!["record-not-canonical".to_owned()]
     );
+    // The same payload under the genuine label, which names the record's
+    // digest: the payload is what is wrong, and is named so.
+    let resealed = w.sealed_by_kmar(&opened.label, &payload);
+    let err = w.bpol.receive_at(&resealed, now()).unwrap_err();
+    assert!(matches!(err, ReceiveError::NotCanonical), "{err}");
     // The original is still accepted.
     w.bpol.receive_at(parcel.as_bytes(), now()).unwrap();
 }
@@ -1027,6 +1032,32 @@ fn another_partners_parcel_with_the_same_id_is_another_parcel() {
         let err = restarted.receive_at(parcel, now()).unwrap_err();
         assert!(matches!(err, ReceiveError::Replayed { .. }), "{err}");
     }
+}
+
+#[test]
+fn a_partner_card_with_this_agencys_own_keys_is_refused() {
+    let bpol = Keys::year("DEU-BPOL");
+    let card = bpol.card().to_json();
+    let posing = liaison::Card::from_json(&card.replace("\"DEU-BPOL\"", "\"FRA-PN\"")).unwrap();
+    let mut d = Directory::new();
+    d.add(posing).unwrap();
+    let err = Agency::builder(bpol.identity())
+        .directory(d)
+        .audit_log(audit::AuditLog::in_memory())
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&err, liaison::SetupError::SharedKey { agency, other, .. } if agency == "FRA-PN" && other == "DEU-BPOL"),
+        "{err}"
+    );
+    // Its own card in its own directory is no partner's, and is kept.
+    let mut d = Directory::new();
+    d.add(bpol.card()).unwrap();
+    Agency::builder(bpol.identity())
+        .directory(d)
+        .audit_log(audit::AuditLog::in_memory())
+        .build()
+        .unwrap();
 }
 
 #[test]

@@ -531,10 +531,13 @@ fn label_problem(
     if label.version != record.version {
         return mismatch("record version");
     }
-    if label.digest != sha256(&opened.payload) {
+    // A label that names the record's digest over a payload spelled
+    // otherwise: the payload is at fault, not the label.
+    let canonical = record.canonical_json();
+    if label.digest != sha256(&opened.payload) && label.digest != sha256(&canonical) {
         return mismatch("record digest");
     }
-    if record.canonical_json() != opened.payload {
+    if canonical != opened.payload {
         return ReceiveError::NotCanonical;
     }
     if label.marking != record.marking {

@@ -531,13 +531,20 @@ fn receive(args: ReceiveArgs) -> Result<(), Failure> {
     let at = args.at.unwrap_or_else(Timestamp::now);
     let result = match output {
         Some(path) => {
-            if let Some(finished) = finish_interrupted_receipts(&agency, path)? {
-                if parcel_ids_in(&bytes).any(|id| id == finished) {
+            if let Some((from, finished)) = finish_interrupted_receipts(&agency, path)? {
+                // A parcel is its sender's and its id together: the same id
+                // from another partner is another parcel.
+                let claimed = liaison_envelope::inspect(&bytes).ok().and_then(|i| {
+                    agency
+                        .directory()
+                        .partner_with_signing_key(&i.sender_key_id)
+                });
+                if claimed == Some(&from) && parcel_ids_in(&bytes).any(|id| id == finished) {
                     // The operator's retry of that very parcel: done.
                     return Ok(());
                 }
                 return Err(Failure::unusable(format!(
-                    "`{}` now holds the record of the interrupted receipt of parcel `{finished}`, so this parcel was not received (nothing is recorded for it): give another -o path",
+                    "`{}` now holds the record of the interrupted receipt of parcel `{finished}` from `{from}`, so this parcel was not received (nothing is recorded for it): give another -o path",
                     path.display()
                 )));
             }
@@ -596,12 +603,12 @@ fn write_receipt(
 /// a check is left where it is and named on standard error; any other
 /// temporary file of `path` is removed.
 ///
-/// Returns the parcel whose record was put in place, if one was: the
+/// Returns the parcel (its sender and id) whose record was put in place, if one was: the
 /// destination then holds it, and the caller must not write over it.
 fn finish_interrupted_receipts(
     agency: &Agency,
     path: &Path,
-) -> Result<Option<uuid::Uuid>, Failure> {
+) -> Result<Option<(liaison::AgencyId, uuid::Uuid)>, Failure> {
     let fail = |e: io::Error| {
         Failure::unusable(format!(
             "cannot finish an interrupted receipt beside `{}`: {e}",
@@ -652,11 +659,12 @@ fn finish_interrupted_receipts(
                 Err(e) => return Err(fail(e)),
             }
             eprintln!(
-                "note: an interrupted receipt of parcel `{}` was finished: its record is now in `{}`",
+                "note: an interrupted receipt of parcel `{}` from `{}` was finished: its record is now in `{}`",
                 parcel.map(|p| p.to_string()).unwrap_or_default(),
+                from.as_ref().map(|f| f.to_string()).unwrap_or_default(),
                 path.display()
             );
-            finished = finished.or(parcel);
+            finished = finished.or(from.zip(parcel));
         } else {
             match std::fs::remove_file(&leftover) {
                 Ok(()) => {}

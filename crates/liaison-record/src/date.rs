@@ -94,6 +94,14 @@ impl FromStr for Timestamp {
         if !s.ends_with('Z') || s.as_bytes().get(10) != Some(&b'T') {
             return Err(ParseError::new(s, expected));
         }
+        // A leap second (`23:59:60`) would be read as the last instant of
+        // the second before it and written back so: the data would change.
+        if s.get(17..19) == Some("60") {
+            return Err(ParseError::new(
+                s,
+                "a timestamp without a leap second (seconds 00 to 59): write `23:59:59.999Z` or the next day's `00:00:00.000Z`",
+            ));
+        }
         OffsetDateTime::parse(s, &Rfc3339)
             .map(Self)
             .map_err(|_| ParseError::new(s, expected))

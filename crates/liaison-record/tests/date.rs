@@ -183,6 +183,10 @@ fn timestamps_keep_milliseconds_and_more() {
     ] {
         assert!(bad.parse::<Timestamp>().is_err(), "{bad}");
     }
+    // A leap second would be written back as another time: refused, and
+    // said why.
+    let err = "2016-12-31T23:59:60.000Z".parse::<Timestamp>().unwrap_err();
+    assert!(err.to_string().contains("leap second"), "{err}");
 }
 
 proptest! {
