@@ -509,7 +509,7 @@ pub enum ReceiveError {
     /// The label does not match the record inside: it was made for another
     /// record or another release.
     #[error(
-        "the parcel's label does not match the record inside ({field} differs), so the parcel was put together from parts of others; ask the sender to share the record again"
+        "the parcel's label does not match the record inside, its sender or this agency ({field} differs), so the parcel was put together from parts of others; ask the sender to share the record again"
     )]
     LabelMismatch {
         /// What differs.
@@ -517,7 +517,7 @@ pub enum ReceiveError {
     },
     /// The parcel was accepted before.
     #[error(
-        "parcel `{parcel}` was received before (a replay), so it is not accepted again; the audit log holds its accepted receipt"
+        "parcel `{parcel}` of this sender was received before (a replay), so it is not accepted again; the audit log holds its accepted receipt"
     )]
     Replayed {
         /// The parcel id.
