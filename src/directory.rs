@@ -296,46 +296,21 @@ mod tests {
             );
             assert_eq!(d.partners().count(), 1);
         }
-        // Another agency's card with the same encryption key alone: refused.
-        let other = identity(
-            "AUT-BMI",
+        // Another agency's card with one key of the KMar's alone: the
+        // X25519 key; on post-quantum cards the ML-DSA-65 or X-Wing key.
+        let (from, to) = (
             datetime!(2026-01-01 0:00 UTC),
             datetime!(2027-01-01 0:00 UTC),
         );
-        let mut mixed: serde_json::Value = serde_json::from_str(&other.card().to_json()).unwrap();
-        let kmar_card: serde_json::Value = serde_json::from_str(&card).unwrap();
-        let mut replaced = 0;
-        for (name, value) in kmar_card.as_object().unwrap() {
-            if name.starts_with("x25519_") {
-                mixed[name] = value.clone();
-                replaced += 1;
-            }
-        }
-        assert_eq!(replaced, 2, "{card}");
-        let mixed = Card::from_json(&mixed.to_string()).unwrap();
-        let mut d = Directory::new();
-        d.add(kmar.card()).unwrap();
-        let err = d.add(mixed).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                SetupError::SharedKey {
-                    key: "encryption",
-                    ..
-                }
-            ),
-            "{err}"
-        );
-        // Post-quantum cards: the same ML-DSA-65 key alone, or the same
-        // X-Wing key alone.
-        let when = (
-            datetime!(2026-01-01 0:00 UTC),
-            datetime!(2027-01-01 0:00 UTC),
-        );
-        let kmar = Identity::generate_post_quantum("NLD-KMAR", when.0, when.1).unwrap();
-        let other = Identity::generate_post_quantum("AUT-BMI", when.0, when.1).unwrap();
-        let kmar_card: serde_json::Value = serde_json::from_str(&kmar.card().to_json()).unwrap();
-        for (prefix, key) in [("mldsa65_", "signing"), ("xwing_", "encryption")] {
+        let pq = |agency| Identity::generate_post_quantum(agency, from, to).unwrap();
+        let cases = [
+            (kmar, identity("AUT-BMI", from, to), "x25519_", "encryption"),
+            (pq("NLD-KMAR"), pq("AUT-BMI"), "mldsa65_", "signing"),
+            (pq("NLD-KMAR"), pq("AUT-BMI"), "xwing_", "encryption"),
+        ];
+        for (kmar, other, prefix, key) in cases {
+            let kmar_card: serde_json::Value =
+                serde_json::from_str(&kmar.card().to_json()).unwrap();
             let mut mixed: serde_json::Value =
                 serde_json::from_str(&other.card().to_json()).unwrap();
             let mut replaced = 0;

@@ -209,7 +209,9 @@ impl ReceiptText {
         let from = take("from", false)?
             .map(|(n, v)| {
                 v.parse::<AgencyId>()
-                    .map_err(|_| bad(n, "not an agency id"))
+                    .ok()
+                    .filter(|a| a.as_str() == v)
+                    .ok_or_else(|| bad(n, "not an agency id"))
             })
             .transpose()?;
         let to = match take("to", true)? {
@@ -259,8 +261,17 @@ impl ReceiptText {
         }
         let at = take("time", true)?
             .map(|(n, v)| {
+                // One spelling: the text is signed, and two texts must not
+                // say the same receipt.
                 v.parse::<Timestamp>()
-                    .map_err(|_| bad(n, "not an RFC 3339 time"))
+                    .ok()
+                    .filter(|t| t.to_string() == v)
+                    .ok_or_else(|| {
+                        bad(
+                            n,
+                            "not a time as a receipt writes it (RFC 3339 in UTC with 3, 6 or 9 digits of fraction, the fewest that are exact, then `Z`)",
+                        )
+                    })
             })
             .transpose()?;
         let entry = take("entry", true)?
@@ -506,6 +517,9 @@ mod tests {
             text.trim_end().to_owned(),
             format!("{text}extra\n"),
             text.replace("2026-11-26T09:00:00.000Z", "2026-11-26 09:00:00"),
+            // The same time spelled otherwise (a signed text has one form).
+            text.replace("2026-11-26T09:00:00.000Z", "2026-11-26T09:00:00.000000Z"),
+            text.replace("2026-11-26T09:00:00.000Z", "2026-11-26T09:00:00Z"),
             // A refusal with obligations, an acceptance with reasons.
             text.replace("reason \"label", "obligations {}\nreason \"label"),
             text.replace("outcome refused", "outcome accepted"),

@@ -944,25 +944,6 @@ fn a_parcel_sealed_to_a_retired_key_after_its_window_is_refused() {
     assert!(matches!(err, ReceiveError::RetiredKey { .. }), "{err}");
 }
 
-const POLSG_BPOL: &str = r#"
-id = "test.pol-sg.deu-bpol"
-version = 1
-provider = "POL-SG"
-recipients = ["DEU-BPOL"]
-valid_from = 2026-01-01T00:00:00Z
-legal_basis = "Agreement between Poland and Germany on police cooperation, art. 7"
-purposes = ["border-control"]
-max_classification = "restricted"
-
-[[clause]]
-id = "persons"
-effect = "release"
-[clause.when]
-entity_kinds = ["person"]
-[clause.release]
-classes = ["identity"]
-"#;
-
 #[test]
 fn another_partners_parcel_with_the_same_id_is_another_parcel() {
     let w = World::new();
@@ -976,7 +957,11 @@ fn another_partners_parcel_with_the_same_id_is_another_parcel() {
             d.add(w.bpol_keys.card()).unwrap();
             d
         })
-        .agreements(PolicySet::new(vec![agreement(POLSG_BPOL)]))
+        .agreements(PolicySet::new(vec![agreement(
+            &KMAR_BPOL
+                .replace("test.nld-kmar.", "test.pol-sg.")
+                .replace("\"NLD-KMAR\"", "\"POL-SG\""),
+        )]))
         .audit_log(audit::AuditLog::in_memory())
         .build()
         .unwrap();

@@ -201,19 +201,14 @@ fn a_receipt_is_written_and_checked_by_the_sender() {
     let entry: serde_json::Value =
         serde_json::from_str(receipt["entry"].as_str().unwrap()).unwrap();
     let parcel = entry["parcel"].as_str().unwrap();
-    let check = |parcel: &str, from: &str| {
-        liaison(&[
-            "audit",
-            "check-receipt",
-            "--card",
-            s(&card),
-            "--parcel",
-            parcel,
-            "--from",
-            from,
-            s(&setup.path("receipt.json")),
-        ])
+    let receipt_path = setup.path("receipt.json");
+    let check_with = |extra: &[&str]| {
+        let mut args = vec!["audit", "check-receipt", "--card", s(&card)];
+        args.extend_from_slice(extra);
+        args.push(s(&receipt_path));
+        liaison(&args)
     };
+    let check = |parcel: &str, from: &str| check_with(&["--parcel", parcel, "--from", from]);
     let out = check(parcel, "NLD-KMAR");
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(
@@ -232,15 +227,7 @@ fn a_receipt_is_written_and_checked_by_the_sender() {
         "{}",
         stderr(&out)
     );
-    let out = liaison(&[
-        "audit",
-        "check-receipt",
-        "--card",
-        s(&card),
-        "--parcel",
-        parcel,
-        s(&setup.path("receipt.json")),
-    ]);
+    let out = check_with(&["--parcel", parcel]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     let out = liaison(&[
         "audit",
