@@ -278,11 +278,11 @@ mod tests {
 
     #[test]
     fn a_key_belongs_to_one_agency() {
-        let kmar = identity(
-            "NLD-KMAR",
+        let (from, to) = (
             datetime!(2026-01-01 0:00 UTC),
             datetime!(2027-01-01 0:00 UTC),
         );
+        let kmar = identity("NLD-KMAR", from, to);
         let card = kmar.card().to_json();
         assert!(card.contains("\"NLD-KMAR\""));
         let copy = Card::from_json(&card.replace("\"NLD-KMAR\"", "\"AUT-BMI\"")).unwrap();
@@ -298,10 +298,6 @@ mod tests {
         }
         // Another agency's card with one key of the KMar's alone: the
         // X25519 key; on post-quantum cards the ML-DSA-65 or X-Wing key.
-        let (from, to) = (
-            datetime!(2026-01-01 0:00 UTC),
-            datetime!(2027-01-01 0:00 UTC),
-        );
         let pq = |agency| Identity::generate_post_quantum(agency, from, to).unwrap();
         let cases = [
             (kmar, identity("AUT-BMI", from, to), "x25519_", "encryption"),
