@@ -354,13 +354,14 @@ impl AuditLog {
                                 "a receipt that accepts a parcel must name its sender",
                             ),
                         })?;
-                    let key = (sender, parcel);
-                    if in_batch.contains(&key) || tx.is_accepted(&key.0, &parcel)? {
+                    if in_batch.contains(&(sender.clone(), parcel))
+                        || tx.is_accepted(&sender, &parcel)?
+                    {
                         event.outcome = AuditOutcome::Refused;
                         event.reasons = vec![REPLAYED.to_owned()];
                     } else {
-                        accepted = Some(AcceptedParcel::new(key.0.clone(), parcel, event.at));
-                        in_batch.insert(key);
+                        in_batch.insert((sender.clone(), parcel));
+                        accepted = Some(AcceptedParcel::new(sender, parcel, event.at));
                     }
                 }
                 seq = seq.checked_add(1).ok_or(AuditError::Full)?;

@@ -94,16 +94,12 @@ impl Directory {
                     agency: card.agency_id().to_owned(),
                     expected: e.expected().to_owned(),
                 })?;
-        for (other, cards) in self.cards.iter().filter(|(other, _)| **other != agency) {
-            for c in cards {
-                if let Some(key) = shared_key(c, &card) {
-                    return Err(SetupError::SharedKey {
-                        agency: agency.to_string(),
-                        other: other.to_string(),
-                        key,
-                    });
-                }
-            }
+        if let Some((other, key)) = self.sharing(&agency, &card) {
+            return Err(SetupError::SharedKey {
+                agency: agency.to_string(),
+                other: other.to_string(),
+                key,
+            });
         }
         let cards = self.cards.entry(agency).or_default();
         if !cards.contains(&card) {
@@ -167,21 +163,28 @@ impl Directory {
     /// `us`): that partner would be sealed for, and trusted as, this
     /// agency itself.
     pub(crate) fn check_against_own(&self, us: &AgencyId, own: &[Card]) -> Result<(), SetupError> {
-        for (partner, cards) in self.cards.iter().filter(|(partner, _)| *partner != us) {
-            for card in cards {
-                if let Some((mine, key)) = own
-                    .iter()
-                    .find_map(|mine| shared_key(mine, card).map(|key| (mine, key)))
-                {
-                    return Err(SetupError::SharedKey {
-                        agency: partner.to_string(),
-                        other: mine.agency_id().to_owned(),
-                        key,
-                    });
-                }
-            }
+        match own.iter().find_map(|mine| self.sharing(us, mine)) {
+            Some((partner, key)) => Err(SetupError::SharedKey {
+                agency: partner.to_string(),
+                other: us.to_string(),
+                key,
+            }),
+            None => Ok(()),
         }
-        Ok(())
+    }
+
+    /// The first agency other than `agency` with a card sharing a key with
+    /// `card`, and which key (see [`shared_key`]).
+    fn sharing(&self, agency: &AgencyId, card: &Card) -> Option<(&AgencyId, &'static str)> {
+        self.cards
+            .iter()
+            .filter(|(other, _)| *other != agency)
+            .find_map(|(other, cards)| {
+                cards
+                    .iter()
+                    .find_map(|c| shared_key(c, card))
+                    .map(|key| (other, key))
+            })
     }
 
     /// The partner whose card has the signing key id `key_id` (a key
